@@ -1,0 +1,262 @@
+"""The catalog: the only module that speaks SQL. Every function takes a connection.
+
+The schema is versioned by a small migrations registry (PRAGMA user_version). SQL stays
+portable (no SQLite-only functions in queries) so that PostgreSQL could follow.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .migrations import MIGRATIONS
+
+Row = dict[str, Any]
+
+PHOTO_COLUMNS = (
+    "sha256", "path", "original_name", "source_path", "source_dir", "format", "size", "width", "height",
+    "orientation", "placeholder", "import_id", "imported_at", "camera_time", "camera_offset", "date_source",
+    "gps_time", "lat", "lon", "altitude", "make", "model", "serial", "lens", "exposure", "aperture", "iso",
+    "focal_length", "description", "bad_tags", "device", "import_zone", "clock_shift",
+)  # fmt: skip
+
+
+def connect(db_path: Path | str, readonly: bool = False) -> sqlite3.Connection:
+    """Open the catalog (WAL, foreign keys, a generous busy timeout) and bring its schema up to date."""
+    if readonly:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+    else:
+        conn = sqlite3.connect(db_path, timeout=30, check_same_thread=False, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA busy_timeout = 30000")
+    conn.execute("PRAGMA foreign_keys = ON")
+    if not readonly:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        migrate(conn)
+    return conn
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply the migrations this catalog has not seen yet; returns the schema version."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    for number, script in MIGRATIONS:
+        if number > version:
+            with transaction(conn):
+                for statement in _statements(script):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {int(number)}")
+            version = number
+    return int(version)
+
+
+def _statements(script: str) -> Iterator[str]:
+    for statement in script.split(";\n"):
+        if statement.strip():
+            yield statement
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE ... COMMIT: writers take the lock up front (no deadlocked upgrades)."""
+    if conn.in_transaction:
+        yield conn
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def begin(conn: sqlite3.Connection) -> None:
+    """Open a write transaction unless one is open (the importer commits per batch)."""
+    if not conn.in_transaction:
+        conn.execute("BEGIN IMMEDIATE")
+
+
+def commit(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        conn.execute("COMMIT")
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def dicts(rows: Iterable[sqlite3.Row]) -> list[Row]:
+    return [dict(row) for row in rows]
+
+
+# -- photos ------------------------------------------------------------------------------------
+
+
+def has_photo(conn: sqlite3.Connection, sha256: str) -> bool:
+    return conn.execute("SELECT 1 FROM photos WHERE sha256 = ?", (sha256,)).fetchone() is not None
+
+
+def path_in_use(conn: sqlite3.Connection, path: str) -> bool:
+    return conn.execute("SELECT 1 FROM photos WHERE path = ?", (path,)).fetchone() is not None
+
+
+def insert_photo(conn: sqlite3.Connection, row: Mapping[str, Any]) -> int:
+    values = [row.get(column) for column in PHOTO_COLUMNS]
+    placeholders = ", ".join("?" for _ in PHOTO_COLUMNS)
+    cursor = conn.execute(f"INSERT INTO photos ({', '.join(PHOTO_COLUMNS)}) VALUES ({placeholders})", values)
+    return int(cursor.lastrowid or 0)
+
+
+def get_photo(conn: sqlite3.Connection, sha256: str) -> Row | None:
+    row = conn.execute("SELECT * FROM photos WHERE sha256 = ?", (sha256,)).fetchone()
+    return dict(row) if row else None
+
+
+def get_photos(conn: sqlite3.Connection, ids: Sequence[int]) -> list[Row]:
+    found: dict[int, Row] = {}
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        marks = ", ".join("?" for _ in chunk)
+        found.update((row["id"], dict(row)) for row in conn.execute(f"SELECT * FROM photos WHERE id IN ({marks})", chunk))
+    return [found[i] for i in ids if i in found]
+
+
+def iter_photos(conn: sqlite3.Connection) -> list[Row]:
+    return dicts(conn.execute("SELECT * FROM photos ORDER BY COALESCE(taken_at_utc, camera_time), id"))
+
+
+def count_photos(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT COUNT(*) FROM photos").fetchone()[0])
+
+
+def update_photos(conn: sqlite3.Connection, updates: Iterable[tuple[int, Mapping[str, Any]]]) -> int:
+    """Apply column updates per photo id; returns how many rows changed."""
+    changed = 0
+    for photo_id, values in updates:
+        if not values:
+            continue
+        assignments = ", ".join(f"{column} = ?" for column in values)
+        conn.execute(f"UPDATE photos SET {assignments} WHERE id = ?", [*values.values(), photo_id])
+        changed += 1
+    return changed
+
+
+# -- imports and their report ---------------------------------------------------------------------
+
+
+def start_import(conn: sqlite3.Connection, sources: Sequence[str], options: Mapping[str, Any]) -> int:
+    with transaction(conn):
+        cursor = conn.execute(
+            "INSERT INTO imports (started_at, sources, options) VALUES (?, ?, ?)",
+            (now_iso(), json.dumps(list(sources)), json.dumps(dict(options))),
+        )
+    return int(cursor.lastrowid or 0)
+
+
+def finish_import(conn: sqlite3.Connection, import_id: int, counts: Mapping[str, int]) -> None:
+    with transaction(conn):
+        conn.execute(
+            "UPDATE imports SET finished_at = ?, imported = ?, duplicates = ?, skipped = ?, rejected = ? "
+            "WHERE id = ?",
+            (now_iso(), counts.get("imported", 0), counts.get("duplicate", 0), counts.get("skipped", 0),
+             counts.get("rejected", 0), import_id),
+        )  # fmt: skip
+
+
+def record_outcomes(conn: sqlite3.Connection, import_id: int, outcomes: Iterable[Any]) -> None:
+    conn.executemany(
+        "INSERT INTO import_files (import_id, path, status, reason, detail, sha256) VALUES (?, ?, ?, ?, ?, ?)",
+        [(import_id, o.path, o.status, o.reason, o.detail, o.sha256) for o in outcomes],
+    )
+
+
+def import_problems(conn: sqlite3.Connection, limit: int = 1000) -> list[Row]:
+    """The latest skipped and rejected files, newest import first (the admin's import report)."""
+    return dicts(
+        conn.execute(
+            "SELECT f.*, i.started_at FROM import_files f JOIN imports i ON i.id = f.import_id "
+            "WHERE f.status IN ('skipped', 'rejected') ORDER BY f.import_id DESC, f.path LIMIT ?",
+            (limit,),
+        )
+    )
+
+
+def get_import(conn: sqlite3.Connection, import_id: int) -> Row | None:
+    row = conn.execute("SELECT * FROM imports WHERE id = ?", (import_id,)).fetchone()
+    return dict(row) if row else None
+
+
+def integrity_ok(conn: sqlite3.Connection) -> bool:
+    ok = conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    return ok and not conn.execute("PRAGMA foreign_key_check").fetchall()
+
+
+# -- devices and venues ------------------------------------------------------------------------
+
+
+def manual_offsets(conn: sqlite3.Connection) -> dict[str, int]:
+    rows = conn.execute("SELECT key, offset_seconds FROM devices WHERE manual = 1 AND offset_seconds IS NOT NULL")
+    return {row["key"]: int(row["offset_seconds"]) for row in rows}
+
+
+def save_device_clocks(conn: sqlite3.Connection, clocks: Iterable[Mapping[str, Any]]) -> None:
+    """Upsert what was learned per device; a hand-set offset is left exactly as it was."""
+    for clock in clocks:
+        conn.execute(
+            "INSERT INTO devices (key, name, offset_seconds, offset_source, confidence, note) "
+            "VALUES (:key, :name, :offset_seconds, :offset_source, :confidence, :note) "
+            "ON CONFLICT(key) DO UPDATE SET name = excluded.name, "
+            "offset_seconds = CASE WHEN devices.manual = 1 THEN devices.offset_seconds ELSE excluded.offset_seconds END, "
+            "offset_source = CASE WHEN devices.manual = 1 THEN 'manual' ELSE excluded.offset_source END, "
+            "confidence = CASE WHEN devices.manual = 1 THEN 1.0 ELSE excluded.confidence END, "
+            "note = CASE WHEN devices.manual = 1 THEN devices.note ELSE excluded.note END",
+            dict(clock),
+        )
+
+
+def set_manual_offset(conn: sqlite3.Connection, key: str, seconds: int | None) -> None:
+    with transaction(conn):
+        if seconds is None:
+            conn.execute("UPDATE devices SET manual = 0, offset_seconds = NULL, note = '' WHERE key = ?", (key,))
+        else:
+            conn.execute(
+                "UPDATE devices SET manual = 1, offset_seconds = ?, offset_source = 'manual', confidence = 1.0, "
+                "note = 'set by hand' WHERE key = ?",
+                (seconds, key),
+            )
+
+
+def list_devices(conn: sqlite3.Connection) -> list[Row]:
+    return dicts(
+        conn.execute(
+            "SELECT d.*, COUNT(p.id) AS photos, "
+            "SUM(CASE WHEN p.lat IS NOT NULL OR p.gps_time IS NOT NULL THEN 1 ELSE 0 END) AS with_gps "
+            "FROM devices d LEFT JOIN photos p ON p.device = d.key GROUP BY d.key ORDER BY d.name"
+        )
+    )
+
+
+def list_venues(conn: sqlite3.Connection) -> list[Row]:
+    return dicts(conn.execute("SELECT * FROM venues ORDER BY name"))
+
+
+def add_venue(conn: sqlite3.Connection, venue: Mapping[str, Any]) -> None:
+    with transaction(conn):
+        conn.execute(
+            "INSERT INTO venues (name, lat, lon, radius_m, town, country) "
+            "VALUES (:name, :lat, :lon, :radius_m, :town, :country) "
+            "ON CONFLICT(name) DO UPDATE SET lat = excluded.lat, lon = excluded.lon, "
+            "radius_m = excluded.radius_m, town = excluded.town, country = excluded.country",
+            dict(venue),
+        )
+
+
+def remove_venue(conn: sqlite3.Connection, name: str) -> bool:
+    with transaction(conn):
+        return conn.execute("DELETE FROM venues WHERE name = ?", (name,)).rowcount > 0

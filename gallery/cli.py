@@ -1,0 +1,127 @@
+"""The `gallery` command. Thin commands; library errors become one-line messages (exit 1)."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+from . import catalog
+from .config import SETTINGS, Config
+from .errors import GalleryError
+
+
+class Context:
+    def __init__(self, root: str | None, debug: bool) -> None:
+        self.debug = debug
+        self.config = Config.from_env(root=root)
+
+    @contextmanager
+    def catalog(self) -> Iterator[Any]:
+        if not self.config.db_path.exists():
+            raise GalleryError(f"no catalog at {self.config.db_path}: run `gallery import` first")
+        conn = catalog.connect(self.config.db_path)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+
+class GalleryGroup(click.Group):
+    """Turns GalleryError into `Error: message` and exit status 1 (use --debug for the traceback)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GalleryError as exc:
+            if ctx.find_object(Context) and ctx.find_object(Context).debug:  # type: ignore[union-attr]
+                raise
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+
+
+def settings_epilog() -> str:
+    lines = ["Settings (environment variables):", ""]
+    lines += [f"  {s.env:<26} {s.help} (default: {s.default!r})" for s in SETTINGS]
+    return "\n".join(lines)
+
+
+@click.group(cls=GalleryGroup, epilog=settings_epilog())
+@click.option("--root", type=click.Path(file_okay=False), help="Library folder (default: $GALLERY_ROOT or .).")
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.version_option(package_name="gallery")
+@click.pass_context
+def main(ctx: click.Context, root: str | None, debug: bool) -> None:
+    """Photo archive and gallery: import cards and phones, group missions into event albums, serve them.
+
+    Example: gallery --root ~/archive import /media/SDCARD ~/phone-export
+    """
+    ctx.obj = Context(root, debug)
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+def parse_duration(text: str) -> int:
+    """'-6h', '+5h30m', '90m', '-1d', '+02:30', '45s' -> seconds."""
+    value = text.strip()
+    match = re.fullmatch(r"([+-]?)(\d{1,2}):(\d{2})", value)
+    if match:
+        sign, hours, minutes = match.groups()
+        seconds = int(hours) * 3600 + int(minutes) * 60
+        return -seconds if sign == "-" else seconds
+    match = re.fullmatch(r"([+-]?)(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?:in)?)?(?:(\d+)s)?", value)
+    if not match or not any(match.groups()[1:]):
+        raise click.BadParameter(f"{text!r} is not a duration like -6h, +5h30m, 90m or -1d")
+    sign, days, hours, minutes, secs = match.groups()
+    seconds = int(days or 0) * 86400 + int(hours or 0) * 3600 + int(minutes or 0) * 60 + int(secs or 0)
+    return -seconds if sign == "-" else seconds
+
+
+class Duration(click.ParamType):
+    name = "duration"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        return value if isinstance(value, int) else parse_duration(str(value))
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    sign = "-" if seconds < 0 else "+"
+    rest = int(round(abs(seconds)))
+    days, rest = divmod(rest, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{minutes:02d}m" if minutes else "",
+             f"{secs:02d}s" if secs else ""]  # fmt: skip
+    return sign + ("".join(parts) or "0")
+
+
+def echo_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def echo_table(rows: list[list[str]], headers: list[str]) -> None:
+    widths = [max(len(str(x)) for x in column) for column in zip(headers, *rows, strict=False)]
+    for line in [headers, ["-" * w for w in widths], *rows]:
+        click.echo("  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=False)).rstrip())
+
+
+def register(*modules: Callable[[click.Group], None]) -> None:
+    for add_commands in modules:
+        add_commands(main)
+
+
+def _load_commands() -> None:
+    from . import cli_archive, cli_organise
+
+    register(cli_archive.add_commands, cli_organise.add_commands)
+
+
+_load_commands()

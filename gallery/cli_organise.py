@@ -1,0 +1,146 @@
+"""`gallery devices` and `gallery places`: clocks and venues, the inputs of true time and place."""
+
+from __future__ import annotations
+
+import click
+
+from . import catalog, organise, places
+from .cli import Context, Duration, echo_json, echo_table, format_duration, pass_context
+from .errors import GalleryError
+
+
+def add_commands(main: click.Group) -> None:
+    main.add_command(devices)
+    main.add_command(places_)
+
+
+@click.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the devices as JSON.")
+@pass_context
+@click.pass_context
+def devices(click_ctx: click.Context, ctx: Context, as_json: bool) -> None:
+    """List devices with their photo count, GPS share and clock offset.
+
+    Example: gallery devices
+    """
+    if click_ctx.invoked_subcommand:
+        return
+    with ctx.catalog() as conn:
+        rows = catalog.list_devices(conn)
+    if as_json:
+        echo_json([_device_json(r) for r in rows])
+        return
+    echo_table(
+        [[r["name"], str(r["photos"]), f"{(r['with_gps'] or 0) / max(1, r['photos']):.0%}",
+          format_duration(r["offset_seconds"]), r["offset_source"] or "-",
+          "-" if r["confidence"] is None else f"{r['confidence']:.2f}", r["note"] or ""] for r in rows],
+        ["device", "photos", "gps", "offset", "source", "confidence", "note"],
+    )  # fmt: skip
+    click.echo("Offsets from GPS or alignment are camera minus UTC; hand-set ones are added to the camera time.")
+
+
+def _device_json(row: dict) -> dict:
+    return {"key": row["key"], "name": row["name"], "photos": row["photos"], "with_gps": row["with_gps"] or 0,
+            "offset_seconds": row["offset_seconds"], "offset_source": row["offset_source"],
+            "confidence": row["confidence"], "note": row["note"], "manual": bool(row["manual"])}  # fmt: skip
+
+
+@devices.command("set-offset")
+@click.argument("device")
+@click.argument("delta", type=Duration())
+@pass_context
+def set_offset(ctx: Context, device: str, delta: int) -> None:
+    """Correct a device's clock by hand: DELTA is added to what its camera says (e.g. +6h).
+
+    DEVICE is the device key or its name as `gallery devices` lists it (a unique prefix will do).
+
+    Example: gallery devices set-offset "Canon EOS 40D (alice)" +6h
+    """
+    with ctx.catalog() as conn:
+        key = find_device(conn, device)
+        catalog.set_manual_offset(conn, key, delta)
+        counts = organise.refresh(conn, ctx.config)
+    click.echo(f"{key}: camera time {format_duration(delta)}; {counts['retimed']} photos re-timed.")
+
+
+@devices.command("clear-offset")
+@click.argument("device")
+@pass_context
+def clear_offset(ctx: Context, device: str) -> None:
+    """Forget a hand-set offset and go back to what the evidence says.
+
+    Example: gallery devices clear-offset "Canon EOS 40D (alice)"
+    """
+    with ctx.catalog() as conn:
+        key = find_device(conn, device)
+        catalog.set_manual_offset(conn, key, None)
+        organise.refresh(conn, ctx.config)
+    click.echo(f"{key}: back to automatic.")
+
+
+def find_device(conn: object, text: str) -> str:
+    rows = catalog.list_devices(conn)  # type: ignore[arg-type]
+    exact = [r["key"] for r in rows if text in (r["key"], r["name"])]
+    if exact:
+        return exact[0]
+    prefixed = [r["key"] for r in rows if r["name"].startswith(text) or r["key"].startswith(text)]
+    if len(prefixed) == 1:
+        return prefixed[0]
+    if not prefixed:
+        raise GalleryError(f"no device matches {text!r}; `gallery devices` lists them")
+    raise GalleryError(f"{text!r} matches {len(prefixed)} devices; give more of its name")
+
+
+@click.group("places", invoke_without_command=True)
+@pass_context
+@click.pass_context
+def places_(click_ctx: click.Context, ctx: Context) -> None:
+    """List the organisation's venues (they win over the town lookup).
+
+    Example: gallery places
+    """
+    if click_ctx.invoked_subcommand:
+        return
+    with ctx.catalog() as conn:
+        rows = catalog.list_venues(conn)
+    echo_table([[r["name"], f"{r['lat']:.5f}", f"{r['lon']:.5f}", f"{r['radius_m']:g} m", r["town"] or "-",
+                 r["country"] or "-"] for r in rows], ["venue", "lat", "lon", "radius", "town", "country"])  # fmt: skip
+
+
+@places_.command("add")
+@click.argument("name")
+@click.option("--lat", type=click.FloatRange(-90, 90), required=True)
+@click.option("--lon", type=click.FloatRange(-180, 180), required=True)
+@click.option("--radius", type=click.FloatRange(1, 50_000), default=300.0, show_default=True, help="Metres.")
+@click.option("--town", help="Town to show for photos here (default: the town lookup's answer).")
+@click.option("--country", help="ISO country code (default: the town lookup's answer).")
+@pass_context
+def places_add(ctx: Context, name: str, lat: float, lon: float, radius: float, town: str | None,
+               country: str | None) -> None:  # fmt: skip
+    """Add or update a venue.
+
+    Example: gallery places add "IOT Valley" --lat 43.5445 --lon 1.5110 --radius 400 --town Labège
+    """
+    if country is None:
+        found = places.gazetteer().town(lat, lon)
+        country = found.country if found else None
+    with ctx.catalog() as conn:
+        catalog.add_venue(conn, {"name": name, "lat": lat, "lon": lon, "radius_m": radius, "town": town,
+                                 "country": country.upper() if country else None})  # fmt: skip
+        counts = organise.refresh(conn, ctx.config)
+    click.echo(f"Venue {name!r} saved; {counts['retimed']} photos updated.")
+
+
+@places_.command("remove")
+@click.argument("name")
+@pass_context
+def places_remove(ctx: Context, name: str) -> None:
+    """Remove a venue.
+
+    Example: gallery places remove "IOT Valley"
+    """
+    with ctx.catalog() as conn:
+        if not catalog.remove_venue(conn, name):
+            raise GalleryError(f"no venue named {name!r}")
+        organise.refresh(conn, ctx.config)
+    click.echo(f"Venue {name!r} removed.")

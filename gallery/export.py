@@ -1,0 +1,47 @@
+"""The JSON shapes shared by the CLI (`--json`) and the web API: one place, one contract."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+
+def taken_at(row: dict[str, Any]) -> str | None:
+    """ISO 8601 capture time: with its offset when the instant is known, naive when it is not."""
+    if row.get("taken_at_utc"):
+        utc = datetime.fromisoformat(row["taken_at_utc"])
+        return utc.astimezone(ZoneInfo(row["timezone"])).isoformat() if row.get("timezone") else utc.isoformat()
+    return row.get("taken_at_local") or row.get("camera_time")
+
+
+def photo_json(row: dict[str, Any], private: bool = True) -> dict[str, Any]:
+    """A photo for scripts. `private=False` is the public shape: no paths, no coordinates."""
+    item: dict[str, Any] = {
+        "sha256": row["sha256"],
+        "original_name": row["original_name"],
+        "taken_at": taken_at(row),
+        "taken_at_utc": row.get("taken_at_utc"),
+        "timezone": row.get("timezone"),
+        "time_source": row.get("time_source"),
+        "width": row["width"],
+        "height": row["height"],
+        "make": row.get("make"),
+        "model": row.get("model"),
+        "lens": row.get("lens"),
+        "exposure": row.get("exposure"),
+        "aperture": row.get("aperture"),
+        "iso": row.get("iso"),
+        "focal_length": row.get("focal_length"),
+        "place": row.get("place"),
+        "country": row.get("country"),
+        "place_inferred": bool(row.get("place_inferred")),
+    }
+    if private:
+        item.update(
+            path=row["path"], source_path=row["source_path"], format=row["format"], size=row["size"],
+            camera_time=row.get("camera_time"), date_source=row.get("date_source"), device=row.get("device"),
+            lat=row.get("lat"), lon=row.get("lon"), altitude=row.get("altitude"), gps_time=row.get("gps_time"),
+            serial=row.get("serial"), venue=row.get("venue"),
+        )  # fmt: skip
+    return item

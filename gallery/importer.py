@@ -1,0 +1,279 @@
+"""The batch import: walk sources, process files in workers, archive and catalog them, report.
+
+Order of writes for one file, chosen so that a SIGKILL at any moment leaves nothing that a
+rerun cannot finish: grid derivative (content-addressed) -> copy into media/.incoming/<sha256>
+(verified) -> rename to its final name -> catalog row, committed per batch. A rerun deletes
+incoming leftovers, and adopts a final file whose row was lost (same name, same bytes).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import time
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from . import catalog, devices, storage
+from .config import Config
+from .errors import ConfigError, ImportBusy
+from .ingest import INCOMING, IngestSettings, init_worker, process_file
+from .models import Outcome, PhotoMeta
+from .scan import Job, check_sources, iter_entries
+from .workers import TaskFailed, WorkerPool
+
+BATCH_FILES = 200
+BATCH_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    sources: tuple[Path, ...]
+    move: bool = False
+    link: bool = False
+    timezone: str | None = None  # IANA zone for photos that have no better evidence
+    clock_offset: int | None = None  # seconds to add to what the cameras of this import say
+    viewer: bool = True  # make viewer-size derivatives after the import
+
+
+@dataclass
+class Report:
+    import_id: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+    skipped: list[Outcome] = field(default_factory=list)
+    rejected: list[Outcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def add(self, outcome: Outcome) -> None:
+        self.counts[outcome.status] += 1
+        if outcome.status == "skipped":
+            self.skipped.append(outcome)
+        elif outcome.status == "rejected":
+            self.rejected.append(outcome)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "imported": self.counts["imported"],
+            "duplicates": self.counts["duplicate"],
+            "skipped": [_problem(o) for o in self.skipped],
+            "rejected": [_problem(o) for o in self.rejected],
+        }
+
+
+def _problem(outcome: Outcome) -> dict[str, str]:
+    return {"path": outcome.path, "reason": outcome.reason, "detail": outcome.detail}
+
+
+Progress = Callable[[Outcome, int], None]  # (outcome, total files)
+
+
+def prepare_root(config: Config) -> None:
+    """Create the library folders; a root that cannot hold them is a ConfigError."""
+    try:
+        for folder in (config.root, config.media_dir, config.thumbs_dir, config.state_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        probe = config.state_dir / ".write-probe"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(f"library root {config.root} is not usable: {exc.strerror or exc}") from None
+
+
+@contextmanager
+def library_lock(config: Config) -> Iterator[None]:
+    """One import at a time per library; a second one is told so at once."""
+    config.state_dir.mkdir(parents=True, exist_ok=True)
+    with open(config.state_dir / "import.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ImportBusy("another import is running on this library; try again when it ends") from None
+        yield
+
+
+def run_import(config: Config, options: ImportOptions, progress: Progress | None = None) -> Report:
+    """Import every file under `options.sources`; the batch always finishes, whatever the files."""
+    sources = check_sources(options.sources)
+    prepare_root(config)
+    report = Report()
+    started = time.monotonic()
+    with library_lock(config):
+        conn = catalog.connect(config.db_path)
+        try:
+            _clean_leftovers(config)
+            report.import_id = catalog.start_import(conn, [str(s) for s in sources], _options_json(options))
+            entries = list(iter_entries(sources, exclude=[config.media_dir, config.thumbs_dir, config.state_dir]))
+            archive = Archive(conn, config, options, report.import_id)
+            for outcome in _outcomes(config, options, entries, archive):
+                report.add(outcome)
+                if progress:
+                    progress(outcome, len(entries))
+            archive.flush()
+            catalog.finish_import(conn, report.import_id, report.counts)
+            from . import organise
+
+            organise.refresh(conn, config)
+        finally:
+            conn.close()
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _options_json(options: ImportOptions) -> dict[str, Any]:
+    return {"move": options.move, "link": options.link, "timezone": options.timezone,
+            "clock_offset": options.clock_offset}  # fmt: skip
+
+
+def _clean_leftovers(config: Config) -> None:
+    incoming = config.media_dir / INCOMING
+    if incoming.is_dir():
+        for leftover in incoming.iterdir():
+            leftover.unlink(missing_ok=True)
+    storage.remove_temp_files(config.media_dir)
+    storage.remove_temp_files(config.thumbs_dir)
+
+
+def _outcomes(config: Config, options: ImportOptions, entries: list[Job | Outcome],
+              archive: Archive) -> Iterator[Outcome]:  # fmt: skip
+    jobs = [e for e in entries if isinstance(e, Job)]
+    yield from (e for e in entries if isinstance(e, Outcome))
+    settings = IngestSettings(str(config.root.resolve()), config.max_file_size, config.max_pixels, options.link)
+    pool = WorkerPool(min(config.worker_count, max(1, len(jobs))), process_file, init_worker, (settings,),
+                      timeout=config.file_timeout, memory_mb=config.worker_memory)  # fmt: skip
+    with pool:
+        for job, result in pool.run(jobs):
+            if isinstance(result, TaskFailed):
+                yield Outcome(job.shown, "rejected", result.reason, result.detail)
+            else:
+                yield archive.add(job, result)
+            archive.maybe_flush()
+
+
+class Archive:
+    """Names archive files, writes catalog rows in batches, and finishes --move after commit."""
+
+    def __init__(self, conn: Any, config: Config, options: ImportOptions, import_id: int) -> None:
+        self.conn, self.config, self.options, self.import_id = conn, config, options, import_id
+        self.pending: list[Outcome] = []
+        self.to_unlink: list[str] = []
+        self.dirs: set[Path] = set()
+        self.batch_started = time.monotonic()
+
+    def add(self, job: Job, result: dict[str, Any]) -> Outcome:
+        if result["status"] == "new":
+            outcome = self._archive(job, result)
+        elif result["status"] == "duplicate":
+            outcome = Outcome(job.shown, "duplicate", "already_archived", "already in the archive", result["sha256"])
+        else:
+            outcome = Outcome(job.shown, result["status"], result["reason"], result["detail"])
+        if self.options.move and outcome.status in ("imported", "duplicate"):
+            self.to_unlink.append(job.path)
+        self.pending.append(outcome)
+        return outcome
+
+    def _archive(self, job: Job, result: dict[str, Any]) -> Outcome:
+        catalog.begin(self.conn)
+        sha256 = result["sha256"]
+        incoming = Path(result["incoming"])
+        if catalog.has_photo(self.conn, sha256):  # the same bytes twice in this batch
+            incoming.unlink(missing_ok=True)
+            return Outcome(job.shown, "duplicate", "already_archived", "same content as another file", sha256)
+        meta: PhotoMeta = result["meta"]
+        relative = self._final_path(archive_folder(meta), Path(job.shown).name, sha256, incoming)
+        row = photo_row(job, result, relative, self.import_id, self.options)
+        catalog.insert_photo(self.conn, row)
+        return Outcome(job.shown, "imported", sha256=sha256)
+
+    def _final_path(self, folder: PurePosixPath, name: str, sha256: str, incoming: Path) -> str:
+        for candidate in candidate_names(folder, safe_name(name)):
+            target = self.config.media_dir / candidate
+            if catalog.path_in_use(self.conn, f"media/{candidate}"):
+                continue
+            if target.exists():
+                if storage.hash_file(target)[0] != sha256:
+                    continue
+                incoming.unlink(missing_ok=True)  # adopt a file whose row a crash lost
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(incoming, target)
+            self.dirs.add(target.parent)
+            return f"media/{candidate}"
+        raise AssertionError("unreachable: candidate_names is endless")
+
+    def maybe_flush(self) -> None:
+        full = len(self.pending) >= BATCH_FILES
+        if full or time.monotonic() - self.batch_started >= BATCH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Make renames durable, commit rows and the report lines, then finish --move."""
+        for folder in self.dirs:
+            storage.fsync_dir(folder)
+        catalog.begin(self.conn)
+        catalog.record_outcomes(self.conn, self.import_id, self.pending)
+        catalog.commit(self.conn)
+        for path in self.to_unlink:
+            Path(path).unlink(missing_ok=True)
+        self.pending, self.to_unlink, self.dirs = [], [], set()
+        self.batch_started = time.monotonic()
+
+
+def archive_folder(meta: PhotoMeta) -> PurePosixPath:
+    """media/YYYY/YYYY-MM-DD/ by the camera's own date; media/undated/ without one."""
+    if meta.local_time is None or meta.date_source == "mtime":
+        return PurePosixPath("undated")
+    day = meta.local_time.date()
+    return PurePosixPath(f"{day:%Y}", f"{day:%Y-%m-%d}")
+
+
+def safe_name(name: str) -> str:
+    """A file name that is safe on disk and in URLs' company: no separators, controls or leading dot."""
+    name = unicodedata.normalize("NFC", name)
+    name = "".join(c for c in name if c.isprintable() and c not in "/\\\x00").strip().lstrip(".")
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, ""
+    while len(stem.encode()) > 150:
+        stem = stem[:-1]
+    suffix = suffix[:10]
+    return (stem or "photo") + (f".{suffix}" if suffix else "")
+
+
+def candidate_names(folder: PurePosixPath, name: str) -> Iterator[PurePosixPath]:
+    """IMG_0001.JPG, then IMG_0001-1.JPG, IMG_0001-2.JPG, ... (never overwrite)."""
+    yield folder / name
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, ""
+    n = 1
+    while True:
+        yield folder / (f"{stem}-{n}" + (f".{suffix}" if suffix else ""))
+        n += 1
+
+
+def photo_row(job: Job, result: dict[str, Any], relative: str, import_id: int,
+              options: ImportOptions) -> dict[str, Any]:  # fmt: skip
+    meta: PhotoMeta = result["meta"]
+    return {
+        "sha256": result["sha256"], "path": relative, "original_name": Path(job.shown).name,
+        "source_path": job.shown, "source_dir": job.source_dir, "format": result["format"],
+        "size": result["size"], "width": result["width"], "height": result["height"],
+        "orientation": meta.orientation, "placeholder": result["placeholder"], "import_id": import_id,
+        "imported_at": catalog.now_iso(),
+        "camera_time": meta.local_time.isoformat() if meta.local_time else None,
+        "camera_offset": meta.offset_minutes, "date_source": meta.date_source,
+        "gps_time": meta.gps_time.isoformat() if meta.gps_time else None,
+        "lat": meta.lat, "lon": meta.lon, "altitude": meta.altitude, "make": meta.make, "model": meta.model,
+        "serial": meta.serial, "lens": meta.lens, "exposure": meta.exposure, "aperture": meta.aperture,
+        "iso": meta.iso, "focal_length": meta.focal_length, "description": meta.description,
+        "bad_tags": json.dumps(list(meta.bad_tags)) if meta.bad_tags else None,
+        "device": devices.device_key(meta.make, meta.model, meta.serial, job.source_dir),
+        "import_zone": options.timezone, "clock_shift": options.clock_offset,
+    }  # fmt: skip
+

@@ -1,0 +1,95 @@
+"""Keeping the archive honest: derivative passes and `gallery check`."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import catalog, storage, thumbs
+from .config import Config
+from .errors import ConfigError
+from .ingest import INCOMING, RenderJob, init_render_worker, render_file
+from .workers import TaskFailed, WorkerPool
+
+
+@dataclass
+class CheckReport:
+    checked: int = 0
+    missing: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    orphans: list[str] = field(default_factory=list)
+    missing_derivatives: list[str] = field(default_factory=list)
+    repaired: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.changed or self.orphans or self.missing_derivatives)
+
+    def to_json(self) -> dict[str, object]:
+        return {"checked": self.checked, "missing": self.missing, "changed": self.changed,
+                "orphans": self.orphans, "missing_derivatives": self.missing_derivatives,
+                "repaired": self.repaired, "ok": self.ok}  # fmt: skip
+
+
+def missing_derivatives(config: Config, rows: Iterable[dict], sizes: Iterable[str]) -> list[RenderJob]:
+    jobs = []
+    for row in rows:
+        for size in sizes:
+            if not (config.thumbs_dir / thumbs.derivative_path(row["sha256"], size)).exists():
+                jobs.append(RenderJob(row["sha256"], str((config.root / row["path"]).resolve()), row["format"], size))
+    return jobs
+
+
+def make_derivatives(config: Config, jobs: list[RenderJob],
+                     progress: Callable[[int, int], None] | None = None) -> tuple[int, list[str]]:  # fmt: skip
+    """Render missing derivatives in worker processes; returns (made, failures)."""
+    if not jobs:
+        return 0, []
+    made, failed = 0, []
+    pool = WorkerPool(min(config.worker_count, len(jobs)), render_file, init_render_worker,
+                      (config.max_pixels, str(config.thumbs_dir)), timeout=config.file_timeout,
+                      memory_mb=config.worker_memory)  # fmt: skip
+    with pool:
+        for job, result in pool.run(jobs):
+            if isinstance(result, TaskFailed):
+                failed.append(f"{job.sha256} {job.size}: {result.detail}")
+            else:
+                made += 1
+            if progress:
+                progress(made + len(failed), len(jobs))
+    return made, failed
+
+
+def check(conn: sqlite3.Connection, config: Config, repair: bool = False) -> CheckReport:
+    """Re-hash every original against the catalog; list orphans and missing derivatives."""
+    if not config.media_dir.is_dir():
+        raise ConfigError(f"media folder {config.media_dir} is missing or unmounted; nothing was changed")
+    report = CheckReport()
+    rows = catalog.iter_photos(conn)
+    known = set()
+    for row in rows:
+        report.checked += 1
+        path = config.root / row["path"]
+        known.add(path.resolve())
+        if not path.is_file():
+            report.missing.append(row["path"])
+        elif storage.hash_file(path)[0] != row["sha256"]:
+            report.changed.append(row["path"])
+    for path in sorted(config.media_dir.rglob("*")):
+        if path.is_file() and path.resolve() not in known and not _is_ours(path, config):
+            report.orphans.append(str(path.relative_to(config.root)))
+    present = [r for r in rows if r["path"] not in report.missing]
+    jobs = missing_derivatives(config, present, thumbs.SIZES)
+    report.missing_derivatives = [f"{j.sha256} {j.size}" for j in jobs]
+    if repair:
+        storage.remove_temp_files(config.thumbs_dir)
+        report.repaired, failures = make_derivatives(config, jobs)
+        report.missing_derivatives = failures
+    return report
+
+
+def _is_ours(path: Path, config: Config) -> bool:
+    relative = path.relative_to(config.media_dir)
+    return relative == Path("README.md") or relative.parts[0] == INCOMING

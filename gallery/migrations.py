@@ -1,0 +1,91 @@
+"""Schema migrations, applied in order by catalog.migrate(). Never edit a released one: add the next."""
+
+from __future__ import annotations
+
+V1_ARCHIVE = """
+CREATE TABLE imports (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    sources TEXT NOT NULL,
+    options TEXT NOT NULL,
+    imported INTEGER, duplicates INTEGER, skipped INTEGER, rejected INTEGER
+);
+CREATE TABLE import_files (
+    import_id INTEGER NOT NULL REFERENCES imports(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    detail TEXT NOT NULL DEFAULT '',
+    sha256 TEXT
+);
+CREATE INDEX import_files_import ON import_files(import_id);
+CREATE TABLE photos (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL UNIQUE,
+    path TEXT NOT NULL UNIQUE,
+    original_name TEXT NOT NULL,
+    source_path TEXT NOT NULL,
+    source_dir TEXT NOT NULL,
+    format TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    orientation INTEGER NOT NULL DEFAULT 1,
+    placeholder TEXT,
+    import_id INTEGER REFERENCES imports(id),
+    imported_at TEXT NOT NULL,
+    camera_time TEXT,
+    camera_offset INTEGER,
+    date_source TEXT,
+    gps_time TEXT,
+    lat REAL,
+    lon REAL,
+    altitude REAL,
+    make TEXT, model TEXT, serial TEXT, lens TEXT,
+    exposure TEXT, aperture REAL, iso INTEGER, focal_length REAL,
+    description TEXT,
+    bad_tags TEXT,
+    device TEXT,
+    import_zone TEXT,
+    clock_shift INTEGER,
+    taken_at_utc TEXT,
+    timezone TEXT,
+    taken_at_local TEXT,
+    time_source TEXT NOT NULL DEFAULT 'unknown',
+    place TEXT,
+    country TEXT,
+    place_lat REAL,
+    place_lon REAL,
+    place_inferred INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX photos_taken ON photos(taken_at_utc);
+CREATE INDEX photos_device ON photos(device)
+"""
+
+V2_DEVICES_PLACES = """
+CREATE TABLE devices (
+    key TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    offset_seconds INTEGER,
+    offset_source TEXT,
+    confidence REAL,
+    note TEXT NOT NULL DEFAULT '',
+    manual INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE venues (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    lat REAL NOT NULL,
+    lon REAL NOT NULL,
+    radius_m REAL NOT NULL,
+    town TEXT,
+    country TEXT
+);
+ALTER TABLE photos ADD COLUMN venue TEXT
+"""
+
+MIGRATIONS: list[tuple[int, str]] = [
+    (1, V1_ARCHIVE),
+    (2, V2_DEVICES_PLACES),
+]

@@ -1,0 +1,115 @@
+"""After a batch: put photos on their true time, name their places, regroup events and albums.
+
+Everything here is derived from the catalog and recomputed as a whole, so it is deterministic
+(scan order and interrupted runs do not matter) and idempotent; people's edits are inputs.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from . import catalog, devices, places, timeline
+from .config import Config
+from .timeline import DeviceClock, MissionZone, Shot, Timing
+
+
+def refresh(conn: sqlite3.Connection, config: Config | None = None) -> dict[str, int]:
+    """Recompute times, places and albums; returns counts of what changed."""
+    rows = catalog.iter_photos(conn)
+    zone_at = _zone_finder()
+    timings, clocks = timeline.resolve(
+        [shot_from_row(r) for r in rows], zone_at, catalog.manual_offsets(conn), mission_zones(conn)
+    )
+    venues = tuple(places.Venue(**{k: v[k] for k in ("name", "lat", "lon", "radius_m", "town", "country")})
+                   for v in catalog.list_venues(conn)) + mission_venues(conn)  # fmt: skip
+    updates = list(_changes(rows, timings, venues))
+    with catalog.transaction(conn):
+        changed = catalog.update_photos(conn, updates)
+        catalog.save_device_clocks(conn, [_clock_row(c) for c in clocks.values()])
+    grouped = regroup(conn)
+    return {"photos": len(rows), "retimed": changed, **grouped}
+
+
+def shot_from_row(row: dict[str, Any]) -> Shot:
+    return Shot(
+        id=row["id"], device=row["device"] or "unknown",
+        camera_time=datetime.fromisoformat(row["camera_time"]) if row["camera_time"] else None,
+        camera_offset=row["camera_offset"], date_source=row["date_source"],
+        gps_time=datetime.fromisoformat(row["gps_time"]) if row["gps_time"] else None,
+        lat=row["lat"], lon=row["lon"], clock_shift=row["clock_shift"], import_zone=row["import_zone"],
+    )  # fmt: skip
+
+
+def _zone_finder() -> timeline.ZoneAt:
+    from timezonefinder import TimezoneFinder
+
+    finder = TimezoneFinder()
+    cache: dict[tuple[float, float], str | None] = {}
+
+    def zone_at(lat: float, lon: float) -> str | None:
+        key = (round(lat, 3), round(lon, 3))
+        if key not in cache:
+            cache[key] = finder.timezone_at(lat=lat, lng=lon)
+        return cache[key]
+
+    return zone_at
+
+
+def _changes(rows: Sequence[dict[str, Any]], timings: Sequence[Timing],
+             venues: tuple[places.Venue, ...]) -> list[tuple[int, dict[str, Any]]]:  # fmt: skip
+    by_id = {t.id: t for t in timings}
+    towns = places.gazetteer() if any(t.lat is not None for t in timings) else None
+    located: dict[tuple[float, float], places.Place | None] = {}
+    out = []
+    for row in rows:
+        timing = by_id[row["id"]]
+        values = _time_columns(timing)
+        if timing.lat is not None and timing.lon is not None and towns is not None:
+            key = (round(timing.lat, 5), round(timing.lon, 5))
+            if key not in located:
+                located[key] = places.locate(timing.lat, timing.lon, venues, towns)
+            place = located[key]
+            values.update(place=place.town if place else None, country=place.country if place else None,
+                          venue=place.venue if place else None, place_lat=timing.lat, place_lon=timing.lon,
+                          place_inferred=int(timing.position_inferred))  # fmt: skip
+        else:
+            values.update(place=None, country=None, venue=None, place_lat=None, place_lon=None, place_inferred=0)
+        diff = {k: v for k, v in values.items() if row.get(k) != v}
+        if diff:
+            out.append((row["id"], diff))
+    return out
+
+
+def _time_columns(timing: Timing) -> dict[str, Any]:
+    return {
+        "taken_at_utc": timing.utc.isoformat() if timing.utc else None,
+        "timezone": timing.zone,
+        "taken_at_local": timing.local.isoformat() if timing.local else None,
+        "time_source": timing.source,
+    }
+
+
+def _clock_row(clock: DeviceClock) -> dict[str, Any]:
+    return {"key": clock.device, "name": devices.device_name(clock.device), "offset_seconds": clock.offset,
+            "offset_source": clock.source, "confidence": clock.confidence, "note": clock.note}  # fmt: skip
+
+
+def mission_zones(conn: sqlite3.Connection) -> list[MissionZone]:
+    from . import missions
+
+    return missions.zones(conn)
+
+
+def mission_venues(conn: sqlite3.Connection) -> tuple[places.Venue, ...]:
+    from . import missions
+
+    return missions.venues(conn)
+
+
+def regroup(conn: sqlite3.Connection) -> dict[str, int]:
+    from . import albums
+
+    return albums.regroup(conn)

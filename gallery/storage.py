@@ -1,0 +1,97 @@
+"""File access to media/ and thumbnails/: the one seam an object store could stand behind.
+
+Writes are atomic (temp file in the same folder, fsync, `os.replace`); reads of stored paths
+are checked to stay inside their folder after resolving symlinks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import shutil
+from pathlib import Path
+
+from .errors import NotFound
+
+CHUNK = 1024 * 1024
+TEMP_SUFFIX = ".tmp"
+
+
+def hash_file(path: Path) -> tuple[str, int]:
+    """Streamed sha256 and size of a file."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def temp_path(target: Path) -> Path:
+    return target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    """Write bytes so that `target` is either absent or complete, never partial."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_path(target)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def copy_verified(source: Path, target: Path, sha256: str, link: bool = False) -> None:
+    """Copy (or hard-link) `source` to `target` atomically and prove the copy has `sha256`."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_path(target)
+    try:
+        if link:
+            os.link(source, tmp)
+        else:
+            with open(source, "rb") as src, open(tmp, "wb") as dst:
+                shutil.copyfileobj(src, dst, CHUNK)
+                dst.flush()
+                os.fsync(dst.fileno())
+        copied, _ = hash_file(tmp)
+        if copied != sha256:
+            raise OSError(f"copy of {source} does not match its hash (source changed while reading?)")
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename in `path` durable."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def remove_temp_files(folder: Path) -> int:
+    """Delete leftovers of interrupted atomic writes under `folder`; returns how many."""
+    removed = 0
+    if folder.is_dir():
+        for tmp in folder.rglob(f".*{TEMP_SUFFIX}"):
+            tmp.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def resolve_inside(base: Path, relative: str) -> Path:
+    """The stored relative path as a real file inside `base`, or NotFound."""
+    base = base.resolve()
+    candidate = (base / relative).resolve()
+    if not candidate.is_relative_to(base) or not candidate.is_file():
+        raise NotFound("file not found")
+    return candidate

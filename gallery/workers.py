@@ -1,0 +1,155 @@
+"""A pool of killable worker processes: a time limit per task and a memory limit per worker.
+
+`ProcessPoolExecutor` cannot cancel a running task, and `signal.alarm` cannot interrupt a C
+decoder, so each worker here has its own pipe: a task past its deadline gets its worker
+killed and replaced, and only that task fails. A worker that dies (segfault, OOM) costs
+only the task it held.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+_CONTEXT = multiprocessing.get_context("forkserver")
+_CONTEXT.set_forkserver_preload(["gallery.importer"])
+
+
+@dataclass(frozen=True)
+class TaskFailed:
+    """A task that produced no result: `reason` is timeout, worker_crashed or error."""
+
+    reason: str
+    detail: str
+
+
+def _worker_main(conn: Connection, init: Callable[..., None], init_args: tuple[Any, ...],
+                 task: Callable[[Any], Any], memory_mb: int) -> None:  # fmt: skip
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    if memory_mb > 0:
+        import resource
+
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    init(*init_args)
+    while True:
+        try:
+            item = conn.recv()
+        except EOFError:
+            return
+        if item is None:
+            return
+        try:
+            conn.send(("ok", task(item)))
+        except MemoryError:
+            conn.send(("error", TaskFailed("too_big", "out of memory while decoding")))
+        except Exception as exc:  # per-task isolation: report and keep serving
+            conn.send(("error", TaskFailed("error", f"{type(exc).__name__}: {exc}")))
+
+
+class _Worker:
+    def __init__(self, pool: WorkerPool) -> None:
+        self.conn, child = _CONTEXT.Pipe()
+        self.process = _CONTEXT.Process(
+            target=_worker_main,
+            args=(child, pool.init, pool.init_args, pool.task, pool.memory_mb),
+            daemon=True,
+        )
+        self.process.start()
+        child.close()
+        self.item: Any = None
+        self.deadline = 0.0
+        self.busy = False
+
+    def give(self, item: Any, timeout: float) -> None:
+        self.item, self.busy, self.deadline = item, True, time.monotonic() + timeout
+        self.conn.send(item)
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+class WorkerPool:
+    """Run `task(item)` in `size` processes; yields (item, result or TaskFailed) as they finish."""
+
+    def __init__(self, size: int, task: Callable[[Any], Any], init: Callable[..., None],
+                 init_args: tuple[Any, ...] = (), timeout: float = 60.0, memory_mb: int = 0) -> None:  # fmt: skip
+        self.size, self.task, self.init, self.init_args = max(1, size), task, init, init_args
+        self.timeout, self.memory_mb = timeout, memory_mb
+        self.workers: list[_Worker] = []
+
+    def __enter__(self) -> WorkerPool:
+        self.workers = [_Worker(self) for _ in range(self.size)]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for worker in self.workers:
+            if not worker.busy and worker.process.is_alive():
+                try:
+                    worker.conn.send(None)
+                except OSError:
+                    pass
+            worker.kill() if worker.busy else worker.process.join(2)
+            if worker.process.is_alive():
+                worker.kill()
+
+    def run(self, items: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
+        pending = iter(items)
+        exhausted = False
+        while True:
+            for worker in self.workers:
+                if not worker.busy and not exhausted:
+                    item = next(pending, _END)
+                    if item is _END:
+                        exhausted = True
+                    else:
+                        worker.give(item, self.timeout)
+            busy = [w for w in self.workers if w.busy]
+            if not busy:
+                return
+            yield from self._collect(busy)
+
+    def _collect(self, busy: list[_Worker]) -> Iterator[tuple[Any, Any]]:
+        next_deadline = min(w.deadline for w in busy)
+        ready = wait([w.conn for w in busy], timeout=max(0.0, next_deadline - time.monotonic()))
+        for worker in busy:
+            if worker.conn in ready:
+                try:
+                    status, value = worker.conn.recv()
+                except (EOFError, OSError):
+                    yield worker.item, TaskFailed("worker_crashed", _death(worker))
+                    self._replace(worker)
+                    continue
+                worker.busy = False
+                yield worker.item, value
+            elif time.monotonic() >= worker.deadline:
+                yield worker.item, TaskFailed("timeout", f"took longer than {self.timeout:g} s")
+                self._replace(worker)
+
+    def _replace(self, worker: _Worker) -> None:
+        worker.kill()
+        self.workers[self.workers.index(worker)] = _Worker(self)
+
+
+_END = object()
+
+
+def _death(worker: _Worker) -> str:
+    worker.process.join(1)
+    code = worker.process.exitcode
+    if code is not None and code < 0:
+        return f"worker killed by signal {-code} ({signal.Signals(-code).name})"
+    return f"worker exited with status {code}"
+
+
+def cpu_count() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
