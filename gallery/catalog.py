@@ -20,6 +20,7 @@ Row = dict[str, Any]
 
 PHOTO_COLUMNS = (
     "sha256", "path", "original_name", "source_path", "source_dir", "format", "size", "width", "height",
+    "grid_width", "grid_height",
     "orientation", "placeholder", "import_id", "imported_at", "camera_time", "camera_offset", "date_source",
     "gps_time", "lat", "lon", "altitude", "make", "model", "serial", "lens", "exposure", "aperture", "iso",
     "focal_length", "description", "bad_tags", "device", "import_zone", "clock_shift",

@@ -212,9 +212,9 @@ class Archive:
             self.flush()
 
     def flush(self) -> None:
-        """Make renames durable, commit rows and the report lines, then finish --move."""
-        for folder in self.dirs:
-            storage.fsync_dir(folder)
+        """Make copies and renames durable, commit rows and the report lines, then finish --move."""
+        if self.dirs:
+            storage.sync_all()
         catalog.begin(self.conn)
         catalog.record_outcomes(self.conn, self.import_id, self.pending)
         catalog.commit(self.conn)
@@ -264,6 +264,7 @@ def photo_row(job: Job, result: dict[str, Any], relative: str, import_id: int,
         "sha256": result["sha256"], "path": relative, "original_name": Path(job.shown).name,
         "source_path": job.shown, "source_dir": job.source_dir, "format": result["format"],
         "size": result["size"], "width": result["width"], "height": result["height"],
+        "grid_width": result["grid_width"], "grid_height": result["grid_height"],
         "orientation": meta.orientation, "placeholder": result["placeholder"], "import_id": import_id,
         "imported_at": catalog.now_iso(),
         "camera_time": meta.local_time.isoformat() if meta.local_time else None,

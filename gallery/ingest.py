@@ -86,12 +86,13 @@ def _process(job: Job, settings: IngestSettings) -> dict[str, Any]:
         meta = PhotoMeta(**{**asdict(meta), "bad_tags": (*meta.bad_tags, exif_error)})
     incoming = Path(settings.root) / "media" / INCOMING / f"{sha256}"
     try:
-        storage.copy_verified(path, incoming, sha256, link=settings.link)
+        storage.copy_verified(path, incoming, sha256, link=settings.link, durable=False)
     except OSError as exc:
         raise Rejected("rejected", "unreadable", f"could not copy into the archive: {exc}") from None
     return {
         "status": "new", "sha256": sha256, "size": size, "format": kind, "incoming": str(incoming),
         "meta": meta, "width": rendered.width, "height": rendered.height, "placeholder": rendered.placeholder,
+        "grid_width": rendered.derivative_width, "grid_height": rendered.derivative_height,
     }  # fmt: skip
 
 
@@ -153,7 +154,7 @@ def _pillow_tags(path: Path, kind: str) -> dict[str, Any]:
 
 def _render_grid(path: Path, kind: str, sha256: str, root: Path) -> thumbs.Rendered:
     try:
-        return thumbs.make_derivative(root / "thumbnails", sha256, path, kind, thumbs.GRID)
+        return thumbs.make_derivative(root / "thumbnails", sha256, path, kind, thumbs.GRID, fresh=True)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise Rejected("rejected", "too_many_pixels", str(exc)) from None
     except UnidentifiedImageError:

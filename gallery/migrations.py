@@ -31,6 +31,8 @@ CREATE TABLE photos (
     size INTEGER NOT NULL,
     width INTEGER NOT NULL,
     height INTEGER NOT NULL,
+    grid_width INTEGER NOT NULL,
+    grid_height INTEGER NOT NULL,
     orientation INTEGER NOT NULL DEFAULT 1,
     placeholder TEXT,
     import_id INTEGER REFERENCES imports(id),

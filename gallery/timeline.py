@@ -103,7 +103,7 @@ def resolve(shots: Sequence[Shot], zone_at: ZoneAt, manual: dict[str, int] | Non
     _align_devices(by_device, timings, clocks)
     _apply_device_offsets(by_device, timings, clocks, residuals)
     _infer_positions(shots, timings)
-    return [_finish(s, timings[s.id], zone_at, missions, s.device in manual) for s in shots], clocks
+    return [_finish(s, timings[s.id], zone_at, missions, manual.get(s.device)) for s in shots], clocks
 
 
 # -- evidence on the photo itself ---------------------------------------------------------------
@@ -337,19 +337,21 @@ def _nearest_located(located: Sequence[tuple[float, str, float, float]], stamps:
         gap = abs(stamp - when)
         if other != device and gap > INFER_OTHER_DEVICE:
             continue
-        rank = gap if other == device else gap + 0.5  # the same device wins a tie
+        rank = gap if other == device else gap + INFER_SAME_DEVICE  # the same device comes first
         if best is None or rank < best[0]:
             best = (rank, (lat, lon))
     return best[1] if best else None
 
 
 def _finish(shot: Shot, timing: Timing, zone_at: ZoneAt, missions: Sequence[MissionZone],
-            manual: bool) -> Timing:  # fmt: skip
+            manual: int | None) -> Timing:  # fmt: skip
     """Give every timing a zone and a local time; resolve what is still pending from zones."""
     zone = timing.zone
     if zone is None and timing.lat is not None and timing.lon is not None:
         zone = zone_at(timing.lat, timing.lon)
     camera = camera_time(shot)
+    if camera is not None and manual is not None:
+        camera += timedelta(seconds=manual)
     fallback = _fallback_zone(shot, camera, missions) if camera else None
     source, utc = timing.source, timing.utc
     if source == "pending" and camera is not None:
@@ -359,7 +361,7 @@ def _finish(shot: Shot, timing: Timing, zone_at: ZoneAt, missions: Sequence[Miss
             zone, source = fallback
         if zone is not None:
             utc = local_to_utc(camera, zone)
-    if manual and source in ("pending", "zone_from_position", "mission_zone", "import_option"):
+    if manual is not None and source in ("pending", "zone_from_position", "mission_zone", "import_option"):
         source = "device_offset"  # the hand-set correction is what made this time right
     if source == "pending":
         source = "unknown"

@@ -12,11 +12,13 @@ import multiprocessing
 import os
 import signal
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+QUEUE_DEPTH = 2
 _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload(["gallery.importer"])
 
@@ -63,13 +65,28 @@ class _Worker:
         )
         self.process.start()
         child.close()
-        self.item: Any = None
+        self.queue: deque[Any] = deque()  # sent, not answered yet; the first is being worked on
         self.deadline = 0.0
-        self.busy = False
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.queue)
+
+    @property
+    def item(self) -> Any:
+        return self.queue[0]
 
     def give(self, item: Any, timeout: float) -> None:
-        self.item, self.busy, self.deadline = item, True, time.monotonic() + timeout
+        if not self.queue:
+            self.deadline = time.monotonic() + timeout
+        self.queue.append(item)
         self.conn.send(item)
+
+    def done(self, timeout: float) -> Any:
+        """The first queued item is answered: the next one starts its clock now."""
+        item = self.queue.popleft()
+        self.deadline = time.monotonic() + timeout
+        return item
 
     def kill(self) -> None:
         if self.process.is_alive():
@@ -93,26 +110,27 @@ class WorkerPool:
 
     def __exit__(self, *exc: object) -> None:
         for worker in self.workers:
-            if not worker.busy and worker.process.is_alive():
-                try:
-                    worker.conn.send(None)
-                except OSError:
-                    pass
-            worker.kill() if worker.busy else worker.process.join(2)
-            if worker.process.is_alive():
+            if worker.busy:
                 worker.kill()
+                continue
+            try:
+                worker.conn.send(None)
+            except OSError:
+                pass
+            worker.process.join(2)
+            worker.kill()
 
     def run(self, items: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
-        pending = iter(items)
-        exhausted = False
+        self.pending = deque[Any]()
+        source = iter(items)
         while True:
             for worker in self.workers:
-                if not worker.busy and not exhausted:
-                    item = next(pending, _END)
+                # Two tasks per worker: the next one is already in its pipe when it finishes one.
+                while len(worker.queue) < QUEUE_DEPTH:
+                    item = self.pending.popleft() if self.pending else next(source, _END)
                     if item is _END:
-                        exhausted = True
-                    else:
-                        worker.give(item, self.timeout)
+                        break
+                    worker.give(item, self.timeout)
             busy = [w for w in self.workers if w.busy]
             if not busy:
                 return
@@ -129,14 +147,16 @@ class WorkerPool:
                     yield worker.item, TaskFailed("worker_crashed", _death(worker))
                     self._replace(worker)
                     continue
-                worker.busy = False
-                yield worker.item, value
+                yield worker.done(self.timeout), value
             elif time.monotonic() >= worker.deadline:
                 yield worker.item, TaskFailed("timeout", f"took longer than {self.timeout:g} s")
                 self._replace(worker)
 
     def _replace(self, worker: _Worker) -> None:
+        """Kill a worker; the tasks queued behind its failed one go back to the front of the line."""
         worker.kill()
+        worker.queue.popleft()
+        self.pending.extendleft(reversed(worker.queue))
         self.workers[self.workers.index(worker)] = _Worker(self)
 
 

@@ -107,3 +107,28 @@ def test_rerun_on_the_corpus_adds_nothing(imported: tuple[Gallery, dict[str, Any
     gallery, first = imported
     again = gallery.json("import", str(CORPUS), "--jobs", "2", "--no-viewer")
     assert again["imported"] == 0 and again["duplicates"] == first["imported"] + first["duplicates"]
+
+
+# Checked by hand: each GPS clock against the camera clock and the zone at the position.
+REAL_ANSWERS = {
+    # the camera is 1 day minus 1.5 min behind; its GPS clock is right (Arezzo, CEST)
+    "DSCN0010.jpg": ("2008-10-23T14:27:07", "gps_clock", "Arezzo", "IT", "Europe/Rome"),
+    # an iPhone in Moncloa, Madrid: camera and GPS agree at +02:00
+    "iphone_hdr_NO.jpg": ("2015-04-10T18:12:22", "gps_clock", "Madrid", "ES", "Europe/Madrid"),
+    # a phone writing UTC in DateTime; its GPS clock says the same instant (CET)
+    "HMD_Nokia_8.3_5G.heif": ("2022-02-03T14:44:08", "gps_clock", "Navacerrada", "ES", "Europe/Madrid"),
+    # OffsetTimeOriginal +03:00 in Helsinki, confirmed by its GPS clock (11:12:32 UTC)
+    "HMD_Nokia_8.3_5G.jpg": ("2022-08-14T11:12:31", "offset_tag", "Helsinki", "FI", "Europe/Helsinki"),
+    # no GPS clock: the zone at its position (Nakuru, EAT +03:00)
+    "Kodak_CX7530.jpg": ("2005-08-13T06:47:23", "zone_from_position", "Nakuru", "KE", "Africa/Nairobi"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REAL_ANSWERS))
+def test_real_gps_photos_resolve_to_the_right_instant_and_place(imported: tuple[Gallery, dict[str, Any]],
+                                                                name: str) -> None:  # fmt: skip
+    gallery, _ = imported
+    row = next(r for r in gallery.rows() if r["original_name"] == name)
+    utc, source, town, country, zone = REAL_ANSWERS[name]
+    assert row["taken_at_utc"][:19] == utc and row["time_source"] == source
+    assert (row["place"], row["country"], row["timezone"]) == (town, country, zone)

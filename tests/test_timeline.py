@@ -1,0 +1,201 @@
+"""True capture times, as table tests over timeline.resolve (pure) with the real zone lookup."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from functools import cache
+
+import pytest
+
+from gallery import timeline
+from gallery.timeline import MissionZone, Shot
+
+PARIS = (48.8566, 2.3522)
+TOULOUSE = (43.6045, 1.4442)
+MONTREAL = (45.5019, -73.5674)
+SYDNEY = (-33.8688, 151.2093)
+KATHMANDU = (27.7172, 85.3240)
+DELHI = (28.6139, 77.2090)
+NUKUALOFA = (-21.1394, -175.2049)  # Tonga, UTC+13, just west of the date line
+PAGO_PAGO = (-14.2756, -170.7020)  # American Samoa, UTC-11, just east of it
+
+
+@cache
+def _finder():  # type: ignore[no-untyped-def]
+    from timezonefinder import TimezoneFinder
+
+    return TimezoneFinder()
+
+
+def zone_at(lat: float, lon: float) -> str | None:
+    return _finder().timezone_at(lat=lat, lng=lon)
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def shot(i: int, camera: datetime | None, device: str = "phone", **kw) -> Shot:  # type: ignore[no-untyped-def]
+    return Shot(id=i, device=device, camera_time=camera, date_source=kw.pop("date_source", "exif_original"), **kw)
+
+
+def resolve(shots: list[Shot], **kw):  # type: ignore[no-untyped-def]
+    timings, clocks = timeline.resolve(shots, zone_at, **kw)
+    return {t.id: t for t in timings}, clocks
+
+
+@pytest.mark.parametrize(("where", "camera", "expected_utc", "zone"), [
+    # Québec and France are 5 h apart for three weeks in March and one in late October
+    (PARIS, datetime(2026, 3, 10, 12, 0), utc(2026, 3, 10, 11, 0), "Europe/Paris"),
+    (MONTREAL, datetime(2026, 3, 10, 7, 0), utc(2026, 3, 10, 11, 0), "America/Toronto"),
+    (PARIS, datetime(2026, 3, 30, 12, 0), utc(2026, 3, 30, 10, 0), "Europe/Paris"),
+    (MONTREAL, datetime(2026, 10, 28, 8, 0), utc(2026, 10, 28, 12, 0), "America/Toronto"),
+    (PARIS, datetime(2026, 10, 28, 13, 0), utc(2026, 10, 28, 12, 0), "Europe/Paris"),
+    (SYDNEY, datetime(2026, 1, 15, 9, 0), utc(2026, 1, 14, 22, 0), "Australia/Sydney"),  # summer: +11
+    (SYDNEY, datetime(2026, 7, 15, 9, 0), utc(2026, 7, 14, 23, 0), "Australia/Sydney"),  # winter: +10
+    (KATHMANDU, datetime(2026, 5, 1, 12, 0), utc(2026, 5, 1, 6, 15), "Asia/Kathmandu"),  # +05:45
+    (DELHI, datetime(2026, 5, 1, 12, 0), utc(2026, 5, 1, 6, 30), "Asia/Kolkata"),  # +05:30
+    (NUKUALOFA, datetime(2026, 5, 1, 8, 0), utc(2026, 4, 30, 19, 0), "Pacific/Tongatapu"),
+    (PAGO_PAGO, datetime(2026, 5, 1, 8, 0), utc(2026, 5, 1, 19, 0), "Pacific/Pago_Pago"),
+])  # fmt: skip
+def test_zone_from_position(where: tuple[float, float], camera: datetime, expected_utc: datetime, zone: str) -> None:
+    timings, _ = resolve([shot(1, camera, lat=where[0], lon=where[1])])
+    assert (timings[1].utc, timings[1].zone, timings[1].source) == (expected_utc, zone, "zone_from_position")
+    assert timings[1].local == camera
+
+
+def test_offset_tag_wins_and_keeps_its_zone() -> None:
+    timings, _ = resolve([shot(1, datetime(2026, 5, 1, 12, 0), camera_offset=345, lat=KATHMANDU[0], lon=KATHMANDU[1])])
+    assert timings[1].utc == utc(2026, 5, 1, 6, 15) and timings[1].source == "offset_tag"
+    assert timings[1].zone == "Asia/Kathmandu"
+
+
+def test_an_offset_tag_refuted_by_its_own_gps_clock_loses() -> None:
+    """A phone that writes its home offset (-04:00) while the clock shows Paris time."""
+    camera = datetime(2026, 6, 1, 15, 0)
+    timings, _ = resolve([shot(1, camera, camera_offset=-240, gps_time=utc(2026, 6, 1, 13, 0), lat=PARIS[0], lon=PARIS[1])])
+    assert (timings[1].utc, timings[1].source) == (utc(2026, 6, 1, 13, 0), "gps_clock")
+
+
+def _trip(device: str, start_id: int, clock_error: timedelta, gps_every: int | None, count: int = 12,
+          where: tuple[float, float] = TOULOUSE) -> list[Shot]:  # fmt: skip
+    """A device shooting every 20 minutes in Toulouse (UTC+2), its clock off by `clock_error`."""
+    shots, first = [], utc(2017, 9, 19, 7, 0)
+    for n in range(count):
+        true = first + timedelta(minutes=20 * n)
+        camera = true.astimezone(timeline.ZoneInfo("Europe/Paris")).replace(tzinfo=None) + clock_error
+        has_gps = gps_every is not None and n % gps_every == 0
+        shots.append(shot(start_id + n, camera, device,
+                          gps_time=true if has_gps else None,
+                          lat=where[0] if has_gps else None, lon=where[1] if has_gps else None))  # fmt: skip
+    return shots
+
+
+@pytest.mark.parametrize("error", [timedelta(hours=-6), timedelta(minutes=7), timedelta(days=-1, minutes=1)],
+                         ids=["whole-hours", "minutes", "a-day"])  # fmt: skip
+def test_gps_clock_corrects_the_devices_other_photos(error: timedelta) -> None:
+    shots = _trip("camera", 100, error, gps_every=3)
+    timings, clocks = resolve(shots)
+    for n, s in enumerate(shots):
+        expected = utc(2017, 9, 19, 7, 0) + timedelta(minutes=20 * n)
+        assert timings[s.id].utc == expected, (n, timings[s.id])
+        assert timings[s.id].source == ("gps_clock" if n % 3 == 0 else "device_offset")
+    assert clocks["camera"].source == "gps"
+    assert clocks["camera"].offset == round((error + timedelta(hours=2)).total_seconds())
+
+
+def test_dscn_real_example_a_day_behind() -> None:
+    """jpg/gps/DSCN0010.jpg: the camera says 2008-10-22 16:28:39, its GPS 2008-10-23 14:27:07 UTC (Arezzo)."""
+    camera, gps = datetime(2008, 10, 22, 16, 28, 39), utc(2008, 10, 23, 14, 27, 7)
+    timings, clocks = resolve([shot(1, camera, "nikon", gps_time=gps, lat=43.4674, lon=11.8851),
+                               shot(2, camera + timedelta(minutes=5), "nikon")])  # fmt: skip
+    assert timings[1].utc == gps and timings[1].zone == "Europe/Rome"
+    assert timings[2].utc == gps + timedelta(minutes=5) and timings[2].source == "device_offset"
+    assert timings[2].lat == pytest.approx(43.4674) and timings[2].position_inferred
+    assert clocks["nikon"].offset == -(21 * 3600 + 58 * 60 + 28)
+
+
+FIRST = utc(2017, 9, 19, 7, 0)
+
+
+def _paris_clock(moment: datetime) -> datetime:
+    return moment.astimezone(timeline.ZoneInfo("Europe/Paris")).replace(tzinfo=None)
+
+
+def _phone(device: str, start_id: int, minutes: list[int]) -> list[Shot]:
+    """A phone with GPS in Toulouse, on the right time."""
+    moments = [FIRST + timedelta(minutes=m) for m in minutes]
+    return [shot(start_id + i, _paris_clock(t), device, gps_time=t, lat=TOULOUSE[0], lon=TOULOUSE[1])
+            for i, t in enumerate(moments)]  # fmt: skip
+
+
+def _camera(device: str, start_id: int, minutes: list[int], error: timedelta) -> list[Shot]:
+    """A camera without GPS whose clock is `error` off Paris time."""
+    return [shot(start_id + i, _paris_clock(FIRST + timedelta(minutes=m)) + error, device)
+            for i, m in enumerate(minutes)]  # fmt: skip
+
+
+MOMENTS = [0, 2, 5, 60, 62, 63, 180, 181, 185, 300, 302, 420, 421, 425, 540, 600, 601]
+
+
+def test_a_camera_without_gps_is_aligned_by_activity() -> None:
+    """A DSLR still on Québec time (6 h behind Paris) shooting the same moments as two phones."""
+    dslr_minutes = [m + 1 for m in MOMENTS[1::2]]  # the same moments as the phones, a minute later
+    dslr = _camera("dslr", 200, dslr_minutes, timedelta(hours=-6, minutes=3))
+    timings, clocks = resolve(_phone("alice", 1, MOMENTS) + _phone("bob", 100, MOMENTS[::2]) + dslr)
+    assert clocks["dslr"].source == "alignment", clocks["dslr"]
+    # camera minus UTC: Paris is +2 h, the clock 6 h behind and 3 min ahead; activity aligns to the minute or two
+    assert abs(clocks["dslr"].offset - -(4 * 3600 - 180)) <= 120
+    for s, minute in zip(dslr, dslr_minutes, strict=True):
+        error = abs((timings[s.id].utc - (FIRST + timedelta(minutes=minute))).total_seconds())
+        assert error <= 120 and timings[s.id].source == "device_offset"
+        assert timings[s.id].zone == "Europe/Paris" and timings[s.id].position_inferred
+
+
+def test_a_device_that_cannot_be_aligned_says_so() -> None:
+    # photos every hour all day long match any whole-hour shift equally well: no clear winner
+    phone = _phone("alice", 1, [60 * n for n in range(12)])
+    lonely = _camera("dslr", 200, [60 * n + 5 for n in range(12)], timedelta(hours=-6))
+    timings, clocks = resolve(phone + lonely)
+    assert clocks["dslr"].source is None and "cannot align" in clocks["dslr"].note
+    assert all(timings[s.id].source == "unknown" and timings[s.id].utc is None for s in lonely)
+    assert timings[200].local == lonely[0].camera_time, "the naive camera time is kept"
+
+
+def test_mission_zone_then_import_zone_then_unknown() -> None:
+    camera = datetime(2017, 9, 19, 10, 0)
+    mission = MissionZone(datetime(2017, 9, 18), datetime(2017, 9, 22), "Europe/Paris")
+    timings, _ = resolve([shot(1, camera), shot(2, camera, "other", import_zone="America/Toronto"),
+                          shot(3, datetime(2018, 1, 1), "third")], missions=[mission])  # fmt: skip
+    assert (timings[1].utc, timings[1].source) == (utc(2017, 9, 19, 8, 0), "mission_zone")
+    assert (timings[2].utc, timings[2].source) == (utc(2017, 9, 19, 8, 0), "mission_zone")
+    later, _ = resolve([shot(2, datetime(2018, 1, 1, 10), "other", import_zone="America/Toronto")], missions=[mission])
+    assert (later[2].utc, later[2].source) == (utc(2018, 1, 1, 15, 0), "import_option")
+    assert timings[3].source == "unknown" and timings[3].utc is None
+
+
+def test_clock_offset_option_and_manual_device_offset() -> None:
+    camera = datetime(2017, 9, 19, 4, 0)  # a camera on Québec time, 6 h behind Paris
+    timings, _ = resolve([shot(1, camera, "dslr", clock_shift=6 * 3600, import_zone="Europe/Paris")])
+    assert (timings[1].utc, timings[1].local) == (utc(2017, 9, 19, 8, 0), datetime(2017, 9, 19, 10, 0))
+    manual, clocks = resolve([shot(1, camera, "dslr", import_zone="Europe/Paris")], manual={"dslr": 6 * 3600})
+    assert (manual[1].utc, manual[1].source) == (utc(2017, 9, 19, 8, 0), "device_offset")
+    assert clocks["dslr"].source == "manual"
+
+
+def test_filename_dates_say_so_and_undated_stay_unknown() -> None:
+    timings, _ = resolve([shot(1, datetime(2017, 9, 19, 10), date_source="filename", import_zone="Europe/Paris"),
+                          shot(2, None)])  # fmt: skip
+    assert timings[1].source == "filename" and timings[1].utc == utc(2017, 9, 19, 8, 0)
+    assert timings[2].source == "unknown" and timings[2].utc is None and timings[2].local is None
+
+
+def test_positions_are_inferred_from_the_same_device_first() -> None:
+    base = datetime(2017, 9, 19, 10, 0)
+    shots = [shot(1, base, "a", camera_offset=120, lat=43.30, lon=5.37),
+             shot(2, base + timedelta(minutes=20), "a", camera_offset=120),
+             shot(3, base + timedelta(minutes=21), "b", camera_offset=120, lat=43.60, lon=1.44),
+             shot(4, base + timedelta(hours=3), "a", camera_offset=120)]  # fmt: skip
+    timings, _ = resolve(shots)
+    assert (timings[2].lat, timings[2].position_inferred) == (43.30, True)
+    assert timings[4].lat is None, "nothing located within 30 minutes"
