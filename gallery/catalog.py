@@ -20,7 +20,7 @@ Row = dict[str, Any]
 
 PHOTO_COLUMNS = (
     "sha256", "path", "original_name", "source_path", "source_dir", "format", "size", "width", "height",
-    "grid_width", "grid_height",
+    "grid_width", "grid_height", "sharpness",
     "orientation", "placeholder", "import_id", "imported_at", "camera_time", "camera_offset", "date_source",
     "gps_time", "lat", "lon", "altitude", "make", "model", "serial", "lens", "exposure", "aperture", "iso",
     "focal_length", "description", "bad_tags", "device", "import_zone", "clock_shift",
@@ -261,3 +261,168 @@ def add_venue(conn: sqlite3.Connection, venue: Mapping[str, Any]) -> None:
 def remove_venue(conn: sqlite3.Connection, name: str) -> bool:
     with transaction(conn):
         return conn.execute("DELETE FROM venues WHERE name = ?", (name,)).rowcount > 0
+
+
+# -- missions ------------------------------------------------------------------------------------
+
+
+def save_mission(conn: sqlite3.Connection, programme: Any, source: str) -> int:
+    """Insert or update a mission and its events by title and name, so ids (and albums) stay."""
+    with transaction(conn):
+        conn.execute(
+            "INSERT INTO missions (title, timezone, description, source, loaded_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(title) DO UPDATE SET timezone = excluded.timezone, description = excluded.description, "
+            "source = excluded.source, loaded_at = excluded.loaded_at",
+            (programme.title, programme.timezone, programme.description, source, now_iso()),
+        )
+        mission_id = int(conn.execute("SELECT id FROM missions WHERE title = ?", (programme.title,)).fetchone()[0])
+        names = []
+        for position, event in enumerate(programme.events):
+            names.append(event.name)
+            conn.execute(
+                "INSERT INTO mission_events (mission_id, name, title, description, start_utc, end_utc, lat, lon, "
+                "radius_m, place, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(mission_id, name) DO UPDATE SET title = excluded.title, "
+                "description = excluded.description, start_utc = excluded.start_utc, end_utc = excluded.end_utc, "
+                "lat = excluded.lat, lon = excluded.lon, radius_m = excluded.radius_m, place = excluded.place, "
+                "position = excluded.position",
+                (mission_id, event.name, event.title, event.description, event.start.isoformat(),
+                 event.end.isoformat(), event.lat, event.lon, event.radius_m, event.place, position),
+            )  # fmt: skip
+        marks = ", ".join("?" for _ in names)
+        conn.execute(f"DELETE FROM mission_events WHERE mission_id = ? AND name NOT IN ({marks})", [mission_id, *names])
+    return mission_id
+
+
+def list_missions(conn: sqlite3.Connection) -> list[Row]:
+    return dicts(
+        conn.execute(
+            "SELECT m.*, MIN(e.start_utc) AS start_utc, MAX(e.end_utc) AS end_utc, COUNT(e.id) AS events "
+            "FROM missions m LEFT JOIN mission_events e ON e.mission_id = m.id GROUP BY m.id ORDER BY start_utc"
+        )
+    )
+
+
+def list_mission_events(conn: sqlite3.Connection) -> list[Row]:
+    return dicts(
+        conn.execute(
+            "SELECT e.*, m.title AS mission_title, m.timezone FROM mission_events e "
+            "JOIN missions m ON m.id = e.mission_id ORDER BY e.start_utc, e.id"
+        )
+    )
+
+
+# -- albums ---------------------------------------------------------------------------------------
+
+ALBUM_FIELDS = (
+    "slug", "kind", "title", "description", "cover_id", "published", "mission_id", "mission_event_id",
+    "start_utc", "end_utc", "timezone", "place", "country", "photo_count", "explain",
+)  # fmt: skip
+
+
+def list_albums(conn: sqlite3.Connection, published_only: bool = False, include_merged: bool = False) -> list[Row]:
+    where = ["1 = 1"]
+    if published_only:
+        where.append("a.published = 1 AND a.photo_count > 0")
+    if not include_merged:
+        where.append("a.merged_into IS NULL")
+    return dicts(
+        conn.execute(
+            "SELECT a.*, m.title AS mission, p.sha256 AS cover_sha256 FROM albums a "
+            "LEFT JOIN missions m ON m.id = a.mission_id LEFT JOIN photos p ON p.id = a.cover_id "
+            f"WHERE {' AND '.join(where)} ORDER BY a.start_utc DESC, a.id"
+        )
+    )
+
+
+def get_album(conn: sqlite3.Connection, slug: str) -> Row | None:
+    row = conn.execute(
+        "SELECT a.*, m.title AS mission, p.sha256 AS cover_sha256 FROM albums a "
+        "LEFT JOIN missions m ON m.id = a.mission_id LEFT JOIN photos p ON p.id = a.cover_id WHERE a.slug = ?",
+        (slug,),
+    ).fetchone()
+    return dict(row) if row else None
+
+
+def get_album_by_id(conn: sqlite3.Connection, album_id: int) -> Row | None:
+    row = conn.execute("SELECT slug FROM albums WHERE id = ?", (album_id,)).fetchone()
+    return get_album(conn, row[0]) if row else None
+
+
+def album_photos(conn: sqlite3.Connection, album_id: int, include_hidden: bool = True) -> list[Row]:
+    hidden = "" if include_hidden else " AND ap.hidden = 0"
+    return dicts(
+        conn.execute(
+            "SELECT p.*, ap.hidden, ap.pinned FROM album_photos ap JOIN photos p ON p.id = ap.photo_id "
+            f"WHERE ap.album_id = ?{hidden} ORDER BY COALESCE(p.taken_at_utc, p.camera_time), p.id",
+            (album_id,),
+        )
+    )
+
+
+def memberships(conn: sqlite3.Connection) -> list[Row]:
+    return dicts(conn.execute("SELECT * FROM album_photos"))
+
+
+def album_rows(conn: sqlite3.Connection) -> list[Row]:
+    return dicts(conn.execute("SELECT * FROM albums ORDER BY id"))
+
+
+def splits(conn: sqlite3.Connection) -> list[Row]:
+    return dicts(conn.execute("SELECT * FROM album_splits ORDER BY album_id, at_utc"))
+
+
+def slugs_in_use(conn: sqlite3.Connection) -> set[str]:
+    return {row[0] for row in conn.execute("SELECT slug FROM albums")}
+
+
+def insert_album(conn: sqlite3.Connection, values: Mapping[str, Any]) -> int:
+    columns = [c for c in ALBUM_FIELDS if c in values]
+    marks = ", ".join("?" for _ in columns)
+    cursor = conn.execute(
+        f"INSERT INTO albums ({', '.join(columns)}, created_at, updated_at) VALUES ({marks}, ?, ?)",
+        [values[c] for c in columns] + [now_iso(), now_iso()],
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def update_album(conn: sqlite3.Connection, album_id: int, values: Mapping[str, Any]) -> None:
+    if not values:
+        return
+    assignments = ", ".join(f"{column} = ?" for column in values)
+    conn.execute(f"UPDATE albums SET {assignments}, updated_at = ? WHERE id = ?", [*values.values(), now_iso(), album_id])
+
+
+def delete_albums(conn: sqlite3.Connection, ids: Iterable[int]) -> None:
+    for album_id in ids:
+        conn.execute("DELETE FROM albums WHERE id = ?", (album_id,))
+
+
+def set_memberships(conn: sqlite3.Connection, rows: Iterable[tuple[int, int, int, int]]) -> None:
+    """Replace every membership: (photo_id, album_id, pinned, hidden)."""
+    conn.execute("DELETE FROM album_photos")
+    conn.executemany("INSERT INTO album_photos (photo_id, album_id, pinned, hidden) VALUES (?, ?, ?, ?)", rows)
+
+
+def set_membership(conn: sqlite3.Connection, photo_id: int, album_id: int, pinned: bool) -> None:
+    conn.execute(
+        "INSERT INTO album_photos (photo_id, album_id, pinned, hidden) VALUES (?, ?, ?, 0) "
+        "ON CONFLICT(photo_id) DO UPDATE SET album_id = excluded.album_id, pinned = excluded.pinned",
+        (photo_id, album_id, int(pinned)),
+    )
+
+
+def set_hidden(conn: sqlite3.Connection, album_id: int, photo_id: int, hidden: bool) -> bool:
+    cursor = conn.execute(
+        "UPDATE album_photos SET hidden = ? WHERE album_id = ? AND photo_id = ?", (int(hidden), album_id, photo_id)
+    )
+    return cursor.rowcount > 0
+
+
+def add_split(conn: sqlite3.Connection, album_id: int, at_utc: str, new_album_id: int) -> None:
+    conn.execute("INSERT INTO album_splits (album_id, at_utc, new_album_id) VALUES (?, ?, ?)", (album_id, at_utc, new_album_id))
+
+
+def photo_ids_by_sha(conn: sqlite3.Connection, prefix: str) -> list[int]:
+    """Photos whose sha256 starts with `prefix` (at least 6 hex digits)."""
+    return [row[0] for row in conn.execute("SELECT id FROM photos WHERE sha256 LIKE ?", (prefix.lower() + "%",))]

@@ -93,6 +93,7 @@ def _process(job: Job, settings: IngestSettings) -> dict[str, Any]:
         "status": "new", "sha256": sha256, "size": size, "format": kind, "incoming": str(incoming),
         "meta": meta, "width": rendered.width, "height": rendered.height, "placeholder": rendered.placeholder,
         "grid_width": rendered.derivative_width, "grid_height": rendered.derivative_height,
+        "sharpness": rendered.sharpness,
     }  # fmt: skip
 
 

@@ -33,6 +33,7 @@ CREATE TABLE photos (
     height INTEGER NOT NULL,
     grid_width INTEGER NOT NULL,
     grid_height INTEGER NOT NULL,
+    sharpness REAL,
     orientation INTEGER NOT NULL DEFAULT 1,
     placeholder TEXT,
     import_id INTEGER REFERENCES imports(id),
@@ -87,7 +88,72 @@ CREATE TABLE venues (
 ALTER TABLE photos ADD COLUMN venue TEXT
 """
 
+V3_MISSIONS_ALBUMS = """
+CREATE TABLE missions (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL UNIQUE,
+    timezone TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL,
+    loaded_at TEXT NOT NULL
+);
+CREATE TABLE mission_events (
+    id INTEGER PRIMARY KEY,
+    mission_id INTEGER NOT NULL REFERENCES missions(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    title TEXT,
+    description TEXT,
+    start_utc TEXT NOT NULL,
+    end_utc TEXT NOT NULL,
+    lat REAL,
+    lon REAL,
+    radius_m REAL NOT NULL DEFAULT 1000,
+    place TEXT,
+    position INTEGER NOT NULL,
+    UNIQUE (mission_id, name)
+);
+CREATE TABLE albums (
+    id INTEGER PRIMARY KEY,
+    slug TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    title TEXT NOT NULL,
+    title_manual INTEGER NOT NULL DEFAULT 0,
+    description TEXT NOT NULL DEFAULT '',
+    cover_id INTEGER REFERENCES photos(id) ON DELETE SET NULL,
+    cover_manual INTEGER NOT NULL DEFAULT 0,
+    published INTEGER NOT NULL DEFAULT 0,
+    mission_id INTEGER REFERENCES missions(id) ON DELETE SET NULL,
+    mission_event_id INTEGER UNIQUE REFERENCES mission_events(id) ON DELETE SET NULL,
+    merged_into INTEGER REFERENCES albums(id) ON DELETE SET NULL,
+    start_utc TEXT,
+    end_utc TEXT,
+    timezone TEXT,
+    place TEXT,
+    country TEXT,
+    photo_count INTEGER NOT NULL DEFAULT 0,
+    explain TEXT NOT NULL DEFAULT '[]',
+    edited INTEGER NOT NULL DEFAULT 0,
+    show_location INTEGER NOT NULL DEFAULT 0,
+    allow_originals INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE album_photos (
+    photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+    album_id INTEGER NOT NULL REFERENCES albums(id) ON DELETE CASCADE,
+    pinned INTEGER NOT NULL DEFAULT 0,
+    hidden INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX album_photos_album ON album_photos(album_id);
+CREATE TABLE album_splits (
+    album_id INTEGER NOT NULL REFERENCES albums(id) ON DELETE CASCADE,
+    at_utc TEXT NOT NULL,
+    new_album_id INTEGER NOT NULL REFERENCES albums(id) ON DELETE CASCADE
+)
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, V1_ARCHIVE),
     (2, V2_DEVICES_PLACES),
+    (3, V3_MISSIONS_ALBUMS),
 ]

@@ -12,7 +12,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from PIL import Image, ImageCms, ImageOps
+from PIL import Image, ImageCms, ImageFilter, ImageOps, ImageStat
 
 from . import storage
 
@@ -36,6 +36,7 @@ class Rendered:
     placeholder: str  # a tiny WebP as a data: URI, shown while the grid image loads
     derivative_width: int  # the derivative as written
     derivative_height: int
+    sharpness: float  # variance of edges: low means blurred (used to pick album covers)
 
 
 def derivative_path(sha256: str, size: str) -> PurePosixPath:
@@ -165,4 +166,10 @@ def make_derivative(thumbs_dir: Path, sha256: str, source: Path, kind: str, size
     target = thumbs_dir / derivative_path(sha256, size)
     if fresh or not target.exists():
         storage.write_atomic(target, encode(small, WEBP_QUALITY[size]), durable=not fresh)
-    return Rendered(full[0], full[1], placeholder(small), small.width, small.height)
+    return Rendered(full[0], full[1], placeholder(small), small.width, small.height, sharpness(small))
+
+
+def sharpness(image: Image.Image) -> float:
+    """Variance of the edge image: a blurred or shaken photo scores low."""
+    edges = image.convert("L").filter(ImageFilter.FIND_EDGES)
+    return round(ImageStat.Stat(edges).var[0], 1)

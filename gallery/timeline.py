@@ -34,10 +34,10 @@ INFER_SAME_DEVICE = 30 * 60  # seconds: borrow a position from the same device w
 INFER_OTHER_DEVICE = 10 * 60  # seconds: ... or from another device once clocks are aligned
 ALIGN_RANGE = 14 * 3600
 ALIGN_COARSE_STEP = 15 * 60
-ALIGN_WINDOW = 30 * 60  # a device photo "meets" the placed ones within this, at the coarse step
+ALIGN_WINDOW = 10 * 60  # a device photo "meets" the placed ones within this, at the coarse step
 ALIGN_MIN_SCORE = 0.6  # share of the device's photos that must meet placed photos
-ALIGN_MIN_MARGIN = 0.2  # over the best alignment at least ALIGN_DISTINCT away
-ALIGN_DISTINCT = 2 * 3600
+ALIGN_MIN_MARGIN = 0.15  # closeness per photo over the best alignment ALIGN_DISTINCT away
+ALIGN_DISTINCT = 45 * 60  # a rival alignment at least this far (an hour off is a real risk: DST)
 ALIGN_MIN_PHOTOS = 3
 
 
@@ -253,23 +253,36 @@ def align(naive: Sequence[float], placed: Sequence[float]) -> dict[str, object]:
     """Find the shift that lays a device's photos (naive seconds) over placed UTC instants.
 
     Coarse search in quarter hours over +-14 h, scored by the share of photos that meet a placed
-    photo within 30 min; accepted only with a clear margin over any alignment 2 h or more away;
-    then refined to the minute. Returns DeviceClock fields (offset is camera minus UTC).
+    photo within 10 min; the best and the best alignment 45 min or more away are refined to the
+    minute and compared by closeness (a photo right on a placed one scores 1, 5 min away 0.37);
+    accepted only with a clear margin. Returns DeviceClock fields (offset is camera minus UTC).
     """
     if not placed:
         return {"source": None, "note": "no other device is placed to align with"}
     coarse = {s: _meet_share(naive, placed, s, ALIGN_WINDOW)
               for s in range(-ALIGN_RANGE, ALIGN_RANGE + 1, ALIGN_COARSE_STEP)}  # fmt: skip
     best = max(coarse, key=lambda s: (coarse[s], -abs(s)))
-    runner_up = max((v for s, v in coarse.items() if abs(s - best) >= ALIGN_DISTINCT), default=0.0)
-    margin = coarse[best] - runner_up
+    fine = _refine(naive, placed, best, 3600)
+    score = _closeness(naive, placed, fine) / len(naive)
+    # the strongest alignment at least ALIGN_DISTINCT from the chosen one, refined the same way
+    rivals = [s for s in coarse if coarse[s] >= coarse[best] / 2 and abs(s - fine) >= ALIGN_DISTINCT - ALIGN_COARSE_STEP]
+    rival_scores = [_closeness(naive, placed, shift) / len(naive) for s in rivals
+                    for shift in range(s - ALIGN_COARSE_STEP, s + ALIGN_COARSE_STEP + 1, 60)
+                    if abs(shift - fine) >= ALIGN_DISTINCT]  # fmt: skip
+    rival = max((coarse[s] for s in rivals), default=0.0)
+    margin = score - max(rival_scores, default=0.0)
+    summary = f"{coarse[best]:.0%} of photos meet others (runner-up {rival:.0%}), margin {margin:.2f}"
     if coarse[best] < ALIGN_MIN_SCORE or margin < ALIGN_MIN_MARGIN:
-        return {"source": None, "confidence": round(margin, 2),
-                "note": f"cannot align: best {coarse[best]:.0%} of photos meet others, "
-                        f"runner-up {runner_up:.0%}; set the offset by hand"}  # fmt: skip
-    fine = max(range(best - 3600, best + 3601, 60), key=lambda s: (_closeness(naive, placed, s), -abs(s - best)))
+        return {"source": None, "confidence": round(max(margin, 0.0), 2),
+                "note": f"cannot align: {summary}; set the offset by hand"}  # fmt: skip
     return {"offset": -fine, "source": "alignment", "confidence": round(margin, 2),
-            "note": f"aligned with other devices: {coarse[best]:.0%} of photos meet, runner-up {runner_up:.0%}"}  # fmt: skip
+            "note": f"aligned with other devices: {summary}"}  # fmt: skip
+
+
+def _refine(naive: Sequence[float], placed: Sequence[float], around: int, reach: int) -> int:
+    """The minute within `reach` of `around` where the device's photos sit closest to placed ones."""
+    return max(range(around - reach, around + reach + 1, 60),
+               key=lambda s: (_closeness(naive, placed, s), -abs(s - around)))  # fmt: skip
 
 
 def _meet_share(naive: Sequence[float], placed: Sequence[float], shift: float, window: float) -> float:

@@ -1,0 +1,233 @@
+"""`gallery mission` and `gallery albums`: programmes, albums and the edits people make."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from . import albums, catalog, missions, organise
+from .cli import Context, echo_json, echo_table, pass_context
+from .errors import GalleryError
+
+
+def add_commands(main: click.Group) -> None:
+    main.add_command(mission)
+    main.add_command(albums_)
+
+
+@click.group()
+def mission() -> None:
+    """Mission programmes: events with their windows and venues.
+
+    Example: gallery mission load programme.toml
+    """
+
+
+@mission.command("load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_context
+def mission_load(ctx: Context, file: Path) -> None:
+    """Load (or reload) a mission programme; albums follow. Loading twice changes nothing.
+
+    Example: gallery mission load marseille-toulouse-2017.toml
+    """
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GalleryError(f"cannot read {file}: {exc}") from None
+    programme = missions.parse_programme(text)  # errors before anything is written
+    from .importer import prepare_root
+
+    prepare_root(ctx.config)
+    conn = catalog.connect(ctx.config.db_path)
+    try:
+        missions.load(conn, text)
+        counts = organise.refresh(conn, ctx.config)
+    finally:
+        conn.close()
+    click.echo(f"Mission {programme.title!r}: {len(programme.events)} events; {counts.get('albums', 0)} albums.")
+
+
+@mission.command("list")
+@pass_context
+def mission_list(ctx: Context) -> None:
+    """List the loaded missions.
+
+    Example: gallery mission list
+    """
+    with ctx.catalog() as conn:
+        rows = catalog.list_missions(conn)
+    echo_table([[m["title"], m["timezone"], str(m["events"]), (m["start_utc"] or "")[:10], (m["end_utc"] or "")[:10]]
+                for m in rows], ["mission", "zone", "events", "from", "to"])  # fmt: skip
+
+
+@click.group("albums", invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="The albums and their photos as JSON (a contract for scripts).")
+@pass_context
+@click.pass_context
+def albums_(click_ctx: click.Context, ctx: Context, as_json: bool) -> None:
+    """List albums (drafts until published).
+
+    Example: gallery albums --json > albums.json
+    """
+    if click_ctx.invoked_subcommand:
+        return
+    with ctx.catalog() as conn:
+        rows = catalog.list_albums(conn)
+        if as_json:
+            echo_json([albums.album_json(a, catalog.album_photos(conn, a["id"])) for a in rows])
+            return
+    echo_table([[a["slug"], a["title"], str(a["photo_count"]), a["place"] or "-", (a["start_utc"] or "")[:10],
+                 "published" if a["published"] else "draft"] for a in rows],
+               ["slug", "title", "photos", "place", "start", "state"])  # fmt: skip
+
+
+def _edit(ctx: Context, action: object, *args: object) -> None:
+    with ctx.catalog() as conn:
+        action(conn, *args)  # type: ignore[operator]
+
+
+@albums_.command("rename")
+@click.argument("slug")
+@click.argument("title")
+@pass_context
+def rename(ctx: Context, slug: str, title: str) -> None:
+    """Give an album a title of your own (regrouping never changes it).
+
+    Example: gallery albums rename melee-numerique-2017 "Revoir la Mêlée numérique en images"
+    """
+    _edit(ctx, albums.rename, slug, title)
+    click.echo(f"{slug}: renamed.")
+
+
+@albums_.command("describe")
+@click.argument("slug")
+@click.argument("text")
+@pass_context
+def describe(ctx: Context, slug: str, text: str) -> None:
+    """Set an album's description.
+
+    Example: gallery albums describe melee-numerique-2017 "Deux jours de festival à Toulouse."
+    """
+    _edit(ctx, albums.describe, slug, text)
+    click.echo(f"{slug}: description saved.")
+
+
+@albums_.command("cover")
+@click.argument("slug")
+@click.argument("sha256")
+@pass_context
+def cover(ctx: Context, slug: str, sha256: str) -> None:
+    """Choose an album's cover photo (by sha256 or a prefix of 6+ hex digits).
+
+    Example: gallery albums cover melee-numerique-2017 3fa2c9
+    """
+    _edit(ctx, albums.set_cover, slug, sha256)
+    click.echo(f"{slug}: cover set.")
+
+
+@albums_.command("hide")
+@click.argument("slug")
+@click.argument("sha256")
+@click.option("--show", is_flag=True, help="Show a hidden photo again.")
+@pass_context
+def hide(ctx: Context, slug: str, sha256: str, show: bool) -> None:
+    """Hide a photo from an album (or --show it again).
+
+    Example: gallery albums hide melee-numerique-2017 3fa2c9
+    """
+    _edit(ctx, albums.hide, slug, sha256, not show)
+    click.echo(f"{slug}: photo {'shown' if show else 'hidden'}.")
+
+
+@albums_.command("move")
+@click.argument("sha256")
+@click.argument("slug")
+@pass_context
+def move(ctx: Context, sha256: str, slug: str) -> None:
+    """Move a photo to another album; it stays there whatever regrouping finds.
+
+    Example: gallery albums move 3fa2c9 iot-valley-2017
+    """
+    _edit(ctx, albums.move, sha256, slug)
+    click.echo(f"Photo moved to {slug}.")
+
+
+@albums_.command("merge")
+@click.argument("into")
+@click.argument("other")
+@pass_context
+def merge(ctx: Context, into: str, other: str) -> None:
+    """Merge album OTHER into album INTO (OTHER's address then leads to INTO).
+
+    Example: gallery albums merge melee-numerique-2017 toulouse-2017-09-20
+    """
+    _edit(ctx, albums.merge, into, other)
+    click.echo(f"{other} merged into {into}.")
+
+
+@albums_.command("split")
+@click.argument("slug")
+@click.argument("at")
+@pass_context
+def split(ctx: Context, slug: str, at: str) -> None:
+    """Split an album: photos taken at or after AT go to a new album.
+
+    AT is an ISO date-time, with an offset or in the album's own time zone.
+
+    Example: gallery albums split marseille-2017-09-18 2017-09-18T13:00
+    """
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        raise click.BadParameter(f"{at!r} is not an ISO date-time like 2017-09-18T13:00") from None
+    with ctx.catalog() as conn:
+        new_slug = albums.split(conn, slug, moment)
+    click.echo(f"{slug}: photos from {at} on are now in {new_slug}.")
+
+
+@albums_.command("publish")
+@click.argument("slugs", nargs=-1)
+@click.option("--all", "every", is_flag=True, help="Publish every album.")
+@pass_context
+def publish(ctx: Context, slugs: tuple[str, ...], every: bool) -> None:
+    """Publish albums: anonymous visitors of the gallery can see them.
+
+    Example: gallery albums publish melee-numerique-2017
+    """
+    if not slugs and not every:
+        raise click.UsageError("name albums to publish, or use --all")
+    with ctx.catalog() as conn:
+        count = albums.publish(conn, slugs, True, every)
+    click.echo(f"{count} albums published.")
+
+
+@albums_.command("unpublish")
+@click.argument("slugs", nargs=-1, required=True)
+@pass_context
+def unpublish(ctx: Context, slugs: tuple[str, ...]) -> None:
+    """Take albums back to private drafts.
+
+    Example: gallery albums unpublish melee-numerique-2017
+    """
+    with ctx.catalog() as conn:
+        count = albums.publish(conn, slugs, False)
+    click.echo(f"{count} albums unpublished.")
+
+
+@albums_.command("explain")
+@click.argument("slug")
+@pass_context
+def explain(ctx: Context, slug: str) -> None:
+    """Say why an album starts and ends where it does (each cut and merge, with its reason).
+
+    Example: gallery albums explain melee-numerique-2017
+    """
+    with ctx.catalog() as conn:
+        album = albums.find_album(conn, slug)
+    click.echo(f"{album['title']} ({album['photo_count']} photos)")
+    for reason in json.loads(album["explain"] or "[]"):
+        click.echo(f"  - {reason}")

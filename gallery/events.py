@@ -1,0 +1,379 @@
+"""Grouping photos into events: deterministic, explainable, pure (research/event-grouping.md §4).
+
+1. Programme events first: a photo inside an event's window, near its venue (or with no
+   position), belongs to it.
+2. Moments: on UTC times, bursts (< 5 s apart) collapse into units; a cut falls where the gap is
+   long for its neighbourhood (log gap above the windowed mean + 1.5 std, and at least 10 min)
+   or longer than 3 h, and where the place changes (medians of the 5 located units before and
+   after more than 1 km apart). Inferred positions never cut.
+3. Events: moments at the same place (about 1 km) chain across gaps of up to 36 h, so a
+   two-day festival is one event while two venues of one day stay two; different places never
+   merge. Moments without any position join the event next to them within 3 h.
+4. Moving moments (transit: spread over 3 km, or reached and left at over 30 km/h) and events
+   of fewer than MIN_EVENT_PHOTOS photos are not forced into an event: « Autres photos ».
+
+Every cut and merge is recorded as a sentence, for `gallery albums explain`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+BURST = 5.0  # seconds
+WINDOW = 10  # units each side for the adaptive gap statistics
+K_STD = 1.5
+MIN_CUT = 10 * 60.0
+MAX_GAP = 3 * 3600.0
+PLACE_KM = 1.0
+SPACE_WINDOW = 5
+SAME_PLACE_GAP = 36 * 3600.0
+UNLOCATED_GAP = 3 * 3600.0
+TRANSIT_KMH = 30.0
+TRANSIT_KM = 3.0
+MIN_EVENT_PHOTOS = 8  # fewer photos (a meal, a stop) are strays, not an event worth an album
+
+
+@dataclass(frozen=True)
+class Item:
+    id: int
+    t: float  # UTC seconds
+    lat: float | None = None
+    lon: float | None = None
+    inferred: bool = False  # a borrowed position: joins a place, never cuts one
+
+
+@dataclass(frozen=True)
+class ProgrammeEvent:
+    key: int
+    start: float  # UTC seconds
+    end: float
+    lat: float | None = None
+    lon: float | None = None
+    radius_km: float = PLACE_KM
+    place: str | None = None  # a town name, compared with each photo's town
+
+
+@dataclass
+class Group:
+    ids: list[int]
+    start: float
+    end: float
+    lat: float | None = None
+    lon: float | None = None
+    programme: int | None = None  # ProgrammeEvent.key
+    others: bool = False  # transit and strays: « Autres photos »
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Moment:
+    first: int  # index range into the time-sorted items
+    last: int
+    lat: float | None
+    lon: float | None
+    located: str  # "gps", "inferred" or ""
+    moving: bool
+    reason: str
+
+
+def group_into_events(items: Sequence[Item], programme: Sequence[ProgrammeEvent] = (),
+                      town_of: Callable[[int], str | None] | None = None) -> list[Group]:  # fmt: skip
+    """Partition dated items into events (and « others »); the result does not depend on input order."""
+    ordered = sorted(items, key=lambda i: (i.t, i.id))
+    groups, rest = _programme_groups(ordered, programme, town_of or (lambda _: None))
+    if rest:
+        moments = _moments(rest)
+        groups += _events(rest, moments)
+    groups.sort(key=lambda g: (g.start, min(g.ids)))
+    return groups
+
+
+# -- programme --------------------------------------------------------------------------------
+
+
+def _programme_groups(ordered: Sequence[Item], programme: Sequence[ProgrammeEvent],
+                      town_of: Callable[[int], str | None]) -> tuple[list[Group], list[Item]]:  # fmt: skip
+    groups = {event.key: Group([], event.start, event.end, event.lat, event.lon, event.key,
+                               reasons=["window and venue of the mission programme"]) for event in programme}  # fmt: skip
+    rest = []
+    for item in ordered:
+        event = next((e for e in programme if _belongs(item, e, town_of)), None)
+        if event is None:
+            rest.append(item)
+        else:
+            groups[event.key].ids.append(item.id)
+    return [g for g in groups.values() if g.ids], rest
+
+
+def _belongs(item: Item, event: ProgrammeEvent, town_of: Callable[[int], str | None]) -> bool:
+    if not event.start <= item.t <= event.end:
+        return False
+    if item.lat is None or item.lon is None:
+        return True
+    if event.lat is not None and event.lon is not None:
+        return distance_km(item.lat, item.lon, event.lat, event.lon) <= event.radius_km
+    if event.place:
+        town = town_of(item.id)
+        return town is None or _same_name(town, event.place)
+    return True
+
+
+def _same_name(a: str, b: str) -> bool:
+    import unicodedata
+
+    def fold(text: str) -> str:
+        return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+
+    return fold(a) == fold(b)
+
+
+# -- moments ----------------------------------------------------------------------------------
+
+
+def _moments(items: Sequence[Item]) -> list[_Moment]:
+    t = np.fromiter((i.t for i in items), dtype=np.float64, count=len(items))
+    gaps = np.diff(t)
+    unit_starts = np.concatenate(([0], np.nonzero(gaps >= BURST)[0] + 1))
+    unit_gaps = gaps[unit_starts[1:] - 1]  # gap before each unit but the first
+    reasons = _time_cuts(unit_gaps)
+    reasons.update(_space_cuts(items, unit_starts, unit_gaps))
+    cut_units = sorted(reasons)
+    bounds = [0] + [int(unit_starts[u]) for u in cut_units] + [len(items)]
+    labels = ["start"] + [reasons[u] for u in cut_units]
+    return [_moment(items, bounds[k], bounds[k + 1] - 1, labels[k]) for k in range(len(bounds) - 1)]
+
+
+def _time_cuts(unit_gaps: np.ndarray) -> dict[int, str]:
+    """Unit index (>= 1) -> why a moment starts there, from the gaps alone."""
+    if unit_gaps.size == 0:
+        return {}
+    logs = np.log1p(unit_gaps)
+    kernel = np.ones(2 * WINDOW + 1)
+    padded = np.pad(logs, WINDOW, mode="edge")
+    count = np.convolve(np.ones_like(padded), kernel, "valid")
+    mean = np.convolve(padded, kernel, "valid") / count
+    var = np.maximum(np.convolve(padded**2, kernel, "valid") / count - mean**2, 0.0)
+    threshold = np.expm1(mean + K_STD * np.sqrt(var))
+    adaptive = (unit_gaps > threshold) & (unit_gaps >= MIN_CUT)
+    long = unit_gaps > MAX_GAP
+    cuts = {}
+    for index in np.nonzero(adaptive | long)[0]:
+        gap = float(unit_gaps[index])
+        if gap > MAX_GAP:
+            cuts[int(index) + 1] = f"time gap of {_duration(gap)} (over {_duration(MAX_GAP)})"
+        else:
+            cuts[int(index) + 1] = (f"time gap of {_duration(gap)}, long for its neighbourhood "
+                                    f"(threshold {_duration(float(threshold[index]))})")  # fmt: skip
+    return cuts
+
+
+def _space_cuts(items: Sequence[Item], unit_starts: np.ndarray, unit_gaps: np.ndarray) -> dict[int, str]:
+    """Unit index -> why: the place changes between two located units.
+
+    A boundary between consecutive located units is a candidate when the medians of the 5 located
+    units before and after are more than PLACE_KM apart. The cut falls where the step between
+    the two fixes is itself that long (a stray fix gets cut out, then rejoins its place); in a run
+    of candidates with no such step, at the largest difference.
+    """
+    starts = [int(s) for s in unit_starts]
+    located = [u for u, s in enumerate(starts) if items[s].lat is not None and not items[s].inferred]
+    if len(located) < 2:
+        return {}
+    lat = np.array([items[starts[u]].lat for u in located], dtype=np.float64)
+    lon = np.array([items[starts[u]].lon for u in located], dtype=np.float64)
+    before_lat, before_lon = _window_medians(lat, before=True), _window_medians(lon, before=True)
+    after_lat, after_lon = _window_medians(lat, before=False), _window_medians(lon, before=False)
+    km = _distances(before_lat[:-1], before_lon[:-1], after_lat[1:], after_lon[1:])
+    step = _distances(lat[:-1], lon[:-1], lat[1:], lon[1:])
+    candidates = km > PLACE_KM
+    cuts: dict[int, str] = {}
+    j = 0
+    while j < len(km):
+        if not candidates[j]:
+            j += 1
+            continue
+        run_end = j
+        while run_end + 1 < len(km) and candidates[run_end + 1]:
+            run_end += 1
+        run = range(j, run_end + 1)
+        chosen = [k for k in run if step[k] > PLACE_KM] or [max(run, key=lambda k: km[k])]
+        for k in chosen:
+            cut = _cut_between(located[k], located[k + 1], unit_gaps)
+            cuts.setdefault(cut, f"place change of {max(km[k], step[k]):.1f} km")
+        j = run_end + 1
+    return cuts
+
+
+def _window_medians(values: np.ndarray, before: bool) -> np.ndarray:
+    """Median of the SPACE_WINDOW values ending at (before) or starting at (after) each index."""
+    width = SPACE_WINDOW - 1
+    padded = np.pad(values, (width, 0) if before else (0, width), mode="edge")
+    return np.median(np.lib.stride_tricks.sliding_window_view(padded, SPACE_WINDOW), axis=1)
+
+
+def _distances(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
+    return 12742.0 * np.arcsin(np.sqrt(np.minimum(1.0, h)))
+
+
+def _cut_between(first_unit: int, next_unit: int, unit_gaps: np.ndarray) -> int:
+    """The unit that starts a new moment: after the longest time gap between two located units."""
+    span = unit_gaps[first_unit:next_unit]
+    return first_unit + 1 + int(np.argmax(span)) if span.size else next_unit
+
+
+def _moment(items: Sequence[Item], first: int, last: int, reason: str) -> _Moment:
+    own = [i for i in items[first : last + 1] if i.lat is not None and not i.inferred]
+    borrowed = [i for i in items[first : last + 1] if i.lat is not None and i.inferred]
+    chosen, located = (own, "gps") if own else ((borrowed, "inferred") if borrowed else ([], ""))
+    if not chosen:
+        return _Moment(first, last, None, None, "", False, reason)
+    lat = float(np.median([i.lat for i in chosen]))
+    lon = float(np.median([i.lon for i in chosen]))
+    moving = False
+    if len(own) >= 2:
+        spread = max(distance_km(lat, lon, i.lat, i.lon) for i in own)  # type: ignore[arg-type]
+        travelled = distance_km(own[0].lat, own[0].lon, own[-1].lat, own[-1].lon)  # type: ignore[arg-type]
+        hours = max((own[-1].t - own[0].t) / 3600, 1 / 60)
+        moving = spread > TRANSIT_KM or (travelled > 2 * PLACE_KM and travelled / hours > TRANSIT_KMH)
+    return _Moment(first, last, lat, lon, located, moving, reason)
+
+
+# -- events -----------------------------------------------------------------------------------
+
+
+def _events(items: Sequence[Item], moments: list[_Moment]) -> list[Group]:
+    _mark_transit(items, moments)
+    places = _place_clusters(moments)
+    groups: list[Group] = []
+    by_place: dict[int, list[int]] = {}
+    for index, place in enumerate(places):
+        if place >= 0:
+            by_place.setdefault(place, []).append(index)
+    owner: dict[int, Group] = {}
+    for place, members in sorted(by_place.items()):
+        current: Group | None = None
+        for index in members:
+            moment = moments[index]
+            start, end = items[moment.first].t, items[moment.last].t
+            if current is not None and start - current.end <= SAME_PLACE_GAP:
+                current.reasons.append(f"same place again after {_duration(start - current.end)}: joined")
+                current.end = max(current.end, end)
+            else:
+                current = Group([], start, end, moment.lat, moment.lon, reasons=[f"starts: {moment.reason}"])
+                groups.append(current)
+            current.ids.extend(i.id for i in items[moment.first : moment.last + 1])
+            owner[index] = current
+    others = Group([], math.inf, -math.inf, others=True, reasons=["transit and stray photos"])
+    for index, moment in enumerate(moments):
+        if index in owner:
+            continue
+        ids = [i.id for i in items[moment.first : moment.last + 1]]
+        start, end = items[moment.first].t, items[moment.last].t
+        if moment.moving:
+            _extend(others, ids, start, end)
+            continue
+        neighbour = _nearest_event(index, moments, owner, items)
+        if neighbour is not None:
+            neighbour.ids.extend(ids)
+            neighbour.reasons.append("photos without position joined by time")
+            neighbour.start, neighbour.end = min(neighbour.start, start), max(neighbour.end, end)
+            owner[index] = neighbour
+        else:
+            group = Group(ids, start, end, reasons=[f"starts: {moment.reason} (no position)"])
+            groups.append(group)
+            owner[index] = group
+    kept = []
+    for group in groups:
+        if len(group.ids) < MIN_EVENT_PHOTOS:
+            _extend(others, group.ids, group.start, group.end)
+        else:
+            kept.append(group)
+    if others.ids:
+        kept.append(others)
+    return kept
+
+
+def _mark_transit(items: Sequence[Item], moments: list[_Moment]) -> None:
+    """A short moment reached fast and left fast (over 30 km/h both ways) is a stop on the way."""
+    located = [m for m in moments if m.located == "gps"]
+    for before, moment, after in zip(located, located[1:], located[2:], strict=False):
+        if moment.moving or items[moment.last].t - items[moment.first].t > 30 * 60:
+            continue
+        speeds = []
+        for a, b in ((before, moment), (moment, after)):
+            km = distance_km(a.lat, a.lon, b.lat, b.lon)  # type: ignore[arg-type]
+            hours = max((items[b.first].t - items[a.last].t) / 3600, 1 / 60)
+            speeds.append(km / hours if km > PLACE_KM else 0.0)
+        if min(speeds) > TRANSIT_KMH:
+            moment.moving = True
+            moment.reason += " (in transit)"
+
+
+def _extend(group: Group, ids: list[int], start: float, end: float) -> None:
+    group.ids.extend(ids)
+    group.start, group.end = min(group.start, start), max(group.end, end)
+
+
+def _nearest_event(index: int, moments: list[_Moment], owner: dict[int, Group], items: Sequence[Item]) -> Group | None:
+    """The event of the closest moment in time, when within UNLOCATED_GAP."""
+    best: tuple[float, Group] | None = None
+    moment = moments[index]
+    for step in (-1, 1):
+        other = index + step
+        while 0 <= other < len(moments) and other not in owner and moments[other].lat is None:
+            other += step
+        if 0 <= other < len(moments) and other in owner:
+            neighbour = moments[other]
+            gap = (items[moment.first].t - items[neighbour.last].t) if step < 0 else (
+                items[neighbour.first].t - items[moment.last].t)  # fmt: skip
+            if gap <= UNLOCATED_GAP and (best is None or gap < best[0]):
+                best = (gap, owner[other])
+    return best[1] if best else None
+
+
+def _place_clusters(moments: list[_Moment]) -> list[int]:
+    """Cluster id per moment (-1: no position or moving): greedy, within PLACE_KM of the cluster seed."""
+    cells: dict[tuple[int, int], list[int]] = {}
+    seeds: list[tuple[float, float]] = []
+    out = []
+    for moment in moments:
+        if moment.lat is None or moment.lon is None or moment.moving:
+            out.append(-1)
+            continue
+        key = (int(math.floor(moment.lat * 100)), int(math.floor(moment.lon * 100)))
+        found = -1
+        for dy in (-1, 0, 1):
+            for dx in (-1, 0, 1):
+                for cluster in cells.get((key[0] + dy, key[1] + dx), []):
+                    if distance_km(moment.lat, moment.lon, *seeds[cluster]) <= PLACE_KM:
+                        found = cluster if found < 0 else min(found, cluster)
+        if found < 0:
+            found = len(seeds)
+            seeds.append((moment.lat, moment.lon))
+            cells.setdefault(key, []).append(found)
+        out.append(found)
+    return out
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 12742.0 * math.asin(math.sqrt(min(1.0, h)))
+
+
+def _duration(seconds: float) -> str:
+    minutes = int(round(seconds / 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d}" if minutes else f"{hours} h"
