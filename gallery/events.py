@@ -6,9 +6,9 @@
    long for its neighbourhood (log gap above the windowed mean + 1.5 std, and at least 10 min)
    or longer than 3 h, and where the place changes (medians of the 5 located units before and
    after more than 1 km apart). Inferred positions never cut.
-3. Events: moments at the same place (about 1 km) chain across gaps of up to 36 h, so a
-   two-day festival is one event while two venues of one day stay two; different places never
-   merge. Moments without any position join the event next to them within 3 h.
+3. Events: moments at the same place (medians within 600 m) chain across gaps of up to 36 h,
+   so a two-day festival is one event while two venues of one day stay two (Palais des congrès
+   and Centech in Montréal are 950 m apart); different places never merge. Moments without any position join the event next to them within 3 h.
 4. Moving moments (transit: spread over 3 km, or reached and left at over 30 km/h) and events
    of fewer than MIN_EVENT_PHOTOS photos are not forced into an event: « Autres photos ».
 
@@ -17,6 +17,7 @@ Every cut and merge is recorded as a sentence, for `gallery albums explain`.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +29,8 @@ WINDOW = 10  # units each side for the adaptive gap statistics
 K_STD = 1.5
 MIN_CUT = 10 * 60.0
 MAX_GAP = 3 * 3600.0
-PLACE_KM = 1.0
+PLACE_KM = 1.0  # a change of place this big cuts a moment
+SAME_PLACE_KM = 0.6  # moments whose medians are this close are one place (GPS noise is ~0.1 km)
 SPACE_WINDOW = 5
 SAME_PLACE_GAP = 36 * 3600.0
 UNLOCATED_GAP = 3 * 3600.0
@@ -97,29 +99,48 @@ def group_into_events(items: Sequence[Item], programme: Sequence[ProgrammeEvent]
 
 def _programme_groups(ordered: Sequence[Item], programme: Sequence[ProgrammeEvent],
                       town_of: Callable[[int], str | None]) -> tuple[list[Group], list[Item]]:  # fmt: skip
-    groups = {event.key: Group([], event.start, event.end, event.lat, event.lon, event.key,
-                               reasons=["window and venue of the mission programme"]) for event in programme}  # fmt: skip
-    rest = []
-    for item in ordered:
-        event = next((e for e in programme if _belongs(item, e, town_of)), None)
-        if event is None:
-            rest.append(item)
-        else:
-            groups[event.key].ids.append(item.id)
-    return [g for g in groups.values() if g.ids], rest
+    """Photos in an event's window and near its venue (or without a position) belong to it.
+
+    A photo whose own fix says otherwise still belongs when most photos within 10 minutes of it
+    are at the venue: a stale or stray fix is common indoors, the crowd around it is not wrong.
+    """
+    taken: dict[int, int] = {}
+    times = [item.t for item in ordered]
+    for event in programme:
+        lo, hi = bisect.bisect_left(times, event.start), bisect.bisect_right(times, event.end)
+        window = ordered[lo:hi]
+        near = [_near(item, event, town_of) for item in window]
+        for index, item in enumerate(window):
+            if item.id in taken:
+                continue
+            if near[index] is None or near[index] or _crowd_is_near(window, near, index):
+                taken[item.id] = event.key
+    groups = []
+    for event in programme:
+        ids = [item.id for item in ordered if taken.get(item.id) == event.key]
+        if ids:
+            groups.append(Group(ids, event.start, event.end, event.lat, event.lon, event.key,
+                                reasons=["window and venue of the mission programme"]))  # fmt: skip
+    return groups, [item for item in ordered if item.id not in taken]
 
 
-def _belongs(item: Item, event: ProgrammeEvent, town_of: Callable[[int], str | None]) -> bool:
-    if not event.start <= item.t <= event.end:
-        return False
+def _near(item: Item, event: ProgrammeEvent, town_of: Callable[[int], str | None]) -> bool | None:
+    """True or False when the photo's position says; None when it has none (it then belongs)."""
     if item.lat is None or item.lon is None:
-        return True
+        return None
     if event.lat is not None and event.lon is not None:
         return distance_km(item.lat, item.lon, event.lat, event.lon) <= event.radius_km
     if event.place:
         town = town_of(item.id)
-        return town is None or _same_name(town, event.place)
-    return True
+        return None if town is None else _same_name(town, event.place)
+    return None
+
+
+def _crowd_is_near(window: Sequence[Item], near: list[bool | None], index: int) -> bool:
+    moment = window[index].t
+    votes = [near[i] for i in range(len(window)) if i != index and abs(window[i].t - moment) <= 600
+             and near[i] is not None]  # fmt: skip
+    return len(votes) >= 3 and sum(bool(v) for v in votes) / len(votes) >= 0.6
 
 
 def _same_name(a: str, b: str) -> bool:
@@ -236,11 +257,16 @@ def _moment(items: Sequence[Item], first: int, last: int, reason: str) -> _Momen
     lat = float(np.median([i.lat for i in chosen]))
     lon = float(np.median([i.lon for i in chosen]))
     moving = False
-    if len(own) >= 2:
-        spread = max(distance_km(lat, lon, i.lat, i.lon) for i in own)  # type: ignore[arg-type]
-        travelled = distance_km(own[0].lat, own[0].lon, own[-1].lat, own[-1].lon)  # type: ignore[arg-type]
+    if len(own) >= 3:
+        # robust to a stray fix: the spread of most photos, and the way from the first third to the last
+        spread = float(np.percentile([distance_km(lat, lon, i.lat, i.lon) for i in own], 75))  # type: ignore[arg-type]
+        third = max(1, len(own) // 3)
+        head = (float(np.median([i.lat for i in own[:third]])), float(np.median([i.lon for i in own[:third]])))
+        tail = (float(np.median([i.lat for i in own[-third:]])), float(np.median([i.lon for i in own[-third:]])))
+        travelled = distance_km(*head, *tail)
         hours = max((own[-1].t - own[0].t) / 3600, 1 / 60)
-        moving = spread > TRANSIT_KM or (travelled > 2 * PLACE_KM and travelled / hours > TRANSIT_KMH)
+        on_the_way = travelled > 2 * PLACE_KM and travelled / hours > TRANSIT_KMH and spread > PLACE_KM / 2
+        moving = spread > TRANSIT_KM or on_the_way
     return _Moment(first, last, lat, lon, located, moving, reason)
 
 
@@ -256,13 +282,14 @@ def _events(items: Sequence[Item], moments: list[_Moment]) -> list[Group]:
         if place >= 0:
             by_place.setdefault(place, []).append(index)
     owner: dict[int, Group] = {}
-    for place, members in sorted(by_place.items()):
+    for _place, members in sorted(by_place.items()):
         current: Group | None = None
         for index in members:
             moment = moments[index]
             start, end = items[moment.first].t, items[moment.last].t
             if current is not None and start - current.end <= SAME_PLACE_GAP:
-                current.reasons.append(f"same place again after {_duration(start - current.end)}: joined")
+                current.reasons.append(f"{moment.reason}, but the same place again after "
+                                       f"{_duration(start - current.end)}: joined")  # fmt: skip
                 current.end = max(current.end, end)
             else:
                 current = Group([], start, end, moment.lat, moment.lon, reasons=[f"starts: {moment.reason}"])
@@ -338,7 +365,7 @@ def _nearest_event(index: int, moments: list[_Moment], owner: dict[int, Group], 
 
 
 def _place_clusters(moments: list[_Moment]) -> list[int]:
-    """Cluster id per moment (-1: no position or moving): greedy, within PLACE_KM of the cluster seed."""
+    """Cluster id per moment (-1: no position or moving): greedy, within SAME_PLACE_KM of the cluster seed."""
     cells: dict[tuple[int, int], list[int]] = {}
     seeds: list[tuple[float, float]] = []
     out = []
@@ -351,7 +378,7 @@ def _place_clusters(moments: list[_Moment]) -> list[int]:
         for dy in (-1, 0, 1):
             for dx in (-1, 0, 1):
                 for cluster in cells.get((key[0] + dy, key[1] + dx), []):
-                    if distance_km(moment.lat, moment.lon, *seeds[cluster]) <= PLACE_KM:
+                    if distance_km(moment.lat, moment.lon, *seeds[cluster]) <= SAME_PLACE_KM:
                         found = cluster if found < 0 else min(found, cluster)
         if found < 0:
             found = len(seeds)

@@ -69,20 +69,31 @@ class Scenario:
     extras: tuple[str, ...] = field(default=("duplicate", "undated"))
 
 
-def photos(scenario: Scenario, seed: int = 0) -> list[Photo]:
-    """Every photo of the scenario, in device order, with its truth label."""
+def photos(scenario: Scenario, seed: int = 0, damage: bool = False) -> list[Photo]:
+    """Every photo of the scenario, in device order, with its truth label.
+
+    `damage` adds what real phones do: 2 % of fixes 2-5 km off, and a stale fix (the previous
+    place) on the first photo at a new place half of the time.
+    """
     rng = random.Random(seed)
     zone = ZoneInfo(scenario.zone)
     highlights = {visit: _highlights(random.Random(f"{seed}-{n}"), visit) for n, visit in enumerate(scenario.visits)}
     out: list[Photo] = []
     for device in scenario.devices:
         counter = 0
+        last_fix: tuple[float, float] | None = None
         for visit in scenario.visits:
             if visit.label in device.skips:
                 continue
-            for moment in _capture_times(rng, visit, device, highlights[visit]):
+            for n, moment in enumerate(_capture_times(rng, visit, device, highlights[visit])):
                 true_utc = moment.replace(tzinfo=zone).astimezone(UTC)
                 lat, lon = _position(rng, visit, moment)
+                if damage and n == 0 and last_fix and rng.random() < 0.5:
+                    lat, lon = last_fix  # a stale fix from the previous place
+                elif damage and rng.random() < 0.02:
+                    bearing, km = rng.uniform(0, 2 * math.pi), rng.uniform(2, 5)
+                    lat, lon = lat + km / 111 * math.cos(bearing), lon + km / 80 * math.sin(bearing)
+                last_fix = (lat, lon)
                 counter += 1
                 has_gps = rng.random() < device.gps
                 local = true_utc.astimezone(zone)
@@ -263,20 +274,22 @@ def render_jpeg(photo: Photo | None, size: tuple[int, int], index: int) -> bytes
     image = Image.new("RGB", size, color)
     draw = ImageDraw.Draw(image)
     horizon = int(height * rng.uniform(0.55, 0.7))
-    for y in range(0, horizon, 8):  # sky gradient
+    step = max(1, height // 100)
+    for y in range(0, horizon, step):  # sky gradient
         shade = int(255 * (1 - y / horizon * 0.5))
-        draw.rectangle((0, y, width, y + 8), fill=(shade // 2, shade // 2 + 40, shade))
+        draw.rectangle((0, y, width, y + step), fill=(shade // 2, shade // 2 + 40, shade))
     draw.rectangle((0, horizon, width, height), fill=color)
     for _ in range(rng.randint(3, 7)):  # buildings
-        left = rng.randint(0, width - 80)
-        top = rng.randint(horizon // 3, horizon - 20)
+        building = int(width * rng.uniform(0.05, 0.18))
+        left = int(rng.uniform(0, width - building))
+        top = int(rng.uniform(horizon / 3, horizon * 0.95))
         shade = tuple(max(0, c - rng.randint(20, 90)) for c in color)
-        draw.rectangle((left, top, left + rng.randint(60, 220), horizon), fill=shade)  # type: ignore[arg-type]
-    radius = rng.randint(30, 70)
-    cx, cy = rng.randint(radius, width - radius), rng.randint(radius, horizon // 2)
+        draw.rectangle((left, top, left + building, horizon), fill=shade)  # type: ignore[arg-type]
+    radius = max(2, int(height * rng.uniform(0.03, 0.08)))
+    cx, cy = int(rng.uniform(radius, width - radius)), int(rng.uniform(radius, max(radius + 1, horizon // 2)))
     draw.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), fill=(255, 220, 120))
     if photo:
-        draw.text((20, height - 40), f"{photo.label} - {photo.device.folder}", fill=(255, 255, 255))
+        draw.text((width // 60, height - height // 20 - 10), f"{photo.label} - {photo.device.folder}", fill=(255, 255, 255))
     out = io.BytesIO()
     image.save(out, "JPEG", quality=82, exif=_exif(photo).tobytes() if photo else b"")
     return out.getvalue()
@@ -317,3 +330,100 @@ def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     p1, p2 = math.radians(a[0]), math.radians(b[0])
     h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(b[1] - a[1]) / 2) ** 2
     return 12742.0 * math.asin(math.sqrt(h))
+
+
+def quebec_scenario() -> Scenario:
+    """A visit to Montréal and Québec (America/Toronto), one camera still on Paris time (+6 h)."""
+    d3, d4, d5 = (date(2018, 4, day) for day in (3, 4, 5))
+    palais, centech = (45.5036, -73.5594), (45.4952, -73.5570)  # Montréal, 1 km apart
+    quebec = (46.8090, -71.2140)
+    visits = (
+        Visit("Palais des congrès", *palais, d3, 9.0, 12.0),
+        Visit("Centech", *centech, d3, 14.0, 17.0),
+        Visit(OTHERS, *quebec, d4, 8.0, 10.5, moving_to=palais, share=0.3),  # the drive to Québec
+        Visit("Québec numérique", *quebec, d4, 13.0, 18.0),
+        Visit("Québec numérique", *quebec, d5, 9.0, 12.5),
+    )
+    devices = (
+        Device("marie-phone", "Samsung", "SM-G960F", gps=0.9, gps_time=True),
+        Device("paul-phone", "Apple", "iPhone 8", gps=1.0, offset_tag=True),
+        Device("lea-camera", "Nikon", "D750", gps=0.0, gps_time=False, clock_error=timedelta(hours=6),
+               skips=(OTHERS,)),  # fmt: skip
+    )
+    programme = """\
+[mission]
+title = "Mission Québec 2018"
+timezone = "America/Toronto"
+
+[[event]]
+name = "Palais des congrès"
+start = 2018-04-03T08:30:00
+end = 2018-04-03T12:30:00
+lat = 45.5036
+lon = -73.5594
+radius = 500
+
+[[event]]
+name = "Centech"
+start = 2018-04-03T13:30:00
+end = 2018-04-03T17:30:00
+lat = 45.4952
+lon = -73.5570
+radius = 500
+
+[[event]]
+name = "Québec numérique"
+start = 2018-04-04T12:00:00
+end = 2018-04-05T13:00:00
+place = "Québec"
+"""
+    return Scenario("Montréal–Québec 2018", "America/Toronto", visits, devices, programme)
+
+
+def tokyo_scenario() -> Scenario:
+    """Tokyo (UTC+9, no DST): one phone still on Montréal time (-13 h), one camera a day off."""
+    d10, d11, d12 = (date(2019, 10, day) for day in (10, 11, 12))
+    bigsight, shibuya, akihabara = (35.6298, 139.7976), (35.6580, 139.7016), (35.6984, 139.7731)
+    visits = (
+        Visit("CEATEC", *bigsight, d10, 9.5, 17.0),
+        Visit("CEATEC", *bigsight, d11, 9.5, 13.0),
+        Visit(OTHERS, *shibuya, d11, 15.0, 15.5, moving_to=bigsight, share=0.4),
+        Visit("Shibuya startups", *shibuya, d11, 16.0, 19.0),
+        Visit("Akihabara", *akihabara, d12, 10.0, 13.0),
+    )
+    devices = (
+        Device("nina-phone", "Google", "Pixel 3", gps=1.0, gps_time=True),
+        Device("omar-phone", "Apple", "iPhone XS", gps=0.7, gps_time=True, clock_error=timedelta(hours=-13)),
+        Device("rose-camera", "Sony", "ILCE-7M3", gps=0.0, gps_time=False, clock_error=timedelta(days=-1, minutes=4),
+               skips=(OTHERS,)),  # fmt: skip
+    )
+    programme = """\
+[mission]
+title = "Mission Tokyo 2019"
+timezone = "Asia/Tokyo"
+
+[[event]]
+name = "CEATEC"
+start = 2019-10-10T09:00:00
+end = 2019-10-11T13:30:00
+lat = 35.6298
+lon = 139.7976
+
+[[event]]
+name = "Shibuya startups"
+start = 2019-10-11T15:45:00
+end = 2019-10-11T19:30:00
+lat = 35.6580
+lon = 139.7016
+
+[[event]]
+name = "Akihabara"
+start = 2019-10-12T09:30:00
+end = 2019-10-12T13:30:00
+lat = 35.6984
+lon = 139.7731
+"""
+    return Scenario("Tokyo 2019", "Asia/Tokyo", visits, devices, programme)
+
+
+SCENARIOS = {"delegation-week": demo_scenario, "quebec": quebec_scenario, "tokyo": tokyo_scenario}

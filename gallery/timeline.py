@@ -32,13 +32,14 @@ OFFSET_TAG_TOLERANCE = 15 * 60  # an offset tag refuted by the photo's own GPS c
 GPS_NEIGHBOURS = 5  # GPS residuals of the nearest photos (camera time) that time a photo
 INFER_SAME_DEVICE = 30 * 60  # seconds: borrow a position from the same device within this
 INFER_OTHER_DEVICE = 10 * 60  # seconds: ... or from another device once clocks are aligned
-ALIGN_RANGE = 14 * 3600
+ALIGN_RANGE = 2 * 86400  # zones (+-14 h) and a date set a day or two wrong
 ALIGN_COARSE_STEP = 15 * 60
 ALIGN_WINDOW = 10 * 60  # a device photo "meets" the placed ones within this, at the coarse step
 ALIGN_MIN_SCORE = 0.6  # share of the device's photos that must meet placed photos
-ALIGN_MIN_MARGIN = 0.15  # closeness per photo over the best alignment ALIGN_DISTINCT away
+ALIGN_MIN_MARGIN = 0.12  # closeness per photo over the best alignment ALIGN_DISTINCT away
 ALIGN_DISTINCT = 45 * 60  # a rival alignment at least this far (an hour off is a real risk: DST)
 ALIGN_MIN_PHOTOS = 3
+ALIGN_SIGMA = 180.0  # seconds: people photograph the same moment within a minute or two
 
 
 @dataclass(frozen=True)
@@ -254,7 +255,7 @@ def align(naive: Sequence[float], placed: Sequence[float]) -> dict[str, object]:
 
     Coarse search in quarter hours over +-14 h, scored by the share of photos that meet a placed
     photo within 10 min; the best and the best alignment 45 min or more away are refined to the
-    minute and compared by closeness (a photo right on a placed one scores 1, 5 min away 0.37);
+    minute and compared by closeness (a photo right on a placed one scores 1, 3 min away 0.37);
     accepted only with a clear margin. Returns DeviceClock fields (offset is camera minus UTC).
     """
     if not placed:
@@ -291,7 +292,7 @@ def _meet_share(naive: Sequence[float], placed: Sequence[float], shift: float, w
 
 
 def _closeness(naive: Sequence[float], placed: Sequence[float], shift: float) -> float:
-    return sum(math.exp(-((_distance(placed, t + shift) / 300.0) ** 2)) for t in naive)
+    return sum(math.exp(-((_distance(placed, t + shift) / ALIGN_SIGMA) ** 2)) for t in naive)
 
 
 def _distance(sorted_values: Sequence[float], value: float) -> float:
