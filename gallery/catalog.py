@@ -426,3 +426,169 @@ def add_split(conn: sqlite3.Connection, album_id: int, at_utc: str, new_album_id
 def photo_ids_by_sha(conn: sqlite3.Connection, prefix: str) -> list[int]:
     """Photos whose sha256 starts with `prefix` (at least 6 hex digits)."""
     return [row[0] for row in conn.execute("SELECT id FROM photos WHERE sha256 LIKE ?", (prefix.lower() + "%",))]
+
+
+# -- web reads ------------------------------------------------------------------------------------
+
+
+def photo_with_album(conn: sqlite3.Connection, sha256: str) -> Row | None:
+    """A photo and the album it is in (album fields prefixed album_), or None."""
+    row = conn.execute(
+        "SELECT p.*, ap.hidden, a.id AS album_id, a.slug AS album_slug, a.title AS album_title, "
+        "a.published AS album_published, a.show_location AS album_show_location, "
+        "a.allow_originals AS album_allow_originals, a.merged_into AS album_merged_into "
+        "FROM photos p LEFT JOIN album_photos ap ON ap.photo_id = p.id LEFT JOIN albums a ON a.id = ap.album_id "
+        "WHERE p.sha256 = ?",
+        (sha256,),
+    ).fetchone()
+    return dict(row) if row else None
+
+
+def public_photo_shas(conn: sqlite3.Connection) -> set[str]:
+    """sha256 of every photo an anonymous visitor may see: in a published album, not hidden."""
+    return {
+        row[0]
+        for row in conn.execute(
+            "SELECT p.sha256 FROM photos p JOIN album_photos ap ON ap.photo_id = p.id "
+            "JOIN albums a ON a.id = ap.album_id WHERE a.published = 1 AND a.merged_into IS NULL AND ap.hidden = 0"
+        )
+    }
+
+
+def data_version(conn: sqlite3.Connection) -> int:
+    """Changes whenever another connection commits: a cheap "has anything changed?"."""
+    return int(conn.execute("PRAGMA data_version").fetchone()[0])
+
+
+def published_photos(conn: sqlite3.Connection, limit: int = 5000, offset: int = 0) -> list[Row]:
+    return dicts(
+        conn.execute(
+            "SELECT p.*, a.slug AS album_slug, a.title AS album_title FROM photos p "
+            "JOIN album_photos ap ON ap.photo_id = p.id JOIN albums a ON a.id = ap.album_id "
+            "WHERE a.published = 1 AND a.merged_into IS NULL AND ap.hidden = 0 AND p.taken_at_utc IS NOT NULL "
+            "ORDER BY p.taken_at_utc DESC, p.id LIMIT ? OFFSET ?",
+            (limit, offset),
+        )
+    )
+
+
+def published_places(conn: sqlite3.Connection) -> list[Row]:
+    return dicts(
+        conn.execute(
+            "SELECT p.place, p.country, COUNT(*) AS photos, COUNT(DISTINCT a.id) AS albums FROM photos p "
+            "JOIN album_photos ap ON ap.photo_id = p.id JOIN albums a ON a.id = ap.album_id "
+            "WHERE a.published = 1 AND a.merged_into IS NULL AND ap.hidden = 0 AND p.place IS NOT NULL "
+            "GROUP BY p.place, p.country ORDER BY p.country, p.place"
+        )
+    )
+
+
+def search_albums(conn: sqlite3.Connection, text: str, start: str | None, end: str | None,
+                  published_only: bool = True) -> list[Row]:  # fmt: skip
+    """Albums whose title, place or mission matches `text`, overlapping [start, end] (ISO dates)."""
+    where, params = ["a.merged_into IS NULL", "a.photo_count > 0"], []
+    if published_only:
+        where.append("a.published = 1")
+    if text:
+        where.append("(a.title LIKE ? ESCAPE '\\' OR a.place LIKE ? ESCAPE '\\' OR m.title LIKE ? ESCAPE '\\' "
+                     "OR a.description LIKE ? ESCAPE '\\')")  # fmt: skip
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        params += [pattern] * 4
+    if start:
+        where.append("a.end_utc >= ?")
+        params.append(start)
+    if end:
+        where.append("a.start_utc <= ?")
+        params.append(end)
+    return dicts(
+        conn.execute(
+            "SELECT a.*, m.title AS mission, p.sha256 AS cover_sha256 FROM albums a "
+            "LEFT JOIN missions m ON m.id = a.mission_id LEFT JOIN photos p ON p.id = a.cover_id "
+            f"WHERE {' AND '.join(where)} ORDER BY a.start_utc DESC LIMIT 200",
+            params,
+        )
+    )
+
+
+# -- accounts, sessions, shares -------------------------------------------------------------------
+
+
+def add_user(conn: sqlite3.Connection, name: str, password_hash: str) -> None:
+    with transaction(conn):
+        conn.execute("INSERT INTO users (name, password_hash, created_at) VALUES (?, ?, ?)", (name, password_hash, now_iso()))
+
+
+def set_password(conn: sqlite3.Connection, name: str, password_hash: str) -> bool:
+    with transaction(conn):
+        changed = conn.execute("UPDATE users SET password_hash = ? WHERE name = ?", (password_hash, name)).rowcount > 0
+        conn.execute("DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?)", (name,))
+    return changed
+
+
+def remove_user(conn: sqlite3.Connection, name: str) -> bool:
+    with transaction(conn):
+        return conn.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount > 0
+
+
+def get_user(conn: sqlite3.Connection, name: str) -> Row | None:
+    row = conn.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
+    return dict(row) if row else None
+
+
+def list_users(conn: sqlite3.Connection) -> list[Row]:
+    return dicts(conn.execute("SELECT id, name, created_at FROM users ORDER BY name"))
+
+
+def add_session(conn: sqlite3.Connection, token_hash: str, user_id: int, expires_at: str) -> None:
+    with transaction(conn):
+        conn.execute("DELETE FROM sessions WHERE expires_at < ?", (now_iso(),))
+        conn.execute("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                     (token_hash, user_id, now_iso(), expires_at))  # fmt: skip
+
+
+def session_user(conn: sqlite3.Connection, token_hash: str) -> str | None:
+    row = conn.execute(
+        "SELECT u.name FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?",
+        (token_hash, now_iso()),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def end_session(conn: sqlite3.Connection, token_hash: str) -> None:
+    with transaction(conn):
+        conn.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
+
+
+def add_share(conn: sqlite3.Connection, token_hash: str, album_id: int, password_hash: str | None,
+              expires_at: str | None, hint: str) -> int:  # fmt: skip
+    with transaction(conn):
+        cursor = conn.execute(
+            "INSERT INTO shares (token_hash, album_id, password_hash, expires_at, created_at, hint) VALUES (?, ?, ?, ?, ?, ?)",
+            (token_hash, album_id, password_hash, expires_at, now_iso(), hint),
+        )
+    return int(cursor.lastrowid or 0)
+
+
+def get_share(conn: sqlite3.Connection, token_hash: str) -> Row | None:
+    """A share that still opens its album: not revoked, not expired."""
+    row = conn.execute(
+        "SELECT s.*, a.slug FROM shares s JOIN albums a ON a.id = s.album_id WHERE s.token_hash = ? "
+        "AND s.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > ?) AND a.merged_into IS NULL",
+        (token_hash, now_iso()),
+    ).fetchone()
+    return dict(row) if row else None
+
+
+def list_shares(conn: sqlite3.Connection, album_id: int | None = None) -> list[Row]:
+    where, params = ("WHERE s.album_id = ?", (album_id,)) if album_id is not None else ("", ())
+    return dicts(conn.execute(
+        f"SELECT s.*, a.slug FROM shares s JOIN albums a ON a.id = s.album_id {where} ORDER BY s.created_at DESC", params))
+
+
+def revoke_shares(conn: sqlite3.Connection, album_id: int | None = None, token_hash: str | None = None,
+                  share_id: int | None = None) -> int:  # fmt: skip
+    with transaction(conn):
+        return conn.execute(
+            "UPDATE shares SET revoked_at = ? WHERE revoked_at IS NULL AND (album_id = ? OR token_hash = ? OR id = ?)",
+            (now_iso(), album_id, token_hash, share_id),
+        ).rowcount

@@ -119,9 +119,9 @@ def register(*modules: Callable[[click.Group], None]) -> None:
 
 
 def _load_commands() -> None:
-    from . import cli_albums, cli_archive, cli_organise
+    from . import cli_albums, cli_archive, cli_organise, cli_web
 
-    register(cli_archive.add_commands, cli_organise.add_commands, cli_albums.add_commands)
+    register(cli_archive.add_commands, cli_organise.add_commands, cli_albums.add_commands, cli_web.add_commands)
 
 
 _load_commands()

@@ -67,8 +67,10 @@ def _date_range_en(start: date, end: date) -> str:
 
 
 def long_datetime(moment: datetime, lang: str = DEFAULT) -> str:
-    """« 19 septembre 2017 à 10:30 » / "September 19, 2017 at 10:30 AM" in the photo's own zone."""
-    return format_datetime(moment, "long", locale=lang).replace(" UTC", "")
+    """« 19 septembre 2017 à 10:30 » / "September 19, 2017 at 10:30 AM": the local time as given."""
+    pattern = "d MMMM y 'à' HH:mm" if lang == "fr" else "MMMM d, y 'at' h:mm a"
+    text = format_datetime(moment.replace(tzinfo=None), pattern, locale=lang)
+    return "1er " + text[2:] if lang == "fr" and text.startswith("1 ") else text
 
 
 def photo_count(count: int, lang: str = DEFAULT) -> str:

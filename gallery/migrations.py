@@ -152,8 +152,35 @@ CREATE TABLE album_splits (
 )
 """
 
+V4_ACCOUNTS_SHARES = """
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE TABLE shares (
+    id INTEGER PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    album_id INTEGER NOT NULL REFERENCES albums(id) ON DELETE CASCADE,
+    password_hash TEXT,
+    expires_at TEXT,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT,
+    hint TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX shares_album ON shares(album_id)
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, V1_ARCHIVE),
     (2, V2_DEVICES_PLACES),
     (3, V3_MISSIONS_ALBUMS),
+    (4, V4_ACCOUNTS_SHARES),
 ]

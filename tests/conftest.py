@@ -154,3 +154,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "corpus" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def mission_files_session(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The demo mission's cards (small drawn photos) and programme, made once per session."""
+    from gallery import synthetic
+
+    folder = tmp_path_factory.mktemp("mission")
+    scenario = synthetic.demo_scenario()
+    synthetic.write_photos(folder / "cards", synthetic.photos(scenario, seed=1), size=(160, 120))
+    (folder / "programme.toml").write_text(scenario.programme, encoding="utf-8")
+    return folder / "cards", folder / "programme.toml"

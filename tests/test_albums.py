@@ -8,21 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from gallery import synthetic
-
 from .conftest import Gallery, make_photo
 
 SLUGS = {"cooperative-de-la-belle-de-mai-2017", "incubateur-euromediterranee-2017", "la-melee-numerique-2017",
          "iot-valley-2017", "autres-photos", "non-datees"}  # fmt: skip
 
 
-@pytest.fixture(scope="session")
-def mission_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    folder = tmp_path_factory.mktemp("mission")
-    scenario = synthetic.demo_scenario()
-    synthetic.write_photos(folder / "cards", synthetic.photos(scenario, seed=1), size=(160, 120))
-    (folder / "programme.toml").write_text(scenario.programme, encoding="utf-8")
-    return folder / "cards", folder / "programme.toml"
+@pytest.fixture
+def mission_files(mission_files_session: tuple[Path, Path]) -> tuple[Path, Path]:
+    return mission_files_session
 
 
 def _albums(gallery: Gallery) -> dict[str, dict]:

@@ -1,0 +1,173 @@
+"""`gallery serve`, `gallery demo` and `gallery user`: the web side of the command."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import albums, catalog, organise, synthetic
+from .cli import Context, pass_context
+from .errors import GalleryError
+from .importer import ImportOptions, prepare_root, run_import
+
+
+def add_commands(main: click.Group) -> None:
+    main.add_command(serve)
+    main.add_command(demo)
+    main.add_command(user)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@pass_context
+def serve(ctx: Context, host: str, port: int) -> None:
+    """Serve the gallery (uvicorn, one process).
+
+    Example: gallery --root ~/archive serve --host 0.0.0.0 --port 8000
+    """
+    run_server(ctx, host, port)
+
+
+def run_server(ctx: Context, host: str, port: int) -> None:
+    import uvicorn
+
+    from .web import create_app
+
+    prepare_root(ctx.config)
+    click.echo(f"Serving {ctx.config.root.resolve()} on http://{host}:{port} (Ctrl-C to stop)")
+    uvicorn.run(create_app(ctx.config), host=host, port=port, log_level="warning", proxy_headers=True)
+
+
+@click.command()
+@click.option("--serve/--no-serve", "then_serve", default=True, help="Serve the gallery afterwards (default).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--seed", default=1, show_default=True, help="Seed of the generated mission.")
+@pass_context
+def demo(ctx: Context, then_serve: bool, host: str, port: int, seed: int) -> None:
+    """Build the demo mission (Marseille, Toulouse, Labège; drawn photos, four devices), import and serve it.
+
+    No network needed: the photos are drawn with Pillow, with EXIF as the devices would write
+    it (one camera still on Québec time). Running it again reuses what is there.
+
+    Example: gallery --root demo demo
+    """
+    root = ctx.config.root
+    prepare_root(ctx.config)
+    cards, programme = root / "cards", root / "programme.toml"
+    scenario = synthetic.demo_scenario()
+    if not cards.is_dir():
+        click.echo("Drawing the demo mission's photos...")
+        synthetic.write_photos(cards, synthetic.photos(scenario, seed))
+    programme.write_text(scenario.programme, encoding="utf-8")
+    from . import missions
+
+    conn = catalog.connect(ctx.config.db_path)
+    try:
+        missions.load(conn, scenario.programme)
+    finally:
+        conn.close()
+    report = run_import(ctx.config, ImportOptions((cards,)))
+    from .cli_archive import _viewer_pass
+
+    _viewer_pass(ctx.config, quiet=True)
+    conn = catalog.connect(ctx.config.db_path)
+    try:
+        organise.refresh(conn, ctx.config)
+        albums.publish(conn, [], True, every=True)
+        listed = catalog.list_albums(conn)
+    finally:
+        conn.close()
+    click.echo(f"Imported {report.counts['imported']} photos ({report.counts['duplicate']} already there).")
+    for album in listed:
+        click.echo(f"  {album['title']}  ({album['photo_count']} photos)  /albums/{album['slug']}")
+    if then_serve:
+        run_server(ctx, host, port)
+
+
+@click.group()
+def user() -> None:
+    """Admin accounts: add, passwd, remove, list.
+
+    Example: gallery user add alice
+    """
+
+
+def _password(confirm: bool) -> str:
+    if not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=confirm)
+    if len(password) < 8:
+        raise GalleryError("a password needs at least 8 characters")
+    return password
+
+
+@user.command("add")
+@click.argument("name")
+@pass_context
+def user_add(ctx: Context, name: str) -> None:
+    """Add an admin (password prompted, or read from stdin for scripts).
+
+    Example: echo 's3cret-pass' | gallery user add alice
+    """
+    from .web.auth import hash_password
+
+    prepare_root(ctx.config)
+    if not 1 <= len(name) <= 64 or not name.isprintable():
+        raise GalleryError("a user name has 1 to 64 printable characters")
+    conn = catalog.connect(ctx.config.db_path)
+    try:
+        if catalog.get_user(conn, name):
+            raise GalleryError(f"user {name!r} exists; use `gallery user passwd`")
+        catalog.add_user(conn, name, hash_password(_password(confirm=True)))
+    finally:
+        conn.close()
+    click.echo(f"User {name!r} added.")
+
+
+@user.command("passwd")
+@click.argument("name")
+@pass_context
+def user_passwd(ctx: Context, name: str) -> None:
+    """Change a password (and close that user's sessions).
+
+    Example: gallery user passwd alice
+    """
+    from .web.auth import hash_password
+
+    with ctx.catalog() as conn:
+        if not catalog.set_password(conn, name, hash_password(_password(confirm=True))):
+            raise GalleryError(f"no user {name!r}")
+    click.echo(f"Password of {name!r} changed.")
+
+
+@user.command("remove")
+@click.argument("name")
+@pass_context
+def user_remove(ctx: Context, name: str) -> None:
+    """Remove an admin.
+
+    Example: gallery user remove alice
+    """
+    with ctx.catalog() as conn:
+        if not catalog.remove_user(conn, name):
+            raise GalleryError(f"no user {name!r}")
+    click.echo(f"User {name!r} removed.")
+
+
+@user.command("list")
+@pass_context
+def user_list(ctx: Context) -> None:
+    """List admins.
+
+    Example: gallery user list
+    """
+    with ctx.catalog() as conn:
+        for row in catalog.list_users(conn):
+            click.echo(f"{row['name']}  (since {row['created_at'][:10]})")
+
+

@@ -1,0 +1,97 @@
+"""Who may see what. One place decides, for pages, API, derivatives, originals and ZIP alike.
+
+A visitor is anonymous, an admin (a signed session cookie), or holds a share token scoped to
+exactly one album. Anything a visitor may not see answers 404, like something that does not
+exist, so that private albums do not leak their existence.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import catalog
+from ..errors import NotFound
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user: str | None = None  # a logged-in admin
+    share_album: int | None = None  # the one album a share token opens
+    share_token: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.user is not None
+
+
+ANONYMOUS = Viewer()
+
+
+def can_see_album(album: dict[str, Any] | None, viewer: Viewer) -> bool:
+    if album is None or album.get("merged_into") is not None:
+        return False
+    if viewer.is_admin:
+        return True
+    return bool(album["published"]) or album["id"] == viewer.share_album
+
+
+def visible_album(conn: sqlite3.Connection, slug: str, viewer: Viewer) -> dict[str, Any]:
+    album = catalog.get_album(conn, slug)
+    if not can_see_album(album, viewer):
+        raise NotFound("album not found")
+    assert album is not None
+    return album
+
+
+def visible_photo(conn: sqlite3.Connection, sha256: str, viewer: Viewer) -> dict[str, Any]:
+    """The photo, if the viewer may see it: in an album they may see, and not hidden (admins see all)."""
+    photo = catalog.photo_with_album(conn, sha256)
+    if photo is None:
+        raise NotFound("photo not found")
+    if viewer.is_admin:
+        return photo
+    album = {"id": photo["album_id"], "published": photo["album_published"], "merged_into": photo["album_merged_into"]}
+    if photo["album_id"] is None or photo["hidden"] or not can_see_album(album, viewer):
+        raise NotFound("photo not found")
+    return photo
+
+
+class PublicIndex:
+    """The set of sha256 anonymous visitors may see, reloaded as soon as the catalog changes.
+
+    Checked on every derivative request (PRAGMA data_version costs microseconds), so that an
+    unpublished album or a hidden photo stops serving at once, with no stale cache.
+    """
+
+    def __init__(self, db_path: Path) -> None:
+        self.db_path = db_path
+        self.lock = threading.Lock()
+        self.version = -1
+        self.shas: frozenset[str] = frozenset()
+        self.conn: sqlite3.Connection | None = None
+        self.checked = 0.0
+
+    def contains(self, sha256: str) -> bool:
+        self._refresh()
+        return sha256 in self.shas
+
+    def _refresh(self) -> None:
+        with self.lock:
+            if self.conn is None:
+                if not self.db_path.exists():
+                    return
+                self.conn = catalog.connect(self.db_path, readonly=True)
+            version = catalog.data_version(self.conn)
+            if version != self.version:
+                self.shas = frozenset(catalog.public_photo_shas(self.conn))
+                self.version = version
+                self.checked = time.monotonic()
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()

@@ -1,0 +1,151 @@
+"""Log in and out, and share links (/s/TOKEN); the admin pages live in admin_pages.py."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from .. import catalog
+from ..errors import Forbidden, NotFound
+from . import auth
+
+
+def routes() -> list[Any]:
+    from . import admin_pages
+
+    return [
+        Route("/login", login, methods=["GET", "POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/s/{token}", share, methods=["GET", "POST"]),
+        *admin_pages.routes(),
+    ]
+
+
+def safe_next(value: str | None) -> str:
+    """Only a path on this site: no scheme, no host, no //host, no backslash tricks."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/admin"
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return "/admin"
+    return value
+
+
+async def login(request: Request) -> Response:
+    renderer = request.app.state.renderer
+    target = safe_next(request.query_params.get("next"))
+    if request.method == "GET":
+        return renderer.page(request, "login.html", next=target, error="")
+    form = await request.form(max_files=0, max_fields=10, max_part_size=4096)
+    if not auth.csrf_ok(request, str(form.get("csrf", ""))):
+        raise Forbidden("the form expired; reload the page and try again")
+    name, password = str(form.get("name", ""))[:100], str(form.get("password", ""))[:1000]
+    sessions: auth.Sessions = request.app.state.sessions
+    client = request.client.host if request.client else "?"
+    if sessions.too_many(f"ip:{client}", f"user:{name}"):
+        return renderer.page(request, "login.html", status=429, next=target, error="too_many")
+    import anyio
+
+    user = await anyio.to_thread.run_sync(_check, request.app.state.config.db_path, name, password)
+    if user is None:
+        sessions.failed(f"ip:{client}", f"user:{name}")
+        return renderer.page(request, "login.html", status=401, next=target, error="wrong")
+    token = auth.new_token()
+    await anyio.to_thread.run_sync(_start_session, request.app.state.config.db_path, auth.token_hash(token), user["id"])
+    response = RedirectResponse(safe_next(str(form.get("next", target))), status_code=303)
+    response.headers.append("set-cookie", auth.cookie(auth.SESSION_COOKIE, token, request.app.state.config,
+                                                      max_age=auth.SESSION_DAYS * 86400))  # fmt: skip
+    return response
+
+
+def _check(db_path: Any, name: str, password: str) -> dict[str, Any] | None:
+    if not db_path.exists():
+        auth.check_password(password, auth.hash_password("x"))  # same time either way
+        return None
+    conn = catalog.connect(db_path)
+    try:
+        user = catalog.get_user(conn, name)
+    finally:
+        conn.close()
+    stored = user["password_hash"] if user else auth.hash_password(secrets_filler())
+    return user if auth.check_password(password, stored) and user else None
+
+
+def secrets_filler() -> str:
+    import secrets
+
+    return secrets.token_hex(8)
+
+
+def _start_session(db_path: Any, token_hash: str, user_id: int) -> None:
+    conn = catalog.connect(db_path)
+    try:
+        catalog.add_session(conn, token_hash, user_id, auth.expiry())
+    finally:
+        conn.close()
+
+
+async def logout(request: Request) -> Response:
+    form = await request.form(max_files=0, max_fields=5, max_part_size=1024)
+    if not auth.csrf_ok(request, str(form.get("csrf", ""))):
+        raise Forbidden("the form expired; reload the page and try again")
+    token = request.cookies.get(auth.SESSION_COOKIE)
+    if token:
+        import anyio
+
+        def end() -> None:
+            conn = catalog.connect(request.app.state.config.db_path)
+            try:
+                catalog.end_session(conn, auth.token_hash(token))
+            finally:
+                conn.close()
+
+        await anyio.to_thread.run_sync(end)
+    response = RedirectResponse("/", status_code=303)
+    response.headers.append("set-cookie", auth.cookie(auth.SESSION_COOKIE, "", request.app.state.config, max_age=0))
+    return response
+
+
+async def share(request: Request) -> Response:
+    """A share link: checks the token (and password), then opens the album for this browser."""
+    import anyio
+
+    token = request.path_params["token"]
+    if len(token) > 100:
+        raise NotFound("album not found")
+    found = await anyio.to_thread.run_sync(catalog.get_share, request.app.state.db(), auth.token_hash(token))
+    if found is None:
+        raise NotFound("album not found")
+    sessions: auth.Sessions = request.app.state.sessions
+    renderer = request.app.state.renderer
+    proof = ""
+    if found["password_hash"]:
+        if request.method == "GET":
+            return _no_referrer(renderer.page(request, "share_password.html", token=token, error=""))
+        form = await request.form(max_files=0, max_fields=5, max_part_size=2048)
+        if not auth.csrf_ok(request, str(form.get("csrf", ""))):
+            raise Forbidden("the form expired; reload the page and try again")
+        client = request.client.host if request.client else "?"
+        if sessions.too_many(f"share:{client}", f"share:{found['id']}"):
+            return _no_referrer(renderer.page(request, "share_password.html", status=429, token=token, error="too_many"))
+        password = str(form.get("password", ""))[:1000]
+        ok = await anyio.to_thread.run_sync(auth.check_password, password, found["password_hash"])
+        if not ok:
+            sessions.failed(f"share:{client}", f"share:{found['id']}")
+            return _no_referrer(renderer.page(request, "share_password.html", status=401, token=token, error="wrong"))
+        proof = sessions.sign(token + found["password_hash"])
+    response = RedirectResponse(f"/albums/{found['slug']}", status_code=303)
+    value = f"{token}.{proof}" if proof else token
+    response.headers.append("set-cookie", auth.cookie(auth.SHARE_COOKIE, value, request.app.state.config,
+                                                      max_age=30 * 86400))  # fmt: skip
+    return _no_referrer(response)
+
+
+def _no_referrer(response: Response) -> Response:
+    response.headers["referrer-policy"] = "no-referrer"
+    response.headers["cache-control"] = "private, no-store"
+    return response

@@ -1,0 +1,130 @@
+"""JSON for scripts and the blog: the albums API, oEmbed, and the Atom feed of published albums."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+from xml.sax.saxutils import escape
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from .. import albums, catalog
+from ..errors import BadRequest, NotFound
+from ..export import photo_json
+from . import access
+from .pages import checked_sha
+from .render import album_days, thumb_url
+
+
+def _db(request: Request) -> Any:
+    return request.app.state.db()
+
+
+def _private(request: Request) -> bool:
+    return bool(request.state.viewer.is_admin)
+
+
+def _public_album(album: dict[str, Any], photos: list[dict[str, Any]], request: Request) -> dict[str, Any]:
+    data = albums.album_json(album, photos, private=_private(request))
+    if not _private(request):
+        for key in ("kind",):
+            data.pop(key, None)
+        if album.get("show_location"):
+            for item, photo in zip(data["photos"], photos, strict=True):
+                item.update(lat=photo.get("lat"), lon=photo.get("lon"))
+    data["url"] = f"{request.state.base_url}/albums/{album['slug']}"
+    return data
+
+
+def list_albums(request: Request) -> Response:
+    conn = _db(request)
+    rows = catalog.list_albums(conn, published_only=not _private(request))
+    items = []
+    for album in rows:
+        data = _public_album(album, [], request)
+        data.pop("photos")
+        data["photo_count"] = album["photo_count"]
+        items.append(data)
+    return JSONResponse(items)
+
+
+def album_detail(request: Request) -> Response:
+    conn = _db(request)
+    album = access.visible_album(conn, request.path_params["slug"], request.state.viewer)
+    photos = catalog.album_photos(conn, album["id"], include_hidden=_private(request))
+    return JSONResponse(_public_album(album, photos, request))
+
+
+def photo_detail(request: Request) -> Response:
+    conn = _db(request)
+    photo = access.visible_photo(conn, checked_sha(request.path_params["sha256"]), request.state.viewer)
+    data = photo_json(photo, private=_private(request))
+    if photo.get("album_show_location") and not _private(request):
+        data.update(lat=photo.get("lat"), lon=photo.get("lon"))
+    data["album"] = photo.get("album_slug")
+    data["urls"] = {"grid": thumb_url(photo["sha256"], "grid"), "viewer": thumb_url(photo["sha256"], "viewer"),
+                    "page": f"/photos/{photo['sha256']}"}  # fmt: skip
+    return JSONResponse(data)
+
+
+def oembed(request: Request) -> Response:
+    """oEmbed (rich type) for album URLs of this gallery: an iframe of the embed card."""
+    url = request.query_params.get("url", "")
+    if request.query_params.get("format", "json") != "json":
+        return JSONResponse({"error": "only format=json is served"}, status_code=501)
+    parts = urlsplit(url)
+    segments = [s for s in parts.path.split("/") if s]
+    if len(segments) != 2 or segments[0] != "albums":
+        raise NotFound("not an album URL of this gallery")
+    base = request.state.base_url
+    if parts.netloc and parts.netloc != urlsplit(base).netloc:
+        raise NotFound("not an album URL of this gallery")
+    album = access.visible_album(_db(request), segments[1], access.ANONYMOUS)
+    width = _bounded(request.query_params.get("maxwidth"), 480)
+    height = round(width * 0.75) + 90
+    data: dict[str, Any] = {
+        "version": "1.0", "type": "rich", "provider_name": "Galerie", "provider_url": base,
+        "title": album["title"], "width": width, "height": height,
+        "html": (f'<iframe src="{escape(base)}/embed/{escape(album["slug"])}" width="{width}" height="{height}" '
+                 f'style="border:0" loading="lazy" title="{escape(album["title"], {chr(34): "&quot;"})}"></iframe>'),
+    }  # fmt: skip
+    if album.get("cover_sha256"):
+        data.update(thumbnail_url=f"{base}{thumb_url(album['cover_sha256'])}", thumbnail_width=512, thumbnail_height=384)
+    return JSONResponse(data)
+
+
+def _bounded(value: str | None, default: int) -> int:
+    try:
+        number = int(value) if value else default
+    except ValueError:
+        raise BadRequest("maxwidth must be a number") from None
+    return max(200, min(number, default))
+
+
+def feed(request: Request) -> Response:
+    """Atom 1.0 feed of published albums, newest first."""
+    base = request.state.base_url
+    rows = [a for a in catalog.list_albums(_db(request), published_only=True) if a["photo_count"] > 0][:50]
+    updated = max((a["updated_at"] for a in rows), default=datetime.now(UTC).isoformat(timespec="seconds"))
+    entries = []
+    for album in rows:
+        link = f"{base}/albums/{album['slug']}"
+        cover = f'<p><img src="{base}{thumb_url(album["cover_sha256"])}" alt=""></p>' if album["cover_sha256"] else ""
+        summary = f"{album_days(album)} · {album['place'] or ''} · {album['photo_count']} photos"
+        entries.append(
+            f"<entry><id>{escape(link)}</id><title>{escape(album['title'])}</title>"
+            f'<link rel="alternate" type="text/html" href="{escape(link)}"/>'
+            f"<updated>{escape(album['updated_at'])}</updated><published>{escape(album['created_at'])}</published>"
+            f"<summary>{escape(summary)}</summary>"
+            f'<content type="html">{escape(cover + "<p>" + escape(album["description"] or summary) + "</p>")}</content>'
+            "</entry>"
+        )
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="fr">'
+        f"<id>{escape(base)}/</id><title>Galerie — albums</title><updated>{escape(updated)}</updated>"
+        f'<link rel="self" href="{escape(base)}/feed.atom"/><link rel="alternate" href="{escape(base)}/"/>'
+        f"<author><name>Galerie</name></author>{''.join(entries)}</feed>"
+    )
+    return Response(body, media_type="application/atom+xml; charset=utf-8")

@@ -1,0 +1,170 @@
+"""The web application: `create_app(config)` builds everything from an explicit Config."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from .. import catalog, i18n
+from ..config import Config
+from ..errors import GalleryError
+from . import access, api, files, pages
+from .render import Renderer, environment
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+       "object-src 'none'; base-uri 'none'; form-action 'self';")  # fmt: skip
+log = logging.getLogger("gallery.web")
+
+
+class Databases:
+    """One read connection per thread (sqlite3 connections are not shared across threads)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.local = threading.local()
+
+    def __call__(self) -> sqlite3.Connection:
+        conn = getattr(self.local, "conn", None)
+        if conn is None:
+            if not self.path.exists():
+                conn = sqlite3.connect(":memory:")  # an empty library: empty pages, no errors
+                conn.row_factory = sqlite3.Row
+                catalog.migrate(conn)
+            else:
+                conn = catalog.connect(self.path, readonly=True)
+            self.local.conn = conn
+        return conn
+
+
+def routes() -> list[Any]:
+    from . import admin
+
+    return [
+        Route("/", pages.home),
+        Route("/albums/{slug}", pages.album),
+        Route("/albums/{slug}/download", pages.download),
+        Route("/photos/{sha256}", pages.photo),
+        Route("/photos/{sha256}/original", pages.original),
+        Route("/timeline", pages.timeline),
+        Route("/places", pages.places_page),
+        Route("/search", pages.search),
+        Route("/embed/{slug}", pages.embed),
+        Route("/api/albums", api.list_albums),
+        Route("/api/albums/{slug}", api.album_detail),
+        Route("/api/photos/{sha256}", api.photo_detail),
+        Route("/oembed", api.oembed),
+        Route("/feed.atom", api.feed),
+        *admin.routes(),
+        Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
+    ]
+
+
+def create_app(config: Config) -> Any:
+    """The ASGI app: derivatives fast path -> request preparation and headers -> Starlette routes."""
+    from . import auth
+
+    app = Starlette(routes=routes(), exception_handlers={GalleryError: _gallery_error, HTTPException: _http_error,
+                                                         Exception: _server_error})  # fmt: skip
+    app.state.config = config
+    app.state.db = Databases(config.db_path)
+    app.state.renderer = Renderer(environment())
+    app.state.csp = CSP
+    app.state.sessions = auth.Sessions(auth.secret_key(config))
+    public = access.PublicIndex(config.db_path)
+    app.state.public = public
+    prepared = Prepare(app, config)
+    served = files.Derivatives(prepared, config, public, lambda scope, sha: auth.may_see_derivative(app, scope, sha))
+    app.state.derivatives = served
+    served.state = app.state  # type: ignore[attr-defined]
+    return served
+
+
+class Prepare:
+    """Per request: language, base URL and viewer into request.state; security headers out."""
+
+    def __init__(self, app: Starlette, config: Config) -> None:
+        self.app, self.config = app, config
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        from . import auth
+
+        request = Request(scope)
+        forced = request.query_params.get("lang")
+        cookie_lang = request.cookies.get("lang")
+        state = scope.setdefault("state", {})
+        state["lang"] = i18n.pick_language(request.headers.get("accept-language"), forced or cookie_lang)
+        state["base_url"] = (self.config.base_url or str(request.base_url)).rstrip("/")
+        state["viewer"] = await auth.identify(self.app, request)
+        state["csrf"] = auth.csrf_token(self.app, request)
+        set_lang = forced in i18n.LANGUAGES and forced != cookie_lang
+        set_csrf = auth.CSRF_COOKIE not in request.cookies
+        secure = "; Secure" if self.config.https else ""
+
+        async def send_with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.setdefault("headers", [])
+                present = {key.lower() for key, _ in headers}
+                extra = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin")]
+                if b"content-security-policy" not in present:
+                    extra += [(b"content-security-policy", (CSP + " frame-ancestors 'none'").encode()),
+                              (b"x-frame-options", b"DENY")]  # fmt: skip
+                if set_lang:
+                    extra.append((b"set-cookie", f"lang={forced}; Path=/; Max-Age=31536000; SameSite=Lax{secure}".encode()))
+                if set_csrf:
+                    extra.append((b"set-cookie", auth.cookie(auth.CSRF_COOKIE, state["csrf"], self.config).encode()))
+                headers.extend(pair for pair in extra if pair[0] not in present or pair[0] == b"set-cookie")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith(("/api/", "/oembed"))
+
+
+def _error_page(request: Request, status: int, key: str, detail: str = "") -> Response:
+    if _wants_json(request):
+        return JSONResponse({"error": i18n.text(key, "en"), "status": status}, status_code=status)
+    try:
+        return request.app.state.renderer.page(request, "error.html", status=status, status_code=status,
+                                               title=i18n.text(key, request.state.lang), detail=detail)  # fmt: skip
+    except Exception:  # an error while rendering the error page: plain text, never a traceback
+        return Response(f"{status}", status_code=status, media_type="text/plain")
+
+
+async def _gallery_error(request: Request, exc: Exception) -> Response:
+    status = getattr(exc, "status_code", 500)
+    key = {404: "not_found", 403: "forbidden", 400: "bad_request", 413: "bad_request"}.get(status, "error")
+    if status == 404:
+        return _error_page(request, 404, key)  # the same answer for "missing" and "private"
+    return _error_page(request, status, key, str(exc) if status < 500 else "")
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    key = {404: "not_found", 403: "forbidden", 405: "bad_request"}.get(exc.status_code, "error")
+    response = _error_page(request, exc.status_code, key)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    incident = secrets.token_hex(4)
+    log.exception("unhandled error %s on %s", incident, request.url.path)
+    return _error_page(request, 500, "error", f"incident {incident}")

@@ -1,0 +1,237 @@
+"""Serving bytes: derivatives (fast, cached, generated once), originals (Range) and album ZIPs.
+
+Derivative URLs contain the sha256, so their bytes never change: public ones are served from
+an in-memory cache with `immutable` caching, ETag and 304, straight from ASGI (no routing, no
+middleware: this is the path that has to keep up with nginx). A missing derivative is made on
+the first request, once, however many requests for it arrive together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+import threading
+import time
+import zipfile
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from .. import storage, thumbs
+from ..config import Config
+from .access import PublicIndex
+
+DERIVATIVE_PATH = re.compile(r"^/thumbs/(grid|viewer)/([0-9a-f]{64})\.webp$")
+CACHE_BYTES = 256 * 1024 * 1024
+NEGATIVE_TTL = 60.0
+IMMUTABLE = b"public, max-age=31536000, immutable"
+PRIVATE = b"private, no-store"
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class ByteCache:
+    """A small LRU of derivative bytes, bounded by total size."""
+
+    def __init__(self, budget: int = CACHE_BYTES) -> None:
+        self.budget, self.size = budget, 0
+        self.items: OrderedDict[str, bytes] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self.lock:
+            data = self.items.get(key)
+            if data is not None:
+                self.items.move_to_end(key)
+            return data
+
+    def put(self, key: str, data: bytes) -> None:
+        with self.lock:
+            if key in self.items or len(data) > self.budget // 16:
+                return
+            self.items[key] = data
+            self.size += len(data)
+            while self.size > self.budget:
+                _, old = self.items.popitem(last=False)
+                self.size -= len(old)
+
+
+class Derivatives:
+    """ASGI middleware answering /thumbs/{size}/{sha256}.webp; everything else goes to `app`.
+
+    `allowed(scope, sha256)` decides for photos that are not public (a share token, an admin);
+    it may touch the catalog, so it runs in a thread.
+    """
+
+    def __init__(self, app: ASGIApp, config: Config, public: PublicIndex,
+                 allowed: Callable[[Scope, str], bool]) -> None:  # fmt: skip
+        self.app, self.config, self.public, self.allowed = app, config, public, allowed
+        self.cache = ByteCache()
+        self.inflight: dict[str, asyncio.Future[bytes | None]] = {}
+        self.failed: dict[str, float] = {}
+        self.generated = 0  # how many derivatives this process rendered (tests count them)
+        self.limiter = anyio.CapacityLimiter(max(1, config.worker_count))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        match = DERIVATIVE_PATH.match(scope.get("path", "")) if scope["type"] == "http" else None
+        if match is None:
+            await self.app(scope, receive, send)
+            return
+        size, sha256 = match.groups()
+        if scope["method"] not in ("GET", "HEAD"):
+            await _plain(send, 405, b"method not allowed")
+            return
+        public = self.public.contains(sha256)
+        if not public and not await anyio.to_thread.run_sync(self.allowed, scope, sha256):
+            await _plain(send, 404, b"not found")
+            return
+        etag = f'"{sha256[:32]}-{size}"'.encode()
+        headers = [(b"content-type", b"image/webp"), (b"etag", etag), (b"cache-control", IMMUTABLE if public else PRIVATE),
+                   (b"x-content-type-options", b"nosniff")]  # fmt: skip
+        if _header(scope, b"if-none-match") in (etag, b"*"):
+            await send({"type": "http.response.start", "status": 304, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        data = await self.bytes_of(sha256, size)
+        if data is None:
+            await _plain(send, 404, b"not found")
+            return
+        headers.append((b"content-length", str(len(data)).encode()))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else data})
+
+    async def bytes_of(self, sha256: str, size: str) -> bytes | None:
+        key = f"{size}/{sha256}"
+        data = self.cache.get(key)
+        if data is not None:
+            return data
+        if key in self.inflight:
+            return await self.inflight[key]
+        if time.monotonic() - self.failed.get(key, -NEGATIVE_TTL) < NEGATIVE_TTL:
+            return None  # a source that failed recently: do not retry per request
+        future: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
+        self.inflight[key] = future
+        try:
+            data = await anyio.to_thread.run_sync(self._load_or_make, sha256, size, limiter=self.limiter)
+            if data is None:
+                self.failed[key] = time.monotonic()
+            else:
+                self.cache.put(key, data)
+            future.set_result(data)
+        except BaseException as exc:
+            future.set_exception(exc)
+            raise
+        finally:
+            del self.inflight[key]
+        return data
+
+    def _load_or_make(self, sha256: str, size: str) -> bytes | None:
+        target = self.config.thumbs_dir / thumbs.derivative_path(sha256, size)
+        try:
+            return target.read_bytes()
+        except FileNotFoundError:
+            pass
+        source = _original_of(self.config, sha256)
+        if source is None:
+            return None
+        path, kind = source
+        try:
+            thumbs.make_derivative(self.config.thumbs_dir, sha256, path, kind, size)
+            self.generated += 1
+            return target.read_bytes()
+        except Exception:  # a corrupt or vanished original: answer 404, remember for a while
+            return None
+
+
+def _original_of(config: Config, sha256: str) -> tuple[Path, str] | None:
+    from .. import catalog
+
+    conn = catalog.connect(config.db_path, readonly=True)
+    try:
+        row = catalog.get_photo(conn, sha256)
+    finally:
+        conn.close()
+    if row is None:
+        return None
+    try:
+        return storage.resolve_inside(config.media_dir, row["path"].removeprefix("media/")), row["format"]
+    except Exception:
+        return None
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return bytes(value)
+    return None
+
+
+async def _plain(send: Send, status: int, body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
+                            (b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff")]})  # fmt: skip
+    await send({"type": "http.response.body", "body": body})
+
+
+# -- ZIP of an album ------------------------------------------------------------------------------
+
+
+class _Sink(io.RawIOBase):
+    """A write-only, unseekable stream whose bytes are drained by the ZIP generator."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.position = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        chunk = bytes(data)
+        self.chunks.append(chunk)
+        self.position += len(chunk)
+        return len(chunk)
+
+    def tell(self) -> int:
+        return self.position
+
+    def drain(self) -> bytes:
+        out, self.chunks = b"".join(self.chunks), []
+        return out
+
+
+def zip_stream(files: list[tuple[Path, str]]) -> Iterator[bytes]:
+    """Stream a ZIP (stored, not recompressed: photos are compressed already) of (path, name)."""
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for path, name in files:
+            info = zipfile.ZipInfo(name, date_time=time.localtime(path.stat().st_mtime)[:6])
+            with archive.open(info, "w", force_zip64=True) as entry, open(path, "rb") as source:
+                while chunk := source.read(storage.CHUNK):
+                    entry.write(chunk)
+                    yield sink.drain()
+            yield sink.drain()
+    yield sink.drain()
+
+
+def archive_names(names: list[str]) -> list[str]:
+    """Unique, flat file names for a ZIP: IMG_0001.JPG, IMG_0001-2.JPG, ..."""
+    from ..importer import candidate_names, safe_name
+
+    taken: set[str] = set()
+    out = []
+    for name in names:
+        for candidate in candidate_names(Path(), safe_name(name)):  # type: ignore[arg-type]
+            text = str(candidate)
+            if text.lower() not in taken:
+                taken.add(text.lower())
+                out.append(text)
+                break
+    return out

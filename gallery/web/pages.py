@@ -1,0 +1,165 @@
+"""HTML pages: home, album, photo viewer, timeline, places, search, embed card. Plain `def`s."""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response, StreamingResponse
+
+from .. import catalog, i18n, storage
+from ..errors import BadRequest, NotFound
+from . import access, files
+from .render import alt_text, photo_moment
+
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _db(request: Request) -> Any:
+    return request.app.state.db()
+
+
+def _render(request: Request, name: str, **context: Any) -> Response:
+    return request.app.state.renderer.page(request, name, **context)
+
+
+def checked_sha(value: str) -> str:
+    if not SHA256.match(value):
+        raise NotFound("photo not found")
+    return value
+
+
+def home(request: Request) -> Response:
+    conn = _db(request)
+    albums = [a for a in catalog.list_albums(conn, published_only=not request.state.viewer.is_admin)
+              if a["photo_count"] > 0 and a["kind"] != "undated" or request.state.viewer.is_admin]  # fmt: skip
+    missions: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
+    for album in albums:  # newest first, grouped by mission
+        missions.setdefault(album["mission"] or "", []).append(album)
+    return _render(request, "home.html", missions=missions, albums=albums)
+
+
+def album(request: Request) -> Response:
+    conn = _db(request)
+    slug = request.path_params["slug"]
+    found = catalog.get_album(conn, slug)
+    if found is not None and found["merged_into"] is not None:
+        target = catalog.get_album_by_id(conn, found["merged_into"])
+        if target and access.can_see_album(target, request.state.viewer):
+            return RedirectResponse(f"/albums/{target['slug']}", status_code=301)
+    current = access.visible_album(conn, slug, request.state.viewer)
+    photos = catalog.album_photos(conn, current["id"], include_hidden=request.state.viewer.is_admin)
+    lang = request.state.lang
+    for photo in photos:
+        photo["alt"] = alt_text(photo, current, lang)
+    return _render(request, "album.html", album=current, photos=photos, share=request.state.viewer.share_token)
+
+
+def download(request: Request) -> Response:
+    conn = _db(request)
+    current = access.visible_album(conn, request.path_params["slug"], request.state.viewer)
+    if not _originals_allowed(request, current):
+        raise NotFound("downloads are not open for this album")
+    photos = catalog.album_photos(conn, current["id"], include_hidden=False)
+    config = request.app.state.config
+    paths = [storage.resolve_inside(config.media_dir, p["path"].removeprefix("media/")) for p in photos]
+    names = files.archive_names([p["original_name"] for p in photos])
+    return StreamingResponse(
+        files.zip_stream(list(zip(paths, names, strict=True))), media_type="application/zip",
+        headers={"content-disposition": f"attachment; filename=\"{current['slug']}.zip\"", "cache-control": "private, no-store"},
+    )  # fmt: skip
+
+
+def _originals_allowed(request: Request, current: dict[str, Any]) -> bool:
+    """Admins and share links always; anonymous visitors only when the gallery or the album allows it."""
+    viewer = request.state.viewer
+    if viewer.is_admin or (viewer.share_album is not None and viewer.share_album == current.get("id")):
+        return True
+    return bool(request.app.state.config.public_originals or current.get("allow_originals"))
+
+
+def photo(request: Request) -> Response:
+    conn = _db(request)
+    sha256 = checked_sha(request.path_params["sha256"])
+    viewer = request.state.viewer
+    current = access.visible_photo(conn, sha256, viewer)
+    album_row = catalog.get_album_by_id(conn, current["album_id"]) if current["album_id"] else None
+    siblings = catalog.album_photos(conn, current["album_id"], include_hidden=viewer.is_admin) if album_row else []
+    index = next((i for i, p in enumerate(siblings) if p["sha256"] == sha256), 0)
+    previous = siblings[index - 1] if index > 0 else None
+    following = siblings[index + 1] if index + 1 < len(siblings) else None
+    lang = request.state.lang
+    show_location = viewer.is_admin or bool(current.get("album_show_location"))
+    originals = album_row is not None and _originals_allowed(request, album_row)
+    return _render(request, "photo.html", photo=current, album=album_row, previous=previous, next=following,
+                   position=index + 1, total=len(siblings), alt=alt_text(current, album_row, lang),
+                   moment=photo_moment(current, lang), show_location=show_location, originals=originals)  # fmt: skip
+
+
+def original(request: Request) -> Response:
+    from . import originals
+
+    conn = _db(request)
+    sha256 = checked_sha(request.path_params["sha256"])
+    current = access.visible_photo(conn, sha256, request.state.viewer)
+    album_row = catalog.get_album_by_id(conn, current["album_id"]) if current["album_id"] else None
+    if album_row is None and not request.state.viewer.is_admin:
+        raise NotFound("photo not found")
+    if album_row is not None and not _originals_allowed(request, album_row):
+        raise NotFound("original not available")
+    keep_gps = request.state.viewer.is_admin or bool(album_row and album_row["show_location"])
+    return originals.response(request, current, keep_gps)
+
+
+def timeline(request: Request) -> Response:
+    conn = _db(request)
+    days: OrderedDict[date, list[dict[str, Any]]] = OrderedDict()
+    lang = request.state.lang
+    for item in catalog.published_photos(conn, limit=2000):
+        moment = datetime.fromisoformat(item["taken_at_utc"])
+        local = moment.astimezone(ZoneInfo(item["timezone"])) if item["timezone"] else moment
+        item["alt"] = alt_text(item, {"title": item["album_title"]}, lang)
+        days.setdefault(local.date(), []).append(item)
+    labels = {day: i18n.date_range(day, day, lang) for day in days}
+    return _render(request, "timeline.html", days=days, labels=labels)
+
+
+def places_page(request: Request) -> Response:
+    rows = catalog.published_places(_db(request))
+    return _render(request, "places.html", places=rows)
+
+
+def search(request: Request) -> Response:
+    text = request.query_params.get("q", "").strip()[:200]
+    start = _iso_day(request.query_params.get("from", ""))
+    end = _iso_day(request.query_params.get("to", ""))
+    searched = bool(text or start or end)
+    results = []
+    if searched:
+        end_bound = f"{end}T23:59:59+14:00" if end else None
+        start_bound = f"{start}T00:00:00-12:00" if start else None
+        results = catalog.search_albums(_db(request), text, start_bound, end_bound,
+                                        published_only=not request.state.viewer.is_admin)  # fmt: skip
+    return _render(request, "search.html", q=text, start=start or "", end=end or "", results=results, searched=searched)
+
+
+def _iso_day(value: str) -> str | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise BadRequest("dates look like 2017-09-19") from None
+
+
+def embed(request: Request) -> Response:
+    conn = _db(request)
+    current = access.visible_album(conn, request.path_params["slug"], access.ANONYMOUS)
+    response = _render(request, "embed.html", album=current)
+    response.headers["content-security-policy"] = request.app.state.csp + " frame-ancestors *"
+    return response

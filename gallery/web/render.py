@@ -1,0 +1,103 @@
+"""Templates: one Jinja2 environment (autoescape on), helpers for dates, sizes and derivative URLs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from .. import i18n, places, thumbs
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+ROW_HEIGHT = 220  # CSS pixels of a justified grid row; also the basis of `sizes`
+
+
+def environment(extra_templates: Path | None = None) -> jinja2.Environment:
+    """Templates from the package, optionally overridden from a folder (a ChoiceLoader)."""
+    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(TEMPLATES))]
+    if extra_templates:
+        loaders.insert(0, jinja2.FileSystemLoader(str(extra_templates)))
+    env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True, trim_blocks=True,
+                             lstrip_blocks=True, undefined=jinja2.StrictUndefined)  # fmt: skip
+    env.globals.update(thumb_url=thumb_url, srcset=srcset, grid_size=grid_size, ROW_HEIGHT=ROW_HEIGHT)
+    env.filters["days"] = album_days
+    env.filters["country"] = places.country_name
+    return env
+
+
+def thumb_url(sha256: str, size: str = "grid") -> str:
+    return f"/thumbs/{size}/{sha256}.webp"
+
+
+def viewer_size(photo: dict[str, Any]) -> tuple[int, int]:
+    return thumbs.fit((photo["width"], photo["height"]), thumbs.SIZES["viewer"])
+
+
+def grid_size(photo: dict[str, Any]) -> tuple[int, int]:
+    return photo["grid_width"], photo["grid_height"]
+
+
+def srcset(photo: dict[str, Any]) -> str:
+    grid_w, _ = grid_size(photo)
+    view_w, _ = viewer_size(photo)
+    entries = [f"{thumb_url(photo['sha256'], 'grid')} {grid_w}w"]
+    if view_w > grid_w:
+        entries.append(f"{thumb_url(photo['sha256'], 'viewer')} {view_w}w")
+    return ", ".join(entries)
+
+
+def album_days(album: dict[str, Any], lang: str = "fr") -> str:
+    """« 19 et 20 septembre 2017 », in the album's own zone."""
+    if not album.get("start_utc") or not album.get("end_utc"):
+        return ""
+    zone = ZoneInfo(album["timezone"]) if album.get("timezone") else None
+    start = datetime.fromisoformat(album["start_utc"])
+    end = datetime.fromisoformat(album["end_utc"])
+    if zone:
+        start, end = start.astimezone(zone), end.astimezone(zone)
+    return i18n.date_range(start.date(), end.date(), lang)
+
+
+def photo_moment(photo: dict[str, Any], lang: str) -> str:
+    """« 19 septembre 2017 à 10:30 (Europe/Paris, UTC+02:00) », or the camera's naive time, flagged."""
+    if photo.get("taken_at_utc"):
+        moment = datetime.fromisoformat(photo["taken_at_utc"])
+        if photo.get("timezone"):
+            local = moment.astimezone(ZoneInfo(photo["timezone"]))
+            offset = local.strftime("%z")
+            return f"{i18n.long_datetime(local.replace(tzinfo=None), lang)} ({photo['timezone']}, UTC{offset[:3]}:{offset[3:]})"
+        return f"{i18n.long_datetime(moment.replace(tzinfo=None), lang)} (UTC)"
+    if photo.get("camera_time"):
+        naive = datetime.fromisoformat(photo["camera_time"])
+        unknown = "zone inconnue" if lang == "fr" else "unknown zone"
+        return f"{i18n.long_datetime(naive, lang)} ({unknown})"
+    return i18n.text("undated", lang)
+
+
+def alt_text(photo: dict[str, Any], album: dict[str, Any] | None, lang: str) -> str:
+    """Alt text from what we know: album title, place, date."""
+    parts = [album["title"] if album else i18n.text("photo_of", lang)]
+    if photo.get("place"):
+        parts.append(photo["place"])
+    if photo.get("taken_at_local"):
+        parts.append(i18n.date_range(datetime.fromisoformat(photo["taken_at_local"]).date(),
+                                     datetime.fromisoformat(photo["taken_at_local"]).date(), lang))  # fmt: skip
+    return ", ".join(parts)
+
+
+class Renderer:
+    def __init__(self, env: jinja2.Environment) -> None:
+        self.env = env
+
+    def page(self, request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        lang = request.state.lang
+        template = self.env.get_template(name)
+        html = template.render(request=request, lang=lang, t=lambda key: i18n.text(key, lang),
+                               base_url=request.state.base_url, viewer=request.state.viewer,
+                               path=request.url.path, **context)  # fmt: skip
+        return HTMLResponse(html, status_code=status)
