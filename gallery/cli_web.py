@@ -112,7 +112,7 @@ def _password(confirm: bool) -> str:
 def user_add(ctx: Context, name: str) -> None:
     """Add an admin (password prompted, or read from stdin for scripts).
 
-    Example: echo 's3cret-pass' | gallery user add alice
+    Example: gallery user add alice   (scripts: echo "$PASSWORD" | gallery user add alice)
     """
     from .web.auth import hash_password
 
