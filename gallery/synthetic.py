@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import random
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -288,8 +289,9 @@ def render_jpeg(photo: Photo | None, size: tuple[int, int], index: int) -> bytes
     radius = max(2, int(height * rng.uniform(0.03, 0.08)))
     cx, cy = int(rng.uniform(radius, width - radius)), int(rng.uniform(radius, max(radius + 1, horizon // 2)))
     draw.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), fill=(255, 220, 120))
-    if photo:
-        draw.text((width // 60, height - height // 20 - 10), f"{photo.label} - {photo.device.folder}", fill=(255, 255, 255))
+    if photo:  # Pillow's built-in font is ASCII only
+        label = unicodedata.normalize("NFKD", f"{photo.label} - {photo.device.folder}").encode("ascii", "ignore").decode()
+        draw.text((width // 60, height - height // 20 - 10), label, fill=(255, 255, 255))
     out = io.BytesIO()
     image.save(out, "JPEG", quality=82, exif=_exif(photo).tobytes() if photo else b"")
     return out.getvalue()

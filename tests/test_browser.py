@@ -1,0 +1,133 @@
+"""A real browser (Debian's Chromium driven by Playwright) against a real `gallery serve`."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .conftest import Gallery
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, mission_files_session: tuple[Path, Path]) -> Iterator[str]:
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (Debian package `chromium`; `make test` installs it as root)")
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
+    root = tmp_path_factory.mktemp("browser-library")
+    cards, programme = mission_files_session
+    gallery = Gallery(root)
+    gallery("mission", "load", str(programme))
+    gallery.import_(cards)
+    gallery("albums", "publish", "--all")
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "gallery", "--root", str(root), "serve", "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url + "/", timeout=1).read()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"gallery serve did not start: {process.stderr.read().decode()[-2000:]}") from None  # type: ignore[union-attr]
+            time.sleep(0.1)
+    yield url
+    process.terminate()
+    process.wait(10)
+    process.stderr.close()  # type: ignore[union-attr]
+
+
+@pytest.fixture(scope="module")
+def browser(server: str) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def loaded(page: object, selector: str) -> bool:
+    return bool(page.eval_on_selector(selector, "img => img.complete && img.naturalWidth > 0"))  # type: ignore[attr-defined]
+
+
+def test_visit_home_album_and_photos_with_the_keyboard(server: str, browser: object) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")  # type: ignore[attr-defined]
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("response", lambda response: problems.append(f"{response.status} {response.url}") if response.status >= 400 else None)
+
+    page.goto(server + "/")
+    assert page.title() == "Galerie"
+    assert page.locator("html").get_attribute("lang") == "fr"
+    page.wait_for_function("[...document.querySelectorAll('.card img')].every(i => i.complete && i.naturalWidth > 0)")
+    page.screenshot(path=str(ARTIFACTS / "home.png"), full_page=True)
+
+    page.click("text=Revoir la Mêlée numérique en images")
+    page.wait_for_url("**/albums/la-melee-numerique-2017")
+    page.wait_for_function("document.querySelector('.grid img').complete && document.querySelector('.grid img').naturalWidth > 0")
+    first_box = page.locator(".grid img").first.bounding_box()
+    assert first_box and first_box["width"] > 50 and first_box["height"] > 30, "the justified grid lays images out"
+    page.screenshot(path=str(ARTIFACTS / "album.png"))
+
+    page.locator(".grid a").first.click()
+    page.wait_for_url("**/photos/*")
+    first_photo = page.url
+    page.wait_for_function("document.getElementById('photo').complete && document.getElementById('photo').naturalWidth > 0")
+    assert loaded(page, "#photo")
+    page.screenshot(path=str(ARTIFACTS / "viewer.png"))
+    page.keyboard.press("ArrowRight")
+    page.wait_for_url(lambda url: url != first_photo)
+    page.wait_for_function("document.getElementById('photo').complete && document.getElementById('photo').naturalWidth > 0")
+    assert "(2/" in page.inner_text(".pager")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_url(first_photo)
+
+    page.keyboard.press("Tab")  # the skip link comes first and shows when focused
+    assert page.evaluate("document.activeElement.className") == "skip"
+    assert problems == [], problems
+    context.close()
+
+
+def test_phone_sized_album_and_english(server: str, browser: object) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,  # type: ignore[attr-defined]
+                                  has_touch=True, locale="en-GB")  # fmt: skip
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.goto(server + "/albums/iot-valley-2017")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "Download all (ZIP)" in page.inner_text("main")
+    page.wait_for_function("document.querySelector('.grid img').complete && document.querySelector('.grid img').naturalWidth > 0")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"no horizontal scrolling on a phone ({width} px)"
+    page.screenshot(path=str(ARTIFACTS / "album-phone.png"))
+    assert problems == [], problems
+    context.close()
+
