@@ -1,6 +1,8 @@
-"""ASGI entry point: `uvicorn server:app` (or `gallery serve`). Settings come from GALLERY_* variables."""
+"""ASGI entry point: `uvicorn server:app` or `granian --interface asgi server:app` (or `gallery serve`).
 
-from gallery.config import Config
-from gallery.web import create_app
+Settings come from GALLERY_* variables (see the README).
+"""
 
-app = create_app(Config.from_env())
+from gallery.web.app import app_from_env
+
+app = app_from_env()

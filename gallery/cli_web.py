@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
@@ -32,13 +31,23 @@ def serve(ctx: Context, host: str, port: int) -> None:
 
 
 def run_server(ctx: Context, host: str, port: int) -> None:
-    import uvicorn
-
-    from .web import create_app
+    """granian (measured 2x uvicorn on cached thumbnails: bench/serve_bench.py), else uvicorn."""
+    import os
 
     prepare_root(ctx.config)
+    os.environ["GALLERY_ROOT"] = str(ctx.config.root.resolve())  # the worker rebuilds its Config from the environment
     click.echo(f"Serving {ctx.config.root.resolve()} on http://{host}:{port} (Ctrl-C to stop)")
-    uvicorn.run(create_app(ctx.config), host=host, port=port, log_level="warning", proxy_headers=True)
+    try:
+        from granian import Granian
+    except ImportError:
+        import uvicorn
+
+        from .web import create_app
+
+        uvicorn.run(create_app(ctx.config), host=host, port=port, log_level="warning", proxy_headers=True)
+        return
+    Granian("gallery.web.app:app_from_env", factory=True, interface="asgi", address=host, port=port, workers=1,
+            websockets=False, log_level="warning").serve()  # type: ignore[arg-type]
 
 
 @click.command()

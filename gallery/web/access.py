@@ -8,8 +8,6 @@ exist, so that private albums do not leak their existence.
 from __future__ import annotations
 
 import sqlite3
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,27 +68,21 @@ class PublicIndex:
 
     def __init__(self, db_path: Path) -> None:
         self.db_path = db_path
-        self.lock = threading.Lock()
         self.version = -1
         self.shas: frozenset[str] = frozenset()
         self.conn: sqlite3.Connection | None = None
-        self.checked = 0.0
 
     def contains(self, sha256: str) -> bool:
-        self._refresh()
+        """Only ever called from the event loop's thread (its connection is not shared)."""
+        if self.conn is None:
+            if not self.db_path.exists():
+                return False
+            self.conn = catalog.connect(self.db_path, readonly=True)
+        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        if version != self.version:
+            self.shas = frozenset(catalog.public_photo_shas(self.conn))
+            self.version = version
         return sha256 in self.shas
-
-    def _refresh(self) -> None:
-        with self.lock:
-            if self.conn is None:
-                if not self.db_path.exists():
-                    return
-                self.conn = catalog.connect(self.db_path, readonly=True)
-            version = catalog.data_version(self.conn)
-            if version != self.version:
-                self.shas = frozenset(catalog.public_photo_shas(self.conn))
-                self.version = version
-                self.checked = time.monotonic()
 
     def close(self) -> None:
         if self.conn is not None:

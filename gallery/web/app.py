@@ -91,6 +91,11 @@ def create_app(config: Config) -> Any:
     return served
 
 
+def app_from_env() -> Any:
+    """The app from GALLERY_* variables (server.py, `gallery serve` workers)."""
+    return create_app(Config.from_env())
+
+
 class Prepare:
     """Per request: language, base URL and viewer into request.state; security headers out."""
 

@@ -93,18 +93,15 @@ class Derivatives:
             await _plain(send, 404, b"not found")
             return
         etag = f'"{sha256[:32]}-{size}"'.encode()
-        headers = [(b"content-type", b"image/webp"), (b"etag", etag), (b"cache-control", IMMUTABLE if public else PRIVATE),
-                   (b"x-content-type-options", b"nosniff")]  # fmt: skip
         if _header(scope, b"if-none-match") in (etag, b"*"):
-            await send({"type": "http.response.start", "status": 304, "headers": headers})
+            await send({"type": "http.response.start", "status": 304, "headers": _headers(etag, public, None)})
             await send({"type": "http.response.body", "body": b""})
             return
         data = await self.bytes_of(sha256, size)
         if data is None:
             await _plain(send, 404, b"not found")
             return
-        headers.append((b"content-length", str(len(data)).encode()))
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.start", "status": 200, "headers": _headers(etag, public, len(data))})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else data})
 
     async def bytes_of(self, sha256: str, size: str) -> bytes | None:
@@ -164,6 +161,14 @@ def _original_of(config: Config, sha256: str) -> tuple[Path, str] | None:
         return storage.resolve_inside(config.media_dir, row["path"].removeprefix("media/")), row["format"]
     except Exception:
         return None
+
+
+def _headers(etag: bytes, public: bool, length: int | None) -> list[tuple[bytes, bytes]]:
+    headers = [(b"content-type", b"image/webp"), (b"etag", etag), (b"cache-control", IMMUTABLE if public else PRIVATE),
+               (b"x-content-type-options", b"nosniff")]  # fmt: skip
+    if length is not None:
+        headers.append((b"content-length", b"%d" % length))
+    return headers
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:
