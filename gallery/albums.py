@@ -439,11 +439,31 @@ def hide(conn: sqlite3.Connection, slug: str, sha_prefix: str, hidden: bool = Tr
 
 
 def move(conn: sqlite3.Connection, sha_prefix: str, slug: str) -> None:
-    album, photo_id = find_album(conn, slug), find_photo(conn, sha_prefix)
+    move_many(conn, [sha_prefix], slug)
+
+
+def move_many(conn: sqlite3.Connection, sha_prefixes: Sequence[str], slug: str) -> None:
+    """Pin photos to an album (a move by hand, or an upload into it); one regroup for all."""
+    album = find_album(conn, slug)
+    ids = [find_photo(conn, sha) for sha in sha_prefixes]
     with catalog.transaction(conn):
-        catalog.set_membership(conn, photo_id, album["id"], pinned=True)
+        for photo_id in ids:
+            catalog.set_membership(conn, photo_id, album["id"], pinned=True)
         catalog.update_album(conn, album["id"], {"edited": 1})
     regroup(conn)
+
+
+def set_options(conn: sqlite3.Connection, slug: str, show_location: bool | None = None,
+                allow_originals: bool | None = None) -> None:  # fmt: skip
+    """Per-album privacy choices: show positions publicly, let visitors download originals."""
+    album = find_album(conn, slug)
+    values = {}
+    if show_location is not None:
+        values["show_location"] = int(show_location)
+    if allow_originals is not None:
+        values["allow_originals"] = int(allow_originals)
+    with catalog.transaction(conn):
+        catalog.update_album(conn, album["id"], values)
 
 
 def merge(conn: sqlite3.Connection, into: str, source: str) -> None:

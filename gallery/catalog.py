@@ -605,3 +605,7 @@ def album_tiles(conn: sqlite3.Connection, album_id: int, include_hidden: bool) -
             (album_id,),
         )
     )
+
+
+def import_outcomes(conn: sqlite3.Connection, import_id: int) -> list[Row]:
+    return dicts(conn.execute("SELECT path, status, reason, detail, sha256 FROM import_files WHERE import_id = ?", (import_id,)))

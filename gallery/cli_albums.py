@@ -231,3 +231,59 @@ def explain(ctx: Context, slug: str) -> None:
     click.echo(f"{album['title']} ({album['photo_count']} photos)")
     for reason in json.loads(album["explain"] or "[]"):
         click.echo(f"  - {reason}")
+
+
+@albums_.command("share")
+@click.argument("slug")
+@click.option("--expires", help="Last day the link works (YYYY-MM-DD), or an ISO date-time.")
+@click.option("--password", is_flag=True, help="Ask for a password (prompted, or read from stdin).")
+@pass_context
+def share(ctx: Context, slug: str, expires: str | None, password: bool) -> None:
+    """Make a share link for an album (private or not); prints its URL, shown only once.
+
+    Example: gallery albums share iot-valley-2017 --expires 2026-12-31 --password
+    """
+    import sys
+
+    from . import shares
+
+    secret = None
+    if password:
+        secret = sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else click.prompt(
+            "Password", hide_input=True, confirmation_prompt=True)  # fmt: skip
+        if len(secret) < 6:
+            raise GalleryError("a share password needs at least 6 characters")
+    with ctx.catalog() as conn:
+        token = shares.create(conn, slug, expires, secret)
+    base = ctx.config.base_url.rstrip("/") or "http://127.0.0.1:8000"
+    click.echo(f"{base}/s/{token}")
+
+
+@albums_.command("unshare")
+@click.argument("slug_or_token")
+@pass_context
+def unshare(ctx: Context, slug_or_token: str) -> None:
+    """Revoke every share link of an album (by slug), or one link (by its token).
+
+    Example: gallery albums unshare iot-valley-2017
+    """
+    from . import shares
+
+    with ctx.catalog() as conn:
+        count = shares.revoke(conn, slug_or_token)
+    click.echo(f"{count} share link{'s' if count != 1 else ''} revoked.")
+
+
+@albums_.command("set")
+@click.argument("slug")
+@click.option("--show-location/--hide-location", default=None, help="Show GPS positions to the public.")
+@click.option("--originals/--no-originals", default=None, help="Let anonymous visitors download originals.")
+@pass_context
+def set_(ctx: Context, slug: str, show_location: bool | None, originals: bool | None) -> None:
+    """Set an album's privacy options.
+
+    Example: gallery albums set melee-numerique-2017 --originals --hide-location
+    """
+    with ctx.catalog() as conn:
+        albums.set_options(conn, slug, show_location, originals)
+    click.echo(f"{slug}: options saved.")

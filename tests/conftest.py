@@ -166,3 +166,16 @@ def mission_files_session(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pat
     synthetic.write_photos(folder / "cards", synthetic.photos(scenario, seed=1), size=(160, 120))
     (folder / "programme.toml").write_text(scenario.programme, encoding="utf-8")
     return folder / "cards", folder / "programme.toml"
+
+
+@pytest.fixture(scope="session")
+def demo_library(tmp_path_factory: pytest.TempPathFactory, mission_files_session: tuple[Path, Path]) -> Path:
+    """The demo mission imported, programme loaded, everything published but IOT Valley."""
+    root = tmp_path_factory.mktemp("web-library")
+    cards, programme = mission_files_session
+    gallery = Gallery(root)
+    gallery("mission", "load", str(programme))
+    gallery.import_(cards)
+    gallery("albums", "publish", "--all")
+    gallery("albums", "unpublish", "iot-valley-2017")
+    return root

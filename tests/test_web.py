@@ -21,19 +21,6 @@ from gallery.web import create_app
 from .conftest import Gallery, sha256_of
 
 
-@pytest.fixture(scope="session")
-def demo_library(tmp_path_factory: pytest.TempPathFactory, mission_files_session: tuple[Path, Path]) -> Path:
-    """The demo mission imported, programme loaded, everything published but IOT Valley."""
-    root = tmp_path_factory.mktemp("web-library")
-    cards, programme = mission_files_session
-    gallery = Gallery(root)
-    gallery("mission", "load", str(programme))
-    gallery.import_(cards)
-    gallery("albums", "publish", "--all")
-    gallery("albums", "unpublish", "iot-valley-2017")
-    return root
-
-
 @pytest.fixture
 def library(demo_library: Path, tmp_path: Path) -> Path:
     """A private copy for tests that change things."""

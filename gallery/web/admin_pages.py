@@ -1,28 +1,279 @@
-"""The admin side: albums and their edits, missions, devices, the import report, uploads, shares."""
+"""The admin side: every album edit the CLI has, missions, devices, the import report, uploads, shares.
+
+Every page needs a logged-in admin; every POST needs the CSRF token and a same-origin Origin.
+Edits go through the same functions as the CLI (albums.py, missions.py), so they win over
+regrouping in exactly the same way.
+"""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+import anyio
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .. import catalog
+from .. import albums, catalog, missions, organise, shares
+from ..cli import parse_duration
+from ..errors import BadRequest, Forbidden, GalleryError, ImportBusy, NotFound, TooLarge
+from . import auth, uploads
+
+ALBUM_ACTIONS = ("rename", "describe", "cover", "hide", "show", "move", "merge", "split", "publish", "unpublish",
+                 "options", "share", "unshare")  # fmt: skip
 
 
 def routes() -> list[Any]:
-    return [Route("/admin", index)]
+    return [
+        Route("/admin", index),
+        Route("/admin/albums/{slug}", album_page),
+        Route("/admin/albums/{slug}/{action}", album_action, methods=["POST"]),
+        Route("/admin/missions", missions_page, methods=["GET", "POST"]),
+        Route("/admin/devices", devices_page, methods=["GET", "POST"]),
+        Route("/admin/imports", imports_page),
+        Route("/admin/upload", upload, methods=["GET", "POST"]),
+    ]
 
 
-def require_admin(request: Request) -> Response | None:
+def _login_redirect(request: Request) -> Response:
+    """Pages send visitors to the login; a POST without a login is simply refused."""
+    if request.method != "GET":
+        raise Forbidden("log in as an admin first")
+    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+
+
+def _writer(request: Request) -> Any:
+    return catalog.connect(request.app.state.config.db_path)
+
+
+async def _checked_form(request: Request, **limits: Any) -> FormData:
+    """An admin's POST with a valid CSRF token, or Forbidden (never a partial change)."""
     if not request.state.viewer.is_admin:
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-    return None
+        raise Forbidden("log in as an admin first")
+    try:
+        form = await request.form(**{"max_files": 0, "max_fields": 50, "max_part_size": 200_000, **limits})
+    except HTTPException as exc:  # Starlette's multipart limits: too many files or fields, a part too big
+        raise TooLarge(f"the form is over the limits: {exc.detail}") from None
+    if not auth.csrf_ok(request, str(form.get("csrf", ""))):
+        raise Forbidden("the form expired or came from another site; reload the page and try again")
+    return form
+
+
+def _page(request: Request, name: str, **context: Any) -> Response:
+    response = request.app.state.renderer.page(request, name, **context)
+    response.headers["cache-control"] = "private, no-store"
+    return response
 
 
 def index(request: Request) -> Response:
-    if (redirect := require_admin(request)) is not None:
-        return redirect
-    albums = catalog.list_albums(request.app.state.db())
-    return request.app.state.renderer.page(request, "admin.html", albums=albums)
+    if not request.state.viewer.is_admin:
+        return _login_redirect(request)
+    return _page(request, "admin.html", albums=catalog.list_albums(request.app.state.db()))
+
+
+def album_page(request: Request) -> Response:
+    if not request.state.viewer.is_admin:
+        return _login_redirect(request)
+    conn = request.app.state.db()
+    album = albums.find_album(conn, request.path_params["slug"])
+    photos = catalog.album_tiles(conn, album["id"], include_hidden=True)
+    others = [a for a in catalog.list_albums(conn) if a["id"] != album["id"]]
+    links = catalog.list_shares(conn, album["id"])
+    return _page(request, "admin_album.html", album=album, photos=photos, others=others, shares=links,
+                 created=request.query_params.get("created", ""), message=request.query_params.get("message", ""))  # fmt: skip
+
+
+async def album_action(request: Request) -> Response:
+    form = await _checked_form(request)
+    slug, action = request.path_params["slug"], request.path_params["action"]
+    if action not in ALBUM_ACTIONS:
+        raise NotFound("no such action")
+    values = {key: str(value) for key, value in form.items()}
+    target, created = await anyio.to_thread.run_sync(_apply, request, slug, action, values)
+    suffix = f"?created={quote(created)}" if created else ""
+    return RedirectResponse(f"/admin/albums/{quote(target)}{suffix}", status_code=303)
+
+
+def _apply(request: Request, slug: str, action: str, form: dict[str, str]) -> tuple[str, str]:
+    """Run one album edit; returns (album to show next, a share URL just created)."""
+    conn = _writer(request)
+    try:
+        if action == "rename":
+            albums.rename(conn, slug, form.get("title", ""))
+        elif action == "describe":
+            albums.describe(conn, slug, form.get("description", ""))
+        elif action == "cover":
+            albums.set_cover(conn, slug, form.get("sha256", ""))
+        elif action in ("hide", "show"):
+            albums.hide(conn, slug, form.get("sha256", ""), action == "hide")
+        elif action == "move":
+            albums.move(conn, form.get("sha256", ""), form.get("target", ""))
+        elif action == "merge":
+            albums.merge(conn, slug, form.get("other", ""))
+        elif action == "split":
+            return albums.split(conn, slug, _moment(form.get("at", ""))), ""
+        elif action in ("publish", "unpublish"):
+            albums.publish(conn, [slug], action == "publish")
+        elif action == "options":
+            albums.set_options(conn, slug, show_location=form.get("show_location") == "on",
+                               allow_originals=form.get("allow_originals") == "on")  # fmt: skip
+        elif action == "share":
+            token = shares.create(conn, slug, form.get("expires") or None, form.get("password") or None)
+            return slug, f"{request.state.base_url}/s/{token}"
+        elif action == "unshare":
+            shares.revoke(conn, slug, share_id=int(form.get("share_id", "0") or 0))
+        return slug, ""
+    finally:
+        conn.close()
+
+
+def _moment(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise BadRequest("give a date and time like 2017-09-18T13:00") from None
+
+
+async def missions_page(request: Request) -> Response:
+    if not request.state.viewer.is_admin:
+        return _login_redirect(request)
+    error, text = "", ""
+    if request.method == "POST":
+        form = await _checked_form(request)
+        text = str(form.get("programme", ""))
+        try:
+            await anyio.to_thread.run_sync(_load_programme, request, text)
+            return RedirectResponse("/admin/missions", status_code=303)
+        except GalleryError as exc:
+            error = str(exc)
+    conn = request.app.state.db()
+    rows = catalog.list_missions(conn)
+    if not text and (title := request.query_params.get("title")):
+        text = next((m["source"] for m in rows if m["title"] == title), "")
+    return _page(request, "admin_missions.html", missions=rows, programme=text, error=error)
+
+
+def _load_programme(request: Request, text: str) -> None:
+    missions.parse_programme(text)  # refuse before anything is written
+    conn = _writer(request)
+    try:
+        missions.load(conn, text)
+        organise.refresh(conn, request.app.state.config)
+    finally:
+        conn.close()
+
+
+async def devices_page(request: Request) -> Response:
+    if not request.state.viewer.is_admin:
+        return _login_redirect(request)
+    error = ""
+    if request.method == "POST":
+        form = await _checked_form(request)
+        try:
+            await anyio.to_thread.run_sync(_set_offset, request, str(form.get("device", "")), str(form.get("offset", "")))
+            return RedirectResponse("/admin/devices", status_code=303)
+        except (GalleryError, ValueError) as exc:
+            error = str(exc)
+    return _page(request, "admin_devices.html", devices=catalog.list_devices(request.app.state.db()), error=error)
+
+
+def _set_offset(request: Request, device: str, offset: str) -> None:
+    import click
+
+    conn = _writer(request)
+    try:
+        if not any(d["key"] == device for d in catalog.list_devices(conn)):
+            raise NotFound("no such device")
+        try:
+            seconds = None if offset.strip() in ("", "auto") else parse_duration(offset)
+        except click.BadParameter as exc:
+            raise BadRequest(str(exc.message)) from None
+        catalog.set_manual_offset(conn, device, seconds)
+        organise.refresh(conn, request.app.state.config)
+    finally:
+        conn.close()
+
+
+def imports_page(request: Request) -> Response:
+    if not request.state.viewer.is_admin:
+        return _login_redirect(request)
+    return _page(request, "admin_imports.html", problems=catalog.import_problems(request.app.state.db()))
+
+
+async def upload(request: Request) -> Response:
+    """Drag-and-drop upload: the same import pipeline (dedup, validation, limits, report)."""
+    if not request.state.viewer.is_admin:
+        return _login_redirect(request)
+    db = request.app.state.db()
+    if request.method == "GET":
+        return _page(request, "admin_upload.html", albums=catalog.list_albums(db), report=None)
+    config = request.app.state.config
+    if int(request.headers.get("content-length") or 0) > config.upload_max_bytes * config.upload_max_files + 1_000_000:
+        raise TooLarge("the upload is bigger than the limits allow")
+    if not auth.csrf_ok(request, request.cookies.get(auth.CSRF_COOKIE)):  # Origin first, before reading the body
+        raise Forbidden("the form came from another site")
+    config.state_dir.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="upload-", dir=config.state_dir))
+    try:
+        received = await uploads.receive_files(request, folder, config.upload_max_files, config.upload_max_bytes)
+        if not auth.csrf_ok(request, received.fields.get("csrf")):
+            raise Forbidden("the form expired or came from another site; reload the page and try again")
+        report = await anyio.to_thread.run_sync(_import_uploads, request, folder, received, received.fields.get("album", ""))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse(report)
+    return _page(request, "admin_upload.html", albums=catalog.list_albums(db), report=report)
+
+
+def _import_uploads(request: Request, folder: Path, received: uploads.Upload, album_slug: str) -> dict[str, Any]:
+    from ..importer import ImportOptions, run_import
+
+    config = request.app.state.config
+    results: list[dict[str, str]] = [{"name": n, "status": "refused", "detail": why} for n, p, why in received.files if p is None]
+    names = {str(p): n for n, p, _ in received.files if p is not None}
+    if names:
+        deadline = time.monotonic() + 60
+        while True:  # another import (the CLI, another upload) holds the lock: wait our turn a while
+            try:
+                report = run_import(config, ImportOptions((folder,), viewer=False))
+                break
+            except ImportBusy as exc:
+                if time.monotonic() > deadline:
+                    return {"error": str(exc), "files": results}
+                time.sleep(0.5)
+        problems = {o.path: o for o in report.skipped + report.rejected}
+        imported = _imported_shas(config, report.import_id)
+        for path, name in names.items():
+            if path in problems:
+                results.append({"name": name, "status": problems[path].status, "detail": problems[path].detail})
+            else:
+                status, sha = imported.get(path, ("imported", None))
+                results.append({"name": name, "status": status, "detail": "", "sha256": sha or ""})
+        if album_slug:
+            _pin(config, album_slug, [r["sha256"] for r in results if r.get("sha256")])
+    return {"files": results}
+
+
+def _imported_shas(config: Any, import_id: int) -> dict[str, tuple[str, str | None]]:
+    conn = catalog.connect(config.db_path)
+    try:
+        return {row["path"]: (row["status"], row["sha256"]) for row in catalog.import_outcomes(conn, import_id)}
+    finally:
+        conn.close()
+
+
+def _pin(config: Any, slug: str, shas: list[str]) -> None:
+    conn = catalog.connect(config.db_path)
+    try:
+        albums.move_many(conn, shas, slug)
+    finally:
+        conn.close()
