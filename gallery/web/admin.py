@@ -115,12 +115,16 @@ async def share(request: Request) -> Response:
     import anyio
 
     token = request.path_params["token"]
-    if len(token) > 100:
-        raise NotFound("album not found")
-    found = await anyio.to_thread.run_sync(catalog.get_share, request.app.state.db(), auth.token_hash(token))
-    if found is None:
-        raise NotFound("album not found")
     sessions: auth.Sessions = request.app.state.sessions
+    client = request.client.host if request.client else "?"
+    if sessions.too_many(f"token:{client}", limit=auth.TOKEN_GUESSES):
+        return _no_referrer(Response("too many attempts; try again later", status_code=429, media_type="text/plain"))
+    found = None
+    if len(token) <= 100:
+        found = await anyio.to_thread.run_sync(catalog.get_share, request.app.state.db(), auth.token_hash(token))
+    if found is None:
+        sessions.failed(f"token:{client}")
+        raise NotFound("album not found")
     renderer = request.app.state.renderer
     proof = ""
     if found["password_hash"]:
@@ -129,7 +133,6 @@ async def share(request: Request) -> Response:
         form = await request.form(max_files=0, max_fields=5, max_part_size=2048)
         if not auth.csrf_ok(request, str(form.get("csrf", ""))):
             raise Forbidden("the form expired; reload the page and try again")
-        client = request.client.host if request.client else "?"
         if sessions.too_many(f"share:{client}", f"share:{found['id']}"):
             return _no_referrer(renderer.page(request, "share_password.html", status=429, token=token, error="too_many"))
         password = str(form.get("password", ""))[:1000]

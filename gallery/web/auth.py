@@ -35,6 +35,7 @@ SESSION_DAYS = 14
 SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 LOGIN_ATTEMPTS = 5  # per 15 minutes, per address and per user name
 LOGIN_WINDOW = 15 * 60
+TOKEN_GUESSES = 30  # wrong share tokens per 15 minutes and address
 
 
 def hash_password(password: str) -> str:
@@ -87,19 +88,23 @@ class Sessions:
     def sign(self, value: str) -> str:
         return hmac.new(self.key, value.encode(), hashlib.sha256).hexdigest()[:32]
 
-    def too_many(self, *keys: str) -> bool:
+    def too_many(self, *keys: str, limit: int = LOGIN_ATTEMPTS) -> bool:
         now = time.monotonic()
         for key in keys:
-            attempts = self.failures[key]
+            attempts = self.failures.get(key)
             while attempts and now - attempts[0] > LOGIN_WINDOW:
                 attempts.popleft()
-            if len(attempts) >= LOGIN_ATTEMPTS:
+            if attempts is not None and len(attempts) >= limit:
                 return True
         return False
 
     def failed(self, *keys: str) -> None:
+        now = time.monotonic()
+        if len(self.failures) > 10_000:  # bounded memory, whatever the number of addresses guessing
+            for stale in [k for k, v in self.failures.items() if not v or now - v[-1] > LOGIN_WINDOW]:
+                del self.failures[stale]
         for key in keys:
-            self.failures[key].append(time.monotonic())
+            self.failures[key].append(now)
 
 
 def cookies_of(scope: dict[str, Any]) -> dict[str, str]:
