@@ -56,6 +56,9 @@ def print_summary(report: Report) -> None:
         click.echo("Nothing new: every file is already in the archive.")
     for outcome in report.rejected + report.skipped:
         click.echo(f"  {outcome.status} {outcome.reason}: {outcome.path} ({outcome.detail})")
+    if report.kept:
+        click.echo(f"--move: {len(report.kept)} archived files could not be removed from their source "
+                   f"(first: {report.kept[0]}); they are safe in the archive.")  # fmt: skip
 
 
 def add_commands(main: click.Group) -> None:

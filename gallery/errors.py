@@ -4,6 +4,7 @@
   - ConfigError           a bad setting or library root
   - SourceError           an import source that cannot be read at all
   - ImportBusy            another import holds the library lock
+  - ImportAborted         the library cannot take more (disk full): what was archived is kept
   - ProgrammeError        a malformed mission programme (line and field named)
   - NotFound (404)        missing, private or out-of-scope resource: never says which
   - Forbidden (403)       a request that is understood but refused (CSRF, no admin rights)
@@ -27,6 +28,10 @@ class SourceError(GalleryError):
 
 
 class ImportBusy(GalleryError):
+    pass
+
+
+class ImportAborted(GalleryError):
     pass
 
 

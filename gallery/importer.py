@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import sqlite3
 import time
 import unicodedata
 from collections import Counter
@@ -22,7 +23,7 @@ from typing import Any
 
 from . import catalog, devices, storage
 from .config import Config
-from .errors import ConfigError, ImportBusy
+from .errors import ConfigError, ImportAborted, ImportBusy
 from .ingest import INCOMING, IngestSettings, init_worker, process_file
 from .models import Outcome, PhotoMeta
 from .scan import Job, check_sources, iter_entries
@@ -48,6 +49,7 @@ class Report:
     counts: Counter[str] = field(default_factory=Counter)
     skipped: list[Outcome] = field(default_factory=list)
     rejected: list[Outcome] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # --move: sources that could not be removed
     seconds: float = 0.0
 
     def add(self, outcome: Outcome) -> None:
@@ -63,6 +65,7 @@ class Report:
             "duplicates": self.counts["duplicate"],
             "skipped": [_problem(o) for o in self.skipped],
             "rejected": [_problem(o) for o in self.rejected],
+            **({"not_removed": self.kept} if self.kept else {}),
         }
 
 
@@ -74,7 +77,14 @@ Progress = Callable[[Outcome, int], None]  # (outcome, total files)
 
 
 def prepare_root(config: Config) -> None:
-    """Create the library folders; a root that cannot hold them is a ConfigError."""
+    """Create the library folders; a root that cannot hold them is a ConfigError.
+
+    media/ is created only for a new library: if the catalog exists and media/ does not, the
+    archive's disk is probably unmounted, and writing there would scatter the archive.
+    """
+    if config.db_path.exists() and not config.media_dir.is_dir():
+        raise ConfigError(f"{config.media_dir} is missing but the catalog exists: is the disk mounted? "
+                          "Nothing was changed.")  # fmt: skip
     try:
         for folder in (config.root, config.media_dir, config.thumbs_dir, config.state_dir):
             folder.mkdir(parents=True, exist_ok=True)
@@ -106,15 +116,22 @@ def run_import(config: Config, options: ImportOptions, progress: Progress | None
     with library_lock(config):
         conn = catalog.connect(config.db_path)
         try:
+            _refuse_missing_media(conn, config)
             _clean_leftovers(config)
             report.import_id = catalog.start_import(conn, [str(s) for s in sources], _options_json(options))
             entries = list(iter_entries(sources, exclude=[config.media_dir, config.thumbs_dir, config.state_dir]))
             archive = Archive(conn, config, options, report.import_id)
-            for outcome in _outcomes(config, options, entries, archive):
-                report.add(outcome)
-                if progress:
-                    progress(outcome, len(entries))
-            archive.flush()
+            try:
+                for outcome in _outcomes(config, options, entries, archive):
+                    report.add(outcome)
+                    if progress:
+                        progress(outcome, len(entries))
+            except sqlite3.OperationalError as exc:  # "database or disk is full"
+                raise ImportAborted(f"cannot write the catalog ({exc}); free some space, then run the same "
+                                    "import again") from None  # fmt: skip
+            finally:
+                _flush_if_possible(archive)
+                report.kept = archive.kept
             catalog.finish_import(conn, report.import_id, report.counts)
             from . import organise
 
@@ -123,6 +140,23 @@ def run_import(config: Config, options: ImportOptions, progress: Progress | None
             conn.close()
     report.seconds = time.monotonic() - started
     return report
+
+
+def _flush_if_possible(archive: Archive) -> None:
+    """Commit what is archived, even when the batch stops early; a full disk may refuse that too."""
+    try:
+        archive.flush()
+    except (OSError, sqlite3.OperationalError) as exc:
+        if archive.conn.in_transaction:
+            archive.conn.execute("ROLLBACK")
+        raise ImportAborted(f"cannot write the catalog ({exc}); free some space, then run the same import again") from None
+
+
+def _refuse_missing_media(conn: Any, config: Config) -> None:
+    """A catalog with photos and an empty media/ is an unmounted disk, not an empty archive."""
+    if catalog.count_photos(conn) and not any(config.media_dir.iterdir()):
+        raise ConfigError(f"{config.media_dir} is empty but the catalog lists photos: is the disk mounted? "
+                          "Nothing was changed.")  # fmt: skip
 
 
 def _options_json(options: ImportOptions) -> dict[str, Any]:
@@ -142,14 +176,19 @@ def _clean_leftovers(config: Config) -> None:
 def _outcomes(config: Config, options: ImportOptions, entries: list[Job | Outcome],
               archive: Archive) -> Iterator[Outcome]:  # fmt: skip
     jobs = [e for e in entries if isinstance(e, Job)]
-    yield from (e for e in entries if isinstance(e, Outcome))
+    for entry in entries:
+        if isinstance(entry, Outcome):
+            yield archive.note(entry)
     settings = IngestSettings(str(config.root.resolve()), config.max_file_size, config.max_pixels, options.link)
     pool = WorkerPool(min(config.worker_count, max(1, len(jobs))), process_file, init_worker, (settings,),
                       timeout=config.file_timeout, memory_mb=config.worker_memory)  # fmt: skip
     with pool:
         for job, result in pool.run(jobs):
             if isinstance(result, TaskFailed):
-                yield Outcome(job.shown, "rejected", result.reason, result.detail)
+                yield archive.note(Outcome(job.shown, "rejected", result.reason, result.detail))
+            elif result["status"] == "fatal":
+                raise ImportAborted(f"{result['detail']}: free some space, then run the same import again "
+                                    "(what was archived so far is kept)")
             else:
                 yield archive.add(job, result)
             archive.maybe_flush()
@@ -162,8 +201,14 @@ class Archive:
         self.conn, self.config, self.options, self.import_id = conn, config, options, import_id
         self.pending: list[Outcome] = []
         self.to_unlink: list[str] = []
+        self.kept: list[str] = []  # sources --move could not remove
         self.dirs: set[Path] = set()
         self.batch_started = time.monotonic()
+
+    def note(self, outcome: Outcome) -> Outcome:
+        """Record an answer that needed no archiving (skipped by the walk, failed in a worker)."""
+        self.pending.append(outcome)
+        return outcome
 
     def add(self, job: Job, result: dict[str, Any]) -> Outcome:
         if result["status"] == "new":
@@ -219,7 +264,10 @@ class Archive:
         catalog.record_outcomes(self.conn, self.import_id, self.pending)
         catalog.commit(self.conn)
         for path in self.to_unlink:
-            Path(path).unlink(missing_ok=True)
+            try:
+                Path(path).unlink(missing_ok=True)
+            except OSError as exc:  # a read-only card: the photo is archived all the same
+                self.kept.append(f"{path}: {exc.strerror}")
         self.pending, self.to_unlink, self.dirs = [], [], set()
         self.batch_started = time.monotonic()
 

@@ -6,6 +6,7 @@ Returns a plain dict; the parent process alone writes the catalog and names the 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
@@ -56,12 +57,19 @@ def init_worker(settings: IngestSettings) -> None:
     _catalog = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) if db.exists() else None
 
 
+DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}
+
+
 def process_file(job: Job) -> dict[str, Any]:
     assert _settings is not None, "init_worker() must run first"
     try:
         return _process(job, _settings)
     except Rejected as rejected:
         return {"status": rejected.status, "reason": rejected.reason, "detail": rejected.detail}
+    except OSError as exc:
+        if exc.errno in DISK_FULL:  # the library cannot take more: the whole batch must stop
+            return {"status": "fatal", "reason": "disk_full", "detail": f"cannot write the library: {exc.strerror}"}
+        raise
 
 
 def _process(job: Job, settings: IngestSettings) -> dict[str, Any]:
@@ -88,6 +96,8 @@ def _process(job: Job, settings: IngestSettings) -> dict[str, Any]:
     try:
         storage.copy_verified(path, incoming, sha256, link=settings.link, durable=False)
     except OSError as exc:
+        if exc.errno in DISK_FULL:
+            raise
         raise Rejected("rejected", "unreadable", f"could not copy into the archive: {exc}") from None
     return {
         "status": "new", "sha256": sha256, "size": size, "format": kind, "incoming": str(incoming),
@@ -161,6 +171,8 @@ def _render_grid(path: Path, kind: str, sha256: str, root: Path) -> thumbs.Rende
     except UnidentifiedImageError:
         raise Rejected("rejected", "corrupt", "the image data cannot be decoded") from None
     except OSError as exc:
+        if exc.errno in DISK_FULL:
+            raise
         if "truncated" in str(exc).lower() or "broken data stream" in str(exc):
             raise Rejected("rejected", "truncated", "the file is truncated") from None
         raise Rejected("rejected", "corrupt", f"cannot decode: {exc}") from None
