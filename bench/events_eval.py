@@ -25,7 +25,7 @@ from gallery.synthetic import OTHERS, Photo, Scenario
 def zone_finder() -> timeline.ZoneAt:
     from timezonefinder import TimezoneFinder
 
-    finder = TimezoneFinder()
+    finder = TimezoneFinder(in_memory=True)
     return lambda lat, lon: finder.timezone_at(lat=lat, lng=lon)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from . import catalog, devices, places, timeline
@@ -43,10 +44,16 @@ def shot_from_row(row: dict[str, Any]) -> Shot:
     )  # fmt: skip
 
 
-def _zone_finder() -> timeline.ZoneAt:
+@lru_cache(maxsize=1)
+def _finder() -> Any:
+    """One zone finder per process, its data in memory (no open files left behind)."""
     from timezonefinder import TimezoneFinder
 
-    finder = TimezoneFinder()
+    return TimezoneFinder(in_memory=True)
+
+
+def _zone_finder() -> timeline.ZoneAt:
+    finder = _finder()
     cache: dict[tuple[float, float], str | None] = {}
 
     def zone_at(lat: float, lon: float) -> str | None:

@@ -44,7 +44,8 @@ def iter_entries(sources: Sequence[Path], exclude: Sequence[Path] = ()) -> Itera
 
 def _walk(folder: Path, source: Path, excluded: set[Path]) -> Iterator[Job | Outcome]:
     try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
     except OSError as exc:
         yield Outcome(str(folder), "skipped", "unreadable", f"folder cannot be listed: {exc.strerror}")
         return

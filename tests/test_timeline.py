@@ -24,7 +24,7 @@ PAGO_PAGO = (-14.2756, -170.7020)  # American Samoa, UTC-11, just east of it
 def _finder():  # type: ignore[no-untyped-def]
     from timezonefinder import TimezoneFinder
 
-    return TimezoneFinder()
+    return TimezoneFinder(in_memory=True)
 
 
 def zone_at(lat: float, lon: float) -> str | None:
