@@ -305,3 +305,89 @@ def test_b06_seeded_mutations_of_a_real_camera_file(gallery: Gallery, tmp_path: 
     assert time.monotonic() - started < 120
     assert not [r for r in report["rejected"] if r["reason"] == "timeout"], "details=False: no MakerNote hang"
     check_invariants(gallery, folder, before, report, 150)
+
+
+def test_b08_a_garbage_maker_note_costs_nothing(gallery: Gallery, tmp_path: Path) -> None:
+    folder = tmp_path / "dji"
+    maker = b"DJ" + b"\x4a\x4a" + struct.pack("<I", 190_000_000) * 8  # "DJ" read as 19,012 entries, pointers past EOF
+    # IFD0 (8..26) points to the EXIF IFD at 26 (26..56); the MakerNote data follows at 56, then the date
+    exif_ifd = struct.pack("<H", 2) + struct.pack("<HHI", 0x927C, 7, len(maker)) + struct.pack("<I", 56) \
+        + struct.pack("<HHI", 0x9003, 2, 20) + struct.pack("<I", 56 + len(maker)) + b"\0\0\0\0"
+    data = tiff([(0x8769, 4, 1, struct.pack("<I", 26))], extra=exif_ifd + maker + b"2017:09:21 14:30:00\0")
+    jpeg_with_exif(folder / "dji.jpg", data)
+    report = gallery.json("import", str(folder), "--no-viewer")
+    assert report["imported"] == 1
+    assert gallery.rows()[0]["camera_time"] == "2017-09-21T14:30:00", "the date survives the MakerNote"
+
+
+def test_b11_b12_b14_positions_and_date_priority_end_to_end(gallery: Gallery, tmp_path: Path) -> None:
+    folder = tmp_path / "gps"
+    make_photo(folder / "null-island.jpg", WHEN, gps=(0.0, 0.0))
+    make_photo(folder / "pole.jpg", WHEN, gps=(89.9999, 10.0), color=(1, 1, 1))
+    image = Image.new("RGB", (32, 32), (5, 5, 5))
+    exif = Image.Exif()
+    exif[0x0132] = "2020:01:01 10:00:00"  # DateTime (edited later)
+    exif.get_ifd(0x8769)[0x9004] = "2018:05:05 09:00:00"  # DateTimeDigitized
+    exif.get_ifd(0x8769)[0x9003] = "2017:09:21 14:30:00"  # DateTimeOriginal wins
+    image.save(folder / "priority.jpg", exif=exif.tobytes())
+    gallery.import_(folder, extra=("--no-viewer",))
+    rows = {r["original_name"]: r for r in gallery.rows()}
+    assert rows["null-island.jpg"]["lat"] is None and rows["null-island.jpg"]["place"] is None
+    assert rows["pole.jpg"]["lat"] == pytest.approx(89.9999, abs=1e-4)
+    assert (rows["priority.jpg"]["camera_time"], rows["priority.jpg"]["date_source"]) == ("2017-09-21T14:30:00", "exif_original")
+
+
+def test_b13_bogus_dates_never_date_an_album(gallery: Gallery, tmp_path: Path) -> None:
+    _dated(tmp_path / "d", ["0000:00:00 00:00:00", "2024:02:30 25:61:61"])
+    gallery.import_(tmp_path / "d", extra=("--no-viewer",))
+    for row in gallery.rows():
+        assert row["date_source"] == "mtime" and row["time_source"] == "mtime"
+        assert not (row["taken_at_utc"] or "").startswith(("1970", "0001"))
+    albums = gallery.json("albums")
+    assert [a["slug"] for a in albums] == ["non-datees"] and albums[0]["start"] is None
+
+
+def test_b15_text_fields_are_sanitised_and_capped(gallery: Gallery, tmp_path: Path) -> None:
+    make_photo(tmp_path / "t" / "x.jpg", WHEN, description="A" * 60000, model="Nok\x00ia\u202e\x07")
+    gallery.import_(tmp_path / "t", extra=("--no-viewer",))
+    row = gallery.rows()[0]
+    assert row["model"] == "Nok", "an EXIF string ends at its first NUL"
+    assert not any(c in row["model"] for c in "\x00\x07\u202e") and len(row["description"]) == 2000
+
+
+def test_b23_a_large_legitimate_photo(gallery: Gallery, tmp_path: Path) -> None:
+    folder = tmp_path / "big"
+    folder.mkdir()
+    Image.effect_noise((8000, 6000), 30).convert("RGB").save(folder / "48mp.jpg", quality=80)
+    started = time.monotonic()
+    report = gallery.json("import", str(folder), "--no-viewer")
+    assert report["imported"] == 1 and time.monotonic() - started < 30
+    row = gallery.rows()[0]
+    assert (row["width"], row["height"]) == (8000, 6000) and 400 <= max(row["grid_width"], row["grid_height"]) <= 512
+
+
+def test_b33_the_library_inside_a_source_is_not_imported_again(gallery: Gallery, tmp_path: Path) -> None:
+    make_photo(tmp_path / "card" / "a.jpg", WHEN)
+    gallery.import_(tmp_path / "card")
+    again = gallery.json("import", str(gallery.root), "--no-viewer")
+    assert again["imported"] == 0 and again["duplicates"] == 0, "its own media/ and thumbnails/ are excluded"
+
+
+def test_b34_a_file_that_vanishes_after_the_scan(gallery: Gallery, tmp_path: Path) -> None:
+    from gallery.config import Config
+    from gallery.importer import ImportOptions, run_import
+
+    folder = tmp_path / "vanishing"
+    for n in range(10):
+        make_photo(folder / f"{n:02d}.jpg", WHEN, color=(n * 20, 0, 0))
+    before = snapshot(folder)
+    victim = folder / "09.jpg"
+
+    def progress(outcome: object, total: int) -> None:
+        victim.unlink(missing_ok=True)  # gone between the scan and its reading
+
+    report = run_import(Config(root=gallery.root, jobs=1), ImportOptions((folder,), viewer=False), progress)
+    assert report.counts["imported"] == 9
+    assert [(o.path.endswith("09.jpg"), o.reason) for o in report.skipped] == [(True, "unreadable")]
+    del before[victim.name]
+    assert snapshot(folder) == before
