@@ -179,3 +179,27 @@ def demo_library(tmp_path_factory: pytest.TempPathFactory, mission_files_session
     gallery("albums", "publish", "--all")
     gallery("albums", "unpublish", "iot-valley-2017")
     return root
+
+
+@pytest.fixture
+def library(demo_library: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo library, for tests that change things."""
+    import shutil
+
+    copy = tmp_path / "library"
+    shutil.copytree(demo_library, copy)
+    return copy
+
+
+def herd(app: Any, url: str, count: int) -> list[Any]:
+    """`count` concurrent GETs of one URL, in-process, over ASGI."""
+    import asyncio
+
+    import httpx2
+
+    async def run() -> list[Any]:
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
+            return await asyncio.gather(*(client.get(url) for _ in range(count)))
+
+    return asyncio.run(run())

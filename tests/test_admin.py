@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +21,8 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def library(demo_library: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "library"
-    shutil.copytree(demo_library, copy)
+def library(library: Path) -> Path:
+    copy = library
     result = CliRunner().invoke(main, ["--root", str(copy), "user", "add", "alice"], input=PASSWORD + "\n")
     assert result.exit_code == 0, result.output
     return copy

@@ -4,7 +4,6 @@ loopback only."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import shutil
@@ -26,7 +25,7 @@ from gallery import thumbs
 from gallery.config import Config
 from gallery.web import create_app
 
-from .conftest import Gallery, make_photo, snapshot
+from .conftest import Gallery, herd, make_photo, snapshot
 
 pytestmark = pytest.mark.slow
 
@@ -224,29 +223,19 @@ def test_f06_an_unmounted_archive_changes_nothing(tmp_path: Path) -> None:
 
 
 def test_f07_a_thousand_requests_one_generation(demo_library: Path, tmp_path: Path) -> None:
-    import httpx2
-
     root = tmp_path / "library"
     shutil.copytree(demo_library, root)
     melee = next(a for a in Gallery(root).json("albums") if a["slug"] == "la-melee-numerique-2017")
     sha = melee["photos"][0]["sha256"]
     shutil.rmtree(root / "thumbnails")
     app = create_app(Config(root=root))
-
-    async def herd() -> list[Any]:
-        transport = httpx2.ASGITransport(app=app)
-        async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
-            return await asyncio.gather(*(client.get(f"/thumbs/viewer/{sha}.webp") for _ in range(1000)))
-
-    responses = asyncio.run(herd())
+    responses = herd(app, f"/thumbs/viewer/{sha}.webp", 1000)
     assert Counter(r.status_code for r in responses) == {200: 1000}
     assert len({r.content for r in responses}) == 1 and app.generated == 1
     assert (root / "thumbnails" / thumbs.derivative_path(sha, "viewer")).stat().st_size == len(responses[0].content)
 
 
 def test_f09_a_corrupt_source_fails_once_with_404(demo_library: Path, tmp_path: Path) -> None:
-    import httpx2
-
     root = tmp_path / "library"
     shutil.copytree(demo_library, root)
     album = next(a for a in Gallery(root).json("albums") if a["slug"] == "la-melee-numerique-2017")
@@ -255,13 +244,7 @@ def test_f09_a_corrupt_source_fails_once_with_404(demo_library: Path, tmp_path: 
     (root / path).write_bytes(b"\xff\xd8\xff" + b"\0" * 50)  # bit rot on the archive disk
     (root / "thumbnails" / thumbs.derivative_path(sha, "viewer")).unlink(missing_ok=True)
     app = create_app(Config(root=root))
-
-    async def herd() -> list[Any]:
-        transport = httpx2.ASGITransport(app=app)
-        async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
-            return await asyncio.gather(*(client.get(f"/thumbs/viewer/{sha}.webp") for _ in range(200)))
-
-    responses = asyncio.run(herd())
+    responses = herd(app, f"/thumbs/viewer/{sha}.webp", 200)
     assert {r.status_code for r in responses} == {404}
     assert all(r.headers["cache-control"] == "no-store" for r in responses)
 

@@ -3,7 +3,6 @@ Range abuse, malformed ids. Never a 5xx, never a leak."""
 
 from __future__ import annotations
 
-import shutil
 import time
 from datetime import datetime
 from pathlib import Path
@@ -21,13 +20,6 @@ from gallery.web import create_app
 from .conftest import Gallery, make_photo
 
 XSS = '<script>alert(1)</script>"><img src=x onerror=alert(1)>{{7*7}}'
-
-
-@pytest.fixture
-def library(demo_library: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "library"
-    shutil.copytree(demo_library, copy)
-    return copy
 
 
 def web(root: Path, **settings: Any) -> TestClient:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
-import shutil
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
@@ -18,15 +16,7 @@ from gallery import catalog, thumbs
 from gallery.config import Config
 from gallery.web import create_app
 
-from .conftest import Gallery, sha256_of
-
-
-@pytest.fixture
-def library(demo_library: Path, tmp_path: Path) -> Path:
-    """A private copy for tests that change things."""
-    copy = tmp_path / "library"
-    shutil.copytree(demo_library, copy)
-    return copy
+from .conftest import Gallery, herd, sha256_of
 
 
 def client(root: Path, **settings: Any) -> TestClient:
@@ -119,18 +109,10 @@ def test_derivatives_are_immutable_with_etag_and_304(demo_library: Path) -> None
 
 
 def test_a_missing_derivative_is_made_once_for_a_hundred_requests(library: Path) -> None:
-    import httpx2
-
     sha = album_json(library, "la-melee-numerique-2017")["photos"][3]["sha256"]
     (library / "thumbnails" / thumbs.derivative_path(sha, "viewer")).unlink()
     app = create_app(Config(root=library))
-
-    async def burst() -> list[Any]:
-        transport = httpx2.ASGITransport(app=app)
-        async with httpx2.AsyncClient(transport=transport, base_url="http://test") as web:
-            return await asyncio.gather(*(web.get(f"/thumbs/viewer/{sha}.webp") for _ in range(100)))
-
-    responses = asyncio.run(burst())
+    responses = herd(app, f"/thumbs/viewer/{sha}.webp", 100)
     assert {r.status_code for r in responses} == {200}
     assert len({r.content for r in responses}) == 1
     assert app.generated == 1
