@@ -21,7 +21,8 @@ class Progress:
     """A live bar on a terminal; a line every few seconds otherwise (logs, CI)."""
 
     def __init__(self, quiet: bool) -> None:
-        self.quiet, self.bar, self.started, self.last = quiet, None, time.monotonic(), 0.0
+        self.quiet, self.started, self.last = quiet, time.monotonic(), 0.0
+        self.bar: Any = None
         self.done = 0
         self.tty = sys.stderr.isatty()
 

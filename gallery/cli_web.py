@@ -39,6 +39,7 @@ def run_server(ctx: Context, host: str, port: int) -> None:
     click.echo(f"Serving {ctx.config.root.resolve()} on http://{host}:{port} (Ctrl-C to stop)")
     try:
         from granian import Granian
+        from granian.constants import Interfaces
     except ImportError:
         import uvicorn
 
@@ -46,8 +47,8 @@ def run_server(ctx: Context, host: str, port: int) -> None:
 
         uvicorn.run(create_app(ctx.config), host=host, port=port, log_level="warning", proxy_headers=True)
         return
-    Granian("gallery.web.app:app_from_env", factory=True, interface="asgi", address=host, port=port, workers=1,
-            websockets=False, log_level="warning").serve()  # type: ignore[arg-type]
+    Granian("gallery.web.app:app_from_env", factory=True, interface=Interfaces.ASGI, address=host, port=port,
+            workers=1, websockets=False, log_level="warning").serve()  # type: ignore[arg-type]
 
 
 @click.command()

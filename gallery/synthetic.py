@@ -284,8 +284,8 @@ def render_jpeg(photo: Photo | None, size: tuple[int, int], index: int) -> bytes
         building = int(width * rng.uniform(0.05, 0.18))
         left = int(rng.uniform(0, width - building))
         top = int(rng.uniform(horizon / 3, horizon * 0.95))
-        shade = tuple(max(0, c - rng.randint(20, 90)) for c in color)
-        draw.rectangle((left, top, left + building, horizon), fill=shade)  # type: ignore[arg-type]
+        darker = tuple(max(0, c - rng.randint(20, 90)) for c in color)
+        draw.rectangle((left, top, left + building, horizon), fill=darker)  # type: ignore[arg-type]
     radius = max(2, int(height * rng.uniform(0.03, 0.08)))
     cx, cy = int(rng.uniform(radius, width - radius)), int(rng.uniform(radius, max(radius + 1, horizon // 2)))
     draw.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), fill=(255, 220, 120))

@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ZoneAt = Callable[[float, float], str | None]
@@ -250,7 +251,7 @@ def _naive_seconds(when: datetime | None) -> float:
     return when.replace(tzinfo=UTC).timestamp()
 
 
-def align(naive: Sequence[float], placed: Sequence[float]) -> dict[str, object]:
+def align(naive: Sequence[float], placed: Sequence[float]) -> dict[str, Any]:
     """Find the shift that lays a device's photos (naive seconds) over placed UTC instants.
 
     Coarse search in quarter hours over +-14 h, scored by the share of photos that meet a placed
@@ -327,8 +328,8 @@ def _apply_device_offsets(by_device: dict[str, list[Shot]], timings: dict[int, T
 
 def _infer_positions(shots: Sequence[Shot], timings: dict[int, Timing]) -> None:
     """A photo without GPS borrows the nearest located photo: same device within 30 min, else any within 10."""
-    located = sorted(
-        (timings[s.id].utc.timestamp(), s.device, timings[s.id].lat, timings[s.id].lon)  # type: ignore[union-attr]
+    located: list[tuple[float, str, float, float]] = sorted(
+        (timings[s.id].utc.timestamp(), s.device, timings[s.id].lat, timings[s.id].lon)  # type: ignore[union-attr,misc]
         for s in shots
         if timings[s.id].utc is not None and timings[s.id].lat is not None and not timings[s.id].position_inferred
     )

@@ -79,6 +79,23 @@ def wait_until(page: object, expression: str, seconds: float = 15) -> None:
         time.sleep(0.05)
 
 
+CONTRAST = """() => {
+  const parse = c => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+                                     .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const background = el => { for (; el; el = el.parentElement) { const c = parse(getComputedStyle(el).backgroundColor);
+                                                                   if (c.length === 3 || c[3] > 0) return c; } return [255, 255, 255]; };
+  const worst = [];
+  for (const el of document.querySelectorAll('a, p, h1, h2, h3, span, button, dt, dd, label')) {
+    if (!el.offsetParent || !el.textContent.trim()) continue;
+    const [a, b] = [lum(parse(getComputedStyle(el).color)), lum(background(el))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) worst.push(el.tagName + ' ' + el.textContent.trim().slice(0, 30) + ' ' + ratio.toFixed(2));
+  }
+  return worst;
+}"""
+
+
 def loaded(page: object, selector: str) -> bool:
     return bool(page.eval_on_selector(selector, "img => img.complete && img.naturalWidth > 0"))  # type: ignore[attr-defined]
 
@@ -97,6 +114,7 @@ def test_visit_home_album_and_photos_with_the_keyboard(server: str, browser: obj
     assert page.locator("html").get_attribute("lang") == "fr"
     wait_until(page, "[...document.querySelectorAll('.card img')].every(i => i.complete && i.naturalWidth > 0)")
     page.screenshot(path=str(ARTIFACTS / "home.png"), full_page=True)
+    assert page.evaluate(CONTRAST) == [], "WCAG AA: text contrast of at least 4.5:1"
 
     page.click("text=Revoir la Mêlée numérique en images")
     page.wait_for_url("**/albums/la-melee-numerique-2017")
@@ -111,6 +129,7 @@ def test_visit_home_album_and_photos_with_the_keyboard(server: str, browser: obj
     wait_until(page, "document.getElementById('photo').complete && document.getElementById('photo').naturalWidth > 0")
     assert loaded(page, "#photo")
     page.screenshot(path=str(ARTIFACTS / "viewer.png"))
+    assert page.evaluate(CONTRAST) == []
     page.keyboard.press("ArrowRight")
     page.wait_for_url(lambda url: url != first_photo)
     wait_until(page, "document.getElementById('photo').complete && document.getElementById('photo').naturalWidth > 0")
@@ -120,6 +139,10 @@ def test_visit_home_album_and_photos_with_the_keyboard(server: str, browser: obj
 
     page.keyboard.press("Tab")  # the skip link comes first and shows when focused
     assert page.evaluate("document.activeElement.className") == "skip"
+    assert page.evaluate("getComputedStyle(document.activeElement).left") != "-9999px"
+    page.keyboard.press("Tab")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("none", ""), "a visible focus ring"
     assert problems == [], problems
     context.close()
 

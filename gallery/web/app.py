@@ -6,6 +6,7 @@ import logging
 import secrets
 import sqlite3
 import threading
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -120,7 +121,7 @@ class Prepare:
         set_csrf = auth.CSRF_COOKIE not in request.cookies
         secure = "; Secure" if self.config.https else ""
 
-        async def send_with_headers(message: dict[str, Any]) -> None:
+        async def send_with_headers(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 headers = message.setdefault("headers", [])
                 present = {key.lower() for key, _ in headers}

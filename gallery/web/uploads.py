@@ -33,7 +33,7 @@ async def receive_files(request: Request, folder: Path, max_files: int, max_byte
     if content_type != b"multipart/form-data" or not boundary:
         raise BadRequest("expected a multipart/form-data upload")
     state = _State(folder, max_files, max_bytes)
-    parser = MultipartParser(boundary, state.callbacks(), max_header_count=8)
+    parser = MultipartParser(boundary, state.callbacks(), max_header_count=8)  # type: ignore[arg-type]
     try:
         async for chunk in request.stream():
             parser.write(chunk)
