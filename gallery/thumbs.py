@@ -33,10 +33,10 @@ _SRGB = ImageCms.createProfile("sRGB")
 class Rendered:
     width: int  # full displayed size of the original, after orientation
     height: int
-    placeholder: str  # a tiny WebP as a data: URI, shown while the grid image loads
     derivative_width: int  # the derivative as written
     derivative_height: int
-    sharpness: float  # variance of edges: low means blurred (used to pick album covers)
+    placeholder: str | None = None  # grid only: a tiny WebP data: URI, shown while the grid image loads
+    sharpness: float | None = None  # grid only: variance of edges, low means blurred (album covers)
 
 
 def derivative_path(sha256: str, size: str) -> PurePosixPath:
@@ -166,7 +166,9 @@ def make_derivative(thumbs_dir: Path, sha256: str, source: Path, kind: str, size
     target = thumbs_dir / derivative_path(sha256, size)
     if fresh or not target.exists():
         storage.write_atomic(target, encode(small, WEBP_QUALITY[size]), durable=not fresh)
-    return Rendered(full[0], full[1], placeholder(small), small.width, small.height, sharpness(small))
+    if size != GRID:
+        return Rendered(full[0], full[1], small.width, small.height)
+    return Rendered(full[0], full[1], small.width, small.height, placeholder(small), sharpness(small))
 
 
 def sharpness(image: Image.Image) -> float:

@@ -27,6 +27,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import numpy as np
+
 ZoneAt = Callable[[float, float], str | None]
 
 OFFSET_TAG_TOLERANCE = 15 * 60  # an offset tag refuted by the photo's own GPS clock beyond this
@@ -254,55 +256,53 @@ def _naive_seconds(when: datetime | None) -> float:
 def align(naive: Sequence[float], placed: Sequence[float]) -> dict[str, Any]:
     """Find the shift that lays a device's photos (naive seconds) over placed UTC instants.
 
-    Coarse search in quarter hours over +-14 h, scored by the share of photos that meet a placed
+    Coarse search in quarter hours over +-2 days, scored by the share of photos that meet a placed
     photo within 10 min; the best and the best alignment 45 min or more away are refined to the
     minute and compared by closeness (a photo right on a placed one scores 1, 3 min away 0.37);
     accepted only with a clear margin. Returns DeviceClock fields (offset is camera minus UTC).
     """
-    if not placed:
+    if len(placed) == 0:
         return {"source": None, "note": "no other device is placed to align with"}
-    coarse = {s: _meet_share(naive, placed, s, ALIGN_WINDOW)
-              for s in range(-ALIGN_RANGE, ALIGN_RANGE + 1, ALIGN_COARSE_STEP)}  # fmt: skip
-    best = max(coarse, key=lambda s: (coarse[s], -abs(s)))
-    fine = _refine(naive, placed, best, 3600)
-    score = _closeness(naive, placed, fine) / len(naive)
+    photos, others = np.asarray(naive, dtype=np.float64), np.asarray(sorted(placed), dtype=np.float64)
+    shifts = np.arange(-ALIGN_RANGE, ALIGN_RANGE + 1, ALIGN_COARSE_STEP)
+    coarse = np.array([np.mean(_distances(others, photos + shift) <= ALIGN_WINDOW) for shift in shifts])
+    best = int(shifts[max(range(len(shifts)), key=lambda i: (coarse[i], -abs(shifts[i])))])
+    best_share = float(coarse[shifts == best][0])
+    fine = _refine(photos, others, best, 3600)
+    score = _closeness(photos, others, fine)
     # the strongest alignment at least ALIGN_DISTINCT from the chosen one, refined the same way
-    rivals = [s for s in coarse if coarse[s] >= coarse[best] / 2 and abs(s - fine) >= ALIGN_DISTINCT - ALIGN_COARSE_STEP]
-    rival_scores = [_closeness(naive, placed, shift) / len(naive) for s in rivals
-                    for shift in range(s - ALIGN_COARSE_STEP, s + ALIGN_COARSE_STEP + 1, 60)
-                    if abs(shift - fine) >= ALIGN_DISTINCT]  # fmt: skip
-    rival = max((coarse[s] for s in rivals), default=0.0)
-    margin = score - max(rival_scores, default=0.0)
-    summary = f"{coarse[best]:.0%} of photos meet others (runner-up {rival:.0%}), margin {margin:.2f}"
-    if coarse[best] < ALIGN_MIN_SCORE or margin < ALIGN_MIN_MARGIN:
+    rivals = [int(s) for s, share in zip(shifts, coarse, strict=True)
+              if share >= best_share / 2 and abs(s - fine) >= ALIGN_DISTINCT - ALIGN_COARSE_STEP]  # fmt: skip
+    candidates = sorted({shift for s in rivals for shift in range(s - ALIGN_COARSE_STEP, s + ALIGN_COARSE_STEP + 1, 60)
+                         if abs(shift - fine) >= ALIGN_DISTINCT})  # fmt: skip
+    rival_score = max((_closeness(photos, others, shift) for shift in candidates), default=0.0)
+    rival = max((float(coarse[shifts == s][0]) for s in rivals), default=0.0)
+    margin = score - rival_score
+    summary = f"{best_share:.0%} of photos meet others (runner-up {rival:.0%}), margin {margin:.2f}"
+    if best_share < ALIGN_MIN_SCORE or margin < ALIGN_MIN_MARGIN:
         return {"source": None, "confidence": round(max(margin, 0.0), 2),
                 "note": f"cannot align: {summary}; set the offset by hand"}  # fmt: skip
     return {"offset": -fine, "source": "alignment", "confidence": round(margin, 2),
             "note": f"aligned with other devices: {summary}"}  # fmt: skip
 
 
-def _refine(naive: Sequence[float], placed: Sequence[float], around: int, reach: int) -> int:
+def _refine(photos: np.ndarray, others: np.ndarray, around: int, reach: int) -> int:
     """The minute within `reach` of `around` where the device's photos sit closest to placed ones."""
     return max(range(around - reach, around + reach + 1, 60),
-               key=lambda s: (_closeness(naive, placed, s), -abs(s - around)))  # fmt: skip
+               key=lambda s: (_closeness(photos, others, s), -abs(s - around)))  # fmt: skip
 
 
-def _meet_share(naive: Sequence[float], placed: Sequence[float], shift: float, window: float) -> float:
-    hits = sum(1 for t in naive if _distance(placed, t + shift) <= window)
-    return hits / len(naive)
+def _closeness(photos: np.ndarray, others: np.ndarray, shift: float) -> float:
+    """Mean of exp(-(d / sigma)^2) over the device's photos, d the distance to the nearest placed one."""
+    return float(np.mean(np.exp(-((_distances(others, photos + shift) / ALIGN_SIGMA) ** 2))))
 
 
-def _closeness(naive: Sequence[float], placed: Sequence[float], shift: float) -> float:
-    return sum(math.exp(-((_distance(placed, t + shift) / ALIGN_SIGMA) ** 2)) for t in naive)
-
-
-def _distance(sorted_values: Sequence[float], value: float) -> float:
-    index = bisect.bisect_left(sorted_values, value)
-    best = math.inf
-    for i in (index - 1, index):
-        if 0 <= i < len(sorted_values):
-            best = min(best, abs(sorted_values[i] - value))
-    return best
+def _distances(others: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Distance from each value to the nearest of the sorted `others`."""
+    index = np.searchsorted(others, values)
+    before = np.abs(values - others[np.clip(index - 1, 0, len(others) - 1)])
+    after = np.abs(others[np.clip(index, 0, len(others) - 1)] - values)
+    return np.minimum(before, after)
 
 
 def _apply_device_offsets(by_device: dict[str, list[Shot]], timings: dict[int, Timing],

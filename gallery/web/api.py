@@ -103,6 +103,14 @@ def _bounded(value: str | None, default: int) -> int:
     return max(200, min(number, default))
 
 
+def health(request: Request) -> Response:
+    """For monitoring (and the load tests): alive, and how many derivatives this process made."""
+    derivatives = request.app.state.derivatives
+    return JSONResponse({"status": "ok", "derivatives_generated": derivatives.generated,
+                         "derivatives_cached": len(derivatives.cache.items)},
+                        headers={"cache-control": "no-store"})  # fmt: skip
+
+
 def feed(request: Request) -> Response:
     """Atom 1.0 feed of published albums, newest first."""
     base = request.state.base_url

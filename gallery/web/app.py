@@ -67,6 +67,7 @@ def routes() -> list[Any]:
         Route("/api/photos/{sha256}", api.photo_detail),
         Route("/oembed", api.oembed),
         Route("/feed.atom", api.feed),
+        Route("/healthz", api.health),
         *admin.routes(),
         Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
     ]
