@@ -4,6 +4,7 @@ loopback only."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -87,7 +88,7 @@ def test_f02_two_imports_at_once(tmp_path: Path) -> None:
 def test_f03_import_while_serving_mixed_load(demo_library: Path, tmp_path: Path) -> None:
     root = tmp_path / "library"
     shutil.copytree(demo_library, root)
-    source = cards(tmp_path / "more", 120, start=datetime(2017, 9, 21, 9, 0), gps=(43.5445, 1.5110))
+    source = cards(tmp_path / "more", 300, start=datetime(2017, 9, 21, 9, 0), gps=(43.5445, 1.5110))
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "gallery", "--root", str(root), "serve", "--port", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
@@ -100,7 +101,7 @@ def test_f03_import_while_serving_mixed_load(demo_library: Path, tmp_path: Path)
         urls += [f"/photos/{p['sha256']}" for p in album["photos"][:10]]
         statuses: Counter[int] = Counter()
         stop = threading.Event()
-        threads = [threading.Thread(target=_load, args=(base, urls, statuses, stop, 60.0)) for _ in range(5)]
+        threads = [threading.Thread(target=_load, args=(base, urls, statuses, stop, 60.0)) for _ in range(6)]
         started = time.monotonic()
         for thread in threads:
             thread.start()
