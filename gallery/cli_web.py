@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from . import albums, catalog, organise, synthetic
+from . import albums, catalog, i18n, organise, synthetic
 from .cli import Context, pass_context
 from .errors import GalleryError
 from .importer import ImportOptions, prepare_root, run_import
@@ -93,7 +93,7 @@ def demo(ctx: Context, then_serve: bool, host: str, port: int, seed: int) -> Non
         conn.close()
     click.echo(f"Imported {report.counts['imported']} photos ({report.counts['duplicate']} already there).")
     for album in listed:
-        click.echo(f"  {album['title']}  ({album['photo_count']} photos)  /albums/{album['slug']}")
+        click.echo(f"  {album['title']}  ({i18n.photo_count(album['photo_count'], 'en')})  /albums/{album['slug']}")
     if then_serve:
         run_server(ctx, host, port)
 
