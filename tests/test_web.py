@@ -16,7 +16,7 @@ from gallery import catalog, thumbs
 from gallery.config import Config
 from gallery.web import create_app
 
-from .conftest import Gallery, herd, sha256_of
+from .conftest import Gallery, herd
 
 
 def client(root: Path, **settings: Any) -> TestClient:
@@ -154,12 +154,21 @@ def test_zip_of_an_album(demo_library: Path) -> None:
     assert archive.testzip() is None
     names = archive.namelist()
     assert len(names) == len(album["photos"]) == len(set(names))
-    conn = catalog.connect(demo_library / "gallery.db")
+    import exifread
+
+    located = [n for n in names if "GPS GPSLatitude" in exifread.process_file(io.BytesIO(archive.read(n)), details=False)]
+    assert located == [], "public ZIPs carry no position either"
+    unlocated = next(i for i, p in enumerate(album["photos"]) if not p["place"] or p["place_inferred"])
+    original = (demo_library / catalog_path(demo_library, album["photos"][unlocated]["sha256"])).read_bytes()
+    assert archive.read(names[unlocated]) == original, "without a position, the original's bytes as they are"
+
+
+def catalog_path(root: Path, sha: str) -> str:
+    conn = catalog.connect(root / "gallery.db")
     try:
-        first = catalog.get_photo(conn, album["photos"][0]["sha256"])
+        return catalog.get_photo(conn, sha)["path"]  # type: ignore[index]
     finally:
         conn.close()
-    assert sha256_of(demo_library / first["path"]) == __import__("hashlib").sha256(archive.read(names[0])).hexdigest()  # type: ignore[index]
 
 
 def test_json_api_is_public_shaped(demo_library: Path) -> None:

@@ -71,9 +71,13 @@ def download(request: Request) -> Response:
     current = access.visible_album(conn, request.path_params["slug"], request.state.viewer)
     if not _originals_allowed(request, current):
         raise NotFound("downloads are not open for this album")
+    from . import originals
+
     photos = catalog.album_photos(conn, current["id"], include_hidden=False)
-    config = request.app.state.config
-    paths = [storage.resolve_inside(config.media_dir, p["path"].removeprefix("media/")) for p in photos]
+    keep_gps = request.state.viewer.is_admin or bool(current["show_location"])
+    served = [(p, originals.servable_path(request.app.state.config, p, keep_gps)) for p in photos]
+    served = [(p, path) for p, path in served if path is not None]  # a located HEIF cannot lose its GPS: left out
+    photos, paths = [p for p, _ in served], [path for _, path in served]
     names = files.archive_names([p["original_name"] for p in photos])
     return StreamingResponse(
         files.zip_stream(list(zip(paths, names, strict=True))), media_type="application/zip",
