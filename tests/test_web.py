@@ -271,3 +271,15 @@ def test_server_module_builds_the_app(demo_library: Path, monkeypatch: pytest.Mo
 
 def json_lines(text: str) -> list[Any]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def test_a_library_imported_while_serving_shows_up(tmp_path: Path) -> None:
+    from .conftest import make_photo
+
+    web = client(tmp_path / "library")
+    assert web.get("/api/albums").json() == []
+    make_photo(tmp_path / "card" / "a.jpg", None)
+    gallery = Gallery(tmp_path / "library")
+    gallery.import_(tmp_path / "card", extra=("--no-viewer",))
+    gallery("albums", "publish", "--all")
+    assert [a["slug"] for a in web.get("/api/albums").json()] == ["non-datees"]

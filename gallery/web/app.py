@@ -40,12 +40,19 @@ class Databases:
         conn = getattr(self.local, "conn", None)
         if conn is None:
             if not self.path.exists():
-                conn = sqlite3.connect(":memory:")  # an empty library: empty pages, no errors
-                conn.row_factory = sqlite3.Row
-                catalog.migrate(conn)
-            else:
-                conn = catalog.connect(self.path, readonly=True)
+                return self._empty()  # not kept: the library may appear (a first import) while we serve
+            conn = catalog.connect(self.path, readonly=True)
             self.local.conn = conn
+        return conn
+
+    def _empty(self) -> sqlite3.Connection:
+        """An empty catalog in memory: a library with nothing yet shows empty pages, not errors."""
+        conn = getattr(self.local, "empty", None)
+        if conn is None:
+            conn = sqlite3.connect(":memory:", check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            catalog.migrate(conn)
+            self.local.empty = conn
         return conn
 
 
