@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
-from .. import catalog, i18n, storage
+from .. import catalog, i18n
 from ..errors import BadRequest, NotFound
 from . import access, files
 from .render import ROW_HEIGHT, alt_text, photo_moment, srcset
@@ -73,14 +74,19 @@ def download(request: Request) -> Response:
         raise NotFound("downloads are not open for this album")
     from . import originals
 
-    photos = catalog.album_photos(conn, current["id"], include_hidden=False)
     keep_gps = request.state.viewer.is_admin or bool(current["show_location"])
-    served = [(p, originals.servable_path(request.app.state.config, p, keep_gps)) for p in photos]
-    served = [(p, path) for p, path in served if path is not None]  # a located HEIF cannot lose its GPS: left out
-    photos, paths = [p for p, _ in served], [path for _, path in served]
-    names = files.archive_names([p["original_name"] for p in photos])
+    entries: list[tuple[dict[str, Any], Path]] = []
+    for item in catalog.album_photos(conn, current["id"], include_hidden=False):
+        try:
+            path = originals.servable_path(request.app.state.config, item, keep_gps)
+        except NotFound:
+            continue  # an original missing on disk: `gallery check` reports it; the rest still downloads
+        if path is not None:  # None: a located HEIF cannot lose its GPS, so it is left out
+            entries.append((item, path))
+    names = files.archive_names([item["original_name"] for item, _ in entries])
     return StreamingResponse(
-        files.zip_stream(list(zip(paths, names, strict=True))), media_type="application/zip",
+        files.zip_stream([(path, name) for (_, path), name in zip(entries, names, strict=True)]),
+        media_type="application/zip",
         headers={"content-disposition": f"attachment; filename=\"{current['slug']}.zip\"", "cache-control": "private, no-store"},
     )  # fmt: skip
 
