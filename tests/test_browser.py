@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from .conftest import Gallery
+from .conftest import Gallery, serving
 
 pytestmark = pytest.mark.browser
 
@@ -21,12 +17,6 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -40,24 +30,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, mission_files_session: tupl
     gallery("mission", "load", str(programme))
     gallery.import_(cards)
     gallery("albums", "publish", "--all")
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "gallery", "--root", str(root), "serve", "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url + "/", timeout=1).read()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(f"gallery serve did not start: {process.stderr.read().decode()[-2000:]}") from None  # type: ignore[union-attr]
-            time.sleep(0.1)
-    yield url
-    process.terminate()
-    process.wait(10)
-    process.stderr.close()  # type: ignore[union-attr]
+    with serving(root) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ from gallery import thumbs
 from gallery.config import Config
 from gallery.web import create_app
 
-from .conftest import Gallery, herd, make_photo, snapshot
+from .conftest import Gallery, herd, make_photo, serving, snapshot
 
 pytestmark = pytest.mark.slow
 
@@ -89,12 +89,7 @@ def test_f03_import_while_serving_mixed_load(demo_library: Path, tmp_path: Path)
     root = tmp_path / "library"
     shutil.copytree(demo_library, root)
     source = cards(tmp_path / "more", 300, start=datetime(2017, 9, 21, 9, 0), gps=(43.5445, 1.5110))
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "gallery", "--root", str(root), "serve", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait(base)
+    with serving(root) as base:
         album = json.loads(urllib.request.urlopen(base + "/api/albums/la-melee-numerique-2017").read())
         urls = ["/", "/albums/la-melee-numerique-2017", "/api/albums", "/timeline", "/search?q=Toulouse"]
         urls += [f"/thumbs/grid/{p['sha256']}.webp" for p in album["photos"][:40]]
@@ -115,9 +110,6 @@ def test_f03_import_while_serving_mixed_load(demo_library: Path, tmp_path: Path)
         assert importing.returncode == 0, err.decode()[-500:]
         assert rate > 100 and sum(statuses.values()) > 300, statuses
         assert not [s for s in statuses if s >= 500], statuses
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def _load(base: str, urls: list[str], statuses: Counter[int], stop: threading.Event, rate: float) -> None:
@@ -134,26 +126,6 @@ def _load(base: str, urls: list[str], statuses: Counter[int], stop: threading.Ev
         except urllib.error.HTTPError as error:
             statuses[error.code] += 1
         time.sleep(1 / rate)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait(base: str) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(base + "/", timeout=1).read()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
 
 
 def _mount(*args: str) -> bool:
@@ -234,12 +206,7 @@ def test_f07_a_thousand_requests_one_generation(demo_library: Path, tmp_path: Pa
     melee = next(a for a in Gallery(root).json("albums") if a["slug"] == "la-melee-numerique-2017")
     sha = melee["photos"][0]["sha256"]
     shutil.rmtree(root / "thumbnails")
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "gallery", "--root", str(root), "serve", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait(base)
+    with serving(root) as base:
 
         async def stampede() -> list[Any]:
             limits = httpx2.Limits(max_connections=1000, max_keepalive_connections=0)
@@ -254,9 +221,6 @@ def test_f07_a_thousand_requests_one_generation(demo_library: Path, tmp_path: Pa
         assert len({r.content for r in answered}) == 1
         health = json.loads(urllib.request.urlopen(base + "/healthz").read())
         assert health["derivatives_generated"] == 1, health
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def test_f09_a_corrupt_source_fails_once_with_404(demo_library: Path, tmp_path: Path) -> None:
