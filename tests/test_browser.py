@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Gallery, serving
+from .conftest import serving
 
 pytestmark = pytest.mark.browser
 
@@ -20,17 +20,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, mission_files_session: tuple[Path, Path]) -> Iterator[str]:
+def server(demo_library: Path) -> Iterator[str]:
     if CHROMIUM is None:
         pytest.skip("Chromium is not installed (Debian package `chromium`; `make test` installs it as root)")
     pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
-    root = tmp_path_factory.mktemp("browser-library")
-    cards, programme = mission_files_session
-    gallery = Gallery(root)
-    gallery("mission", "load", str(programme))
-    gallery.import_(cards)
-    gallery("albums", "publish", "--all")
-    with serving(root) as url:
+    with serving(demo_library) as url:
         yield url
 
 
@@ -127,7 +121,7 @@ def test_phone_sized_album_and_english(server: str, browser: object) -> None:
     page = context.new_page()
     problems: list[str] = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    page.goto(server + "/albums/iot-valley-2017")
+    page.goto(server + "/albums/cooperative-de-la-belle-de-mai-2017")
     assert page.locator("html").get_attribute("lang") == "en"
     assert "Download all (ZIP)" in page.inner_text("main")
     wait_until(page, "document.querySelector('.grid img').complete && document.querySelector('.grid img').naturalWidth > 0")
