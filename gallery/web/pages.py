@@ -105,7 +105,7 @@ def photo(request: Request) -> Response:
     viewer = request.state.viewer
     current = access.visible_photo(conn, sha256, viewer)
     album_row = catalog.get_album_by_id(conn, current["album_id"]) if current["album_id"] else None
-    siblings = catalog.album_photos(conn, current["album_id"], include_hidden=viewer.is_admin) if album_row else []
+    siblings = catalog.album_tiles(conn, current["album_id"], include_hidden=viewer.is_admin) if album_row else []
     index = next((i for i, p in enumerate(siblings) if p["sha256"] == sha256), 0)
     previous = siblings[index - 1] if index > 0 else None
     following = siblings[index + 1] if index + 1 < len(siblings) else None
