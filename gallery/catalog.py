@@ -314,6 +314,12 @@ def list_mission_events(conn: sqlite3.Connection) -> list[Row]:
 
 # -- albums ---------------------------------------------------------------------------------------
 
+# An album with its mission's title and its cover's sha256; callers add WHERE and ORDER BY.
+ALBUM_SELECT = (
+    "SELECT a.*, m.title AS mission, p.sha256 AS cover_sha256 FROM albums a "
+    "LEFT JOIN missions m ON m.id = a.mission_id LEFT JOIN photos p ON p.id = a.cover_id"
+)
+
 ALBUM_FIELDS = (
     "slug", "kind", "title", "description", "cover_id", "published", "mission_id", "mission_event_id",
     "start_utc", "end_utc", "timezone", "place", "country", "photo_count", "explain",
@@ -326,21 +332,11 @@ def list_albums(conn: sqlite3.Connection, published_only: bool = False, include_
         where.append("a.published = 1 AND a.photo_count > 0")
     if not include_merged:
         where.append("a.merged_into IS NULL")
-    return dicts(
-        conn.execute(
-            "SELECT a.*, m.title AS mission, p.sha256 AS cover_sha256 FROM albums a "
-            "LEFT JOIN missions m ON m.id = a.mission_id LEFT JOIN photos p ON p.id = a.cover_id "
-            f"WHERE {' AND '.join(where)} ORDER BY a.start_utc DESC, a.id"
-        )
-    )
+    return dicts(conn.execute(f"{ALBUM_SELECT} WHERE {' AND '.join(where)} ORDER BY a.start_utc DESC, a.id"))
 
 
 def get_album(conn: sqlite3.Connection, slug: str) -> Row | None:
-    row = conn.execute(
-        "SELECT a.*, m.title AS mission, p.sha256 AS cover_sha256 FROM albums a "
-        "LEFT JOIN missions m ON m.id = a.mission_id LEFT JOIN photos p ON p.id = a.cover_id WHERE a.slug = ?",
-        (slug,),
-    ).fetchone()
+    row = conn.execute(f"{ALBUM_SELECT} WHERE a.slug = ?", (slug,)).fetchone()
     return dict(row) if row else None
 
 
@@ -349,11 +345,17 @@ def get_album_by_id(conn: sqlite3.Connection, album_id: int) -> Row | None:
     return get_album(conn, row[0]) if row else None
 
 
-def album_photos(conn: sqlite3.Connection, album_id: int, include_hidden: bool = True) -> list[Row]:
+TILE_COLUMNS = ("p.sha256, p.width, p.height, p.grid_width, p.grid_height, p.placeholder, p.place, "
+                "p.taken_at_local, ap.hidden")  # fmt: skip
+
+
+def album_photos(conn: sqlite3.Connection, album_id: int, include_hidden: bool = True,
+                 columns: str = "p.*, ap.hidden, ap.pinned") -> list[Row]:  # fmt: skip
+    """An album's photos in time order; `columns=TILE_COLUMNS` for just what a grid needs."""
     hidden = "" if include_hidden else " AND ap.hidden = 0"
     return dicts(
         conn.execute(
-            "SELECT p.*, ap.hidden, ap.pinned FROM album_photos ap JOIN photos p ON p.id = ap.photo_id "
+            f"SELECT {columns} FROM album_photos ap JOIN photos p ON p.id = ap.photo_id "
             f"WHERE ap.album_id = ?{hidden} ORDER BY COALESCE(p.taken_at_utc, p.camera_time), p.id",
             (album_id,),
         )
@@ -444,15 +446,16 @@ def photo_with_album(conn: sqlite3.Connection, sha256: str) -> Row | None:
     return dict(row) if row else None
 
 
+# Photos an anonymous visitor may see: in a published album that was not merged away, not hidden.
+PUBLIC_PHOTOS = (
+    "FROM photos p JOIN album_photos ap ON ap.photo_id = p.id JOIN albums a ON a.id = ap.album_id "
+    "WHERE a.published = 1 AND a.merged_into IS NULL AND ap.hidden = 0"
+)
+
+
 def public_photo_shas(conn: sqlite3.Connection) -> set[str]:
     """sha256 of every photo an anonymous visitor may see: in a published album, not hidden."""
-    return {
-        row[0]
-        for row in conn.execute(
-            "SELECT p.sha256 FROM photos p JOIN album_photos ap ON ap.photo_id = p.id "
-            "JOIN albums a ON a.id = ap.album_id WHERE a.published = 1 AND a.merged_into IS NULL AND ap.hidden = 0"
-        )
-    }
+    return {row[0] for row in conn.execute(f"SELECT p.sha256 {PUBLIC_PHOTOS}")}
 
 
 def data_version(conn: sqlite3.Connection) -> int:
@@ -463,10 +466,8 @@ def data_version(conn: sqlite3.Connection) -> int:
 def published_photos(conn: sqlite3.Connection, limit: int = 5000, offset: int = 0) -> list[Row]:
     return dicts(
         conn.execute(
-            "SELECT p.*, a.slug AS album_slug, a.title AS album_title FROM photos p "
-            "JOIN album_photos ap ON ap.photo_id = p.id JOIN albums a ON a.id = ap.album_id "
-            "WHERE a.published = 1 AND a.merged_into IS NULL AND ap.hidden = 0 AND p.taken_at_utc IS NOT NULL "
-            "ORDER BY p.taken_at_utc DESC, p.id LIMIT ? OFFSET ?",
+            f"SELECT p.*, a.slug AS album_slug, a.title AS album_title {PUBLIC_PHOTOS} "
+            "AND p.taken_at_utc IS NOT NULL ORDER BY p.taken_at_utc DESC, p.id LIMIT ? OFFSET ?",
             (limit, offset),
         )
     )
@@ -475,10 +476,8 @@ def published_photos(conn: sqlite3.Connection, limit: int = 5000, offset: int = 
 def published_places(conn: sqlite3.Connection) -> list[Row]:
     return dicts(
         conn.execute(
-            "SELECT p.place, p.country, COUNT(*) AS photos, COUNT(DISTINCT a.id) AS albums FROM photos p "
-            "JOIN album_photos ap ON ap.photo_id = p.id JOIN albums a ON a.id = ap.album_id "
-            "WHERE a.published = 1 AND a.merged_into IS NULL AND ap.hidden = 0 AND p.place IS NOT NULL "
-            "GROUP BY p.place, p.country ORDER BY p.country, p.place"
+            f"SELECT p.place, p.country, COUNT(*) AS photos, COUNT(DISTINCT a.id) AS albums {PUBLIC_PHOTOS} "
+            "AND p.place IS NOT NULL GROUP BY p.place, p.country ORDER BY p.country, p.place"
         )
     )
 
@@ -500,14 +499,7 @@ def search_albums(conn: sqlite3.Connection, text: str, start: str | None, end: s
     if end:
         where.append("a.start_utc <= ?")
         params.append(end)
-    return dicts(
-        conn.execute(
-            "SELECT a.*, m.title AS mission, p.sha256 AS cover_sha256 FROM albums a "
-            "LEFT JOIN missions m ON m.id = a.mission_id LEFT JOIN photos p ON p.id = a.cover_id "
-            f"WHERE {' AND '.join(where)} ORDER BY a.start_utc DESC LIMIT 200",
-            params,
-        )
-    )
+    return dicts(conn.execute(f"{ALBUM_SELECT} WHERE {' AND '.join(where)} ORDER BY a.start_utc DESC LIMIT 200", params))
 
 
 # -- accounts, sessions, shares -------------------------------------------------------------------
@@ -592,19 +584,6 @@ def revoke_shares(conn: sqlite3.Connection, album_id: int | None = None, token_h
             "UPDATE shares SET revoked_at = ? WHERE revoked_at IS NULL AND (album_id = ? OR token_hash = ? OR id = ?)",
             (now_iso(), album_id, token_hash, share_id),
         ).rowcount
-
-
-def album_tiles(conn: sqlite3.Connection, album_id: int, include_hidden: bool) -> list[Row]:
-    """Just what an album grid needs, for big albums (a thousand photos render in a few ms)."""
-    hidden = "" if include_hidden else " AND ap.hidden = 0"
-    return dicts(
-        conn.execute(
-            "SELECT p.sha256, p.width, p.height, p.grid_width, p.grid_height, p.placeholder, p.place, "
-            f"p.taken_at_local, ap.hidden FROM album_photos ap JOIN photos p ON p.id = ap.photo_id "
-            f"WHERE ap.album_id = ?{hidden} ORDER BY COALESCE(p.taken_at_utc, p.camera_time), p.id",
-            (album_id,),
-        )
-    )
 
 
 def import_outcomes(conn: sqlite3.Connection, import_id: int) -> list[Row]:

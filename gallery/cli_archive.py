@@ -91,7 +91,7 @@ def add_commands(main: click.Group) -> None:
         finally:
             progress.close()
         if options.viewer:
-            _viewer_pass(config, quiet=as_json)
+            viewer_pass(config, quiet=as_json)
         if as_json:
             echo_json(report.to_json())
         else:
@@ -104,7 +104,7 @@ def add_commands(main: click.Group) -> None:
 
         Example: gallery thumbs
         """
-        _viewer_pass(ctx.config, quiet=False, sizes=tuple(thumbs.SIZES))
+        viewer_pass(ctx.config, quiet=False, sizes=tuple(thumbs.SIZES))
 
     @main.command()
     @click.option("--json", "as_json", is_flag=True, help="One JSON object per photo, in a list.")
@@ -141,7 +141,7 @@ def add_commands(main: click.Group) -> None:
             sys.exit(1)
 
 
-def _viewer_pass(config: Any, quiet: bool, sizes: tuple[str, ...] = (thumbs.VIEWER,)) -> None:
+def viewer_pass(config: Any, quiet: bool, sizes: tuple[str, ...] = (thumbs.VIEWER,)) -> None:
     if not config.db_path.exists():
         return
     conn = catalog.connect(config.db_path)

@@ -8,6 +8,7 @@ import click
 
 from . import albums, catalog, i18n, organise, synthetic
 from .cli import Context, pass_context
+from .cli_archive import viewer_pass
 from .errors import GalleryError
 from .importer import ImportOptions, prepare_root, run_import
 
@@ -81,9 +82,7 @@ def demo(ctx: Context, then_serve: bool, host: str, port: int, seed: int) -> Non
     finally:
         conn.close()
     report = run_import(ctx.config, ImportOptions((cards,)))
-    from .cli_archive import _viewer_pass
-
-    _viewer_pass(ctx.config, quiet=True)
+    viewer_pass(ctx.config, quiet=True)
     conn = catalog.connect(ctx.config.db_path)
     try:
         organise.refresh(conn, ctx.config)

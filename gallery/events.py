@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -144,8 +145,6 @@ def _crowd_is_near(window: Sequence[Item], near: list[bool | None], index: int) 
 
 
 def _same_name(a: str, b: str) -> bool:
-    import unicodedata
-
     def fold(text: str) -> str:
         return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from . import catalog, devices, storage
+from . import catalog, devices, organise, storage
 from .config import Config
 from .errors import ConfigError, ImportAborted, ImportBusy
 from .ingest import INCOMING, IngestSettings, init_worker, process_file
@@ -133,8 +133,6 @@ def run_import(config: Config, options: ImportOptions, progress: Progress | None
                 _flush_if_possible(archive)
                 report.kept = archive.kept
             catalog.finish_import(conn, report.import_id, report.counts)
-            from . import organise
-
             organise.refresh(conn, config)
         finally:
             conn.close()

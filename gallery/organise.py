@@ -12,9 +12,9 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from . import catalog, devices, places, timeline
+from . import albums, catalog, devices, missions, places, timeline
 from .config import Config
-from .timeline import DeviceClock, MissionZone, Shot, Timing
+from .timeline import DeviceClock, Shot, Timing
 
 
 def refresh(conn: sqlite3.Connection, config: Config | None = None) -> dict[str, int]:
@@ -22,15 +22,15 @@ def refresh(conn: sqlite3.Connection, config: Config | None = None) -> dict[str,
     rows = catalog.iter_photos(conn)
     zone_at = _zone_finder()
     timings, clocks = timeline.resolve(
-        [shot_from_row(r) for r in rows], zone_at, catalog.manual_offsets(conn), mission_zones(conn)
+        [shot_from_row(r) for r in rows], zone_at, catalog.manual_offsets(conn), missions.zones(conn)
     )
     venues = tuple(places.Venue(**{k: v[k] for k in ("name", "lat", "lon", "radius_m", "town", "country")})
-                   for v in catalog.list_venues(conn)) + mission_venues(conn)  # fmt: skip
+                   for v in catalog.list_venues(conn)) + missions.venues(conn)  # fmt: skip
     updates = list(_changes(rows, timings, venues))
     with catalog.transaction(conn):
         changed = catalog.update_photos(conn, updates)
         catalog.save_device_clocks(conn, [_clock_row(c) for c in clocks.values()])
-    grouped = regroup(conn)
+    grouped = albums.regroup(conn)
     return {"photos": len(rows), "retimed": changed, **grouped}
 
 
@@ -103,20 +103,3 @@ def _clock_row(clock: DeviceClock) -> dict[str, Any]:
     return {"key": clock.device, "name": devices.device_name(clock.device), "offset_seconds": clock.offset,
             "offset_source": clock.source, "confidence": clock.confidence, "note": clock.note}  # fmt: skip
 
-
-def mission_zones(conn: sqlite3.Connection) -> list[MissionZone]:
-    from . import missions
-
-    return missions.zones(conn)
-
-
-def mission_venues(conn: sqlite3.Connection) -> tuple[places.Venue, ...]:
-    from . import missions
-
-    return missions.venues(conn)
-
-
-def regroup(conn: sqlite3.Connection) -> dict[str, int]:
-    from . import albums
-
-    return albums.regroup(conn)

@@ -20,7 +20,7 @@ from typing import Any
 
 QUEUE_DEPTH = 2
 _CONTEXT = multiprocessing.get_context("forkserver")
-_CONTEXT.set_forkserver_preload(["gallery.importer"])
+_CONTEXT.set_forkserver_preload(["gallery.ingest"])  # where the worker tasks live
 
 
 @dataclass(frozen=True)

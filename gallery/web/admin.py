@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -63,22 +65,21 @@ async def login(request: Request) -> Response:
 
 
 def _check(db_path: Any, name: str, password: str) -> dict[str, Any] | None:
-    if not db_path.exists():
-        auth.check_password(password, auth.hash_password("x"))  # same time either way
-        return None
-    conn = catalog.connect(db_path)
-    try:
-        user = catalog.get_user(conn, name)
-    finally:
-        conn.close()
-    stored = user["password_hash"] if user else auth.hash_password(secrets_filler())
+    """The user if the password is right; as slow for an unknown name as for a wrong password."""
+    user = None
+    if db_path.exists():
+        conn = catalog.connect(db_path)
+        try:
+            user = catalog.get_user(conn, name)
+        finally:
+            conn.close()
+    stored = user["password_hash"] if user else _unknown_user_hash()
     return user if auth.check_password(password, stored) and user else None
 
 
-def secrets_filler() -> str:
-    import secrets
-
-    return secrets.token_hex(8)
+@lru_cache(maxsize=1)
+def _unknown_user_hash() -> str:
+    return auth.hash_password(secrets.token_hex(16))
 
 
 def _start_session(db_path: Any, token_hash: str, user_id: int) -> None:

@@ -96,7 +96,6 @@ def create_app(config: Config) -> Any:
     prepared = Prepare(app, config)
     served = files.Derivatives(prepared, config, public, lambda scope, sha: auth.may_see_derivative(app, scope, sha))
     app.state.derivatives = served
-    served.state = app.state  # type: ignore[attr-defined]
     return served
 
 

@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from .. import catalog, i18n
 from ..errors import BadRequest, NotFound
-from . import access, files
+from . import access, files, originals
 from .render import ROW_HEIGHT, alt_text, photo_moment, srcset
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -53,7 +53,7 @@ def album(request: Request) -> Response:
         if target and access.can_see_album(target, request.state.viewer):
             return RedirectResponse(f"/albums/{target['slug']}", status_code=301)
     current = access.visible_album(conn, slug, request.state.viewer)
-    photos = catalog.album_tiles(conn, current["id"], include_hidden=request.state.viewer.is_admin)
+    photos = catalog.album_photos(conn, current["id"], request.state.viewer.is_admin, catalog.TILE_COLUMNS)
     lang = request.state.lang
     tiles = [tile(photo, alt_text(photo, current, lang)) for photo in photos]
     return _render(request, "album.html", album=current, tiles=tiles, share=request.state.viewer.share_token)
@@ -72,8 +72,6 @@ def download(request: Request) -> Response:
     current = access.visible_album(conn, request.path_params["slug"], request.state.viewer)
     if not _originals_allowed(request, current):
         raise NotFound("downloads are not open for this album")
-    from . import originals
-
     keep_gps = request.state.viewer.is_admin or bool(current["show_location"])
     entries: list[tuple[dict[str, Any], Path]] = []
     for item in catalog.album_photos(conn, current["id"], include_hidden=False):
@@ -105,7 +103,7 @@ def photo(request: Request) -> Response:
     viewer = request.state.viewer
     current = access.visible_photo(conn, sha256, viewer)
     album_row = catalog.get_album_by_id(conn, current["album_id"]) if current["album_id"] else None
-    siblings = catalog.album_tiles(conn, current["album_id"], include_hidden=viewer.is_admin) if album_row else []
+    siblings = catalog.album_photos(conn, current["album_id"], viewer.is_admin, catalog.TILE_COLUMNS) if album_row else []
     index = next((i for i, p in enumerate(siblings) if p["sha256"] == sha256), 0)
     previous = siblings[index - 1] if index > 0 else None
     following = siblings[index + 1] if index + 1 < len(siblings) else None
@@ -118,8 +116,6 @@ def photo(request: Request) -> Response:
 
 
 def original(request: Request) -> Response:
-    from . import originals
-
     conn = _db(request)
     sha256 = checked_sha(request.path_params["sha256"])
     current = access.visible_photo(conn, sha256, request.state.viewer)
