@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from . import catalog, export, maintenance, thumbs
-from .cli import Context, Duration, echo_json, pass_context
+from .cli import Context, Duration, echo_json, pass_context, printable
 from .errors import ConfigError
 from .importer import ImportOptions, Report, run_import
 from .models import Outcome
@@ -49,24 +49,28 @@ class Progress:
 
 def print_summary(report: Report) -> None:
     counts = report.counts
+    restored = f"restored {counts['restored']}, " if counts["restored"] else ""
     click.echo(
-        f"Imported {counts['imported']}, duplicates {counts['duplicate']}, skipped {counts['skipped']}, "
+        f"Imported {counts['imported']}, duplicates {counts['duplicate']}, {restored}skipped {counts['skipped']}, "
         f"rejected {counts['rejected']} in {report.seconds:.1f} s."
     )
-    if counts["imported"] == 0 and counts["duplicate"] and not counts["rejected"]:
+    if counts["imported"] == 0 and counts["duplicate"] and not counts["rejected"] and not counts["restored"]:
         click.echo("Nothing new: every file is already in the archive.")
-    for outcome in report.rejected + report.skipped:
-        click.echo(f"  {outcome.status} {outcome.reason}: {outcome.path} ({outcome.detail})")
+    for outcome in report.restored + report.rejected + report.skipped:  # file names may hold escape sequences
+        click.echo(printable(f"  {outcome.status} {outcome.reason}: {outcome.path} ({outcome.detail})"))
     if report.kept:
-        click.echo(f"--move: {len(report.kept)} archived files could not be removed from their source "
-                   f"(first: {report.kept[0]}); they are safe in the archive.")  # fmt: skip
+        click.echo(printable(f"--move: {len(report.kept)} archived files could not be removed from their source "
+                             f"(first: {report.kept[0]}); they are safe in the archive."))  # fmt: skip
+    for note in report.notes:
+        click.echo(note)
 
 
 def add_commands(main: click.Group) -> None:
     @main.command("import")
     @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
-    @click.option("--move", is_flag=True, help="Remove each source file once it is safely archived.")
-    @click.option("--link", is_flag=True, help="Hard-link originals instead of copying (same filesystem).")
+    @click.option("--move", is_flag=True, help="Remove each source file once its archived copy is verified.")
+    @click.option("--link", is_flag=True, help="Hard-link originals instead of copying (same filesystem). The archive then "
+                  "shares the source's inode: editing a source file in place changes the archived original.")  # fmt: skip
     @click.option("--timezone", help="IANA zone for photos with no better evidence, e.g. Europe/Paris.")
     @click.option("--clock-offset", type=Duration(), help="Add this to every camera time of the import, e.g. -6h.")
     @click.option("--no-viewer", is_flag=True, help="Skip the viewer-size pass (the web server makes them later).")
@@ -76,6 +80,10 @@ def add_commands(main: click.Group) -> None:
     def import_(ctx: Context, sources: tuple[Path, ...], move: bool, link: bool, timezone: str | None,
                 clock_offset: int | None, no_viewer: bool, jobs: int | None, as_json: bool) -> None:  # fmt: skip
         """Import photos from folders and files: archive, catalog, thumbnails, albums.
+
+        A file already in the catalog whose archived copy is missing or damaged is copied again
+        (reported as restored). A source inside the library (media/, thumbnails/, .gallery/ or the
+        root itself) is refused.
 
         Example: gallery import /media/SDCARD ~/phone-export --timezone Europe/Paris
         """

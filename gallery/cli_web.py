@@ -62,7 +62,8 @@ def demo(ctx: Context, then_serve: bool, host: str, port: int, seed: int) -> Non
     """Build the demo mission (Marseille, Toulouse, Labège; drawn photos, four devices), import and serve it.
 
     No network needed: the photos are drawn with Pillow, with EXIF as the devices would write
-    it (one camera still on Québec time). Running it again reuses what is there.
+    it (one camera still on Québec time). Running it again reuses what is there, and publishes
+    only the albums it creates (an album an admin unpublished stays so).
 
     Example: gallery --root demo demo
     """
@@ -78,6 +79,7 @@ def demo(ctx: Context, then_serve: bool, host: str, port: int, seed: int) -> Non
 
     conn = catalog.connect(ctx.config.db_path)
     try:
+        existing = {album["id"] for album in catalog.list_albums(conn, include_merged=True)}
         missions.load(conn, scenario.programme)
     finally:
         conn.close()
@@ -86,7 +88,8 @@ def demo(ctx: Context, then_serve: bool, host: str, port: int, seed: int) -> Non
     conn = catalog.connect(ctx.config.db_path)
     try:
         organise.refresh(conn, ctx.config)
-        albums.publish(conn, [], True, every=True)
+        # Only what this run created: an album an admin unpublished stays unpublished.
+        albums.publish(conn, [a["slug"] for a in catalog.list_albums(conn) if a["id"] not in existing], True)
         listed = catalog.list_albums(conn)
     finally:
         conn.close()

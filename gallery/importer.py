@@ -4,6 +4,10 @@ Order of writes for one file, chosen so that a SIGKILL at any moment leaves noth
 rerun cannot finish: grid derivative (content-addressed) -> copy into media/.incoming/<sha256>
 (verified) -> rename to its final name -> catalog row, committed per batch. A rerun deletes
 incoming leftovers, and adopts a final file whose row was lost (same name, same bytes).
+
+A file already in the catalog is a duplicate only if its archived copy is there and still has
+its hash; otherwise the file restores it (verified copy renamed over the catalog's path; the
+damaged bytes are kept aside in .gallery/damaged/). `--move` removes a source only after that.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 import sqlite3
 import time
 import unicodedata
@@ -23,14 +28,20 @@ from typing import Any
 
 from . import catalog, devices, organise, storage
 from .config import Config
-from .errors import ConfigError, ImportAborted, ImportBusy
+from .errors import ConfigError, ImportAborted, ImportBusy, SourceError
 from .ingest import INCOMING, IngestSettings, init_worker, process_file
 from .models import Outcome, PhotoMeta
-from .scan import Job, check_sources, iter_entries
+from .scan import Job, check_sources, identity, iter_entries
 from .workers import TaskFailed, WorkerPool
 
 BATCH_FILES = 200
 BATCH_SECONDS = 2.0
+UPLOAD_PREFIX = "upload-"  # the web upload stages its files in .gallery/upload-*/ (web/admin_pages.py)
+DAMAGED = "damaged"  # .gallery/damaged/import-N/...: archived copies a restore replaced
+DAMAGE_WORDS = {"missing": "missing", "changed": "damaged (its bytes no longer match)",
+                "unreadable": "unreadable"}  # fmt: skip
+LINK_NOTE = ("--link: the archived originals share their inode with the source files; editing a source in "
+             "place changes the archived original too (`gallery check` would report it as changed).")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -49,7 +60,9 @@ class Report:
     counts: Counter[str] = field(default_factory=Counter)
     skipped: list[Outcome] = field(default_factory=list)
     rejected: list[Outcome] = field(default_factory=list)
+    restored: list[Outcome] = field(default_factory=list)  # archived copies found missing or damaged, copied again
     kept: list[str] = field(default_factory=list)  # --move: sources that could not be removed
+    notes: list[str] = field(default_factory=list)  # what the operator must know (--link shares inodes)
     seconds: float = 0.0
 
     def add(self, outcome: Outcome) -> None:
@@ -58,14 +71,19 @@ class Report:
             self.skipped.append(outcome)
         elif outcome.status == "rejected":
             self.rejected.append(outcome)
+        elif outcome.status == "restored":
+            self.restored.append(outcome)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "imported": self.counts["imported"],
             "duplicates": self.counts["duplicate"],
+            "restored": self.counts["restored"],
             "skipped": [_problem(o) for o in self.skipped],
             "rejected": [_problem(o) for o in self.rejected],
+            **({"restored_files": [_problem(o) for o in self.restored]} if self.restored else {}),
             **({"not_removed": self.kept} if self.kept else {}),
+            **({"notes": self.notes} if self.notes else {}),
         }
 
 
@@ -88,7 +106,7 @@ def prepare_root(config: Config) -> None:
     try:
         for folder in (config.root, config.media_dir, config.thumbs_dir, config.state_dir):
             folder.mkdir(parents=True, exist_ok=True)
-        probe = config.state_dir / ".write-probe"
+        probe = storage.temp_path(config.state_dir / "write-probe")  # a name of its own: callers run concurrently
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
@@ -98,8 +116,12 @@ def prepare_root(config: Config) -> None:
 @contextmanager
 def library_lock(config: Config) -> Iterator[None]:
     """One import at a time per library; a second one is told so at once."""
-    config.state_dir.mkdir(parents=True, exist_ok=True)
-    with open(config.state_dir / "import.lock", "w") as lock:
+    try:
+        config.state_dir.mkdir(parents=True, exist_ok=True)
+        lock = open(config.state_dir / "import.lock", "a")  # noqa: SIM115 (closed below, after the yield)
+    except OSError as exc:
+        raise ConfigError(f"library root {config.root} is not usable: {exc.strerror or exc}") from None
+    with lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -107,13 +129,41 @@ def library_lock(config: Config) -> Iterator[None]:
         yield
 
 
+def refuse_library_sources(config: Config, sources: list[Path]) -> None:
+    """A source inside the library's own folders (or the root itself) is refused: nothing starts.
+
+    Importing media/ into itself makes every file "a duplicate of itself", and `--move` would then
+    delete the archive. Folders are compared by device and inode after resolving symlinks, so a
+    symlink or a bind mount of media/ is recognised too. A source that merely contains the library
+    (a parent of the root) is allowed: the walk skips the library's folders (scan.iter_entries).
+    """
+    areas = {identity(folder): folder.name for folder in (config.media_dir, config.thumbs_dir, config.state_dir)}
+    areas.pop(None, None)
+    root = identity(config.root)
+    for source in sources:
+        resolved = source.resolve()
+        if root is not None and identity(resolved) == root:
+            raise SourceError(f"{source} is the library root itself: import from a card or a folder outside "
+                              "the library (nothing was changed)")  # fmt: skip
+        for folder in (resolved, *resolved.parents):
+            area = areas.get(identity(folder))
+            if area is None:
+                continue
+            inside = resolved.relative_to(folder).parts
+            if area == config.state_dir.name and inside and inside[0].startswith(UPLOAD_PREFIX):
+                break  # a web upload's staging folder
+            raise SourceError(f"{source} is inside the library's {area}/ folder: importing the library into itself "
+                              "is refused (nothing was changed)")  # fmt: skip
+
+
 def run_import(config: Config, options: ImportOptions, progress: Progress | None = None) -> Report:
     """Import every file under `options.sources`; the batch always finishes, whatever the files."""
     sources = check_sources(options.sources)
-    prepare_root(config)
-    report = Report()
+    refuse_library_sources(config, sources)
+    report = Report(notes=[LINK_NOTE] if options.link else [])
     started = time.monotonic()
-    with library_lock(config):
+    with library_lock(config):  # first: concurrent imports must not race on the library's folders
+        prepare_root(config)
         conn = catalog.connect(config.db_path)
         try:
             _refuse_missing_media(conn, config)
@@ -200,6 +250,7 @@ class Archive:
         self.pending: list[Outcome] = []
         self.to_unlink: list[str] = []
         self.kept: list[str] = []  # sources --move could not remove
+        self.restored: set[str] = set()  # sha256 of the archived copies this import put back
         self.dirs: set[Path] = set()
         self.batch_started = time.monotonic()
 
@@ -211,14 +262,52 @@ class Archive:
     def add(self, job: Job, result: dict[str, Any]) -> Outcome:
         if result["status"] == "new":
             outcome = self._archive(job, result)
+        elif result["status"] == "restore":
+            outcome = self._restore(job, result)
         elif result["status"] == "duplicate":
             outcome = Outcome(job.shown, "duplicate", "already_archived", "already in the archive", result["sha256"])
         else:
             outcome = Outcome(job.shown, result["status"], result["reason"], result["detail"])
-        if self.options.move and outcome.status in ("imported", "duplicate"):
-            self.to_unlink.append(job.path)
+        if self.options.move and outcome.status in ("imported", "duplicate", "restored"):
+            self.to_unlink.append(job.path)  # only once the archived copy is proved: see flush()
         self.pending.append(outcome)
         return outcome
+
+    def _restore(self, job: Job, result: dict[str, Any]) -> Outcome:
+        """Put a verified copy back where the catalog says the original is (worker found it missing or damaged)."""
+        sha256, incoming, damage = result["sha256"], Path(result["incoming"]), result["damage"]
+        row = catalog.get_photo(self.conn, sha256)
+        if sha256 in self.restored or row is None:  # restored by an earlier file of this import (or gone)
+            incoming.unlink(missing_ok=True)
+            if row is None:
+                return Outcome(job.shown, "rejected", "catalog_changed", "the photo left the catalog during the import")
+            return Outcome(job.shown, "duplicate", "already_archived", "same content as another file", sha256)
+        target = self.config.root / row["path"]
+        try:
+            if not target.parent.resolve().is_relative_to(self.config.media_dir.resolve()):
+                raise OSError(f"{row['path']} is not inside media/")
+            self._set_aside(target, row["path"])
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(incoming, target)
+        except OSError as exc:
+            incoming.unlink(missing_ok=True)
+            return Outcome(job.shown, "rejected", "restore_failed", f"could not restore {row['path']}: {exc}", sha256)
+        self.restored.add(sha256)
+        self.dirs.add(target.parent)
+        return Outcome(job.shown, "restored", damage, f"{row['path']} was {DAMAGE_WORDS[damage]}; copied again from this file",
+                       sha256)  # fmt: skip
+
+    def _set_aside(self, target: Path, relative: str) -> None:
+        """Keep a damaged archived copy's bytes (a hard link under .gallery/damaged/) before replacing it."""
+        if not target.is_file() or target.is_symlink():
+            return
+        aside = self.config.state_dir / DAMAGED / f"import-{self.import_id}" / PurePosixPath(relative).relative_to("media")
+        aside.parent.mkdir(parents=True, exist_ok=True)
+        aside.unlink(missing_ok=True)  # left by a run killed between the link and the rename
+        try:
+            os.link(target, aside)
+        except OSError:  # media/ on another file system than .gallery/
+            shutil.copyfile(target, aside)
 
     def _archive(self, job: Job, result: dict[str, Any]) -> Outcome:
         catalog.begin(self.conn)

@@ -20,7 +20,7 @@ from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
-from . import exif, storage, thumbs
+from . import catalog, exif, storage, thumbs
 from .formats import SNIFF_BYTES, sniff
 from .models import PhotoMeta
 from .scan import Job
@@ -55,6 +55,8 @@ def init_worker(settings: IngestSettings) -> None:
     warnings.simplefilter("error", Image.DecompressionBombWarning)
     db = Path(settings.root) / "gallery.db"
     _catalog = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) if db.exists() else None
+    if _catalog is not None:
+        _catalog.row_factory = sqlite3.Row
 
 
 DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}
@@ -81,8 +83,9 @@ def _process(job: Job, settings: IngestSettings) -> dict[str, Any]:
         if sniffed.kind is None:
             raise Rejected("skipped", sniffed.reason, sniffed.detail)
         sha256, size = _hash_rest(fh, head)
-        if _known(sha256):
-            return {"status": "duplicate", "sha256": sha256}
+        archived = _archived(sha256)
+        if archived is not None:
+            return _duplicate(path, sha256, archived, settings)
         fh.seek(0)
         tags, exif_error = _read_tags(fh)
     kind = sniffed.kind
@@ -135,13 +138,51 @@ def _hash_rest(fh: Any, head: bytes) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _known(sha256: str) -> bool:
+def _archived(sha256: str) -> dict[str, Any] | None:
+    """The catalog row of a photo with these bytes, if any (early dedup; the parent decides the rest)."""
     if _catalog is None:
-        return False
+        return None
     try:
-        return _catalog.execute("SELECT 1 FROM photos WHERE sha256 = ?", (sha256,)).fetchone() is not None
+        return catalog.get_photo(_catalog, sha256)
     except sqlite3.OperationalError:
-        return False  # a catalog without photos yet: the parent decides
+        return None  # a catalog without photos yet: the parent decides
+
+
+def _duplicate(source: Path, sha256: str, row: dict[str, Any], settings: IngestSettings) -> dict[str, Any]:
+    """A known photo: a duplicate if its archived copy is intact, else a verified copy to restore it.
+
+    Every duplicate's archived copy is hashed again: duplicates are rare in a normal import, and
+    re-importing a card is exactly when the operator wants the proof before wiping it.
+    """
+    damage = archive_damage(Path(settings.root) / row["path"], sha256, row["size"], source)
+    if damage is None:
+        return {"status": "duplicate", "sha256": sha256}
+    incoming = Path(settings.root) / "media" / INCOMING / sha256
+    try:
+        storage.copy_verified(source, incoming, sha256, link=settings.link, durable=False)
+    except OSError as exc:
+        if exc.errno in DISK_FULL:
+            raise
+        raise Rejected("rejected", "unreadable", f"could not copy into the archive: {exc}") from None
+    return {"status": "restore", "sha256": sha256, "incoming": str(incoming), "damage": damage}
+
+
+def archive_damage(archived: Path, sha256: str, size: int, source: Path | None = None) -> str | None:
+    """None when the archived copy is there with its hash; else "missing", "changed" or "unreadable"."""
+    try:
+        info = os.stat(archived)
+    except FileNotFoundError:
+        return "missing"
+    except OSError:
+        return "unreadable"
+    if not stat.S_ISREG(info.st_mode) or info.st_size != size:
+        return "changed"
+    if source is not None and os.path.samestat(info, os.stat(source)):
+        return None  # --link: the source is the archived copy, and its bytes were just hashed
+    try:
+        return None if storage.hash_file(archived)[0] == sha256 else "changed"
+    except OSError:
+        return "unreadable"
 
 
 def _read_tags(fh: Any) -> tuple[dict[str, Any], str | None]:

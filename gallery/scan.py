@@ -32,30 +32,44 @@ def check_sources(sources: Sequence[Path]) -> list[Path]:
     return checked
 
 
+def identity(path: Path) -> tuple[int, int] | None:
+    """A folder's (device, inode): the same for every path to it (symlink, bind mount, other spelling)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def storable(text: str) -> str:
+    """A path as text SQLite and JSON accept: bytes that are not UTF-8 become \\xNN (for reports only)."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def iter_entries(sources: Sequence[Path], exclude: Sequence[Path] = ()) -> Iterator[Job | Outcome]:
     """Walk sources recursively, without following directory symlinks, skipping `exclude` trees."""
-    excluded = {e.resolve() for e in exclude}
+    excluded = {i for i in map(identity, exclude) if i is not None}
     for source in sources:
         if source.is_dir():
             yield from _walk(source.resolve(), source.resolve(), excluded)
         else:
-            yield _entry(source, source.parent.resolve(), source.parent.resolve(), explicit=True)
+            yield _entry(source, source.parent.resolve(), source.parent.resolve(), excluded, explicit=True)
 
 
-def _walk(folder: Path, source: Path, excluded: set[Path]) -> Iterator[Job | Outcome]:
+def _walk(folder: Path, source: Path, excluded: set[tuple[int, int]]) -> Iterator[Job | Outcome]:
     try:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda e: e.name)
     except OSError as exc:
-        yield Outcome(str(folder), "skipped", "unreadable", f"folder cannot be listed: {exc.strerror}")
+        yield Outcome(storable(str(folder)), "skipped", "unreadable", f"folder cannot be listed: {exc.strerror}")
         return
     for entry in entries:
         path = Path(entry.path)
         if entry.is_dir(follow_symlinks=False):
-            if path.resolve() not in excluded:
+            if identity(path) not in excluded:  # the library's own folders, when a source contains the library
                 yield from _walk(path, source, excluded)
         else:
-            yield _entry(path, source, device_folder(path, source))
+            yield _entry(path, source, device_folder(path, source), excluded)
 
 
 def device_folder(path: Path, source: Path) -> Path:
@@ -68,8 +82,9 @@ def device_folder(path: Path, source: Path) -> Path:
     return source / relative.parts[0] if len(relative.parts) > 1 else source
 
 
-def _entry(path: Path, source: Path, device_dir: Path, explicit: bool = False) -> Job | Outcome:
-    shown = str(path)
+def _entry(path: Path, source: Path, device_dir: Path, excluded: set[tuple[int, int]],
+           explicit: bool = False) -> Job | Outcome:  # fmt: skip
+    shown = storable(str(path))
     try:
         info = os.lstat(path)
     except OSError as exc:
@@ -78,6 +93,8 @@ def _entry(path: Path, source: Path, device_dir: Path, explicit: bool = False) -
         target = path.resolve()
         if not explicit and not target.is_relative_to(source):
             return Outcome(shown, "skipped", "symlink_outside", "symbolic link leading outside the source")
+        if any(identity(folder) in excluded for folder in target.parents):  # --move would delete the archive
+            return Outcome(shown, "skipped", "symlink_into_library", "symbolic link into the library's own folders")
         try:
             info = os.stat(target)
         except OSError:
@@ -85,4 +102,4 @@ def _entry(path: Path, source: Path, device_dir: Path, explicit: bool = False) -
         path = target
     if not stat.S_ISREG(info.st_mode):
         return Outcome(shown, "skipped", "not_regular_file", "not a regular file (FIFO, socket or device)")
-    return Job(str(path), shown, str(device_dir), info.st_size)
+    return Job(str(path), shown, storable(str(device_dir)), info.st_size)

@@ -369,8 +369,9 @@ def test_b23_a_large_legitimate_photo(gallery: Gallery, tmp_path: Path) -> None:
 def test_b33_the_library_inside_a_source_is_not_imported_again(gallery: Gallery, tmp_path: Path) -> None:
     make_photo(tmp_path / "card" / "a.jpg", WHEN)
     gallery.import_(tmp_path / "card")
-    again = gallery.json("import", str(gallery.root), "--no-viewer")
-    assert again["imported"] == 0 and again["duplicates"] == 0, "its own media/ and thumbnails/ are excluded"
+    again = gallery.json("import", str(gallery.root.parent), "--no-viewer")  # holds the card and the library
+    assert again["imported"] == 0 and again["duplicates"] == 1, "its own media/ and thumbnails/ are excluded"
+    assert gallery("import", str(gallery.root), ok=False).exit_code == 1, "the root itself is refused (issue 9)"
 
 
 def test_b34_a_file_that_vanishes_after_the_scan(gallery: Gallery, tmp_path: Path) -> None:
