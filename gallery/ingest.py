@@ -177,12 +177,19 @@ def archive_damage(archived: Path, sha256: str, size: int, source: Path | None =
         return "unreadable"
     if not stat.S_ISREG(info.st_mode) or info.st_size != size:
         return "changed"
-    if source is not None and os.path.samestat(info, os.stat(source)):
+    if source is not None and _is_same_file(info, source):
         return None  # --link: the source is the archived copy, and its bytes were just hashed
     try:
         return None if storage.hash_file(archived)[0] == sha256 else "changed"
     except OSError:
         return "unreadable"
+
+
+def _is_same_file(info: os.stat_result, path: Path) -> bool:
+    try:
+        return os.path.samestat(info, os.stat(path))
+    except OSError:
+        return False
 
 
 def _read_tags(fh: Any) -> tuple[dict[str, Any], str | None]:

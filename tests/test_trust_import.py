@@ -138,6 +138,16 @@ def test_move_keeps_a_source_whose_restore_failed(gallery: Gallery, tmp_path: Pa
     assert report["duplicates"] == 3 and len(list((tmp_path / "card").iterdir())) == 1
 
 
+def test_link_restores_a_lost_original_as_a_link_again(gallery: Gallery, tmp_path: Path) -> None:
+    source = card(tmp_path / "card", 2)
+    gallery.import_(source, extra=("--link", "--no-viewer"))
+    [row] = [r for r in gallery.rows() if r["original_name"] == "IMG_0001.JPG"]
+    (gallery.root / row["path"]).unlink()
+    report = gallery.import_(source, extra=("--link", "--no-viewer"))
+    assert (report["duplicates"], report["restored"]) == (1, 1)
+    assert os.stat(gallery.root / row["path"]).st_ino == os.stat(source / "IMG_0001.JPG").st_ino
+
+
 # -- the demo, --link ----------------------------------------------------------------------------
 
 
