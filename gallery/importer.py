@@ -36,7 +36,7 @@ from .workers import TaskFailed, WorkerPool
 
 BATCH_FILES = 200
 BATCH_SECONDS = 2.0
-UPLOAD_PREFIX = "upload-"  # the web upload stages its files in .gallery/upload-*/ (web/admin_pages.py)
+UPLOAD_PREFIX = "upload"  # the web upload stages its files in .gallery/upload-*/ (web/admin_pages.py)
 DAMAGED = "damaged"  # .gallery/damaged/import-N/...: archived copies a restore replaced
 DAMAGE_WORDS = {"missing": "missing", "changed": "damaged (its bytes no longer match)",
                 "unreadable": "unreadable"}  # fmt: skip
