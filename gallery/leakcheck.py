@@ -30,7 +30,7 @@ WORDS = (
     rb"gps_?(?:lat|long|pos|alt|coord|dest|area|img|track|speed|map|proc|h_?pos|differential|status|dop)",
     rb"latitude", rb"longitude", rb"geo:(?:lat|lon)", rb"\xa9xyz", rb"geotag", rb"location_?coord",
 )  # fmt: skip
-TEXT = re.compile(b"|".join(WORDS), re.IGNORECASE)
+TEXT = re.compile(b"|".join(WORDS))  # searched in the lowered bytes (much faster than IGNORECASE)
 ISO6709 = re.compile(rb"[+-]\d{1,2}\.\d{3,}[+-]\d{1,3}\.\d{3,}")
 UTF16_WORDS = [w.encode("utf-16-le") for w in ("GPSLat", "GPSLong", "GpsLat", "GpsLong", "atitude", "ongitude")]
 TIFF_MAGIC = re.compile(rb"II\*\x00|MM\x00\*")
@@ -44,7 +44,7 @@ def findings(data: bytes, kind: str, coordinates: tuple[float, float] | None = N
         if _gps_entries(data, match.start()):
             found.append(f"GPS IFD with entries in the TIFF structure at byte {match.start()}")
     for text, where in _texts(data, kind):
-        hit = TEXT.search(text)
+        hit = TEXT.search(text.lower())
         if hit:
             found.append(f"{hit.group().decode('latin-1')!r} in {where}")
         hit = ISO6709.search(text)
@@ -53,8 +53,9 @@ def findings(data: bytes, kind: str, coordinates: tuple[float, float] | None = N
         for form in _decimal_forms(coordinates):
             if form in text:
                 found.append(f"coordinate {form.decode()!r} in {where}")
+    lowered = data.lower()
     for word in UTF16_WORDS:
-        if word.lower() in data.lower():
+        if word.lower() in lowered:
             found.append(f"UTF-16 text {word.decode('utf-16-le')!r}")
     if kind in ("heif", "avif") and b"mime" in data:
         found.append("an item of type mime (XMP, possibly compressed)")

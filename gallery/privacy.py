@@ -37,6 +37,9 @@ EMPTY_XMP = (b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>'
 XMP_END = b'<?xpacket end="w"?>'
 
 
+EDITABLE = ("jpeg", "tiff", "png", "webp")
+
+
 class CannotStrip(Exception):
     pass
 
@@ -193,9 +196,7 @@ def _jpeg_headers(buffer: bytearray, start: int, strict: bool) -> int:
             try:
                 _tiff(buffer, body + 6, end)
             except CannotStrip:
-                if strict:
-                    raise
-                buffer[body + 6 : end] = bytes(end - body - 6)  # an embedded EXIF too broken to edit: zeroed
+                buffer[body + 6 : end] = bytes(end - body - 6)  # an EXIF block too broken to edit: zeroed
         elif marker == 0xE1 and bytes(buffer[body:end]).startswith(XMP_HEADERS):
             header = next(h for h in XMP_HEADERS if bytes(buffer[body:end]).startswith(h))
             first = body + len(header)

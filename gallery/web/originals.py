@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
@@ -27,10 +28,11 @@ CACHE_VERSION = "v2"  # bump whenever privacy or leakcheck changes what they rem
 
 @dataclass(frozen=True)
 class Servable:
-    """The file to send, or None and why not (what leakcheck found, for the log and the ZIP note)."""
+    """The file (or bytes) to send, or neither and why not (what leakcheck found)."""
 
     path: Path | None
     why: str = ""
+    data: bytes | None = None  # the cleaned bytes, when the cache could not be written (read-only library)
 
 
 def servable(config: Any, photo: dict[str, Any], keep_gps: bool) -> Servable:
@@ -41,26 +43,34 @@ def servable(config: Any, photo: dict[str, Any], keep_gps: bool) -> Servable:
     return _without_location(config, photo, path)
 
 
-def servable_path(config: Any, photo: dict[str, Any], keep_gps: bool) -> Path | None:
-    return servable(config, photo, keep_gps).path
-
-
 def response(request: Request, photo: dict[str, Any], keep_gps: bool) -> Response:
     config = request.app.state.config
     found = servable(config, photo, keep_gps)
-    if found.path is None:
+    if found.path is None and found.data is None:
         raise Forbidden(i18n.text("original_withheld", request.state.lang))
     headers = {"x-content-type-options": "nosniff", "cache-control": "private, max-age=3600",
-               "etag": f'"{photo["sha256"][:32]}-{"o" if keep_gps else "n"}"'}  # fmt: skip
+               "etag": f'"{photo["sha256"][:32]}-{"o" if keep_gps else "n" + CACHE_VERSION}"'}  # fmt: skip
+    if found.path is None:
+        headers["content-disposition"] = _attachment(photo["original_name"])
+        return Response(found.data, media_type=MIME_TYPES[photo["format"]], headers=headers)
     return FileResponse(found.path, media_type=MIME_TYPES[photo["format"]], filename=photo["original_name"],
                         content_disposition_type="attachment", headers=headers)  # fmt: skip
+
+
+def _attachment(filename: str) -> str:
+    """The Content-Disposition FileResponse would send (RFC 6266, UTF-8 names quoted)."""
+    quoted = quote(filename)
+    return f"attachment; filename*=utf-8''{quoted}" if quoted != filename else f'attachment; filename="{filename}"'
 
 
 def _cache_dir(config: Any) -> Path:
     folder: Path = config.state_dir / "public-originals" / CACHE_VERSION
     if not folder.is_dir():
         for stale in folder.parent.glob("*.*"):  # copies made before the verifier existed
-            stale.unlink(missing_ok=True)
+            try:
+                stale.unlink()
+            except OSError:
+                pass  # a read-only library: they are simply never served
     return folder
 
 
@@ -83,12 +93,22 @@ def _without_location(config: Any, photo: dict[str, Any], path: Path) -> Servabl
         why = ""
     known = (photo["lat"], photo["lon"]) if photo.get("lat") is not None and photo.get("lon") is not None else None
     found = leakcheck.findings(cleaned, kind, known)
+    if why and kind in privacy.EDITABLE:  # a file the remover cannot walk is not one to vouch for
+        found.insert(0, why)
     if found:
-        reason = "; ".join(filter(None, [why, *found]))
-        storage.write_atomic(withheld, reason.encode(), durable=False)
+        reason = "; ".join(dict.fromkeys(item for item in (why, *found) if item))
+        _remember(withheld, reason.encode())
         return Servable(None, reason)
     if cleaned == original:
-        storage.write_atomic(same, b"", durable=False)
+        _remember(same, b"")
         return Servable(path)
-    storage.write_atomic(copy, cleaned)
-    return Servable(copy)
+    return Servable(copy) if _remember(copy, cleaned) else Servable(None, data=cleaned)
+
+
+def _remember(target: Path, data: bytes) -> bool:
+    """Cache a verdict; False when the library cannot be written (the answer is then made per request)."""
+    try:
+        storage.write_atomic(target, data, durable=False)
+        return True
+    except OSError:
+        return False

@@ -73,17 +73,18 @@ def download(request: Request) -> Response:
     if not _originals_allowed(request, current):
         raise NotFound("downloads are not open for this album")
     keep_gps = request.state.viewer.is_admin or bool(current["show_location"])
-    entries: list[tuple[dict[str, Any], Path]] = []
+    entries: list[tuple[dict[str, Any], Path | bytes]] = []
     withheld: list[str] = []
     for item in catalog.album_photos(conn, current["id"], include_hidden=False):
         try:
             found = originals.servable(request.app.state.config, item, keep_gps)
         except NotFound:
             continue  # an original missing on disk: `gallery check` reports it; the rest still downloads
-        if found.path is None:  # a location that cannot be proved gone: left out, and said so in the ZIP
+        content = found.path or found.data
+        if content is None:  # a location that cannot be proved gone: left out, and said so in the ZIP
             withheld.append(item["original_name"])
         else:
-            entries.append((item, found.path))
+            entries.append((item, content))
     names = files.archive_names([item["original_name"] for item, _ in entries] + ["LISEZMOI-README.txt"])
     listed: list[tuple[Path | bytes, str]] = [(path, name) for (_, path), name in zip(entries, names, strict=False)]
     if withheld:
@@ -127,7 +128,8 @@ def photo(request: Request) -> Response:
 def _withheld(request: Request, current: dict[str, Any]) -> bool:
     """Is this original kept back because its location cannot be proved gone (the page says so)?"""
     try:
-        return originals.servable(request.app.state.config, current, keep_gps=False).path is None
+        found = originals.servable(request.app.state.config, current, keep_gps=False)
+        return found.path is None and found.data is None
     except NotFound:
         return False
 
