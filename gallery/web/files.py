@@ -15,7 +15,7 @@ import threading
 import time
 import zipfile
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -212,7 +212,7 @@ class _Sink(io.RawIOBase):
         return out
 
 
-def zip_stream(files: list[tuple[Path | bytes, str]]) -> Iterator[bytes]:
+def zip_stream(files: Iterable[tuple[Path | bytes, str]]) -> Iterator[bytes]:
     """Stream a ZIP (stored, not recompressed: photos are compressed already) of (path or bytes, name)."""
     sink = _Sink()
     with zipfile.ZipFile(sink, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -73,28 +74,32 @@ def download(request: Request) -> Response:
     if not _originals_allowed(request, current):
         raise NotFound("downloads are not open for this album")
     keep_gps = request.state.viewer.is_admin or bool(current["show_location"])
-    entries: list[tuple[dict[str, Any], Path | bytes]] = []
+    items = catalog.album_photos(conn, current["id"], include_hidden=False)
+    names = files.archive_names([item["original_name"] for item in items] + ["LISEZMOI-README.txt"])
+    listed = _zip_entries(request.app.state.config, items, names, keep_gps)
+    return StreamingResponse(
+        files.zip_stream(listed),  # cleaned one by one as the ZIP streams: the first bytes leave at once
+        media_type="application/zip",
+        headers={"content-disposition": f"attachment; filename=\"{current['slug']}.zip\"", "cache-control": "private, no-store"},
+    )  # fmt: skip
+
+
+def _zip_entries(config: Any, items: list[dict[str, Any]], names: list[str], keep_gps: bool) -> Iterator[tuple[Path | bytes, str]]:
+    """(file or bytes, name) for each original that may leave, then a note naming those withheld."""
     withheld: list[str] = []
-    for item in catalog.album_photos(conn, current["id"], include_hidden=False):
+    for item, name in zip(items, names, strict=False):
         try:
-            found = originals.servable(request.app.state.config, item, keep_gps)
+            found = originals.servable(config, item, keep_gps)
         except NotFound:
             continue  # an original missing on disk: `gallery check` reports it; the rest still downloads
         content = found.path or found.data
         if content is None:  # a location that cannot be proved gone: left out, and said so in the ZIP
             withheld.append(item["original_name"])
         else:
-            entries.append((item, content))
-    names = files.archive_names([item["original_name"] for item, _ in entries] + ["LISEZMOI-README.txt"])
-    listed: list[tuple[Path | bytes, str]] = [(path, name) for (_, path), name in zip(entries, names, strict=False)]
+            yield content, name
     if withheld:
         note = "\n".join(i18n.text("zip_withheld_note", lang) for lang in ("fr", "en")) + "\n\n" + "\n".join(withheld)
-        listed.append(((note + "\n").encode(), names[-1]))
-    return StreamingResponse(
-        files.zip_stream(listed),
-        media_type="application/zip",
-        headers={"content-disposition": f"attachment; filename=\"{current['slug']}.zip\"", "cache-control": "private, no-store"},
-    )  # fmt: skip
+        yield (note + "\n").encode(), names[-1]
 
 
 def _originals_allowed(request: Request, current: dict[str, Any]) -> bool:
