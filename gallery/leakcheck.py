@@ -10,8 +10,8 @@ that and shares none of its code. It looks at the whole file as bytes, whatever 
   `geo:lat`, "latitude", an ISO 6709 string as in a QuickTime `©xyz` atom), in ASCII or UTF-16;
   compressed PNG text chunks are inflated and read too;
 - the decimal forms of a known coordinate (the catalog's), when given;
-- an ISOBMFF file (HEIF, AVIF) with a `mime` item, which may carry compressed XMP, cannot be proved
-  clean and is refused.
+- an ISOBMFF file (HEIF, AVIF) with a `mime` item whose content is encoded (compressed XMP, which
+  cannot be read here) cannot be proved clean and is refused.
 
 `findings(data, kind)` lists what was found; empty means nothing was. False alarms (a few bytes of
 image data that happen to look like a tag name) only cost a refused download, never a leak.
@@ -57,9 +57,25 @@ def findings(data: bytes, kind: str, coordinates: tuple[float, float] | None = N
     for word in UTF16_WORDS:
         if word.lower() in lowered:
             found.append(f"UTF-16 text {word.decode('utf-16-le')!r}")
-    if kind in ("heif", "avif") and b"mime" in data:
-        found.append("an item of type mime (XMP, possibly compressed)")
+    if kind in ("heif", "avif"):
+        found += [f"a {encoding!r}-encoded mime item (XMP that cannot be read)" for encoding in _encoded_mime_items(data)]
     return found
+
+
+def _encoded_mime_items(data: bytes) -> list[str]:
+    """Content encodings of ISOBMFF `mime` items (XMP in HEIF/AVIF); plain ones are read as text above."""
+    encodings = []
+    for match in re.finditer(rb"infe[\x02\x03]", data):
+        at = match.start()
+        size = int.from_bytes(data[at - 4 : at], "big") if at >= 4 else 0
+        box = data[at + 4 : at - 4 + size]
+        id_size = 2 if box[:1] == b"\x02" else 4
+        if size < 20 or len(box) != size - 8 or box[4 + id_size + 2 : 4 + id_size + 6] != b"mime":
+            continue
+        strings = box[4 + id_size + 6 :].split(b"\x00")  # item name, content type, content encoding
+        if len(strings) > 2 and strings[2]:
+            encodings.append(strings[2].decode("latin-1"))
+    return encodings
 
 
 def _texts(data: bytes, kind: str) -> list[tuple[bytes, str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import struct
+import zlib
 from datetime import datetime
 from pathlib import Path
 
@@ -106,3 +107,15 @@ def test_verdicts_are_cached_and_a_read_only_cache_still_serves_clean_bytes(tmp_
     assert second.path is not None and second.path.is_relative_to(tmp_path / ".gallery")
     assert second.path.read_bytes() == first.data
     assert originals.servable(config, photo, keep_gps=True).path == original.resolve()
+
+
+def test_heif_xmp_that_cannot_be_read_is_refused() -> None:
+    """An ISOBMFF mime item (XMP) whose content is deflated cannot be searched: refused; a plain one is read."""
+    def infe(encoding: bytes) -> bytes:
+        box = b"infe\x02\x00\x00\x00\x00\x03\x00\x00mimeXMP\x00application/rdf+xml\x00" + encoding
+        return (len(box) + 4).to_bytes(4, "big") + box
+
+    head = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"
+    assert leakcheck.findings(head + infe(b"deflate\x00") + zlib.compress(b"<exif:GPSLatitude>"), "heif")
+    assert leakcheck.findings(head + infe(b"") + b"<x:xmpmeta/>", "heif") == []
+    assert leakcheck.findings(head + infe(b"") + b'<rdf:Description exif:GPSLatitude="43,32.67N"/>', "heif")

@@ -266,14 +266,14 @@ def seconds_patched_to_sixty(data: bytes) -> bytes:
 @pytest.mark.corpus
 def test_real_camera_files_lose_every_form_of_their_position(tmp_path: Path) -> None:
     """A Nikon file with a rejected latitude, one appended to a Canon file, Kodak (odd DMS), Nokia (signed
-    rationals), iPhone; and a located phone HEIF, which cannot be cleaned."""
+    rationals), iPhone; a located phone HEIF, which cannot be cleaned, and an iPhone HEIC without position."""
     folder = tmp_path / "in"
     folder.mkdir()
     nikon = (CORPUS / "jpg/gps/DSCN0010.jpg").read_bytes()
     (folder / "nikon60.jpg").write_bytes(seconds_patched_to_sixty(nikon))
     (folder / "canon+nikon.jpg").write_bytes((CORPUS / "jpg/Canon_40D.jpg").read_bytes() + nikon)
     for relative in ("jpg/Kodak_CX7530.jpg", "jpg/mobile/HMD_Nokia_8.3_5G.jpg", "jpg/hdr/iphone_hdr_YES.jpg",
-                     "heic/mobile/HMD_Nokia_8.3_5G.heif"):  # fmt: skip
+                     "heic/mobile/HMD_Nokia_8.3_5G.heif", "heic/mobile/iphone_13_pro_max.heic"):  # fmt: skip
         shutil.copy(CORPUS / relative, folder)
     gallery = Gallery(tmp_path / "library")
     (tmp_path / "library").mkdir()
@@ -301,6 +301,9 @@ def test_real_camera_files_lose_every_form_of_their_position(tmp_path: Path) -> 
     heif = served["HMD_Nokia_8.3_5G.heif"][1]
     assert heif.status_code == 403, "a located HEIF cannot be cleaned: withheld"
     assert "HMD_Nokia_8.3_5G.heif" not in zipped
+    original, response = served["iphone_13_pro_max.heic"]
+    assert response.status_code == 200 and response.content == original, "a HEIF without position is served as is"
+    assert zipped["iphone_13_pro_max.heic"] == original
 
 
 def test_the_verifier_finds_what_the_remover_is_meant_to_remove(tmp_path: Path) -> None:
