@@ -158,14 +158,16 @@ def _empty_packet(size: int) -> bytes:
 
 
 def _jpeg_file(buffer: bytearray) -> bytearray:
-    """The main image, then every JPEG embedded after its first scan (MPO frames, appended images)."""
+    """The main image, then every JPEG embedded in it or after it (thumbnails and previews carried in
+    APP segments, MPO frames, images appended after the end marker)."""
     if not buffer.startswith(b"\xff\xd8"):
         raise CannotStrip("not a JPEG")
-    scan = _jpeg_headers(buffer, 0, strict=True)
-    position = buffer.find(b"\xff\xd8\xff", scan)
+    _jpeg_headers(buffer, 0, strict=True)
+    position = buffer.find(b"\xff\xd8\xff", 2)
     while position != -1:
-        # In entropy-coded data 0xFF is followed by 0x00 or a restart marker, never by 0xD8:
-        # a start-of-image marker past the first scan begins another image.
+        # In entropy-coded data 0xFF is followed by 0x00 or a restart marker, never by 0xD8: a
+        # start-of-image marker begins another image (or, inside a segment, is left as it is: only
+        # an APP1 that starts "Exif" or with the XMP namespace is ever edited).
         after = _jpeg_headers(buffer, position, strict=False)
         position = buffer.find(b"\xff\xd8\xff", max(after, position + 2))
     return buffer

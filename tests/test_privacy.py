@@ -119,3 +119,15 @@ def test_heif_xmp_that_cannot_be_read_is_refused() -> None:
     assert leakcheck.findings(head + infe(b"deflate\x00") + zlib.compress(b"<exif:GPSLatitude>"), "heif")
     assert leakcheck.findings(head + infe(b"") + b"<x:xmpmeta/>", "heif") == []
     assert leakcheck.findings(head + infe(b"") + b'<rdf:Description exif:GPSLatitude="43,32.67N"/>', "heif")
+
+
+def test_a_located_preview_carried_inside_a_segment_is_cleaned_too() -> None:
+    """Cameras carry previews (with their own EXIF) inside APP segments; those lose their GPS as well."""
+    preview = io.BytesIO()
+    Image.new("RGB", (16, 12), (5, 5, 5)).save(preview, "JPEG", exif=located_exif().tobytes())
+    data = jpeg_with_segments(segment(0xE3, b"PREVIEW\x00" + preview.getvalue()))
+    assert leakcheck.findings(data, "jpeg")
+    stripped = privacy.strip_gps(data, "jpeg")
+    assert leakcheck.findings(stripped, "jpeg") == [] and len(stripped) == len(data)
+    with Image.open(io.BytesIO(data)) as before, Image.open(io.BytesIO(stripped)) as after:
+        assert before.tobytes() == after.tobytes()
