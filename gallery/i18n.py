@@ -115,6 +115,16 @@ TEXT: dict[str, dict[str, str]] = {
     "logout": {"fr": "Déconnexion", "en": "Log out"},
     "admin": {"fr": "Administration", "en": "Admin"},
     "photo_of": {"fr": "Photo", "en": "Photo"},
+    "original_withheld": {
+        "fr": "L’original n’est pas proposé au téléchargement : il contient une position qui ne peut pas en être "
+              "retirée avec certitude.",
+        "en": "The original is not offered for download: it holds a location that cannot be removed with certainty.",
+    },
+    "zip_withheld_note": {
+        "fr": "Ces originaux ne sont pas dans l’archive : ils contiennent une position qui ne peut pas en être "
+              "retirée avec certitude.",
+        "en": "These originals are not in the archive: they hold a location that cannot be removed with certainty.",
+    },
 }
 
 

@@ -15,7 +15,7 @@ import threading
 import time
 import zipfile
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -212,11 +212,15 @@ class _Sink(io.RawIOBase):
         return out
 
 
-def zip_stream(files: list[tuple[Path, str]]) -> Iterator[bytes]:
-    """Stream a ZIP (stored, not recompressed: photos are compressed already) of (path, name)."""
+def zip_stream(files: Iterable[tuple[Path | bytes, str]]) -> Iterator[bytes]:
+    """Stream a ZIP (stored, not recompressed: photos are compressed already) of (path or bytes, name)."""
     sink = _Sink()
     with zipfile.ZipFile(sink, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
         for path, name in files:
+            if isinstance(path, bytes):  # a note written by the server (files left out, and why)
+                archive.writestr(zipfile.ZipInfo(name, date_time=time.localtime()[:6]), path)
+                yield sink.drain()
+                continue
             info = zipfile.ZipInfo(name, date_time=time.localtime(path.stat().st_mtime)[:6])
             with archive.open(info, "w", force_zip64=True) as entry, open(path, "rb") as source:
                 while chunk := source.read(storage.CHUNK):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -73,20 +74,32 @@ def download(request: Request) -> Response:
     if not _originals_allowed(request, current):
         raise NotFound("downloads are not open for this album")
     keep_gps = request.state.viewer.is_admin or bool(current["show_location"])
-    entries: list[tuple[dict[str, Any], Path]] = []
-    for item in catalog.album_photos(conn, current["id"], include_hidden=False):
-        try:
-            path = originals.servable_path(request.app.state.config, item, keep_gps)
-        except NotFound:
-            continue  # an original missing on disk: `gallery check` reports it; the rest still downloads
-        if path is not None:  # None: a located HEIF cannot lose its GPS, so it is left out
-            entries.append((item, path))
-    names = files.archive_names([item["original_name"] for item, _ in entries])
+    items = catalog.album_photos(conn, current["id"], include_hidden=False)
+    names = files.archive_names([item["original_name"] for item in items] + ["LISEZMOI-README.txt"])
+    listed = _zip_entries(request.app.state.config, items, names, keep_gps)
     return StreamingResponse(
-        files.zip_stream([(path, name) for (_, path), name in zip(entries, names, strict=True)]),
+        files.zip_stream(listed),  # cleaned one by one as the ZIP streams: the first bytes leave at once
         media_type="application/zip",
         headers={"content-disposition": f"attachment; filename=\"{current['slug']}.zip\"", "cache-control": "private, no-store"},
     )  # fmt: skip
+
+
+def _zip_entries(config: Any, items: list[dict[str, Any]], names: list[str], keep_gps: bool) -> Iterator[tuple[Path | bytes, str]]:
+    """(file or bytes, name) for each original that may leave, then a note naming those withheld."""
+    withheld: list[str] = []
+    for item, name in zip(items, names, strict=False):
+        try:
+            found = originals.servable(config, item, keep_gps)
+        except NotFound:
+            continue  # an original missing on disk: `gallery check` reports it; the rest still downloads
+        content = found.path or found.data
+        if content is None:  # a location that cannot be proved gone: left out, and said so in the ZIP
+            withheld.append(item["original_name"])
+        else:
+            yield content, name
+    if withheld:
+        note = "\n".join(i18n.text("zip_withheld_note", lang) for lang in ("fr", "en")) + "\n\n" + "\n".join(withheld)
+        yield (note + "\n").encode(), names[-1]
 
 
 def _originals_allowed(request: Request, current: dict[str, Any]) -> bool:
@@ -110,9 +123,20 @@ def photo(request: Request) -> Response:
     lang = request.state.lang
     show_location = viewer.is_admin or bool(current.get("album_show_location"))
     originals = album_row is not None and _originals_allowed(request, album_row)
+    withheld = originals and not show_location and _withheld(request, current)
     return _render(request, "photo.html", photo=current, album=album_row, previous=previous, next=following,
                    position=index + 1, total=len(siblings), alt=alt_text(current, album_row, lang),
-                   moment=photo_moment(current, lang), show_location=show_location, originals=originals)  # fmt: skip
+                   moment=photo_moment(current, lang), show_location=show_location, originals=originals,
+                   withheld=withheld)  # fmt: skip
+
+
+def _withheld(request: Request, current: dict[str, Any]) -> bool:
+    """Is this original kept back because its location cannot be proved gone (the page says so)?"""
+    try:
+        found = originals.servable(request.app.state.config, current, keep_gps=False)
+        return found.path is None and found.data is None
+    except NotFound:
+        return False
 
 
 def original(request: Request) -> Response:
