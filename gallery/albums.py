@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from . import catalog, events, i18n
+from . import catalog, events, i18n, text
 from .errors import BadRequest, NotFound
 
 BURST_SECONDS = 5.0
@@ -66,7 +66,7 @@ def regroup(conn: sqlite3.Connection) -> dict[str, int]:
         pinned = {pid for pid, m in previous.items() if m["pinned"] and albums.get(m["album_id"])}
         catalog.set_memberships(conn, [(pid, album_ids[key], int(pid in pinned), int(pid in hidden))
                                        for key, ids in assignment.items() for pid in ids])  # fmt: skip
-        counts = _refresh_albums(conn, assignment, targets, album_ids, albums, by_id, mission_events, spans)
+        counts = _refresh_albums(conn, assignment, targets, album_ids, albums, by_id, mission_events, spans, hidden)
     return counts
 
 
@@ -252,7 +252,7 @@ def _refresh_albums(conn: sqlite3.Connection, assignment: dict[Any, list[int]],
                     targets: dict[Any, tuple[Target, list[int]]], album_ids: dict[Any, int],
                     before: dict[int, dict[str, Any]], by_id: dict[int, dict[str, Any]],
                     mission_events: dict[int, dict[str, Any]],
-                    spans: list[tuple[int, str, float, float]]) -> dict[str, int]:  # fmt: skip
+                    spans: list[tuple[int, str, float, float]], hidden: set[int]) -> dict[str, int]:  # fmt: skip
     albums = {a["id"]: a for a in catalog.album_rows(conn)}
     filled: dict[int, list[int]] = defaultdict(list)
     reasons: dict[int, list[str]] = defaultdict(list)
@@ -268,7 +268,8 @@ def _refresh_albums(conn: sqlite3.Connection, assignment: dict[Any, list[int]],
         if not photos and _disposable(album):
             removed.append(album_id)
             continue
-        planned[album_id] = derived_fields(album, photos, mission_events, missions, spans, reasons.get(album_id, []))
+        visible = [p for p in photos if p["id"] not in hidden]
+        planned[album_id] = derived_fields(album, visible, mission_events, missions, spans, reasons.get(album_id, []))
     _tell_apart(planned, albums)
     for album_id, values in planned.items():
         catalog.update_album(conn, album_id, {k: v for k, v in values.items() if albums[album_id].get(k) != v})
@@ -297,7 +298,11 @@ def _tell_apart(planned: dict[int, dict[str, Any]], albums: dict[int, dict[str, 
 def derived_fields(album: dict[str, Any], photos: list[dict[str, Any]], mission_events: dict[int, dict[str, Any]],
                    missions: dict[int, str], spans: list[tuple[int, str, float, float]],
                    reasons: list[str]) -> dict[str, Any]:  # fmt: skip
-    """What regrouping recomputes for an album: never a field set by hand."""
+    """What regrouping recomputes for an album from its visible photos: never a field set by hand.
+
+    Hidden photos count nowhere (count, dates, place, cover): a hand-chosen cover that is hidden
+    later gives way to an automatic one.
+    """
     zone = _main_zone(photos)
     dated = [p for p in photos if p["taken_at_utc"] and album["kind"] != "undated"]
     start = min((p["taken_at_utc"] for p in dated), default=None)
@@ -315,7 +320,7 @@ def derived_fields(album: dict[str, Any], photos: list[dict[str, Any]], mission_
     if not album["title_manual"]:
         values["title"] = default_title(album, start, end, zone, place, mission_events, missions.get(mission_id or -1))
     if not album["cover_manual"] or album["cover_id"] not in {p["id"] for p in photos}:
-        values["cover_id"] = pick_cover(photos)
+        values["cover_id"], values["cover_manual"] = pick_cover(photos), 0
     return values
 
 
@@ -347,7 +352,7 @@ def local_date(utc_iso: str, zone: str | None) -> Any:
 
 def pick_cover(photos: list[dict[str, Any]]) -> int | None:
     """The sharpest photo that is not the first frame of a burst (and not hidden), nearest the middle."""
-    visible = [p for p in photos if not p.get("hidden")] or photos
+    visible = [p for p in photos if not p.get("hidden")]
     if not visible:
         return None
     times = [_timestamp(p) for p in visible]
@@ -423,8 +428,8 @@ def describe(conn: sqlite3.Connection, slug: str, text: str) -> None:
 
 def set_cover(conn: sqlite3.Connection, slug: str, sha_prefix: str) -> None:
     album, photo_id = find_album(conn, slug), find_photo(conn, sha_prefix)
-    if photo_id not in {p["id"] for p in catalog.album_photos(conn, album["id"])}:
-        raise BadRequest("that photo is not in this album")
+    if photo_id not in {p["id"] for p in catalog.album_photos(conn, album["id"], include_hidden=False)}:
+        raise BadRequest("that photo is not in this album, or it is hidden")
     with catalog.transaction(conn):
         catalog.update_album(conn, album["id"], {"cover_id": photo_id, "cover_manual": 1, "edited": 1})
 
@@ -507,10 +512,8 @@ def publish(conn: sqlite3.Connection, slugs: Sequence[str], published: bool = Tr
     return len(albums)
 
 
-def _clean(text: str, limit: int, multiline: bool = False) -> str:
-    allowed = "\n" if multiline else ""
-    cleaned = "".join(c for c in unicodedata.normalize("NFC", text) if c.isprintable() or c in allowed)
-    cleaned = cleaned.strip()[:limit]
+def _clean(value: str, limit: int, multiline: bool = False) -> str:
+    cleaned = text.clean(value, limit, multiline)
     if not cleaned and not multiline:
         raise BadRequest("the title cannot be empty")
     return cleaned

@@ -30,9 +30,12 @@ from . import catalog
 from .errors import ProgrammeError
 from .events import ProgrammeEvent
 from .places import Venue
+from .text import clean
 from .timeline import MissionZone, is_zone, local_to_utc
 
 DEFAULT_RADIUS_M = 1000.0
+# Cap and line rule of each text field: what albums accept for a title and a description.
+_TEXT_LIMITS = {"description": (5000, True), "title": (200, False), "name": (200, False)}
 
 
 @dataclass(frozen=True)
@@ -133,9 +136,10 @@ def _string(table: dict[str, Any], field: str, text: str, section: str, index: i
         if required:
             raise ProgrammeError(f"line {_line_of(text, section, None, index)}: [{section}] needs a {field!r}")
         return None
-    if not isinstance(value, str) or not value.strip():
+    cleaned = clean(value, *_TEXT_LIMITS.get(field, (200, False))) if isinstance(value, str) else ""
+    if not cleaned:
         raise ProgrammeError(f"line {_line_of(text, section, field, index)}: {field!r} must be a non-empty string")
-    return value.strip()
+    return cleaned
 
 
 def _line_of(text: str, section: str, field: str | None = None, index: int = 0) -> int:

@@ -5,17 +5,22 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape as _escape
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from .. import albums, catalog
+from .. import albums, catalog, text
 from ..errors import BadRequest, NotFound
 from ..export import photo_json
 from . import access
 from .pages import checked_sha
 from .render import album_days, thumb_url
+
+
+def escape(value: str, entities: dict[str, str] | None = None) -> str:
+    """XML text: escaped, and without the characters XML 1.0 forbids (a title from before cleaning)."""
+    return _escape(text.clean(value, 100_000, multiline=True), entities or {})
 
 
 def _db(request: Request) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import sqlite3
 import threading
@@ -27,6 +28,10 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
        "object-src 'none'; base-uri 'none'; form-action 'self';")  # fmt: skip
 log = logging.getLogger("gallery.web")
+# A Host header we may echo into links (feeds, og:url, oEmbed) when GALLERY_BASE_URL is unset:
+# a DNS name or an IP literal, and a port. Anything else is refused rather than echoed.
+_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+                   r"|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")  # fmt: skip
 
 
 class Databases:
@@ -87,6 +92,8 @@ def create_app(config: Config) -> Any:
     app = Starlette(routes=routes(), exception_handlers={GalleryError: _gallery_error, HTTPException: _http_error,
                                                          Exception: _server_error})  # fmt: skip
     app.state.config = config
+    if not config.base_url:
+        log.warning("GALLERY_BASE_URL is not set: links in feeds, oEmbed and share URLs follow each request's Host")
     app.state.db = Databases(config.db_path)
     app.state.renderer = Renderer(environment())
     app.state.csp = CSP
@@ -117,11 +124,15 @@ class Prepare:
         from . import auth
 
         request = Request(scope)
+        base_url = self.config.base_url.rstrip("/") or _request_base(request)
+        if base_url is None:
+            await Response("Bad Request: invalid Host header", status_code=400, media_type="text/plain")(scope, receive, send)
+            return
         forced = request.query_params.get("lang")
         cookie_lang = request.cookies.get("lang")
         state = scope.setdefault("state", {})
         state["lang"] = i18n.pick_language(request.headers.get("accept-language"), forced or cookie_lang)
-        state["base_url"] = (self.config.base_url or str(request.base_url)).rstrip("/")
+        state["base_url"] = base_url
         state["viewer"] = await auth.identify(self.app, request)
         state["csrf"] = auth.csrf_token(self.app, request)
         set_lang = forced in i18n.LANGUAGES and forced != cookie_lang
@@ -144,6 +155,14 @@ class Prepare:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _request_base(request: Request) -> str | None:
+    """The request's own base URL, when its Host is a plain host name or address (never echo junk)."""
+    host = request.headers.get("host")
+    if host is not None and not _HOST.fullmatch(host):
+        return None
+    return str(request.base_url).rstrip("/")
 
 
 def _wants_json(request: Request) -> bool:

@@ -1,0 +1,32 @@
+"""Text that people and files give us, cleaned once at the edge: no controls, no bidi tricks, capped."""
+
+from __future__ import annotations
+
+import unicodedata
+
+# Explicit bidi embeddings, overrides and isolates: they reorder what a reader sees (a file name
+# "photo\u202egpj.exe"); the implicit marks (LRM, RLM) are harmless and kept.
+_BIDI = {0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069}
+
+
+def _kept(char: str, multiline: bool) -> bool:
+    if char == "\n":
+        return multiline
+    category = unicodedata.category(char)
+    # Cc: C0/C1 controls (invalid in XML 1.0, escape sequences on a terminal); Cs: lone
+    # surrogates; Cn: unassigned and non-characters (U+FFFE, U+FFFF are invalid in XML).
+    return category not in ("Cc", "Cs", "Cn") and ord(char) not in _BIDI
+
+
+def clean(value: str, limit: int, multiline: bool = False) -> str:
+    """NFC, without controls (a newline is kept in multi-line text), bidi overrides or blank edges; capped."""
+    value = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\t", " ")
+    cleaned = "".join(char for char in value if _kept(char, multiline))
+    if multiline:
+        cleaned = "\n".join(line.rstrip() for line in cleaned.split("\n"))
+    return cleaned.strip()[:limit].strip()
+
+
+def for_terminal(value: str) -> str:
+    """A name shown on a terminal: controls and bidi overrides become visible escapes, never raw."""
+    return "".join(char if _kept(char, multiline=False) else repr(char)[1:-1] for char in value)
