@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import sys
-import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -15,6 +14,7 @@ import click
 from . import catalog
 from .config import SETTINGS, Config
 from .errors import GalleryError
+from .text import for_terminal as printable
 
 
 class Context:
@@ -44,28 +44,6 @@ class GalleryGroup(click.Group):
                 raise
             click.echo(f"Error: {printable(str(exc))}", err=True)
             sys.exit(1)
-
-
-def printable(text: str) -> str:
-    """Text for a terminal: control characters, bidi overrides and undecodable bytes shown as escapes.
-
-    A file name may hold ESC sequences that would recolour, retitle or rewrite the operator's
-    terminal; the name itself is kept as it is everywhere else (archive, catalog, JSON).
-    """
-    return "".join(_escape(c) if _is_unsafe(c) else c for c in text)
-
-
-def _is_unsafe(char: str) -> bool:
-    code = ord(char)
-    return (unicodedata.category(char) in ("Cc", "Zl", "Zp", "Cs")
-            or 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069)  # fmt: skip
-
-
-def _escape(char: str) -> str:
-    code = ord(char)
-    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (os.fsdecode's surrogate escape)
-        return f"\\x{code - 0xDC00:02x}"
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def settings_epilog() -> str:

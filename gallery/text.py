@@ -28,5 +28,20 @@ def clean(value: str, limit: int, multiline: bool = False) -> str:
 
 
 def for_terminal(value: str) -> str:
-    """A name shown on a terminal: controls and bidi overrides become visible escapes, never raw."""
-    return "".join(char if _kept(char, multiline=False) else repr(char)[1:-1] for char in value)
+    """Text for a terminal: control characters, bidi overrides and undecodable bytes shown as escapes.
+
+    A file name may hold ESC sequences that would recolour, retitle or rewrite the operator's
+    terminal; the name itself is kept as it is everywhere else (archive, catalog, JSON).
+    """
+    return "".join(_escape(c) if _unsafe_on_terminal(c) else c for c in value)
+
+
+def _unsafe_on_terminal(char: str) -> bool:
+    return unicodedata.category(char) in ("Cc", "Zl", "Zp", "Cs") or ord(char) in _BIDI
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (os.fsdecode's surrogate escape)
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
