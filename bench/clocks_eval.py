@@ -255,6 +255,7 @@ class _Builder:
                           gps_time)  # fmt: skip
 
     def add_camera(self, device: str, family: str) -> str:
+        """A camera clock ticks on at a fixed offset from UTC: the trip's local time plus its error."""
         error, describe = self._camera_error(family)
         self.errors[device] = error
         rate = self.rng.uniform(4, 15)
@@ -263,9 +264,9 @@ class _Builder:
         reset_at = len(locals_) // 2 + self.rng.randint(-len(locals_) // 4, len(locals_) // 4)
         second = self.rng.choice([e for e in ALL_ERRORS if e != error])
         for number, (local, label) in enumerate(locals_):
-            camera = local + timedelta(seconds=error + drift)
+            camera = self.camera_clock(local, error + drift)
             if family == "clock reset mid-trip" and number >= reset_at:
-                camera = local + timedelta(seconds=second + drift)
+                camera = self.camera_clock(local, second + drift)
             elif family == "battery reset" and number >= reset_at:
                 camera = datetime(2000, 1, 1) + (local - locals_[reset_at][0])
             self._add(device, local, label, camera, False, None, False, False)
@@ -274,6 +275,12 @@ class _Builder:
         if family == "battery reset":
             describe += f", then 2000-01-01 from photo {reset_at}"
         return describe + (f", drift {drift / 60:+.1f} min" if drift else "")
+
+    def camera_clock(self, local: datetime, error: int) -> datetime:
+        """What a camera set to local time + `error` on the first day shows (it does not follow DST)."""
+        first = self.sessions[0].start.replace(tzinfo=self.zone).utcoffset() or timedelta(0)
+        utc = local.replace(tzinfo=self.zone, fold=0).astimezone(UTC).replace(tzinfo=None)
+        return utc + first + timedelta(seconds=error)
 
     def _camera_error(self, family: str) -> tuple[int, str]:
         choices = {"on time": (0,), "zone left at home": ZONE_ERRORS, "DST slip": DST_ERRORS,
@@ -308,7 +315,7 @@ class _Builder:
                     evening = datetime.combine(day, datetime.min.time()) + timedelta(hours=self.rng.uniform(21, 23))
                     for k in range(self.rng.randint(1, 4)):
                         local = evening + timedelta(minutes=3 * k)
-                        camera = local + timedelta(seconds=self.errors.get(device, 0))
+                        camera = self.camera_clock(local, self.errors.get(device, 0))
                         self._add(device, local, OTHERS, camera, phone, self.hotel, phone, False)
 
 

@@ -24,10 +24,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import numpy as np
+from . import clocks as weighing
+from .clocks import Candidate, Evidence
 
 ZoneAt = Callable[[float, float], str | None]
 
@@ -35,14 +35,7 @@ OFFSET_TAG_TOLERANCE = 15 * 60  # an offset tag refuted by the photo's own GPS c
 GPS_NEIGHBOURS = 5  # GPS residuals of the nearest photos (camera time) that time a photo
 INFER_SAME_DEVICE = 30 * 60  # seconds: borrow a position from the same device within this
 INFER_OTHER_DEVICE = 10 * 60  # seconds: ... or from another device once clocks are aligned
-ALIGN_RANGE = 2 * 86400  # zones (+-14 h) and a date set a day or two wrong
-ALIGN_COARSE_STEP = 15 * 60
-ALIGN_WINDOW = 10 * 60  # a device photo "meets" the placed ones within this, at the coarse step
-ALIGN_MIN_SCORE = 0.6  # share of the device's photos that must meet placed photos
-ALIGN_MIN_MARGIN = 0.12  # closeness per photo over the best alignment ALIGN_DISTINCT away
-ALIGN_DISTINCT = 45 * 60  # a rival alignment at least this far (an hour off is a real risk: DST)
-ALIGN_MIN_PHOTOS = 3
-ALIGN_SIGMA = 180.0  # seconds: people photograph the same moment within a minute or two
+ALIGN_MIN_PHOTOS = 3  # fewer dated photos: a device is not weighed (gallery/clocks.py weighs)
 
 
 @dataclass(frozen=True)
@@ -82,6 +75,7 @@ class DeviceClock:
     note: str = ""
     photos: int = 0
     with_gps: int = 0
+    candidates: tuple[Candidate, ...] = ()  # ranked corrections, best first (alignment only)
 
 
 @dataclass(frozen=True)
@@ -92,8 +86,13 @@ class MissionZone:
 
 
 def resolve(shots: Sequence[Shot], zone_at: ZoneAt, manual: dict[str, int] | None = None,
-            missions: Sequence[MissionZone] = ()) -> tuple[list[Timing], dict[str, DeviceClock]]:  # fmt: skip
-    """Resolve every shot's UTC instant, zone and local time; report what was learned per device."""
+            missions: Sequence[MissionZone] = (), programme: Sequence[tuple[float, float]] = (),
+            home_zone: str | None = None) -> tuple[list[Timing], dict[str, DeviceClock]]:  # fmt: skip
+    """Resolve every shot's UTC instant, zone and local time; report what was learned per device.
+
+    `programme` holds the mission programme's event windows (UTC seconds) and `home_zone` the
+    organisation's zone: both are evidence for the clocks of devices without GPS.
+    """
     manual = manual or {}
     by_device: dict[str, list[Shot]] = defaultdict(list)
     for shot in shots:
@@ -104,7 +103,8 @@ def resolve(shots: Sequence[Shot], zone_at: ZoneAt, manual: dict[str, int] | Non
         for shot in group:
             timings[shot.id] = _own_evidence(shot, residuals[device], manual.get(device), zone_at)
     clocks = {d: _clock_from_gps(d, g, residuals[d], manual.get(d)) for d, g in by_device.items()}
-    _align_devices(by_device, timings, clocks)
+    context = _Context(zone_at, missions, tuple(programme), home_zone)
+    _align_devices(by_device, timings, clocks, context)
     _apply_device_offsets(by_device, timings, clocks, residuals)
     _infer_positions(shots, timings)
     return [_finish(s, timings[s.id], zone_at, missions, manual.get(s.device)) for s in shots], clocks
@@ -224,22 +224,64 @@ def _needs_alignment(group: Sequence[Shot], timings: dict[int, Timing]) -> list[
     return [s for s in group if timings[s.id].source == "pending" and _is_exif_dated(s)]
 
 
+@dataclass(frozen=True)
+class _Context:
+    zone_at: ZoneAt
+    missions: Sequence[MissionZone]
+    programme: tuple[tuple[float, float], ...]
+    home_zone: str | None
+
+
+PLACED_SOURCES = ("offset_tag", "gps_clock", "zone_from_position")
+
+
 def _align_devices(by_device: dict[str, list[Shot]], timings: dict[int, Timing],
-                   clocks: dict[str, DeviceClock]) -> None:  # fmt: skip
-    """Devices with no clock evidence: align their activity with the photos already placed."""
-    for device, group in sorted(by_device.items()):
-        if clocks[device].source is not None:
+                   clocks: dict[str, DeviceClock], context: _Context) -> None:  # fmt: skip
+    """Devices with no clock evidence: weigh their activity against what is placed, until nothing changes.
+
+    A device aligned in one pass counts as placed in the next (two cameras, one of them near a phone).
+    """
+    waiting = {d for d in by_device if clocks[d].source is None}
+    decided: dict[str, int] = {}
+    while True:
+        progress = False
+        for device in sorted(waiting - set(decided)):
+            todo = _needs_alignment(by_device[device], timings)
+            if len(todo) < ALIGN_MIN_PHOTOS:
+                continue
+            naive = [_naive_seconds(camera_time(s)) for s in todo]
+            verdict = weighing.weigh(naive, _evidence(by_device, device, timings, decided, context))
+            clocks[device] = replace(
+                clocks[device], offset=verdict.offset, candidates=verdict.candidates, note=verdict.note,
+                source="alignment" if verdict.offset is not None else None,
+                confidence=verdict.candidates[0].probability if verdict.candidates else None)  # fmt: skip
+            if verdict.offset is not None:
+                decided[device] = verdict.offset
+                progress = True
+        if not progress:
+            return
+
+
+def _evidence(by_device: dict[str, list[Shot]], device: str, timings: dict[int, Timing], decided: dict[str, int],
+              context: _Context) -> Evidence:  # fmt: skip
+    placed: list[float] = []
+    zones: dict[str, int] = defaultdict(int)
+    for other, group in by_device.items():
+        if other == device:
             continue
-        todo = _needs_alignment(group, timings)
-        if len(todo) < ALIGN_MIN_PHOTOS:
-            continue
-        placed = sorted(
-            t.utc.timestamp() for s in _others(by_device, device) for t in [timings[s.id]]
-            if t.utc is not None and t.source in ("offset_tag", "gps_clock", "zone_from_position")
-        )  # fmt: skip
-        naive = [_naive_seconds(camera_time(s)) for s in todo]
-        result = align(naive, placed)
-        clocks[device] = replace(clocks[device], **result)
+        for shot in group:
+            timing = timings[shot.id]
+            if timing.utc is not None and timing.source in PLACED_SOURCES:
+                placed.append(timing.utc.timestamp())
+            elif other in decided and timing.source == "pending" and _is_exif_dated(shot):
+                placed.append(_naive_seconds(camera_time(shot)) - decided[other])
+            if timing.lat is not None and timing.lon is not None and not timing.position_inferred:
+                zone = context.zone_at(timing.lat, timing.lon)
+                if zone:
+                    zones[zone] += 1
+    mission_zones = [m.zone for m in context.missions]
+    zone = max(zones, key=lambda z: zones[z]) if zones else (mission_zones[0] if mission_zones else None)
+    return Evidence(sorted(placed), context.programme, zone, context.home_zone, (*mission_zones, *zones))
 
 
 def _others(by_device: dict[str, list[Shot]], device: str) -> Iterable[Shot]:
@@ -251,58 +293,6 @@ def _others(by_device: dict[str, list[Shot]], device: str) -> Iterable[Shot]:
 def _naive_seconds(when: datetime | None) -> float:
     assert when is not None
     return when.replace(tzinfo=UTC).timestamp()
-
-
-def align(naive: Sequence[float], placed: Sequence[float]) -> dict[str, Any]:
-    """Find the shift that lays a device's photos (naive seconds) over placed UTC instants.
-
-    Coarse search in quarter hours over +-2 days, scored by the share of photos that meet a placed
-    photo within 10 min; the best and the best alignment 45 min or more away are refined to the
-    minute and compared by closeness (a photo right on a placed one scores 1, 3 min away 0.37);
-    accepted only with a clear margin. Returns DeviceClock fields (offset is camera minus UTC).
-    """
-    if len(placed) == 0:
-        return {"source": None, "note": "no other device is placed to align with"}
-    photos, others = np.asarray(naive, dtype=np.float64), np.asarray(sorted(placed), dtype=np.float64)
-    shifts = np.arange(-ALIGN_RANGE, ALIGN_RANGE + 1, ALIGN_COARSE_STEP)
-    coarse = np.array([np.mean(_distances(others, photos + shift) <= ALIGN_WINDOW) for shift in shifts])
-    best = int(shifts[max(range(len(shifts)), key=lambda i: (coarse[i], -abs(shifts[i])))])
-    best_share = float(coarse[shifts == best][0])
-    fine = _refine(photos, others, best, 3600)
-    score = _closeness(photos, others, fine)
-    # the strongest alignment at least ALIGN_DISTINCT from the chosen one, refined the same way
-    rivals = [int(s) for s, share in zip(shifts, coarse, strict=True)
-              if share >= best_share / 2 and abs(s - fine) >= ALIGN_DISTINCT - ALIGN_COARSE_STEP]  # fmt: skip
-    candidates = sorted({shift for s in rivals for shift in range(s - ALIGN_COARSE_STEP, s + ALIGN_COARSE_STEP + 1, 60)
-                         if abs(shift - fine) >= ALIGN_DISTINCT})  # fmt: skip
-    rival_score = max((_closeness(photos, others, shift) for shift in candidates), default=0.0)
-    rival = max((float(coarse[shifts == s][0]) for s in rivals), default=0.0)
-    margin = score - rival_score
-    summary = f"{best_share:.0%} of photos meet others (runner-up {rival:.0%}), margin {margin:.2f}"
-    if best_share < ALIGN_MIN_SCORE or margin < ALIGN_MIN_MARGIN:
-        return {"source": None, "confidence": round(max(margin, 0.0), 2),
-                "note": f"cannot align: {summary}; set the offset by hand"}  # fmt: skip
-    return {"offset": -fine, "source": "alignment", "confidence": round(margin, 2),
-            "note": f"aligned with other devices: {summary}"}  # fmt: skip
-
-
-def _refine(photos: np.ndarray, others: np.ndarray, around: int, reach: int) -> int:
-    """The minute within `reach` of `around` where the device's photos sit closest to placed ones."""
-    return max(range(around - reach, around + reach + 1, 60),
-               key=lambda s: (_closeness(photos, others, s), -abs(s - around)))  # fmt: skip
-
-
-def _closeness(photos: np.ndarray, others: np.ndarray, shift: float) -> float:
-    """Mean of exp(-(d / sigma)^2) over the device's photos, d the distance to the nearest placed one."""
-    return float(np.mean(np.exp(-((_distances(others, photos + shift) / ALIGN_SIGMA) ** 2))))
-
-
-def _distances(others: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Distance from each value to the nearest of the sorted `others`."""
-    index = np.searchsorted(others, values)
-    before = np.abs(values - others[np.clip(index - 1, 0, len(others) - 1)])
-    after = np.abs(others[np.clip(index, 0, len(others) - 1)] - values)
-    return np.minimum(before, after)
 
 
 def _apply_device_offsets(by_device: dict[str, list[Shot]], timings: dict[int, Timing],

@@ -153,13 +153,29 @@ def test_a_camera_without_gps_is_aligned_by_activity() -> None:
 
 
 def test_a_device_that_cannot_be_aligned_says_so() -> None:
-    # photos every hour all day long match any whole-hour shift equally well: no clear winner
-    phone = _phone("alice", 1, [60 * n for n in range(12)])
-    lonely = _camera("dslr", 200, [60 * n + 5 for n in range(12)], timedelta(hours=-6))
+    """Ambiguous by construction: the same hours three days running, a camera there on the middle
+    day with its date set a day ahead. Read as it is, it fits the last day just as well."""
+    hours = [day * 24 * 60 + 9 * 60 + 20 * n for day in range(3) for n in range(24)]
+    phone = _phone("alice", 1, hours)
+    lonely = _camera("dslr", 200, [24 * 60 + 9 * 60 + 20 * n + 7 for n in range(24)], timedelta(days=1))
     timings, clocks = resolve(phone + lonely)
-    assert clocks["dslr"].source is None and "cannot align" in clocks["dslr"].note
+    assert clocks["dslr"].source is None and "cannot decide" in clocks["dslr"].note
+    corrections = [c.correction for c in clocks["dslr"].candidates]
+    for truth in (0, -86400):  # read as it is (the last day) or a day back (the truth): both offered
+        assert any(abs(c - truth) <= 600 for c in corrections), clocks["dslr"].candidates
     assert all(timings[s.id].source == "unknown" and timings[s.id].utc is None for s in lonely)
     assert timings[200].local == lonely[0].camera_time, "the naive camera time is kept"
+
+
+def test_a_camera_on_local_time_is_placed_without_a_programme() -> None:
+    """Shots spread evenly (no shared bursts): the prior for 'no error' and the sessions decide."""
+    minutes = [day * 24 * 60 + 10 * 60 + 9 * n for day in range(2) for n in range(30)]
+    phone = _phone("alice", 1, minutes[::3])
+    camera = _camera("dslr", 200, [m + 4 for m in minutes], timedelta(0))
+    timings, clocks = resolve(phone + camera)
+    assert clocks["dslr"].source == "alignment", clocks["dslr"]
+    assert clocks["dslr"].candidates[0].reason == "none"
+    assert all(timings[s.id].source == "device_offset" and timings[s.id].utc is not None for s in camera)
 
 
 def test_mission_zone_then_import_zone_then_unknown() -> None:
