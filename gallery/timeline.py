@@ -11,8 +11,11 @@ Order of trust for each photo (DESIGN.md, "Time model"):
 6. import_option       `gallery import --timezone`
 7. unknown             naive camera time kept and flagged, never guessed
 
-A device offset is "camera minus UTC" in seconds: the clock's zone and its error together, which
-is what a camera clock really is (it ticks on, whatever country it is in).
+Internally a device offset is "camera minus UTC" in seconds: the clock's zone and its error
+together, which is what a camera clock really is (it ticks on, whatever country it is in). What
+people see is one convention everywhere: the correction, seconds to add to the camera's time to
+read the true local time where the photo was taken (`DeviceClock.correction`), which is exactly
+what `gallery devices set-offset` takes: -6 h for a camera left on Paris time in Montréal.
 """
 
 from __future__ import annotations
@@ -76,6 +79,7 @@ class DeviceClock:
     photos: int = 0
     with_gps: int = 0
     candidates: tuple[Candidate, ...] = ()  # ranked corrections, best first (alignment only)
+    correction: int | None = None  # seconds to add to the camera time to read local time (set-offset's unit)
 
 
 @dataclass(frozen=True)
@@ -103,11 +107,32 @@ def resolve(shots: Sequence[Shot], zone_at: ZoneAt, manual: dict[str, int] | Non
         for shot in group:
             timings[shot.id] = _own_evidence(shot, residuals[device], manual.get(device), zone_at)
     clocks = {d: _clock_from_gps(d, g, residuals[d], manual.get(d)) for d, g in by_device.items()}
-    context = _Context(zone_at, missions, tuple(programme), home_zone)
+    context = _Context(zone_at, missions, tuple(programme), home_zone, manual)
     _align_devices(by_device, timings, clocks, context)
     _apply_device_offsets(by_device, timings, clocks, residuals)
     _infer_positions(shots, timings)
-    return [_finish(s, timings[s.id], zone_at, missions, manual.get(s.device)) for s in shots], clocks
+    finished = [_finish(s, timings[s.id], zone_at, missions, manual.get(s.device)) for s in shots]
+    return finished, _with_corrections(clocks, shots, finished, manual)
+
+
+def _with_corrections(clocks: dict[str, DeviceClock], shots: Sequence[Shot], timings: Sequence[Timing],
+                      manual: dict[str, int]) -> dict[str, DeviceClock]:  # fmt: skip
+    """Each placed device's correction: the median of (local time - camera time) over its photos."""
+    gaps: dict[str, list[float]] = defaultdict(list)
+    for shot, timing in zip(shots, timings, strict=True):
+        camera = camera_time(shot)
+        if camera is not None and timing.local is not None and timing.source not in ("mtime", "unknown"):
+            gaps[shot.device].append((timing.local - camera).total_seconds())
+    out = {}
+    for device, clock in clocks.items():
+        if device in manual:
+            correction: int | None = manual[device]
+        elif clock.source in ("gps", "alignment") and gaps[device]:
+            correction = round(statistics.median(gaps[device]) / 60) * 60
+        else:
+            correction = None
+        out[device] = replace(clock, correction=correction)
+    return out
 
 
 # -- evidence on the photo itself ---------------------------------------------------------------
@@ -230,6 +255,7 @@ class _Context:
     missions: Sequence[MissionZone]
     programme: tuple[tuple[float, float], ...]
     home_zone: str | None
+    manual: dict[str, int]
 
 
 PLACED_SOURCES = ("offset_tag", "gps_clock", "zone_from_position")
@@ -241,6 +267,7 @@ def _align_devices(by_device: dict[str, list[Shot]], timings: dict[int, Timing],
 
     A device aligned in one pass counts as placed in the next (two cameras, one of them near a phone).
     """
+    _place_manual(by_device, timings, context)
     waiting = {d for d in by_device if clocks[d].source is None}
     decided: dict[str, int] = {}
     while True:
@@ -260,6 +287,17 @@ def _align_devices(by_device: dict[str, list[Shot]], timings: dict[int, Timing],
                 progress = True
         if not progress:
             return
+
+
+def _place_manual(by_device: dict[str, list[Shot]], timings: dict[int, Timing], context: _Context) -> None:
+    """A hand-corrected camera shows local time: read it in the zone where the other devices are."""
+    for device, correction in context.manual.items():
+        pending = [s for s in by_device.get(device, []) if timings[s.id].source == "pending" and _is_exif_dated(s)]
+        zone = _evidence(by_device, device, timings, {}, context).zone if pending else None
+        for shot in pending if zone else []:
+            local = camera_time(shot) + timedelta(seconds=correction)  # type: ignore[operator]
+            timings[shot.id] = replace(timings[shot.id], utc=local_to_utc(local, zone), zone=zone,  # type: ignore[arg-type]
+                                       source="device_offset")  # fmt: skip
 
 
 def _evidence(by_device: dict[str, list[Shot]], device: str, timings: dict[int, Timing], decided: dict[str, int],
