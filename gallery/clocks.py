@@ -47,8 +47,8 @@ PRIOR_NONE = 0.35
 PRIOR_HOME = 0.20
 PRIOR_HOUR = 0.06  # each of +-1 h
 PRIOR_DAY = 0.03  # each of +-1 day
-PRIOR_WHOLE = 0.12  # shared by the other whole hours within REACH
-PRIOR_HALF = 0.05  # shared by the half hours within REACH
+PRIOR_WHOLE = 0.20  # shared by the other whole hours within REACH
+PRIOR_HALF = 0.01  # shared by the half hours within REACH (rare: India, Newfoundland, Iran...)
 PRIOR_ZONES = 0.05  # shared by the differences to every real zone (45-minute ones too)
 PRIOR_ANY = 0.02  # any shift within REACH
 

@@ -112,7 +112,32 @@ def resolve(shots: Sequence[Shot], zone_at: ZoneAt, manual: dict[str, int] | Non
     _apply_device_offsets(by_device, timings, clocks, residuals)
     _infer_positions(shots, timings)
     finished = [_finish(s, timings[s.id], zone_at, missions, manual.get(s.device)) for s in shots]
-    return finished, _with_corrections(clocks, shots, finished, manual)
+    return finished, _flag_fallbacks(_with_corrections(clocks, shots, finished, manual), shots, finished)
+
+
+NIGHT = (1, 5)  # local hours when few people take photos: a fallback zone putting many there is doubtful
+NIGHT_SHARE = 0.25
+
+
+def _flag_fallbacks(clocks: dict[str, DeviceClock], shots: Sequence[Shot],
+                    timings: Sequence[Timing]) -> dict[str, DeviceClock]:  # fmt: skip
+    """Say which fallback zone an unaligned device's photos took, and flag it when their hours contradict it."""
+    used: dict[str, list[Timing]] = defaultdict(list)
+    for shot, timing in zip(shots, timings, strict=True):
+        if timing.source in ("mission_zone", "import_option") and timing.local is not None:
+            used[shot.device].append(timing)
+    out = dict(clocks)
+    for device, placed in used.items():
+        zones = sorted({t.zone for t in placed if t.zone})
+        night = sum(1 for t in placed if NIGHT[0] <= t.local.hour < NIGHT[1]) / len(placed)  # type: ignore[union-attr]
+        kind = "mission's" if placed[0].source == "mission_zone" else "import's"
+        note = f"{len(placed)} photos read in the {kind} zone ({', '.join(zones)}) for lack of better"
+        if night >= NIGHT_SHARE:
+            note = (f"DOUBTFUL: {note}, but {night:.0%} of them then fall between {NIGHT[0]} and {NIGHT[1]} a.m.: "
+                    "check this device's clock")  # fmt: skip
+        clock = out[device]
+        out[device] = replace(clock, note=f"{clock.note}; {note}" if clock.note else note)
+    return out
 
 
 def _with_corrections(clocks: dict[str, DeviceClock], shots: Sequence[Shot], timings: Sequence[Timing],

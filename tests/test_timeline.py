@@ -215,3 +215,15 @@ def test_positions_are_inferred_from_the_same_device_first() -> None:
     timings, _ = resolve(shots)
     assert (timings[2].lat, timings[2].position_inferred) == (43.30, True)
     assert timings[4].lat is None, "nothing located within 30 minutes"
+
+
+def test_a_fallback_zone_that_the_photos_contradict_is_flagged() -> None:
+    """No other device, a mission in Paris: a camera on Québec time would shoot at 3 a.m. every day."""
+    mission = MissionZone(datetime(2017, 9, 18), datetime(2017, 9, 22), "Europe/Paris")
+    quebec = [shot(i, datetime(2017, 9, 19 + i // 6, 3, 10 * (i % 6)), "dslr") for i in range(12)]
+    timings, clocks = resolve(quebec, missions=[mission])
+    assert all(t.source == "mission_zone" for t in timings.values())
+    assert "DOUBTFUL" in clocks["dslr"].note and "Europe/Paris" in clocks["dslr"].note
+    daytime = [shot(i, datetime(2017, 9, 19 + i // 6, 11, 10 * (i % 6)), "dslr") for i in range(12)]
+    _, clocks = resolve(daytime, missions=[mission])
+    assert "mission's zone (Europe/Paris)" in clocks["dslr"].note and "DOUBTFUL" not in clocks["dslr"].note
