@@ -391,7 +391,7 @@ def _resolve(trip: Trip, devices: set[str], with_programme: bool, zone_at: timel
     shots = [s for s in trip.shots if s.device in devices]
     kwargs: dict[str, Any] = {"missions": [trip.mission] if with_programme else []}
     if "programme" in _RESOLVE_KWARGS:
-        kwargs["programme"] = [(e.start, e.end) for e in trip.programme] if with_programme else []
+        kwargs["programme"] = trip.programme if with_programme else []
     if "home_zone" in _RESOLVE_KWARGS:
         kwargs["home_zone"] = "America/Toronto"
     return timeline.resolve(shots, zone_at, **kwargs)

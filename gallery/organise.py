@@ -21,7 +21,7 @@ def refresh(conn: sqlite3.Connection, config: Config | None = None) -> dict[str,
     """Recompute times, places and albums; returns counts of what changed."""
     rows = catalog.iter_photos(conn)
     zone_at = _zone_finder()
-    windows = [(e.start, e.end) for e in missions.programme_events(conn)]
+    windows = missions.programme_events(conn)
     home = (config or Config()).home_timezone
     timings, clocks = timeline.resolve([shot_from_row(r) for r in rows], zone_at, catalog.manual_offsets(conn),
                                        missions.zones(conn), windows, home if timeline.is_zone(home) else None)  # fmt: skip

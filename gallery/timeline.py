@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import clocks as weighing
 from .clocks import Candidate, Evidence
+from .events import ProgrammeEvent
 
 ZoneAt = Callable[[float, float], str | None]
 
@@ -90,12 +91,13 @@ class MissionZone:
 
 
 def resolve(shots: Sequence[Shot], zone_at: ZoneAt, manual: dict[str, int] | None = None,
-            missions: Sequence[MissionZone] = (), programme: Sequence[tuple[float, float]] = (),
+            missions: Sequence[MissionZone] = (), programme: Sequence[ProgrammeEvent] = (),
             home_zone: str | None = None) -> tuple[list[Timing], dict[str, DeviceClock]]:  # fmt: skip
     """Resolve every shot's UTC instant, zone and local time; report what was learned per device.
 
-    `programme` holds the mission programme's event windows (UTC seconds) and `home_zone` the
-    organisation's zone: both are evidence for the clocks of devices without GPS.
+    `programme` holds the mission programme's events (windows in UTC seconds, venues) and
+    `home_zone` the organisation's zone: both are evidence for the clocks of devices without GPS;
+    a photo without a position inside an event with a venue takes the venue's (inferred).
     """
     manual = manual or {}
     by_device: dict[str, list[Shot]] = defaultdict(list)
@@ -107,11 +109,12 @@ def resolve(shots: Sequence[Shot], zone_at: ZoneAt, manual: dict[str, int] | Non
         for shot in group:
             timings[shot.id] = _own_evidence(shot, residuals[device], manual.get(device), zone_at)
     clocks = {d: _clock_from_gps(d, g, residuals[d], manual.get(d)) for d, g in by_device.items()}
-    context = _Context(zone_at, missions, tuple(programme), home_zone, manual)
+    context = _Context(zone_at, missions, tuple((e.start, e.end) for e in programme), home_zone, manual)
     _align_devices(by_device, timings, clocks, context)
     _apply_device_offsets(by_device, timings, clocks, residuals)
-    _infer_positions(shots, timings)
+    _infer_positions(shots, timings, programme)
     finished = [_finish(s, timings[s.id], zone_at, missions, manual.get(s.device)) for s in shots]
+    finished = [_at_venue(t, programme) for t in finished]
     return finished, _flag_fallbacks(_with_corrections(clocks, shots, finished, manual), shots, finished)
 
 
@@ -379,8 +382,9 @@ def _apply_device_offsets(by_device: dict[str, list[Shot]], timings: dict[int, T
 # -- positions and zones -------------------------------------------------------------------------
 
 
-def _infer_positions(shots: Sequence[Shot], timings: dict[int, Timing]) -> None:
-    """A photo without GPS borrows the nearest located photo: same device within 30 min, else any within 10."""
+def _infer_positions(shots: Sequence[Shot], timings: dict[int, Timing], programme: Sequence[ProgrammeEvent]) -> None:
+    """A photo without GPS borrows the nearest located photo: same device within 30 min, else the venue
+    of the programme event it falls in, else any device within 10 min."""
     located: list[tuple[float, str, float, float]] = sorted(
         (timings[s.id].utc.timestamp(), s.device, timings[s.id].lat, timings[s.id].lon)  # type: ignore[union-attr,misc]
         for s in shots
@@ -391,19 +395,36 @@ def _infer_positions(shots: Sequence[Shot], timings: dict[int, Timing]) -> None:
         timing = timings[shot.id]
         if timing.lat is not None or timing.utc is None:
             continue
-        found = _nearest_located(located, stamps, timing.utc.timestamp(), shot.device)
+        when = timing.utc.timestamp()
+        found = _nearest_located(located, stamps, when, shot.device, same_only=True) or _venue_at(programme, when) or (
+            _nearest_located(located, stamps, when, shot.device))  # fmt: skip
         if found:
             timings[shot.id] = replace(timing, lat=found[0], lon=found[1], position_inferred=True)
 
 
+def _at_venue(timing: Timing, programme: Sequence[ProgrammeEvent]) -> Timing:
+    """A photo placed in time by a fallback zone, still without a position, may fall in an event with a venue."""
+    if timing.lat is not None or timing.utc is None:
+        return timing
+    venue = _venue_at(programme, timing.utc.timestamp())
+    return replace(timing, lat=venue[0], lon=venue[1], position_inferred=True) if venue else timing
+
+
+def _venue_at(programme: Sequence[ProgrammeEvent], when: float) -> tuple[float, float] | None:
+    for event in programme:
+        if event.start <= when <= event.end and event.lat is not None and event.lon is not None:
+            return event.lat, event.lon
+    return None
+
+
 def _nearest_located(located: Sequence[tuple[float, str, float, float]], stamps: Sequence[float], when: float,
-                     device: str) -> tuple[float, float] | None:  # fmt: skip
+                     device: str, same_only: bool = False) -> tuple[float, float] | None:  # fmt: skip
     lo = bisect.bisect_left(stamps, when - INFER_SAME_DEVICE)
     hi = bisect.bisect_right(stamps, when + INFER_SAME_DEVICE)
     best: tuple[float, tuple[float, float]] | None = None
     for stamp, other, lat, lon in located[lo:hi]:
         gap = abs(stamp - when)
-        if other != device and gap > INFER_OTHER_DEVICE:
+        if other != device and (same_only or gap > INFER_OTHER_DEVICE):
             continue
         rank = gap if other == device else gap + INFER_SAME_DEVICE  # the same device comes first
         if best is None or rank < best[0]:

@@ -227,3 +227,14 @@ def test_a_fallback_zone_that_the_photos_contradict_is_flagged() -> None:
     daytime = [shot(i, datetime(2017, 9, 19 + i // 6, 11, 10 * (i % 6)), "dslr") for i in range(12)]
     _, clocks = resolve(daytime, missions=[mission])
     assert "mission's zone (Europe/Paris)" in clocks["dslr"].note and "DOUBTFUL" not in clocks["dslr"].note
+
+
+def test_a_photo_without_position_inside_a_programme_event_takes_its_venue() -> None:
+    from gallery.events import ProgrammeEvent
+
+    mission = MissionZone(datetime(2017, 9, 18), datetime(2017, 9, 22), "Europe/Paris")
+    festival = ProgrammeEvent(1, utc(2017, 9, 19, 7).timestamp(), utc(2017, 9, 19, 15).timestamp(), *TOULOUSE)
+    inside, outside = shot(1, datetime(2017, 9, 19, 11, 0), "dslr"), shot(2, datetime(2017, 9, 19, 20, 0), "dslr")
+    timings, _ = resolve([inside, outside], missions=[mission], programme=[festival])
+    assert (timings[1].lat, timings[1].lon, timings[1].position_inferred) == (*TOULOUSE, True)
+    assert timings[1].zone == "Europe/Paris" and timings[2].lat is None
