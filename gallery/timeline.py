@@ -132,7 +132,7 @@ def _flag_fallbacks(clocks: dict[str, DeviceClock], shots: Sequence[Shot],
     out = dict(clocks)
     for device, placed in used.items():
         zones = sorted({t.zone for t in placed if t.zone})
-        night = sum(1 for t in placed if NIGHT[0] <= t.local.hour < NIGHT[1]) / len(placed)  # type: ignore[union-attr]
+        night = sum(1 for t in placed if t.local and NIGHT[0] <= t.local.hour < NIGHT[1]) / len(placed)
         kind = "mission's" if placed[0].source == "mission_zone" else "import's"
         note = f"{len(placed)} photos read in the {kind} zone ({', '.join(zones)}) for lack of better"
         if night >= NIGHT_SHARE:
@@ -383,8 +383,8 @@ def _apply_device_offsets(by_device: dict[str, list[Shot]], timings: dict[int, T
 
 
 def _infer_positions(shots: Sequence[Shot], timings: dict[int, Timing], programme: Sequence[ProgrammeEvent]) -> None:
-    """A photo without GPS borrows the nearest located photo: same device within 30 min, else the venue
-    of the programme event it falls in, else any device within 10 min."""
+    """A photo without GPS borrows the nearest located photo: same device within 30 min, else any within
+    10; else the venue of the programme event it falls in."""
     located: list[tuple[float, str, float, float]] = sorted(
         (timings[s.id].utc.timestamp(), s.device, timings[s.id].lat, timings[s.id].lon)  # type: ignore[union-attr,misc]
         for s in shots
@@ -396,8 +396,7 @@ def _infer_positions(shots: Sequence[Shot], timings: dict[int, Timing], programm
         if timing.lat is not None or timing.utc is None:
             continue
         when = timing.utc.timestamp()
-        found = _nearest_located(located, stamps, when, shot.device, same_only=True) or _venue_at(programme, when) or (
-            _nearest_located(located, stamps, when, shot.device))  # fmt: skip
+        found = _nearest_located(located, stamps, when, shot.device) or _venue_at(programme, when)
         if found:
             timings[shot.id] = replace(timing, lat=found[0], lon=found[1], position_inferred=True)
 
@@ -411,20 +410,21 @@ def _at_venue(timing: Timing, programme: Sequence[ProgrammeEvent]) -> Timing:
 
 
 def _venue_at(programme: Sequence[ProgrammeEvent], when: float) -> tuple[float, float] | None:
-    for event in programme:
-        if event.start <= when <= event.end and event.lat is not None and event.lon is not None:
-            return event.lat, event.lon
+    """The venue of the one programme event whose window holds this instant (none when windows overlap)."""
+    holding = [e for e in programme if e.start <= when <= e.end]
+    if len(holding) == 1 and holding[0].lat is not None and holding[0].lon is not None:
+        return holding[0].lat, holding[0].lon
     return None
 
 
 def _nearest_located(located: Sequence[tuple[float, str, float, float]], stamps: Sequence[float], when: float,
-                     device: str, same_only: bool = False) -> tuple[float, float] | None:  # fmt: skip
+                     device: str) -> tuple[float, float] | None:  # fmt: skip
     lo = bisect.bisect_left(stamps, when - INFER_SAME_DEVICE)
     hi = bisect.bisect_right(stamps, when + INFER_SAME_DEVICE)
     best: tuple[float, tuple[float, float]] | None = None
     for stamp, other, lat, lon in located[lo:hi]:
         gap = abs(stamp - when)
-        if other != device and (same_only or gap > INFER_OTHER_DEVICE):
+        if other != device and gap > INFER_OTHER_DEVICE:
             continue
         rank = gap if other == device else gap + INFER_SAME_DEVICE  # the same device comes first
         if best is None or rank < best[0]:
