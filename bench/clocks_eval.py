@@ -14,7 +14,8 @@ Inputs go straight to the pure steps (timeline.resolve, events.group_into_events
 
 Per GPS-less device: "within" = at least 95 % of its photos end within 10 min of the truth
 (however they got there); "aligned" = an offset was accepted and is right; "wrong" = an offset
-was accepted (at any import step) that puts more than 5 % of its photos more than 10 min off;
+was accepted (at any import step) that puts more than 5 % of its photos more than 10 min off
+(photos it leaves without a time count against "within", not as wrong);
 "unresolved" = nothing accepted. A device that is ambiguous by construction (a date a day off on
 a schedule repeated at one venue, shots spread evenly) succeeds only when it stays unresolved
 with the truth among its candidates. Event F1 is pairwise over photos (transit and hotel photos
@@ -414,7 +415,7 @@ def run_trip(trip: Trip, zone_at: timeline.ZoneAt) -> Outcome:
     for devices, with_programme in steps:
         timings, clocks = _resolve(trip, devices, with_programme, zone_at)
         for device in trip.cameras:
-            if device in devices and clocks[device].source == "alignment" and _off_share(trip, timings, device) > 0.05:
+            if device in devices and clocks[device].source == "alignment" and _misplaced(trip, timings, device) > 0.05:
                 if device not in wrong:
                     notes.append(f"WRONG {device.split('|')[0]} ({trip.cameras[device]}): "
                                  f"offset {clocks[device].offset}, {clocks[device].note}")  # fmt: skip
@@ -441,6 +442,13 @@ def run_trip(trip: Trip, zone_at: timeline.ZoneAt) -> Outcome:
 def _off_share(trip: Trip, timings: Sequence[timeline.Timing], device: str) -> float:
     mine = [t for t in timings if trip.shots[t.id].device == device]
     off = sum(1 for t in mine if t.utc is None or abs(t.utc.timestamp() - trip.truth[t.id]) > TOLERANCE)
+    return off / max(1, len(mine))
+
+
+def _misplaced(trip: Trip, timings: Sequence[timeline.Timing], device: str) -> float:
+    """Share of the device's photos given a time more than 10 min off (photos left unknown do not count)."""
+    mine = [t for t in timings if trip.shots[t.id].device == device]
+    off = sum(1 for t in mine if t.utc is not None and abs(t.utc.timestamp() - trip.truth[t.id]) > TOLERANCE)
     return off / max(1, len(mine))
 
 

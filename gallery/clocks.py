@@ -41,6 +41,7 @@ SESSION_PAD = 10 * MINUTE
 PRECISE = 0.95  # ... and this share of it within MEET of the estimate
 MIN_COVERED = 0.5  # share of the device's looks that must fall inside the trip's known activity
 MIN_HALF = 0.35  # ... and this share of each half of them (in camera order)
+PART_SURE = 0.9
 MEET = 10 * MINUTE  # a photo "meets" the others within this
 
 PRIOR_NONE = 0.35
@@ -96,24 +97,48 @@ def weigh(naive: Sequence[float], evidence: Evidence) -> Verdict:
     local = _local_offset(evidence.zone, looks)
     grid = _Grid(evidence, local)
     shifts = np.arange(-REACH, REACH + 1, BIN, dtype=np.float64)
-    loglik = grid.loglik(looks, shifts) * min(1.0, EFFECTIVE_LOOKS / len(looks))
-    posterior = loglik + _log_prior(shifts, local, evidence, looks)
-    posterior = np.exp(posterior - posterior.max())
-    posterior /= posterior.sum()
+    posterior = _posterior(looks, grid, shifts, local, evidence)
     candidates = _candidates(shifts, posterior, looks, evidence, local)
     best = candidates[0]
     summary = "; ".join(f"{c.probability:.0%} for {_hours(c.correction)}" for c in candidates)
     precise = float(posterior[np.abs(shifts + best.offset) <= MEET].sum()) >= PRECISE * best.probability
     covered = grid.covered(looks - best.offset)
-    halves = np.array_split(looks, 2)  # a clock reset mid-trip leaves one half out of the activity
-    steady = all(grid.covered(h - best.offset) >= MIN_HALF * h.size for h in halves)
-    if best.probability >= DECIDE and precise and steady and covered >= MIN_COVERED * len(looks) and covered >= 3:
+    changed = _changes_midway(looks, grid, shifts, local, evidence, best.offset)
+    if best.probability >= DECIDE and precise and not changed and covered >= MIN_COVERED * len(looks) and covered >= 3:
         return Verdict(best.offset, candidates, f"aligned: {summary}")
     if covered < MIN_COVERED * len(looks):
         summary += f"; only {covered / len(looks):.0%} of its photos fall where the trip was active"
-    elif not steady:
-        summary += "; its clock seems to change during the trip (one half of its photos fits, the other not)"
+    elif changed:
+        summary += "; its clock seems to change during the trip (its first and last photos fit different offsets)"
     return Verdict(None, candidates, f"cannot decide: {summary}")
+
+
+def _posterior(looks: np.ndarray, grid: _Grid, shifts: np.ndarray, local: int, evidence: Evidence) -> np.ndarray:
+    loglik = grid.loglik(looks, shifts) * min(1.0, EFFECTIVE_LOOKS / len(looks))
+    posterior = loglik + _log_prior(shifts, local, evidence, looks)
+    posterior = np.exp(posterior - posterior.max())
+    return posterior / posterior.sum()
+
+
+def _changes_midway(looks: np.ndarray, grid: _Grid, shifts: np.ndarray, local: int, evidence: Evidence,
+                    offset: int) -> bool:  # fmt: skip
+    """A clock reset (a zone changed, a battery swapped): does part of the photos fit elsewhere?
+
+    Halves (in camera order) must each fall inside the trip's activity at the chosen offset, and
+    neither the first nor the last third, weighed on its own, may be sure (PART_SURE) of an
+    offset more than CLUSTER away.
+    """
+    if any(grid.covered(half - offset) < MIN_HALF * half.size for half in np.array_split(looks, 2)):
+        return True
+    if looks.size < 9:
+        return False
+    third = looks.size // 3
+    for part in (looks[:third], looks[-third:]):
+        posterior = _posterior(part, grid, shifts, local, evidence)
+        peak = shifts[int(np.argmax(posterior))]
+        if abs(peak + offset) > CLUSTER and float(posterior[np.abs(shifts - peak) <= CLUSTER].sum()) >= PART_SURE:
+            return True
+    return False
 
 
 def _looks(times: np.ndarray) -> np.ndarray:

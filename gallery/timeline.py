@@ -81,6 +81,7 @@ class DeviceClock:
     with_gps: int = 0
     candidates: tuple[Candidate, ...] = ()  # ranked corrections, best first (alignment only)
     correction: int | None = None  # seconds to add to the camera time to read local time (set-offset's unit)
+    span: tuple[datetime, datetime] | None = None  # camera times an aligned offset holds for
 
 
 @dataclass(frozen=True)
@@ -301,13 +302,16 @@ def _align_devices(by_device: dict[str, list[Shot]], timings: dict[int, Timing],
     while True:
         progress = False
         for device in sorted(waiting - set(decided)):
-            todo = _needs_alignment(by_device[device], timings)
+            todo, strays = _on_one_clock(_needs_alignment(by_device[device], timings))
             if len(todo) < ALIGN_MIN_PHOTOS:
                 continue
             naive = [_naive_seconds(camera_time(s)) for s in todo]
             verdict = weighing.weigh(naive, _evidence(by_device, device, timings, decided, context))
+            note = verdict.note + (f"; {strays} photos dated far from the others (a reset clock?) left out" if strays else "")
+            times = sorted(_naive_camera(s) for s in todo)
+            span = (times[0], times[-1])
             clocks[device] = replace(
-                clocks[device], offset=verdict.offset, candidates=verdict.candidates, note=verdict.note,
+                clocks[device], offset=verdict.offset, candidates=verdict.candidates, note=note, span=span,
                 source="alignment" if verdict.offset is not None else None,
                 confidence=verdict.candidates[0].probability if verdict.candidates else None)  # fmt: skip
             if verdict.offset is not None:
@@ -315,6 +319,18 @@ def _align_devices(by_device: dict[str, list[Shot]], timings: dict[int, Timing],
                 progress = True
         if not progress:
             return
+
+
+STRAY_DAYS = 20  # a device's photos this far from its median camera time are on another clock
+
+
+def _on_one_clock(shots: list[Shot]) -> tuple[list[Shot], int]:
+    """Leave out photos dated far from the device's others (a battery change that reset the date)."""
+    if not shots:
+        return shots, 0
+    middle = sorted(camera_time(s) for s in shots)[len(shots) // 2]  # type: ignore[type-var]
+    kept = [s for s in shots if abs(camera_time(s) - middle) <= timedelta(days=STRAY_DAYS)]  # type: ignore[operator]
+    return kept, len(shots) - len(kept)
 
 
 def _place_manual(by_device: dict[str, list[Shot]], timings: dict[int, Timing], context: _Context) -> None:
@@ -356,6 +372,12 @@ def _others(by_device: dict[str, list[Shot]], device: str) -> Iterable[Shot]:
             yield from group
 
 
+def _naive_camera(shot: Shot) -> datetime:
+    when = camera_time(shot)
+    assert when is not None
+    return when
+
+
 def _naive_seconds(when: datetime | None) -> float:
     assert when is not None
     return when.replace(tzinfo=UTC).timestamp()
@@ -374,6 +396,8 @@ def _apply_device_offsets(by_device: dict[str, list[Shot]], timings: dict[int, T
             camera = camera_time(shot)
             if timing.source != "pending" or camera is None:
                 continue
+            if clock.span and not clock.span[0] <= camera <= clock.span[1]:
+                continue  # not on the clock the alignment measured
             offset = nearby_residual(residuals[device], camera) if residuals[device] else clock.offset
             utc = (camera - timedelta(seconds=offset or 0)).replace(tzinfo=UTC)
             timings[shot.id] = replace(timing, utc=utc, source="device_offset")
