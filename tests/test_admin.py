@@ -157,6 +157,7 @@ def test_devices_page_sets_an_offset(library: Path) -> None:
     assert post(web, "/admin/devices", device=key, offset="+6h").status_code == 303
     device = next(d for d in Gallery(library).json("devices") if d["key"] == key)
     assert device["manual"] and device["offset_seconds"] == 6 * 3600
+    assert "<td>+6 h</td>" in web.get("/admin/devices").text, "hours and minutes, never raw seconds"
     assert "not a duration" in post(web, "/admin/devices", device=key, offset="soon").text
     assert post(web, "/admin/devices", device="nope", offset="+1h").status_code == 200
 
