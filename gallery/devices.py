@@ -21,6 +21,9 @@ def device_key(make: str | None, model: str | None, serial: str | None, source_d
 def device_name(key: str) -> str:
     """A short label for people: 'Canon EOS 40D #1234' or 'Apple iPhone 13 (alice)'."""
     camera, _, where = key.partition("|")
+    make, _, model = camera.partition(" ")
+    if model.casefold().startswith(make.casefold() + " "):
+        camera = model  # "Canon Canon EOS 80D": the model already names its make
     kind, _, value = where.partition(":")
     if kind == "serial":
         return f"{camera} #{value}"

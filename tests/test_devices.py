@@ -107,3 +107,11 @@ def test_an_ambiguous_camera_shows_candidates_that_set_offset_confirms(gallery: 
     gallery("devices", "set-offset", "Canon EOS 40D (bob)", "-1d")
     photos = [p for p in gallery.json("photos") if p["original_name"] == "C0.jpg"]
     assert photos[0]["taken_at"] == "2017-09-20T09:00:20+02:00"
+
+
+def test_a_device_name_does_not_repeat_its_make() -> None:
+    from gallery.devices import device_name
+
+    assert device_name("Canon Canon EOS 80D|serial:0123456789") == "Canon EOS 80D #0123456789"
+    assert device_name("Apple iPhone 6|folder:cards/alice") == "Apple iPhone 6 (alice)"
+    assert device_name("Canon EOS 40D|folder:cards/bob") == "Canon EOS 40D (bob)"
