@@ -124,9 +124,9 @@ def _changes_midway(looks: np.ndarray, grid: _Grid, shifts: np.ndarray, local: i
                     offset: int) -> bool:  # fmt: skip
     """A clock reset (a zone changed, a battery swapped): does part of the photos fit elsewhere?
 
-    Halves (in camera order) must each fall inside the trip's activity at the chosen offset, and
-    neither the first nor the last third, weighed on its own, may be sure (PART_SURE) of an
-    offset more than CLUSTER away.
+    Each half and the first and last thirds (in camera order) must fall inside the trip's
+    activity at the chosen offset; a third that does not, and is sure (PART_SURE) of another
+    offset on its own, says the clock did not keep one offset all along.
     """
     if any(grid.covered(half - offset) < MIN_HALF * half.size for half in np.array_split(looks, 2)):
         return True
@@ -134,6 +134,8 @@ def _changes_midway(looks: np.ndarray, grid: _Grid, shifts: np.ndarray, local: i
         return False
     third = looks.size // 3
     for part in (looks[:third], looks[-third:]):
+        if grid.covered(part - offset) >= MIN_COVERED * part.size:
+            continue
         posterior = _posterior(part, grid, shifts, local, evidence)
         peak = shifts[int(np.argmax(posterior))]
         if abs(peak + offset) > CLUSTER and float(posterior[np.abs(shifts - peak) <= CLUSTER].sum()) >= PART_SURE:
