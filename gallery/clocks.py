@@ -42,6 +42,7 @@ PRECISE = 0.95  # ... and this share of it within MEET of the estimate
 MIN_COVERED = 0.5  # share of the device's looks that must fall inside the trip's known activity
 MIN_HALF = 0.35  # ... and this share of each half of them (in camera order)
 PART_SURE = 0.9
+PART_RULED_OUT = 1e-4  # (a short, burst-rich third can be sure of a wrong offset: it must also all but exclude the chosen one)
 MEET = 10 * MINUTE  # a photo "meets" the others within this
 
 PRIOR_NONE = 0.35
@@ -124,9 +125,9 @@ def _changes_midway(looks: np.ndarray, grid: _Grid, shifts: np.ndarray, local: i
                     offset: int) -> bool:  # fmt: skip
     """A clock reset (a zone changed, a battery swapped): does part of the photos fit elsewhere?
 
-    Each half and the first and last thirds (in camera order) must fall inside the trip's
-    activity at the chosen offset; a third that does not, and is sure (PART_SURE) of another
-    offset on its own, says the clock did not keep one offset all along.
+    Each half (in camera order) must fall inside the trip's activity at the chosen offset; and
+    neither the first nor the last third, weighed on its own, may be sure (PART_SURE) of another
+    offset while all but ruling the chosen one out (PART_RULED_OUT).
     """
     if any(grid.covered(half - offset) < MIN_HALF * half.size for half in np.array_split(looks, 2)):
         return True
@@ -134,11 +135,11 @@ def _changes_midway(looks: np.ndarray, grid: _Grid, shifts: np.ndarray, local: i
         return False
     third = looks.size // 3
     for part in (looks[:third], looks[-third:]):
-        if grid.covered(part - offset) >= MIN_COVERED * part.size:
-            continue
         posterior = _posterior(part, grid, shifts, local, evidence)
         peak = shifts[int(np.argmax(posterior))]
-        if abs(peak + offset) > CLUSTER and float(posterior[np.abs(shifts - peak) <= CLUSTER].sum()) >= PART_SURE:
+        sure = float(posterior[np.abs(shifts - peak) <= CLUSTER].sum()) >= PART_SURE
+        ruled_out = float(posterior[np.abs(shifts + offset) <= CLUSTER].sum()) < PART_RULED_OUT
+        if abs(peak + offset) > CLUSTER and sure and ruled_out:
             return True
     return False
 
