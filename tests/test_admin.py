@@ -162,6 +162,24 @@ def test_devices_page_sets_an_offset(library: Path) -> None:
     assert post(web, "/admin/devices", device="nope", offset="+1h").status_code == 200
 
 
+def test_devices_page_offers_candidates_to_confirm(library: Path) -> None:
+    import json
+    import sqlite3
+
+    key = next(d["key"] for d in Gallery(library).json("devices") if d["name"].startswith("Canon"))
+    candidates = [{"correction": -6 * 3600, "probability": 0.83, "meets": 0.83, "reason": "zone", "zone": "Europe/Paris"},
+                  {"correction": -5 * 3600, "probability": 0.15, "meets": 0.69, "reason": "zone", "zone": None}]
+    with sqlite3.connect(library / "gallery.db") as conn:  # as a refresh leaves a device it could not align
+        conn.execute("UPDATE devices SET offset_source = NULL, offset_seconds = NULL, candidates = ? WHERE key = ?",
+                     (json.dumps(candidates), key))  # fmt: skip
+    web = logged_in(library)
+    page = web.get("/admin/devices").text
+    assert "−6 h : l’appareil est resté à l’heure de Paris ; 83 % de ses photos rejoignent celles des autres" in page
+    assert page.count(">confirmer</button>") == 2 and 'name="offset" value="-6h"' in page
+    assert post(web, "/admin/devices", device=key, offset="-6h").status_code == 303
+    assert next(d for d in Gallery(library).json("devices") if d["key"] == key)["offset_seconds"] == -6 * 3600
+
+
 def test_import_report_page(library: Path, tmp_path: Path) -> None:
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "broken.jpg").write_bytes(b"\xff\xd8\xff" + b"\0" * 100)
