@@ -340,9 +340,14 @@ def default_title(album: dict[str, Any], start: str | None, end: str | None, zon
     if event:
         return event["title"] or f"Revoir {event['name']} en images"
     if not start or not end:
-        return place or i18n.text("others", lang)
+        return _capital(place) if place else i18n.text("others", lang)
     days = i18n.date_range(local_date(start, zone), local_date(end, zone), lang)
-    return f"{place}, {days}" if place else days[:1].upper() + days[1:]
+    return _capital(f"{place}, {days}" if place else days)
+
+
+def _capital(title: str) -> str:
+    """« Les Escaldes, 6 mai 2019 »: a title starts with a capital, the place's name stays as it is after."""
+    return title[:1].upper() + title[1:]
 
 
 def local_date(utc_iso: str, zone: str | None) -> Any:

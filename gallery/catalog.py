@@ -210,14 +210,14 @@ def save_device_clocks(conn: sqlite3.Connection, clocks: Iterable[Mapping[str, A
     """Upsert what was learned per device; a hand-set offset is left exactly as it was."""
     for clock in clocks:
         conn.execute(
-            "INSERT INTO devices (key, name, offset_seconds, offset_source, confidence, note) "
-            "VALUES (:key, :name, :offset_seconds, :offset_source, :confidence, :note) "
-            "ON CONFLICT(key) DO UPDATE SET name = excluded.name, "
+            "INSERT INTO devices (key, name, offset_seconds, offset_source, confidence, note, candidates) "
+            "VALUES (:key, :name, :offset_seconds, :offset_source, :confidence, :note, :candidates) "
+            "ON CONFLICT(key) DO UPDATE SET name = excluded.name, candidates = excluded.candidates, "
             "offset_seconds = CASE WHEN devices.manual = 1 THEN devices.offset_seconds ELSE excluded.offset_seconds END, "
             "offset_source = CASE WHEN devices.manual = 1 THEN 'manual' ELSE excluded.offset_source END, "
             "confidence = CASE WHEN devices.manual = 1 THEN 1.0 ELSE excluded.confidence END, "
             "note = CASE WHEN devices.manual = 1 THEN devices.note ELSE excluded.note END",
-            dict(clock),
+            {"candidates": "[]", **clock},
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from . import catalog, organise, places
+from . import devices as device_words
 from .cli import Context, Duration, echo_json, echo_table, format_duration, pass_context
 from .errors import GalleryError
 
@@ -19,7 +20,11 @@ def add_commands(main: click.Group) -> None:
 @pass_context
 @click.pass_context
 def devices(click_ctx: click.Context, ctx: Context, as_json: bool) -> None:
-    """List devices with their photo count, GPS share and clock offset.
+    """List devices with their photo count, GPS share and clock correction.
+
+    A correction is what `set-offset` takes: added to the camera's time, it gives the local time
+    (-6h for a camera left on Paris time in Montréal). A device that could not be aligned shows
+    its best candidate corrections, in words, each with the command that confirms it.
 
     Example: gallery devices
     """
@@ -34,18 +39,30 @@ def devices(click_ctx: click.Context, ctx: Context, as_json: bool) -> None:
         [[r["name"], str(r["photos"]), f"{(r['with_gps'] or 0) / max(1, r['photos']):.0%}",
           format_duration(r["offset_seconds"]), r["offset_source"] or "-",
           "-" if r["confidence"] is None else f"{r['confidence']:.2f}", r["note"] or ""] for r in rows],
-        ["device", "photos", "gps", "offset", "source", "confidence", "note"],
+        ["device", "photos", "gps", "correction", "source", "confidence", "note"],
     )  # fmt: skip
-    click.echo("Offsets from GPS or alignment are camera minus UTC; hand-set ones are added to the camera time.")
+    for row in rows:
+        candidates = device_words.candidates_from_row(row) if row["offset_source"] is None else []
+        if candidates:
+            click.echo(f"\n{row['name']}: not aligned; candidates, best first:")
+        for candidate in candidates:
+            click.echo(f"  {candidate['text']}  ({candidate['probability']:.0%})")
+            click.echo(f"    gallery devices set-offset {_quoted(row['name'])} {candidate['set_offset']}")
+    click.echo("\nA correction is added to the camera's time to read local time: what `set-offset` takes.")
+
+
+def _quoted(text: str) -> str:
+    return f'"{text}"' if any(c in text for c in " ()#'") else text
 
 
 def _device_json(row: dict) -> dict:
     return {"key": row["key"], "name": row["name"], "photos": row["photos"], "with_gps": row["with_gps"] or 0,
             "offset_seconds": row["offset_seconds"], "offset_source": row["offset_source"],
-            "confidence": row["confidence"], "note": row["note"], "manual": bool(row["manual"])}  # fmt: skip
+            "confidence": row["confidence"], "note": row["note"], "manual": bool(row["manual"]),
+            "candidates": device_words.candidates_from_row(row) if row["offset_source"] is None else []}  # fmt: skip
 
 
-@devices.command("set-offset")
+@devices.command("set-offset", context_settings={"ignore_unknown_options": True})  # "-6h" is a value
 @click.argument("device")
 @click.argument("delta", type=Duration())
 @pass_context

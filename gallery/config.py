@@ -35,6 +35,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("upload_max_bytes", 200 * 1024 * 1024, "Largest file accepted by the browser upload."),
     Setting("upload_max_files", 500, "Most files accepted in one browser upload."),
     Setting("https", False, "Mark cookies Secure (set when served behind HTTPS)."),
+    Setting("home_timezone", "America/Toronto",
+            "The organisation's home time zone (IANA): a camera left on it is a strong guess when aligning clocks."),
 )
 
 
@@ -52,6 +54,7 @@ class Config:
     upload_max_bytes: int = 200 * 1024 * 1024
     upload_max_files: int = 500
     https: bool = False
+    home_timezone: str = "America/Toronto"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:

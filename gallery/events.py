@@ -107,7 +107,8 @@ def _programme_groups(ordered: Sequence[Item], programme: Sequence[ProgrammeEven
     """
     taken: dict[int, int] = {}
     times = [item.t for item in ordered]
-    for event in programme:
+    # where windows overlap (a visit during a two-day festival), the shorter, more specific event wins
+    for event in sorted(programme, key=lambda e: (e.end - e.start, e.start, e.key)):
         lo, hi = bisect.bisect_left(times, event.start), bisect.bisect_right(times, event.end)
         window = ordered[lo:hi]
         near = [_near(item, event, town_of) for item in window]

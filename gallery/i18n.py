@@ -133,3 +133,32 @@ def text(key: str, lang: str) -> str:
     if entry is None:
         return key
     return entry.get(lang) or entry[DEFAULT]
+
+
+CLOCK_REASONS: dict[str, dict[str, str]] = {
+    "none": {"fr": "l’appareil était à l’heure locale", "en": "the camera was on local time"},
+    "home": {"fr": "l’appareil est resté à l’heure de {city}", "en": "the camera stayed on {city} time"},
+    "zone": {"fr": "l’appareil est resté à l’heure de {city}", "en": "the camera stayed on {city} time"},
+    "dst": {"fr": "une heure d’écart (heure d’été)", "en": "an hour off (summer time)"},
+    "day": {"fr": "la date de l’appareil est décalée d’un jour", "en": "the camera's date is a day off"},
+    "other": {"fr": "un décalage sans explication simple", "en": "an offset with no simple explanation"},
+}
+
+
+def clock_correction(seconds: int, lang: str = DEFAULT) -> str:
+    """A correction in hours and minutes, as people write it: « −6 h », « +5 h 30 », « +0 h 04 »."""
+    sign = "−" if seconds < 0 else "+"
+    hours, minutes = divmod(abs(int(seconds)) // 60, 60)
+    return f"{sign}{hours} h" + (f" {minutes:02d}" if minutes else "")
+
+
+def clock_candidate(seconds: int, reason: str, zone: str | None, meets: float, lang: str = DEFAULT) -> str:
+    """« −6 h : l'appareil est resté à l'heure de Paris ; 83 % de ses photos rejoignent celles des autres »."""
+    named = reason not in ("home", "zone") or bool(zone)
+    entry = CLOCK_REASONS.get(reason if named else "other", CLOCK_REASONS["other"])
+    city = (zone or "").rsplit("/", 1)[-1].replace("_", " ")
+    why = (entry.get(lang) or entry[DEFAULT]).format(city=city)
+    share = round(meets * 100)
+    if lang == "en":
+        return f"{clock_correction(seconds, lang)}: {why}; {share} % of its photos meet the others'"
+    return f"{clock_correction(seconds, lang)} : {why} ; {share} % de ses photos rejoignent celles des autres"

@@ -178,9 +178,18 @@ CREATE TABLE shares (
 CREATE INDEX shares_album ON shares(album_id)
 """
 
+# One convention for offsets: the devices table keeps the correction set-offset takes (learned
+# ones were camera minus UTC: forgotten here, the next refresh writes them again), and the ranked
+# candidate corrections of a device that could not be aligned, as JSON.
+V5_DEVICE_CANDIDATES = """
+ALTER TABLE devices ADD COLUMN candidates TEXT NOT NULL DEFAULT '[]';
+UPDATE devices SET offset_seconds = NULL WHERE manual = 0
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, V1_ARCHIVE),
     (2, V2_DEVICES_PLACES),
     (3, V3_MISSIONS_ALBUMS),
     (4, V4_ACCOUNTS_SHARES),
+    (5, V5_DEVICE_CANDIDATES),
 ]

@@ -21,9 +21,10 @@ def refresh(conn: sqlite3.Connection, config: Config | None = None) -> dict[str,
     """Recompute times, places and albums; returns counts of what changed."""
     rows = catalog.iter_photos(conn)
     zone_at = _zone_finder()
-    timings, clocks = timeline.resolve(
-        [shot_from_row(r) for r in rows], zone_at, catalog.manual_offsets(conn), missions.zones(conn)
-    )
+    windows = missions.programme_events(conn)
+    home = (config or Config()).home_timezone
+    timings, clocks = timeline.resolve([shot_from_row(r) for r in rows], zone_at, catalog.manual_offsets(conn),
+                                       missions.zones(conn), windows, home if timeline.is_zone(home) else None)  # fmt: skip
     venues = tuple(places.Venue(**{k: v[k] for k in ("name", "lat", "lon", "radius_m", "town", "country")})
                    for v in catalog.list_venues(conn)) + missions.venues(conn)  # fmt: skip
     updates = list(_changes(rows, timings, venues))
@@ -100,6 +101,8 @@ def _time_columns(timing: Timing) -> dict[str, Any]:
 
 
 def _clock_row(clock: DeviceClock) -> dict[str, Any]:
-    return {"key": clock.device, "name": devices.device_name(clock.device), "offset_seconds": clock.offset,
-            "offset_source": clock.source, "confidence": clock.confidence, "note": clock.note}  # fmt: skip
+    """The catalog keeps the correction (what set-offset takes), never the internal camera-minus-UTC."""
+    return {"key": clock.device, "name": devices.device_name(clock.device), "offset_seconds": clock.correction,
+            "offset_source": clock.source, "confidence": clock.confidence, "note": clock.note,
+            "candidates": devices.candidates_to_json(clock.candidates)}  # fmt: skip
 

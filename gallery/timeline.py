@@ -11,8 +11,11 @@ Order of trust for each photo (DESIGN.md, "Time model"):
 6. import_option       `gallery import --timezone`
 7. unknown             naive camera time kept and flagged, never guessed
 
-A device offset is "camera minus UTC" in seconds: the clock's zone and its error together, which
-is what a camera clock really is (it ticks on, whatever country it is in).
+Internally a device offset is "camera minus UTC" in seconds: the clock's zone and its error
+together, which is what a camera clock really is (it ticks on, whatever country it is in). What
+people see is one convention everywhere: the correction, seconds to add to the camera's time to
+read the true local time where the photo was taken (`DeviceClock.correction`), which is exactly
+what `gallery devices set-offset` takes: -6 h for a camera left on Paris time in Montréal.
 """
 
 from __future__ import annotations
@@ -24,10 +27,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import numpy as np
+from . import clocks as weighing
+from .clocks import Candidate, Evidence
+from .events import ProgrammeEvent
 
 ZoneAt = Callable[[float, float], str | None]
 
@@ -35,14 +39,7 @@ OFFSET_TAG_TOLERANCE = 15 * 60  # an offset tag refuted by the photo's own GPS c
 GPS_NEIGHBOURS = 5  # GPS residuals of the nearest photos (camera time) that time a photo
 INFER_SAME_DEVICE = 30 * 60  # seconds: borrow a position from the same device within this
 INFER_OTHER_DEVICE = 10 * 60  # seconds: ... or from another device once clocks are aligned
-ALIGN_RANGE = 2 * 86400  # zones (+-14 h) and a date set a day or two wrong
-ALIGN_COARSE_STEP = 15 * 60
-ALIGN_WINDOW = 10 * 60  # a device photo "meets" the placed ones within this, at the coarse step
-ALIGN_MIN_SCORE = 0.6  # share of the device's photos that must meet placed photos
-ALIGN_MIN_MARGIN = 0.12  # closeness per photo over the best alignment ALIGN_DISTINCT away
-ALIGN_DISTINCT = 45 * 60  # a rival alignment at least this far (an hour off is a real risk: DST)
-ALIGN_MIN_PHOTOS = 3
-ALIGN_SIGMA = 180.0  # seconds: people photograph the same moment within a minute or two
+ALIGN_MIN_PHOTOS = 3  # fewer dated photos: a device is not weighed (gallery/clocks.py weighs)
 
 
 @dataclass(frozen=True)
@@ -82,6 +79,9 @@ class DeviceClock:
     note: str = ""
     photos: int = 0
     with_gps: int = 0
+    candidates: tuple[Candidate, ...] = ()  # ranked corrections, best first (alignment only)
+    correction: int | None = None  # seconds to add to the camera time to read local time (set-offset's unit)
+    span: tuple[datetime, datetime] | None = None  # camera times an aligned offset holds for
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,14 @@ class MissionZone:
 
 
 def resolve(shots: Sequence[Shot], zone_at: ZoneAt, manual: dict[str, int] | None = None,
-            missions: Sequence[MissionZone] = ()) -> tuple[list[Timing], dict[str, DeviceClock]]:  # fmt: skip
-    """Resolve every shot's UTC instant, zone and local time; report what was learned per device."""
+            missions: Sequence[MissionZone] = (), programme: Sequence[ProgrammeEvent] = (),
+            home_zone: str | None = None) -> tuple[list[Timing], dict[str, DeviceClock]]:  # fmt: skip
+    """Resolve every shot's UTC instant, zone and local time; report what was learned per device.
+
+    `programme` holds the mission programme's events (windows in UTC seconds, venues) and
+    `home_zone` the organisation's zone: both are evidence for the clocks of devices without GPS;
+    a photo without a position inside an event with a venue takes the venue's (inferred).
+    """
     manual = manual or {}
     by_device: dict[str, list[Shot]] = defaultdict(list)
     for shot in shots:
@@ -104,10 +110,58 @@ def resolve(shots: Sequence[Shot], zone_at: ZoneAt, manual: dict[str, int] | Non
         for shot in group:
             timings[shot.id] = _own_evidence(shot, residuals[device], manual.get(device), zone_at)
     clocks = {d: _clock_from_gps(d, g, residuals[d], manual.get(d)) for d, g in by_device.items()}
-    _align_devices(by_device, timings, clocks)
+    context = _Context(zone_at, missions, tuple((e.start, e.end) for e in programme), home_zone, manual)
+    _align_devices(by_device, timings, clocks, context)
     _apply_device_offsets(by_device, timings, clocks, residuals)
-    _infer_positions(shots, timings)
-    return [_finish(s, timings[s.id], zone_at, missions, manual.get(s.device)) for s in shots], clocks
+    _infer_positions(shots, timings, programme)
+    finished = [_finish(s, timings[s.id], zone_at, missions, manual.get(s.device)) for s in shots]
+    finished = [_at_venue(t, programme) for t in finished]
+    return finished, _flag_fallbacks(_with_corrections(clocks, shots, finished, manual), shots, finished)
+
+
+NIGHT = (1, 5)  # local hours when few people take photos: a fallback zone putting many there is doubtful
+NIGHT_SHARE = 0.25
+
+
+def _flag_fallbacks(clocks: dict[str, DeviceClock], shots: Sequence[Shot],
+                    timings: Sequence[Timing]) -> dict[str, DeviceClock]:  # fmt: skip
+    """Say which fallback zone an unaligned device's photos took, and flag it when their hours contradict it."""
+    used: dict[str, list[Timing]] = defaultdict(list)
+    for shot, timing in zip(shots, timings, strict=True):
+        if timing.source in ("mission_zone", "import_option") and timing.local is not None:
+            used[shot.device].append(timing)
+    out = dict(clocks)
+    for device, placed in used.items():
+        zones = sorted({t.zone for t in placed if t.zone})
+        night = sum(1 for t in placed if t.local and NIGHT[0] <= t.local.hour < NIGHT[1]) / len(placed)
+        kind = "mission's" if placed[0].source == "mission_zone" else "import's"
+        note = f"{len(placed)} photos read in the {kind} zone ({', '.join(zones)}) for lack of better"
+        if night >= NIGHT_SHARE:
+            note = (f"DOUBTFUL: {note}, but {night:.0%} of them then fall between {NIGHT[0]} and {NIGHT[1]} a.m.: "
+                    "check this device's clock")  # fmt: skip
+        clock = out[device]
+        out[device] = replace(clock, note=f"{clock.note}; {note}" if clock.note else note)
+    return out
+
+
+def _with_corrections(clocks: dict[str, DeviceClock], shots: Sequence[Shot], timings: Sequence[Timing],
+                      manual: dict[str, int]) -> dict[str, DeviceClock]:  # fmt: skip
+    """Each placed device's correction: the median of (local time - camera time) over its photos."""
+    gaps: dict[str, list[float]] = defaultdict(list)
+    for shot, timing in zip(shots, timings, strict=True):
+        camera = camera_time(shot)
+        if camera is not None and timing.local is not None and timing.source not in ("mtime", "unknown"):
+            gaps[shot.device].append((timing.local - camera).total_seconds())
+    out = {}
+    for device, clock in clocks.items():
+        if device in manual:
+            correction: int | None = manual[device]
+        elif clock.source in ("gps", "alignment") and gaps[device]:
+            correction = round(statistics.median(gaps[device]) / 60) * 60
+        else:
+            correction = None
+        out[device] = replace(clock, correction=correction)
+    return out
 
 
 # -- evidence on the photo itself ---------------------------------------------------------------
@@ -224,22 +278,92 @@ def _needs_alignment(group: Sequence[Shot], timings: dict[int, Timing]) -> list[
     return [s for s in group if timings[s.id].source == "pending" and _is_exif_dated(s)]
 
 
+@dataclass(frozen=True)
+class _Context:
+    zone_at: ZoneAt
+    missions: Sequence[MissionZone]
+    programme: tuple[tuple[float, float], ...]
+    home_zone: str | None
+    manual: dict[str, int]
+
+
+PLACED_SOURCES = ("offset_tag", "gps_clock", "zone_from_position")
+
+
 def _align_devices(by_device: dict[str, list[Shot]], timings: dict[int, Timing],
-                   clocks: dict[str, DeviceClock]) -> None:  # fmt: skip
-    """Devices with no clock evidence: align their activity with the photos already placed."""
-    for device, group in sorted(by_device.items()):
-        if clocks[device].source is not None:
+                   clocks: dict[str, DeviceClock], context: _Context) -> None:  # fmt: skip
+    """Devices with no clock evidence: weigh their activity against what is placed, until nothing changes.
+
+    A device aligned in one pass counts as placed in the next (two cameras, one of them near a phone).
+    """
+    _place_manual(by_device, timings, context)
+    waiting = {d for d in by_device if clocks[d].source is None}
+    decided: dict[str, int] = {}
+    while True:
+        progress = False
+        for device in sorted(waiting - set(decided)):
+            todo, strays = _on_one_clock(_needs_alignment(by_device[device], timings))
+            if len(todo) < ALIGN_MIN_PHOTOS:
+                continue
+            naive = [_naive_seconds(camera_time(s)) for s in todo]
+            verdict = weighing.weigh(naive, _evidence(by_device, device, timings, decided, context))
+            note = verdict.note + (f"; {strays} photos dated far from the others (a reset clock?) left out" if strays else "")
+            times = sorted(_naive_camera(s) for s in todo)
+            span = (times[0], times[-1])
+            clocks[device] = replace(
+                clocks[device], offset=verdict.offset, candidates=verdict.candidates, note=note, span=span,
+                source="alignment" if verdict.offset is not None else None,
+                confidence=verdict.candidates[0].probability if verdict.candidates else None)  # fmt: skip
+            if verdict.offset is not None:
+                decided[device] = verdict.offset
+                progress = True
+        if not progress:
+            return
+
+
+STRAY_DAYS = 20  # a device's photos this far from its median camera time are on another clock
+
+
+def _on_one_clock(shots: list[Shot]) -> tuple[list[Shot], int]:
+    """Leave out photos dated far from the device's others (a battery change that reset the date)."""
+    if not shots:
+        return shots, 0
+    middle = sorted(camera_time(s) for s in shots)[len(shots) // 2]  # type: ignore[type-var]
+    kept = [s for s in shots if abs(camera_time(s) - middle) <= timedelta(days=STRAY_DAYS)]  # type: ignore[operator]
+    return kept, len(shots) - len(kept)
+
+
+def _place_manual(by_device: dict[str, list[Shot]], timings: dict[int, Timing], context: _Context) -> None:
+    """A hand-corrected camera shows local time: read it in the zone where the other devices are."""
+    for device, correction in context.manual.items():
+        pending = [s for s in by_device.get(device, []) if timings[s.id].source == "pending" and _is_exif_dated(s)]
+        zone = _evidence(by_device, device, timings, {}, context).zone if pending else None
+        for shot in pending if zone else []:
+            local = camera_time(shot) + timedelta(seconds=correction)  # type: ignore[operator]
+            timings[shot.id] = replace(timings[shot.id], utc=local_to_utc(local, zone), zone=zone,  # type: ignore[arg-type]
+                                       source="device_offset")  # fmt: skip
+
+
+def _evidence(by_device: dict[str, list[Shot]], device: str, timings: dict[int, Timing], decided: dict[str, int],
+              context: _Context) -> Evidence:  # fmt: skip
+    placed: list[float] = []
+    zones: dict[str, int] = defaultdict(int)
+    for other, group in by_device.items():
+        if other == device:
             continue
-        todo = _needs_alignment(group, timings)
-        if len(todo) < ALIGN_MIN_PHOTOS:
-            continue
-        placed = sorted(
-            t.utc.timestamp() for s in _others(by_device, device) for t in [timings[s.id]]
-            if t.utc is not None and t.source in ("offset_tag", "gps_clock", "zone_from_position")
-        )  # fmt: skip
-        naive = [_naive_seconds(camera_time(s)) for s in todo]
-        result = align(naive, placed)
-        clocks[device] = replace(clocks[device], **result)
+        for shot in group:
+            timing = timings[shot.id]
+            if timing.utc is not None and timing.source in PLACED_SOURCES:
+                placed.append(timing.utc.timestamp())
+            elif other in decided and timing.source == "pending" and _is_exif_dated(shot):
+                placed.append(_naive_seconds(camera_time(shot)) - decided[other])
+            if timing.lat is not None and timing.lon is not None and not timing.position_inferred:
+                zone = context.zone_at(timing.lat, timing.lon)
+                if zone:
+                    zones[zone] += 1
+    mission_zones = [m.zone for m in context.missions]
+    zone = max(zones, key=lambda z: zones[z]) if zones else (mission_zones[0] if mission_zones else None)
+    return Evidence(sorted(placed), context.programme, zone, context.home_zone, (*mission_zones, *zones))
 
 
 def _others(by_device: dict[str, list[Shot]], device: str) -> Iterable[Shot]:
@@ -248,61 +372,15 @@ def _others(by_device: dict[str, list[Shot]], device: str) -> Iterable[Shot]:
             yield from group
 
 
+def _naive_camera(shot: Shot) -> datetime:
+    when = camera_time(shot)
+    assert when is not None
+    return when
+
+
 def _naive_seconds(when: datetime | None) -> float:
     assert when is not None
     return when.replace(tzinfo=UTC).timestamp()
-
-
-def align(naive: Sequence[float], placed: Sequence[float]) -> dict[str, Any]:
-    """Find the shift that lays a device's photos (naive seconds) over placed UTC instants.
-
-    Coarse search in quarter hours over +-2 days, scored by the share of photos that meet a placed
-    photo within 10 min; the best and the best alignment 45 min or more away are refined to the
-    minute and compared by closeness (a photo right on a placed one scores 1, 3 min away 0.37);
-    accepted only with a clear margin. Returns DeviceClock fields (offset is camera minus UTC).
-    """
-    if len(placed) == 0:
-        return {"source": None, "note": "no other device is placed to align with"}
-    photos, others = np.asarray(naive, dtype=np.float64), np.asarray(sorted(placed), dtype=np.float64)
-    shifts = np.arange(-ALIGN_RANGE, ALIGN_RANGE + 1, ALIGN_COARSE_STEP)
-    coarse = np.array([np.mean(_distances(others, photos + shift) <= ALIGN_WINDOW) for shift in shifts])
-    best = int(shifts[max(range(len(shifts)), key=lambda i: (coarse[i], -abs(shifts[i])))])
-    best_share = float(coarse[shifts == best][0])
-    fine = _refine(photos, others, best, 3600)
-    score = _closeness(photos, others, fine)
-    # the strongest alignment at least ALIGN_DISTINCT from the chosen one, refined the same way
-    rivals = [int(s) for s, share in zip(shifts, coarse, strict=True)
-              if share >= best_share / 2 and abs(s - fine) >= ALIGN_DISTINCT - ALIGN_COARSE_STEP]  # fmt: skip
-    candidates = sorted({shift for s in rivals for shift in range(s - ALIGN_COARSE_STEP, s + ALIGN_COARSE_STEP + 1, 60)
-                         if abs(shift - fine) >= ALIGN_DISTINCT})  # fmt: skip
-    rival_score = max((_closeness(photos, others, shift) for shift in candidates), default=0.0)
-    rival = max((float(coarse[shifts == s][0]) for s in rivals), default=0.0)
-    margin = score - rival_score
-    summary = f"{best_share:.0%} of photos meet others (runner-up {rival:.0%}), margin {margin:.2f}"
-    if best_share < ALIGN_MIN_SCORE or margin < ALIGN_MIN_MARGIN:
-        return {"source": None, "confidence": round(max(margin, 0.0), 2),
-                "note": f"cannot align: {summary}; set the offset by hand"}  # fmt: skip
-    return {"offset": -fine, "source": "alignment", "confidence": round(margin, 2),
-            "note": f"aligned with other devices: {summary}"}  # fmt: skip
-
-
-def _refine(photos: np.ndarray, others: np.ndarray, around: int, reach: int) -> int:
-    """The minute within `reach` of `around` where the device's photos sit closest to placed ones."""
-    return max(range(around - reach, around + reach + 1, 60),
-               key=lambda s: (_closeness(photos, others, s), -abs(s - around)))  # fmt: skip
-
-
-def _closeness(photos: np.ndarray, others: np.ndarray, shift: float) -> float:
-    """Mean of exp(-(d / sigma)^2) over the device's photos, d the distance to the nearest placed one."""
-    return float(np.mean(np.exp(-((_distances(others, photos + shift) / ALIGN_SIGMA) ** 2))))
-
-
-def _distances(others: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Distance from each value to the nearest of the sorted `others`."""
-    index = np.searchsorted(others, values)
-    before = np.abs(values - others[np.clip(index - 1, 0, len(others) - 1)])
-    after = np.abs(others[np.clip(index, 0, len(others) - 1)] - values)
-    return np.minimum(before, after)
 
 
 def _apply_device_offsets(by_device: dict[str, list[Shot]], timings: dict[int, Timing],
@@ -318,6 +396,8 @@ def _apply_device_offsets(by_device: dict[str, list[Shot]], timings: dict[int, T
             camera = camera_time(shot)
             if timing.source != "pending" or camera is None:
                 continue
+            if clock.span and not clock.span[0] <= camera <= clock.span[1]:
+                continue  # not on the clock the alignment measured
             offset = nearby_residual(residuals[device], camera) if residuals[device] else clock.offset
             utc = (camera - timedelta(seconds=offset or 0)).replace(tzinfo=UTC)
             timings[shot.id] = replace(timing, utc=utc, source="device_offset")
@@ -326,8 +406,9 @@ def _apply_device_offsets(by_device: dict[str, list[Shot]], timings: dict[int, T
 # -- positions and zones -------------------------------------------------------------------------
 
 
-def _infer_positions(shots: Sequence[Shot], timings: dict[int, Timing]) -> None:
-    """A photo without GPS borrows the nearest located photo: same device within 30 min, else any within 10."""
+def _infer_positions(shots: Sequence[Shot], timings: dict[int, Timing], programme: Sequence[ProgrammeEvent]) -> None:
+    """A photo without GPS borrows the nearest located photo: same device within 30 min, else any within
+    10; else the venue of the programme event it falls in."""
     located: list[tuple[float, str, float, float]] = sorted(
         (timings[s.id].utc.timestamp(), s.device, timings[s.id].lat, timings[s.id].lon)  # type: ignore[union-attr,misc]
         for s in shots
@@ -338,9 +419,26 @@ def _infer_positions(shots: Sequence[Shot], timings: dict[int, Timing]) -> None:
         timing = timings[shot.id]
         if timing.lat is not None or timing.utc is None:
             continue
-        found = _nearest_located(located, stamps, timing.utc.timestamp(), shot.device)
+        when = timing.utc.timestamp()
+        found = _nearest_located(located, stamps, when, shot.device) or _venue_at(programme, when)
         if found:
             timings[shot.id] = replace(timing, lat=found[0], lon=found[1], position_inferred=True)
+
+
+def _at_venue(timing: Timing, programme: Sequence[ProgrammeEvent]) -> Timing:
+    """A photo placed in time by a fallback zone, still without a position, may fall in an event with a venue."""
+    if timing.lat is not None or timing.utc is None:
+        return timing
+    venue = _venue_at(programme, timing.utc.timestamp())
+    return replace(timing, lat=venue[0], lon=venue[1], position_inferred=True) if venue else timing
+
+
+def _venue_at(programme: Sequence[ProgrammeEvent], when: float) -> tuple[float, float] | None:
+    """The venue of the one programme event whose window holds this instant (none when windows overlap)."""
+    holding = [e for e in programme if e.start <= when <= e.end]
+    if len(holding) == 1 and holding[0].lat is not None and holding[0].lon is not None:
+        return holding[0].lat, holding[0].lon
+    return None
 
 
 def _nearest_located(located: Sequence[tuple[float, str, float, float]], stamps: Sequence[float], when: float,

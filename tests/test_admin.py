@@ -152,13 +152,32 @@ def test_missions_page_loads_and_reports_errors(library: Path, mission_files_ses
 def test_devices_page_sets_an_offset(library: Path) -> None:
     web = logged_in(library)
     page = web.get("/admin/devices")
-    assert "Canon Canon EOS 80D #0123456789" in page.text and "alignment" in page.text
+    assert "<td>Canon EOS 80D #0123456789</td>" in page.text and "alignment" in page.text
     key = next(d["key"] for d in Gallery(library).json("devices") if d["name"].startswith("Canon"))
     assert post(web, "/admin/devices", device=key, offset="+6h").status_code == 303
     device = next(d for d in Gallery(library).json("devices") if d["key"] == key)
     assert device["manual"] and device["offset_seconds"] == 6 * 3600
+    assert "<td>+6 h</td>" in web.get("/admin/devices").text, "hours and minutes, never raw seconds"
     assert "not a duration" in post(web, "/admin/devices", device=key, offset="soon").text
     assert post(web, "/admin/devices", device="nope", offset="+1h").status_code == 200
+
+
+def test_devices_page_offers_candidates_to_confirm(library: Path) -> None:
+    import json
+    import sqlite3
+
+    key = next(d["key"] for d in Gallery(library).json("devices") if d["name"].startswith("Canon"))
+    candidates = [{"correction": -6 * 3600, "probability": 0.83, "meets": 0.83, "reason": "zone", "zone": "Europe/Paris"},
+                  {"correction": -5 * 3600, "probability": 0.15, "meets": 0.69, "reason": "zone", "zone": None}]
+    with sqlite3.connect(library / "gallery.db") as conn:  # as a refresh leaves a device it could not align
+        conn.execute("UPDATE devices SET offset_source = NULL, offset_seconds = NULL, candidates = ? WHERE key = ?",
+                     (json.dumps(candidates), key))  # fmt: skip
+    web = logged_in(library)
+    page = web.get("/admin/devices").text
+    assert "−6 h : l’appareil est resté à l’heure de Paris ; 83 % de ses photos rejoignent celles des autres" in page
+    assert page.count(">confirmer</button>") == 2 and 'name="offset" value="-6h"' in page
+    assert post(web, "/admin/devices", device=key, offset="-6h").status_code == 303
+    assert next(d for d in Gallery(library).json("devices") if d["key"] == key)["offset_seconds"] == -6 * 3600
 
 
 def test_import_report_page(library: Path, tmp_path: Path) -> None:

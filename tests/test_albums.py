@@ -165,3 +165,13 @@ def test_undated_photos_never_join_an_event(gallery: Gallery, mission_files: tup
     assert undated["start"] is None
     rows = json.loads(gallery("photos", "--json").stdout)
     assert sum(1 for r in rows if r["original_name"] == "from-alice.jpg") == 0, "the shared duplicate is one photo"
+
+
+def test_a_title_starting_with_a_lower_case_place_starts_with_a_capital() -> None:
+    from gallery.albums import default_title
+
+    album = {"kind": "event", "mission_event_id": None}
+    title = default_title(album, "2019-05-06T10:00:00+00:00", "2019-05-06T12:00:00+00:00", "Europe/Andorra",
+                          "les Escaldes", {}, None)  # fmt: skip
+    assert title == "Les Escaldes, 6 mai 2019"
+    assert default_title(album, None, None, None, "les Escaldes", {}, None) == "Les Escaldes"

@@ -29,9 +29,10 @@ def test_devices_are_listed_with_their_clocks(gallery: Gallery, tmp_path: Path) 
     devices = {d["name"]: d for d in gallery.json("devices")}
     phone, camera = devices["Apple iPhone 6 (alice)"], devices["Canon EOS 40D (bob)"]
     assert (phone["photos"], phone["with_gps"], phone["offset_source"]) == (12, 12, "gps")
-    assert phone["offset_seconds"] == 7200
+    assert phone["offset_seconds"] == 0, "a phone on local time needs no correction"
     assert camera["photos"] == 6 and camera["with_gps"] == 0
-    assert camera["offset_source"] == "alignment" and abs(camera["offset_seconds"] - -4 * 3600) <= 120
+    # one convention: the correction set-offset would take (+6 h for a camera on Québec time in France)
+    assert camera["offset_source"] == "alignment" and abs(camera["offset_seconds"] - 6 * 3600) <= 120
     table = gallery("devices").stdout
     assert "Canon EOS 40D (bob)" in table and "alignment" in table
 
@@ -83,3 +84,34 @@ def test_venues(gallery: Gallery, tmp_path: Path) -> None:
     assert "IOT Valley" in gallery("places").stdout
     gallery("places", "remove", "IOT Valley")
     assert gallery.json("photos")[0]["venue"] is None
+
+
+def test_an_ambiguous_camera_shows_candidates_that_set_offset_confirms(gallery: Gallery, tmp_path: Path) -> None:
+    """The same hours three days running; the camera, there on the middle day, has its date a day ahead."""
+    for day in range(3):
+        for n in range(8):
+            moment = datetime(2017, 9, 19 + day, 7, 0, tzinfo=UTC) + timedelta(minutes=40 * n)
+            make_photo(tmp_path / "cards" / "alice" / f"P{day}{n}.jpg", (moment + timedelta(hours=2)).replace(tzinfo=None),
+                       gps=TOULOUSE, gps_time=moment, make="Apple", model="iPhone 6")  # fmt: skip
+            if day == 1:
+                make_photo(tmp_path / "cards" / "bob" / f"C{n}.jpg", (moment + timedelta(hours=2, days=1, seconds=20)).replace(
+                    tzinfo=None), make="Canon", model="EOS 40D")  # fmt: skip
+    gallery.import_(tmp_path / "cards", extra=("--no-viewer",))
+    camera = {d["name"]: d for d in gallery.json("devices")}["Canon EOS 40D (bob)"]
+    assert camera["offset_source"] is None and camera["offset_seconds"] is None
+    words = {c["set_offset"]: c["text"] for c in camera["candidates"]}
+    assert len(camera["candidates"]) >= 2 and "-1d" in words, camera["candidates"]
+    assert "décalée d’un jour" in words["-1d"] and "rejoignent celles des autres" in words["-1d"]
+    table = gallery("devices").stdout
+    assert 'gallery devices set-offset "Canon EOS 40D (bob)" -1d' in table
+    gallery("devices", "set-offset", "Canon EOS 40D (bob)", "-1d")
+    photos = [p for p in gallery.json("photos") if p["original_name"] == "C0.jpg"]
+    assert photos[0]["taken_at"] == "2017-09-20T09:00:20+02:00"
+
+
+def test_a_device_name_does_not_repeat_its_make() -> None:
+    from gallery.devices import device_name
+
+    assert device_name("Canon Canon EOS 80D|serial:0123456789") == "Canon EOS 80D #0123456789"
+    assert device_name("Apple iPhone 6|folder:cards/alice") == "Apple iPhone 6 (alice)"
+    assert device_name("Canon EOS 40D|folder:cards/bob") == "Canon EOS 40D (bob)"

@@ -153,13 +153,29 @@ def test_a_camera_without_gps_is_aligned_by_activity() -> None:
 
 
 def test_a_device_that_cannot_be_aligned_says_so() -> None:
-    # photos every hour all day long match any whole-hour shift equally well: no clear winner
-    phone = _phone("alice", 1, [60 * n for n in range(12)])
-    lonely = _camera("dslr", 200, [60 * n + 5 for n in range(12)], timedelta(hours=-6))
+    """Ambiguous by construction: the same hours three days running, a camera there on the middle
+    day with its date set a day ahead. Read as it is, it fits the last day just as well."""
+    hours = [day * 24 * 60 + 9 * 60 + 20 * n for day in range(3) for n in range(24)]
+    phone = _phone("alice", 1, hours)
+    lonely = _camera("dslr", 200, [24 * 60 + 9 * 60 + 20 * n + 7 for n in range(24)], timedelta(days=1))
     timings, clocks = resolve(phone + lonely)
-    assert clocks["dslr"].source is None and "cannot align" in clocks["dslr"].note
+    assert clocks["dslr"].source is None and "cannot decide" in clocks["dslr"].note
+    corrections = [c.correction for c in clocks["dslr"].candidates]
+    for truth in (0, -86400):  # read as it is (the last day) or a day back (the truth): both offered
+        assert any(abs(c - truth) <= 600 for c in corrections), clocks["dslr"].candidates
     assert all(timings[s.id].source == "unknown" and timings[s.id].utc is None for s in lonely)
     assert timings[200].local == lonely[0].camera_time, "the naive camera time is kept"
+
+
+def test_a_camera_on_local_time_is_placed_without_a_programme() -> None:
+    """Shots spread evenly (no shared bursts): the prior for 'no error' and the sessions decide."""
+    minutes = [day * 24 * 60 + 10 * 60 + 9 * n for day in range(2) for n in range(30)]
+    phone = _phone("alice", 1, minutes[::3])
+    camera = _camera("dslr", 200, [m + 4 for m in minutes], timedelta(0))
+    timings, clocks = resolve(phone + camera)
+    assert clocks["dslr"].source == "alignment", clocks["dslr"]
+    assert clocks["dslr"].candidates[0].reason == "none"
+    assert all(timings[s.id].source == "device_offset" and timings[s.id].utc is not None for s in camera)
 
 
 def test_mission_zone_then_import_zone_then_unknown() -> None:
@@ -199,3 +215,26 @@ def test_positions_are_inferred_from_the_same_device_first() -> None:
     timings, _ = resolve(shots)
     assert (timings[2].lat, timings[2].position_inferred) == (43.30, True)
     assert timings[4].lat is None, "nothing located within 30 minutes"
+
+
+def test_a_fallback_zone_that_the_photos_contradict_is_flagged() -> None:
+    """No other device, a mission in Paris: a camera on Québec time would shoot at 3 a.m. every day."""
+    mission = MissionZone(datetime(2017, 9, 18), datetime(2017, 9, 22), "Europe/Paris")
+    quebec = [shot(i, datetime(2017, 9, 19 + i // 6, 3, 10 * (i % 6)), "dslr") for i in range(12)]
+    timings, clocks = resolve(quebec, missions=[mission])
+    assert all(t.source == "mission_zone" for t in timings.values())
+    assert "DOUBTFUL" in clocks["dslr"].note and "Europe/Paris" in clocks["dslr"].note
+    daytime = [shot(i, datetime(2017, 9, 19 + i // 6, 11, 10 * (i % 6)), "dslr") for i in range(12)]
+    _, clocks = resolve(daytime, missions=[mission])
+    assert "mission's zone (Europe/Paris)" in clocks["dslr"].note and "DOUBTFUL" not in clocks["dslr"].note
+
+
+def test_a_photo_without_position_inside_a_programme_event_takes_its_venue() -> None:
+    from gallery.events import ProgrammeEvent
+
+    mission = MissionZone(datetime(2017, 9, 18), datetime(2017, 9, 22), "Europe/Paris")
+    festival = ProgrammeEvent(1, utc(2017, 9, 19, 7).timestamp(), utc(2017, 9, 19, 15).timestamp(), *TOULOUSE)
+    inside, outside = shot(1, datetime(2017, 9, 19, 11, 0), "dslr"), shot(2, datetime(2017, 9, 19, 20, 0), "dslr")
+    timings, _ = resolve([inside, outside], missions=[mission], programme=[festival])
+    assert (timings[1].lat, timings[1].lon, timings[1].position_inferred) == (*TOULOUSE, True)
+    assert timings[1].zone == "Europe/Paris" and timings[2].lat is None

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .. import albums, catalog, missions, organise, shares
+from .. import albums, catalog, devices, i18n, missions, organise, shares
 from ..cli import parse_duration
 from ..errors import BadRequest, Forbidden, GalleryError, ImportBusy, NotFound, TooLarge
 from . import auth, uploads
@@ -182,7 +182,11 @@ async def devices_page(request: Request) -> Response:
             return RedirectResponse("/admin/devices", status_code=303)
         except (GalleryError, ValueError) as exc:
             error = str(exc)
-    return _page(request, "admin_devices.html", devices=catalog.list_devices(request.app.state.db()), error=error)
+    lang = request.state.lang
+    rows = [{**row, "correction": None if row["offset_seconds"] is None else i18n.clock_correction(row["offset_seconds"]),
+             "choices": devices.candidates_from_row(row, lang) if row["offset_source"] is None else []}
+            for row in catalog.list_devices(request.app.state.db())]  # fmt: skip
+    return _page(request, "admin_devices.html", devices=rows, error=error)
 
 
 def _set_offset(request: Request, device: str, offset: str) -> None:

@@ -1,0 +1,329 @@
+"""Weighing the evidence about a GPS-less device's clock. Pure: numbers in, a verdict out.
+
+A clock error is "camera minus true local time". Real ones are few: none, a zone left at home
+(the organisation's, or any real zone: whole or half hours), a DST slip (one hour), a date set a
+day wrong, with a few minutes of drift on top. Each is a hypothesis with a prior weight; a small
+floor covers any other shift within two days. The likelihood of a shift is how well the device's
+photos (bursts collapsed, at most ~30 independent looks, so a long session cannot shout) fall on
+the trip's known activity: the photos of the devices already placed (a sharp kernel for shared
+moments, a wider one, the sessions they span), the programme's windows, and a background that
+follows the day/night rhythm of the trip's zone. The posterior decides only when one hypothesis
+holds 99 % of the mass; otherwise the two or three best stay as ranked candidates for a person.
+
+Shifts here map camera seconds (naive time read as UTC) onto UTC: utc = camera + shift, so a
+device's "camera minus UTC" offset is -shift, and the correction `set-offset` takes is -error.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
+
+import numpy as np
+
+MINUTE = 60
+HOUR = 3600
+DAY = 86400
+BIN = 60  # seconds per step of the activity grid and of the shift search
+MARGIN = 3 * DAY  # the grid reaches this far beyond the known activity
+REACH = 50 * HOUR  # shifts searched: the farthest zone pair plus a day
+BURST_GAP = 30.0  # seconds: a device's photos closer than this are one look
+MAX_LOOKS = 300
+EFFECTIVE_LOOKS = 20.0  # the evidence of more looks is tempered down to this many
+DRIFT_SIGMA = 4 * MINUTE  # clocks drift by a few minutes on top of a real error
+CLUSTER = 20 * MINUTE  # shifts this close are one hypothesis
+DECIDE = 0.95  # posterior mass a hypothesis needs to be accepted
+SESSION_PAD = 10 * MINUTE
+PRECISE = 0.95  # ... and this share of it within MEET of the estimate
+MIN_COVERED = 0.5  # share of the device's looks that must fall inside the trip's known activity
+MIN_HALF = 0.35  # ... and this share of each half of them (in camera order)
+PART_SURE = 0.9
+PART_RULED_OUT = 1e-4  # (a short, burst-rich third can be sure of a wrong offset: it must also all but exclude the chosen one)
+MEET = 10 * MINUTE  # a photo "meets" the others within this
+
+PRIOR_NONE = 0.35
+PRIOR_HOME = 0.20
+PRIOR_HOUR = 0.06  # each of +-1 h
+PRIOR_DAY = 0.03  # each of +-1 day
+PRIOR_WHOLE = 0.20  # shared by the other whole hours within REACH
+PRIOR_HALF = 0.01  # shared by the half hours within REACH (rare: India, Newfoundland, Iran...)
+PRIOR_ZONES = 0.05  # shared by the differences to every real zone (45-minute ones too)
+PRIOR_ANY = 0.02  # any shift within REACH
+
+COMMON_ZONES = ("Europe/Paris", "Europe/London", "America/Toronto", "America/Vancouver", "America/Mexico_City",
+                "America/Sao_Paulo", "Africa/Dakar", "Africa/Casablanca", "Asia/Tokyo", "Asia/Kolkata",
+                "Asia/Shanghai", "Australia/Sydney", "Pacific/Auckland", "UTC")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What is known of the trip when a device is weighed."""
+
+    placed: Sequence[float]  # UTC seconds of the photos of devices already placed
+    windows: Sequence[tuple[float, float]] = ()  # programme event windows, UTC seconds
+    zone: str | None = None  # the trip's zone where the device's photos were taken
+    home_zone: str | None = None  # the organisation's home zone
+    zones: Sequence[str] = ()  # other zones worth naming (the mission's, the other devices')
+
+
+@dataclass(frozen=True)
+class Candidate:
+    offset: int  # camera minus UTC, seconds
+    correction: int  # seconds to add to the camera time to read true local time (what set-offset takes)
+    probability: float
+    meets: float  # share of the device's photos within 10 min of another device's photo
+    reason: str  # "none" | "home" | "zone" | "dst" | "day" | "other"
+    zone: str | None = None  # the zone the clock stayed on, when the error is a zone's
+
+
+@dataclass(frozen=True)
+class Verdict:
+    offset: int | None  # camera minus UTC when decided
+    candidates: tuple[Candidate, ...]
+    note: str
+
+
+def weigh(naive: Sequence[float], evidence: Evidence) -> Verdict:
+    """Decide a device's clock offset from its photos (camera seconds) and what the trip shows."""
+    looks = _looks(np.sort(np.asarray(naive, dtype=np.float64)))
+    if looks.size > MAX_LOOKS:  # evenly thinned: the evidence is tempered to fewer looks anyway
+        looks = looks[np.linspace(0, looks.size - 1, MAX_LOOKS).round().astype(np.int64)]
+    has_activity = len(evidence.placed) > 0 or len(evidence.windows) > 0
+    if not has_activity:
+        return Verdict(None, (), "no other device is placed and no programme to align with")
+    local = _local_offset(evidence.zone, looks)
+    grid = _Grid(evidence, local)
+    shifts = np.arange(-REACH, REACH + 1, BIN, dtype=np.float64)
+    posterior = _posterior(looks, grid, shifts, local, evidence)
+    candidates = _candidates(shifts, posterior, looks, evidence, local)
+    best = candidates[0]
+    summary = "; ".join(f"{c.probability:.0%} for {_hours(c.correction)}" for c in candidates)
+    precise = float(posterior[np.abs(shifts + best.offset) <= MEET].sum()) >= PRECISE * best.probability
+    covered = grid.covered(looks - best.offset)
+    changed = _changes_midway(looks, grid, shifts, local, evidence, best.offset)
+    if best.probability >= DECIDE and precise and not changed and covered >= MIN_COVERED * len(looks) and covered >= 3:
+        return Verdict(best.offset, candidates, f"aligned: {summary}")
+    if covered < MIN_COVERED * len(looks):
+        summary += f"; only {covered / len(looks):.0%} of its photos fall where the trip was active"
+    elif changed:
+        summary += "; its clock seems to change during the trip (its first and last photos fit different offsets)"
+    return Verdict(None, candidates, f"cannot decide: {summary}")
+
+
+def _posterior(looks: np.ndarray, grid: _Grid, shifts: np.ndarray, local: int, evidence: Evidence) -> np.ndarray:
+    loglik = grid.loglik(looks, shifts) * min(1.0, EFFECTIVE_LOOKS / len(looks))
+    posterior = loglik + _log_prior(shifts, local, evidence, looks)
+    posterior = np.exp(posterior - posterior.max())
+    return posterior / posterior.sum()
+
+
+def _changes_midway(looks: np.ndarray, grid: _Grid, shifts: np.ndarray, local: int, evidence: Evidence,
+                    offset: int) -> bool:  # fmt: skip
+    """A clock reset (a zone changed, a battery swapped): does part of the photos fit elsewhere?
+
+    Each half (in camera order) must fall inside the trip's activity at the chosen offset; and
+    neither the first nor the last third, weighed on its own, may be sure (PART_SURE) of another
+    offset while all but ruling the chosen one out (PART_RULED_OUT).
+    """
+    if any(grid.covered(half - offset) < MIN_HALF * half.size for half in np.array_split(looks, 2)):
+        return True
+    if looks.size < 9:
+        return False
+    third = looks.size // 3
+    for part in (looks[:third], looks[-third:]):
+        posterior = _posterior(part, grid, shifts, local, evidence)
+        peak = shifts[int(np.argmax(posterior))]
+        sure = float(posterior[np.abs(shifts - peak) <= CLUSTER].sum()) >= PART_SURE
+        ruled_out = float(posterior[np.abs(shifts + offset) <= CLUSTER].sum()) < PART_RULED_OUT
+        if abs(peak + offset) > CLUSTER and sure and ruled_out:
+            return True
+    return False
+
+
+def _looks(times: np.ndarray) -> np.ndarray:
+    """Collapse bursts: the first photo of each run of photos under BURST_GAP apart."""
+    if times.size == 0:
+        return times
+    keep = np.concatenate(([True], np.diff(times) >= BURST_GAP))
+    return times[keep]
+
+
+def _local_offset(zone: str | None, looks: np.ndarray) -> int:
+    if not zone or looks.size == 0:
+        return 0
+    when = datetime.fromtimestamp(float(np.median(looks)), UTC)
+    return int((when.astimezone(ZoneInfo(zone)).utcoffset() or timedelta(0)).total_seconds())
+
+
+class _Grid:
+    """The trip's activity density on a one-minute grid, a mixture that integrates to one."""
+
+    def __init__(self, evidence: Evidence, local: int) -> None:
+        anchors = [*evidence.placed, *(w for pair in evidence.windows for w in pair)]
+        self.start = math.floor((min(anchors) - MARGIN) / BIN) * BIN
+        size = int((max(anchors) + MARGIN - self.start) // BIN) + 1
+        minutes = self.start / BIN + np.arange(size)
+        hour = ((minutes * BIN + local) % DAY) // HOUR
+        rhythm = np.where(hour < 6, 0.08, np.where(hour < 7, 0.4, np.where(hour < 23, 1.0, 0.4)))
+        parts: list[tuple[float, np.ndarray]] = [(0.15, rhythm)]
+        self.active = np.zeros(size, dtype=bool)
+        placed = np.asarray(evidence.placed, dtype=np.float64)
+        if placed.size:
+            counts = np.bincount(((placed - self.start) // BIN).astype(np.int64), minlength=size)[:size]
+            sessions = _sessions(placed, self.start, size)
+            parts += [(0.3, _smooth(counts, 2)), (0.2, _smooth(counts, 10)), (0.2, sessions)]
+            self.active |= sessions > 0
+        if evidence.windows:
+            inside = np.zeros(size)
+            for a, b in evidence.windows:
+                inside[max(0, int((a - self.start) // BIN)) : max(0, int((b - self.start) // BIN) + 1)] = 1.0
+            parts.append((0.15, inside))
+            self.active |= inside > 0
+        total = sum(weight for weight, _ in parts)
+        self.density = sum((weight / total) * part / max(part.sum(), 1e-12) for weight, part in parts)
+        self.floor = 0.15 / total * 0.08 / max(rhythm.sum(), 1.0)  # off the grid: a night-time background
+
+    def covered(self, times: np.ndarray) -> int:
+        """How many of these UTC instants fall inside the placed devices' sessions or the programme."""
+        index = ((times - self.start) // BIN).astype(np.int64)
+        inside = (index >= 0) & (index < self.active.size)
+        return int(self.active[index[inside]].sum())
+
+    def loglik(self, looks: np.ndarray, shifts: np.ndarray) -> np.ndarray:
+        index = ((looks[None, :] + shifts[:, None] - self.start) // BIN).astype(np.int64)
+        inside = (index >= 0) & (index < self.density.size)
+        values = np.where(inside, self.density[np.clip(index, 0, self.density.size - 1)], self.floor)
+        return np.log(np.maximum(values, self.floor)).sum(axis=1)
+
+
+def _smooth(counts: np.ndarray, sigma_bins: float) -> np.ndarray:
+    reach = int(4 * sigma_bins)
+    kernel = np.exp(-0.5 * (np.arange(-reach, reach + 1) / sigma_bins) ** 2)
+    return np.convolve(counts.astype(np.float64), kernel, mode="same")
+
+
+def _sessions(placed: np.ndarray, start: float, size: int) -> np.ndarray:
+    """1 over the spans of the placed photos: gaps under an hour bridged, each span padded by its
+    typical gap between photos (a sparse phone sees a session's edges late), at least SESSION_PAD."""
+    out = np.zeros(size)
+    ordered = np.sort(placed)
+    breaks = np.nonzero(np.diff(ordered) > HOUR)[0]
+    firsts = np.concatenate(([0], breaks + 1))
+    lasts = np.concatenate((breaks, [ordered.size - 1]))
+    for first, last in zip(firsts, lasts, strict=True):
+        a, b = ordered[first], ordered[last]
+        gap = float(np.mean(np.diff(ordered[first : last + 1]))) if last > first else HOUR / 2
+        pad = min(max(SESSION_PAD, gap), 3 * SESSION_PAD)
+        out[max(0, int((a - pad - start) // BIN)) : max(0, int((b + pad - start) // BIN) + 1)] = 1.0
+    return out
+
+
+# -- prior ------------------------------------------------------------------------------------------
+
+
+def _hypotheses(local: int, evidence: Evidence, when: datetime) -> list[tuple[int, float, str, str | None]]:
+    """(error in seconds, prior weight, reason, zone) for each realistic clock error."""
+    out: list[tuple[int, float, str, str | None]] = [(0, PRIOR_NONE, "none", None)]
+    home = _offset_of(evidence.home_zone, when)
+    if home is not None and home != local:
+        out.append((home - local, PRIOR_HOME, "home", evidence.home_zone))
+    out += [(HOUR, PRIOR_HOUR, "dst", None), (-HOUR, PRIOR_HOUR, "dst", None)]
+    out += [(DAY, PRIOR_DAY, "day", None), (-DAY, PRIOR_DAY, "day", None)]
+    taken = {error for error, *_ in out}
+    whole = [h * HOUR for h in range(-REACH // HOUR, REACH // HOUR + 1) if h * HOUR not in taken]
+    half = [h * HOUR + HOUR // 2 for h in range(-REACH // HOUR, REACH // HOUR)]
+    real = sorted({offset - local for offset in _real_offsets(when.date().isoformat())} - {0})
+    out += [(error, PRIOR_WHOLE / len(whole), "zone", None) for error in whole]
+    out += [(error, PRIOR_HALF / len(half), "zone", None) for error in half]
+    out += [(error, PRIOR_ZONES / max(1, len(real)), "zone", None) for error in real]
+    return out
+
+
+@cache
+def _real_offsets(day: str) -> frozenset[int]:
+    when = datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
+    offsets = set()
+    for name in available_timezones():
+        offset = when.astimezone(ZoneInfo(name)).utcoffset()
+        if offset is not None:
+            offsets.add(int(offset.total_seconds()))
+    return frozenset(offsets)
+
+
+def _offset_of(zone: str | None, when: datetime) -> int | None:
+    if not zone:
+        return None
+    try:
+        return int((when.astimezone(ZoneInfo(zone)).utcoffset() or timedelta(0)).total_seconds())
+    except (KeyError, ValueError):
+        return None
+
+
+def _log_prior(shifts: np.ndarray, local: int, evidence: Evidence, looks: np.ndarray) -> np.ndarray:
+    when = datetime.fromtimestamp(float(np.median(looks)), UTC)
+    prior = np.full(shifts.size, PRIOR_ANY / shifts.size)
+    for error, weight, _reason, _zone in _hypotheses(local, evidence, when):
+        centre = -(local + error)  # utc = camera - local - error
+        bump = np.exp(-0.5 * ((shifts - centre) / DRIFT_SIGMA) ** 2)
+        if bump.sum() > 0:  # a hypothesis beyond REACH has no say
+            prior += weight * bump / bump.sum()
+    return np.log(prior)
+
+
+# -- candidates -------------------------------------------------------------------------------------
+
+
+def _candidates(shifts: np.ndarray, posterior: np.ndarray, looks: np.ndarray, evidence: Evidence,
+                local: int) -> tuple[Candidate, ...]:  # fmt: skip
+    """The two or three best hypotheses, each the posterior mean of its cluster of shifts."""
+    left = posterior.copy()
+    out: list[Candidate] = []
+    when = datetime.fromtimestamp(float(np.median(looks)), UTC)
+    placed = np.sort(np.asarray(evidence.placed, dtype=np.float64))
+    for _ in range(3):
+        peak = int(np.argmax(left))
+        near = np.abs(shifts - shifts[peak]) <= CLUSTER
+        mass = float(left[near].sum())
+        if out and mass < 0.01:
+            break
+        shift = round(float((shifts[near] * left[near]).sum() / max(mass, 1e-300)) / MINUTE) * MINUTE
+        left[near] = 0.0
+        error = -shift - local
+        reason, zone = _explain(error, local, evidence, when)
+        meets = _meets(looks + shift, placed)
+        out.append(Candidate(-shift, -error, round(mass, 3), round(meets, 2), reason, zone))
+    return tuple(out)
+
+
+def _explain(error: int, local: int, evidence: Evidence, when: datetime) -> tuple[str, str | None]:
+    if abs(error) <= 15 * MINUTE:
+        return "none", None
+    for zone in (evidence.home_zone, *evidence.zones, *COMMON_ZONES):
+        offset = _offset_of(zone, when)
+        if zone and offset is not None and offset != local and abs(offset - local - error) <= 15 * MINUTE:
+            return ("home" if zone == evidence.home_zone else "zone"), zone
+    if abs(abs(error) - HOUR) <= 15 * MINUTE:
+        return "dst", None
+    if abs(abs(error) - DAY) <= 15 * MINUTE:
+        return "day", None
+    return "other", None
+
+
+def _meets(times: np.ndarray, placed: np.ndarray) -> float:
+    if placed.size == 0 or times.size == 0:
+        return 0.0
+    index = np.searchsorted(placed, times)
+    before = np.abs(times - placed[np.clip(index - 1, 0, placed.size - 1)])
+    after = np.abs(placed[np.clip(index, 0, placed.size - 1)] - times)
+    return float(np.mean(np.minimum(before, after) <= MEET))
+
+
+def _hours(seconds: int) -> str:
+    sign = "-" if seconds < 0 else "+"
+    minutes = abs(seconds) // 60
+    hours, minutes = divmod(minutes, 60)
+    return f"{sign}{hours} h" + (f" {minutes:02d}" if minutes else "")

@@ -1,0 +1,66 @@
+"""A few frozen trips of bench/clocks_eval.py (development seeds): clocks and events hold on them.
+
+The bench draws trips nobody tuned on; these seeds only guard against regressions. The measuring
+seeds (100000 and up) stay out of the tests.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "bench" / "clocks_eval.py"
+
+
+@cache
+def bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("clocks_eval", BENCH)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["clocks_eval"] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+@cache
+def zone_at():  # type: ignore[no-untyped-def]
+    return bench().zone_finder()
+
+
+@pytest.mark.parametrize(("seed", "state", "min_f1"), [
+    (10, "aligned", 0.99),  # on local time, bursts, programme before
+    (20, "aligned", 0.99),  # on local time, even shots, no programme: placed, not `unknown`
+    (11, "aligned", 0.95),  # a zone left at home, no programme
+    (12, "aligned", 0.99),  # a DST slip
+    (33, "aligned", 0.99),  # a date a day off, even shots
+    (34, "aligned", 0.99),  # a few minutes of drift, programme loaded after the import
+    (35, "aligned", 0.99),  # two cameras, realistic errors
+    (18, "unresolved", 0.0),  # a battery change resets the date: never a wrong offset
+    (37, "unresolved", 0.0),  # a clock reset mid-trip: never a wrong offset
+])  # fmt: skip
+def test_a_frozen_trip(seed: int, state: str, min_f1: float) -> None:
+    trip = bench().make_trip(seed)
+    outcome = bench().run_trip(trip, zone_at())
+    assert set(outcome.cameras.values()) == {state}, outcome.notes
+    assert outcome.f1 >= min_f1, outcome.notes
+    if state == "aligned":
+        assert all(outcome.within.values())
+
+
+def test_a_trip_with_gps_devices_only_groups_well() -> None:
+    trip = bench().make_trip(6)
+    outcome = bench().run_trip(trip, zone_at())
+    assert not trip.cameras and outcome.f1 >= 0.99
+
+
+def test_pairwise_f1_counts_pairs() -> None:
+    f1 = bench().f1
+    truth = {1: "a", 2: "a", 3: "b", 4: "b", 5: "others"}
+    assert f1(truth, {1: "x", 2: "x", 3: "y", 4: "y", 5: "others"}) == 1.0
+    assert f1(truth, {1: "x", 2: "x", 3: "x", 4: "x", 5: "others"}) == pytest.approx(2 * (2 / 6) / (1 + 2 / 6))
+    assert f1(truth, {}) == 0.0
