@@ -7,13 +7,16 @@ portable (no SQLite-only functions in queries) so that PostgreSQL could follow.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+from . import storage
 from .migrations import MIGRATIONS
 
 Row = dict[str, Any]
@@ -28,19 +31,43 @@ PHOTO_COLUMNS = (
 
 
 def connect(db_path: Path | str, readonly: bool = False) -> sqlite3.Connection:
-    """Open the catalog (WAL, foreign keys, a generous busy timeout) and bring its schema up to date."""
+    """Open the catalog (WAL, foreign keys, a generous busy timeout) and bring its schema up to date.
+
+    A writer on a library that cannot be written gets ReadOnlyLibrary (one line in the CLI, 503
+    on the web) instead of SQLite's "unable to open database file".
+    """
     if readonly:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+        conn = sqlite3.connect(read_only_uri(Path(db_path)), uri=True, timeout=30, check_same_thread=False)
     else:
+        path = Path(db_path)
+        if storage.library_read_only(path.parent, path):
+            raise storage.read_only_error(path.parent)
         conn = sqlite3.connect(db_path, timeout=30, check_same_thread=False, isolation_level=None)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA busy_timeout = 30000")
     conn.execute("PRAGMA foreign_keys = ON")
+    # sorts and temporary B-trees in memory: a full /tmp (or a full disk) must not fail a page that only reads
+    conn.execute("PRAGMA temp_store = MEMORY")
     if not readonly:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         migrate(conn)
     return conn
+
+
+def read_only_uri(db_path: Path) -> str:
+    """The URI that reads a WAL catalog without writing anything next to it.
+
+    SQLite reads a WAL database read-only when its -shm index exists and is readable, or when it
+    may create it (a writable folder): then `mode=ro`, which still sees every commit of a running
+    writer. On read-only media with no -shm (a cleanly closed catalog: its -wal and -shm are gone)
+    it cannot open at all, so `immutable=1` tells it that nobody can change the file: no locks,
+    no -shm. (An immutable connection ignores a -wal, which a cleanly closed catalog has not.)
+    """
+    path = db_path.resolve()
+    shm = path.with_name(path.name + "-shm")
+    query = "mode=ro" if os.access(shm, os.R_OK) or storage.is_writable(path.parent) else "mode=ro&immutable=1"
+    return f"file:{quote(str(path))}?{query}"
 
 
 def migrate(conn: sqlite3.Connection) -> int:

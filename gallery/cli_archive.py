@@ -9,9 +9,9 @@ from typing import Any
 
 import click
 
-from . import catalog, export, maintenance, thumbs
+from . import catalog, export, maintenance, storage, thumbs
 from .cli import Context, Duration, echo_json, pass_context
-from .errors import ConfigError
+from .errors import ConfigError, ReadOnlyLibrary
 from .importer import ImportOptions, Report, run_import
 from .models import Outcome
 from .timeline import is_zone
@@ -104,6 +104,9 @@ def add_commands(main: click.Group) -> None:
 
         Example: gallery thumbs
         """
+        if ctx.read_only:
+            raise ReadOnlyLibrary(f"cannot write derivatives: the library {ctx.config.root} is read-only "
+                                  "(the web server serves the derivatives that exist)")  # fmt: skip
         viewer_pass(ctx.config, quiet=False, sizes=tuple(thumbs.SIZES))
 
     @main.command()
@@ -131,6 +134,8 @@ def add_commands(main: click.Group) -> None:
 
         Example: gallery check --repair
         """
+        if repair and ctx.read_only:
+            raise storage.read_only_error(ctx.config.root)
         with ctx.catalog() as conn:
             report = maintenance.check(conn, ctx.config, repair)
         if as_json:

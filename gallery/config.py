@@ -35,6 +35,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("upload_max_bytes", 200 * 1024 * 1024, "Largest file accepted by the browser upload."),
     Setting("upload_max_files", 500, "Most files accepted in one browser upload."),
     Setting("https", False, "Mark cookies Secure (set when served behind HTTPS)."),
+    Setting("read_only", False, "Never write to the library (automatic when it is on read-only media)."),
 )
 
 
@@ -52,6 +53,7 @@ class Config:
     upload_max_bytes: int = 200 * 1024 * 1024
     upload_max_files: int = 500
     https: bool = False
+    read_only: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import secrets
 import sqlite3
@@ -17,9 +18,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from .. import catalog, i18n
+from .. import catalog, i18n, storage
 from ..config import Config
-from ..errors import GalleryError
+from ..errors import GalleryError, ReadOnlyLibrary, StorageFull
 from . import access, api, files, pages
 from .render import Renderer, environment
 
@@ -87,6 +88,10 @@ def create_app(config: Config) -> Any:
     app = Starlette(routes=routes(), exception_handlers={GalleryError: _gallery_error, HTTPException: _http_error,
                                                          Exception: _server_error})  # fmt: skip
     app.state.config = config
+    app.state.read_only = storage.library_read_only(config.root, config.db_path, config.read_only)
+    if app.state.read_only:
+        log.warning("the library %s is read-only: serving what exists (a missing derivative answers 404); "
+                    "logging in and share passwords are unavailable", config.root)  # fmt: skip
     app.state.db = Databases(config.db_path)
     app.state.renderer = Renderer(environment())
     app.state.csp = CSP
@@ -94,7 +99,8 @@ def create_app(config: Config) -> Any:
     public = access.PublicIndex(config.db_path)
     app.state.public = public
     prepared = Prepare(app, config)
-    served = files.Derivatives(prepared, config, public, lambda scope, sha: auth.may_see_derivative(app, scope, sha))
+    served = files.Derivatives(prepared, config, public, lambda scope, sha: auth.may_see_derivative(app, scope, sha),
+                               generate=not app.state.read_only)  # fmt: skip
     app.state.derivatives = served
     return served
 
@@ -122,6 +128,11 @@ class Prepare:
         state = scope.setdefault("state", {})
         state["lang"] = i18n.pick_language(request.headers.get("accept-language"), forced or cookie_lang)
         state["base_url"] = (self.config.base_url or str(request.base_url)).rstrip("/")
+        if self.app.state.read_only and scope["method"] not in ("GET", "HEAD"):
+            # every form writes (a session, an attempt, an edit): refuse it before reading it
+            state["viewer"], state["csrf"], scope["app"] = access.ANONYMOUS, "", self.app
+            await _read_only_page(Request(scope, receive))(scope, receive, send)
+            return
         state["viewer"] = await auth.identify(self.app, request)
         state["csrf"] = auth.csrf_token(self.app, request)
         set_lang = forced in i18n.LANGUAGES and forced != cookie_lang
@@ -160,7 +171,15 @@ def _error_page(request: Request, status: int, key: str, detail: str = "") -> Re
         return Response(f"{status}", status_code=status, media_type="text/plain")
 
 
+def _read_only_page(request: Request) -> Response:
+    return _error_page(request, 503, "read_only", i18n.text("read_only_detail", request.state.lang))
+
+
 async def _gallery_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, ReadOnlyLibrary):
+        return _read_only_page(request)
+    if isinstance(exc, StorageFull):
+        return _error_page(request, 503, "disk_full", i18n.text("disk_full_detail", request.state.lang))
     status = getattr(exc, "status_code", 500)
     key = {404: "not_found", 403: "forbidden", 400: "bad_request", 413: "bad_request"}.get(status, "error")
     if status == 404:
@@ -178,6 +197,21 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
+    translated = _storage_error(request, exc)
+    if translated is not None:
+        return await _gallery_error(request, translated)
     incident = secrets.token_hex(4)
     log.exception("unhandled error %s on %s", incident, request.url.path)
     return _error_page(request, 500, "error", f"incident {incident}")
+
+
+def _storage_error(request: Request, exc: Exception) -> GalleryError | None:
+    """A write that the disk refused (full, read-only) is a 503 with words, not an incident."""
+    message = str(exc).lower()
+    if isinstance(exc, sqlite3.OperationalError) and "readonly" in message:
+        return storage.read_only_error(request.app.state.config.root)
+    full = isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    if full or (isinstance(exc, sqlite3.OperationalError) and ("disk is full" in message or "disk i/o" in message)):
+        log.warning("a write failed on %s: %s", request.url.path, exc)
+        return StorageFull(str(exc))
+    return None

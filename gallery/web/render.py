@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from .. import i18n, places, thumbs
+from ..errors import ReadOnlyLibrary
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 ROW_HEIGHT = 220  # CSS pixels of a justified grid row; also the basis of `sizes`
@@ -90,11 +91,16 @@ def alt_text(photo: dict[str, Any], album: dict[str, Any] | None, lang: str) -> 
     return ", ".join(parts)
 
 
+WRITING_FORMS = frozenset({"login.html", "share_password.html"})  # a session or an attempt goes into the catalog
+
+
 class Renderer:
     def __init__(self, env: jinja2.Environment) -> None:
         self.env = env
 
     def page(self, request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        if name in WRITING_FORMS and getattr(request.app.state, "read_only", False):
+            raise ReadOnlyLibrary("this form cannot work on a read-only library")  # 503 with words, by the app
         lang = request.state.lang
         template = self.env.get_template(name)
         html = template.render(request=request, lang=lang, t=lambda key: i18n.text(key, lang),
