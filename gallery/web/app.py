@@ -95,7 +95,7 @@ def create_app(config: Config) -> Any:
     app.state.db = Databases(config.db_path)
     app.state.renderer = Renderer(environment())
     app.state.csp = CSP
-    app.state.sessions = auth.Sessions(auth.secret_key(config))
+    app.state.sessions = auth.Sessions(_session_key(config, app.state.read_only))
     public = access.PublicIndex(config.db_path)
     app.state.public = public
     prepared = Prepare(app, config)
@@ -103,6 +103,18 @@ def create_app(config: Config) -> Any:
                                generate=not app.state.read_only)  # fmt: skip
     app.state.derivatives = served
     return served
+
+
+def _session_key(config: Config, read_only: bool) -> bytes:
+    """A read-only library's key is read if it is there, else lives as long as the process (never written)."""
+    from . import auth
+
+    if read_only and not config.secret_key:
+        try:
+            return (config.state_dir / "secret").read_bytes()
+        except OSError:
+            return secrets.token_hex(32).encode()
+    return auth.secret_key(config)
 
 
 def app_from_env() -> Any:
