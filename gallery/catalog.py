@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -37,7 +38,7 @@ def connect(db_path: Path | str, readonly: bool = False) -> sqlite3.Connection:
     on the web) instead of SQLite's "unable to open database file".
     """
     if readonly:
-        conn = sqlite3.connect(read_only_uri(Path(db_path)), uri=True, timeout=30, check_same_thread=False)
+        conn = _open_read_only(Path(db_path))
     else:
         path = Path(db_path)
         if storage.library_read_only(path.parent, path):
@@ -68,6 +69,56 @@ def read_only_uri(db_path: Path) -> str:
     shm = path.with_name(path.name + "-shm")
     query = "mode=ro" if os.access(shm, os.R_OK) or storage.is_writable(path.parent) else "mode=ro&immutable=1"
     return f"file:{quote(str(path))}?{query}"
+
+
+class Snapshot(sqlite3.Connection):
+    """A read connection opened `immutable=1`: it sees no later commit, so holders reopen it when stale."""
+
+    opened = 0.0
+
+    @property
+    def stale(self) -> bool:
+        return time.monotonic() - self.opened > SNAPSHOT_SECONDS
+
+
+SNAPSHOT_SECONDS = 5.0
+
+
+def is_stale(conn: sqlite3.Connection) -> bool:
+    """A snapshot connection old enough to be reopened (a full disk may have been freed since)."""
+    return isinstance(conn, Snapshot) and conn.stale
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    uri = read_only_uri(path)
+    if uri.endswith("immutable=1"):
+        return _snapshot(uri)
+    conn = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False)
+    try:
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # maps the WAL index (-shm)
+    except sqlite3.OperationalError:
+        conn.close()
+        if _wal_has_frames(path):
+            raise
+        # A full disk cannot size a new -shm ("disk I/O error" on every read). With no frame in the
+        # WAL the database file holds every commit, so reading it as a snapshot is exact; nobody can
+        # commit until space is freed, and the snapshot is reopened every few seconds.
+        return _snapshot(uri + "&immutable=1")
+    return conn
+
+
+def _snapshot(uri: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False, factory=Snapshot)
+    assert isinstance(conn, Snapshot)
+    conn.opened = time.monotonic()
+    return conn
+
+
+def _wal_has_frames(path: Path) -> bool:
+    try:
+        return path.with_name(path.name + "-wal").stat().st_size > 32  # the WAL header alone is 32 bytes
+    except FileNotFoundError:
+        return False
 
 
 def migrate(conn: sqlite3.Connection) -> int:

@@ -150,6 +150,15 @@ def library_read_only(root: Path, catalog_file: Path, forced: bool = False) -> b
     return catalog_file.exists() and not os.access(catalog_file, os.W_OK)
 
 
+def is_full(folder: Path, margin: int = 1024 * 1024) -> bool:
+    """Less than `margin` bytes left for this process on the disk holding `folder`."""
+    try:
+        stats = os.statvfs(folder)
+    except OSError:
+        return False
+    return stats.f_bavail * stats.f_frsize < margin
+
+
 def read_only_error(root: Path) -> ReadOnlyLibrary:
     return ReadOnlyLibrary(f"the library {root} is read-only (read-only media, another user's files or "
                            "GALLERY_READ_ONLY): this command would change it, so nothing was done")  # fmt: skip

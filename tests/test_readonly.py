@@ -195,3 +195,56 @@ def test_read_only_uri_follows_the_shm_rule(tmp_path: Path) -> None:
         conn.close()
     finally:
         _unmount(mounted)
+
+
+def _fill(disk: Path) -> None:
+    fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    try:
+        while True:
+            os.write(fd, b"\0" * 65536)
+    except OSError:
+        pass
+    try:
+        while True:
+            os.write(fd, b"\0" * 512)
+    except OSError:
+        pass
+    os.close(fd)
+
+
+def _pages(client: Any, sha: str) -> dict[str, int]:
+    urls = ("/", "/albums/la-melee-numerique-2017", "/timeline", "/places", "/search?q=Toulouse", "/api/albums",
+            f"/photos/{sha}", f"/api/photos/{sha}", "/feed.atom")  # fmt: skip
+    return {url: client.get(url).status_code for url in urls}
+
+
+@pytest.mark.slow
+def test_a_full_disk_keeps_pages_that_read_and_refuses_writes_with_words(tmp_path: Path,
+                                                                         mission_files_session: Any) -> None:  # fmt: skip
+    """Filled while a real server runs, and for a server started on the full disk (no -shm to size)."""
+    import httpx2
+
+    disk = tmp_path / "small-disk"
+    disk.mkdir()
+    if os.geteuid() != 0 or not _mount("-t", "tmpfs", "-o", "size=24m", "tmpfs", str(disk)):
+        pytest.skip("needs root and mount to make a small tmpfs")
+    try:
+        gallery = Gallery(disk / "library")
+        cards, programme = mission_files_session
+        gallery("mission", "load", str(programme))
+        gallery.import_(cards, extra=("--no-viewer",))
+        gallery("albums", "publish", "--all")
+        added = gallery.runner.invoke(main, ["--root", str(gallery.root), "user", "add", "alice"], input="correct-horse\n")
+        assert added.exit_code == 0, added.output
+        sha = next(a for a in gallery.json("albums") if a["slug"] == "la-melee-numerique-2017")["photos"][0]["sha256"]
+        with serving(gallery.root) as base, httpx2.Client(base_url=base, timeout=30) as client:
+            assert set(_pages(client, sha).values()) == {200}
+            _fill(disk)
+            assert set(_pages(client, sha).values()) == {200}, "pages that only read keep working"
+            login = client.post("/login", data={"name": "alice", "password": "correct-horse",
+                                                "csrf": client.cookies.get("gallery_csrf") or ""})  # fmt: skip
+            assert login.status_code == 503 and "Disque plein" in login.text, (login.status_code, login.text[-300:])
+        started_full = TestClient(create_app(Config(root=gallery.root)))
+        assert set(_pages(started_full, sha).values()) == {200}, "a server started on the full disk"
+    finally:
+        _unmount(disk)

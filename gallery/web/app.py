@@ -36,15 +36,29 @@ class Databases:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.local = threading.local()
+        self.anchor = self._anchor()
 
     def __call__(self) -> sqlite3.Connection:
         conn = getattr(self.local, "conn", None)
+        if conn is not None and catalog.is_stale(conn):
+            conn.close()
+            conn = None
         if conn is None:
             if not self.path.exists():
                 return self._empty()  # not kept: the library may appear (a first import) while we serve
             conn = catalog.connect(self.path, readonly=True)
             self.local.conn = conn
         return conn
+
+    def _anchor(self) -> sqlite3.Connection | None:
+        """One connection held open for the app's life keeps the WAL index (-shm) sized and mapped, so
+        that a thread's new connection never has to grow it, even once the disk is full."""
+        if not self.path.exists():
+            return None
+        try:
+            return catalog.connect(self.path, readonly=True)
+        except sqlite3.Error:
+            return None
 
     def _empty(self) -> sqlite3.Connection:
         """An empty catalog in memory: a library with nothing yet shows empty pages, not errors."""
@@ -223,7 +237,10 @@ def _storage_error(request: Request, exc: Exception) -> GalleryError | None:
     if isinstance(exc, sqlite3.OperationalError) and "readonly" in message:
         return storage.read_only_error(request.app.state.config.root)
     full = isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
-    if full or (isinstance(exc, sqlite3.OperationalError) and ("disk is full" in message or "disk i/o" in message)):
+    if isinstance(exc, sqlite3.OperationalError):
+        # SQLite says "disk I/O error" when it cannot grow its -shm: a full disk, if the disk is full
+        full = "disk is full" in message or ("disk i/o" in message and storage.is_full(request.app.state.config.root))
+    if full:
         log.warning("a write failed on %s: %s", request.url.path, exc)
         return StorageFull(str(exc))
     return None
