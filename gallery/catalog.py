@@ -424,7 +424,7 @@ def get_album_by_id(conn: sqlite3.Connection, album_id: int) -> Row | None:
 
 
 TILE_COLUMNS = ("p.sha256, p.width, p.height, p.grid_width, p.grid_height, p.placeholder, p.place, "
-                "p.taken_at_local, ap.hidden")  # fmt: skip
+                "p.taken_at_local, p.time_source, ap.hidden")  # fmt: skip
 
 
 def album_photos(conn: sqlite3.Connection, album_id: int, include_hidden: bool = True,
@@ -545,7 +545,7 @@ def published_photos(conn: sqlite3.Connection, limit: int = 5000, offset: int = 
     return dicts(
         conn.execute(
             f"SELECT p.*, a.slug AS album_slug, a.title AS album_title {PUBLIC_PHOTOS} "
-            "AND p.taken_at_utc IS NOT NULL ORDER BY p.taken_at_utc DESC, p.id LIMIT ? OFFSET ?",
+            f"AND p.taken_at_utc IS NOT NULL AND {CERTAIN_DATE} ORDER BY p.taken_at_utc DESC, p.id LIMIT ? OFFSET ?",
             (limit, offset),
         )
     )
@@ -666,3 +666,21 @@ def revoke_shares(conn: sqlite3.Connection, album_id: int | None = None, token_h
 
 def import_outcomes(conn: sqlite3.Connection, import_id: int) -> list[Row]:
     return dicts(conn.execute("SELECT path, status, reason, detail, sha256 FROM import_files WHERE import_id = ?", (import_id,)))
+
+
+# -- dates set or confirmed by people -------------------------------------------------------------
+
+CERTAIN_DATE = "p.time_source <> 'mtime'"  # dates.UNCERTAIN_SOURCES, for timelines
+
+
+def photos_by_prefix(conn: sqlite3.Connection, prefix: str) -> list[Row]:
+    """Photos whose sha256 starts with `prefix` (at most two: enough to tell "not unique")."""
+    upper = prefix + "\uffff"
+    return dicts(conn.execute("SELECT * FROM photos WHERE sha256 >= ? AND sha256 < ? ORDER BY sha256 LIMIT 2",
+                              (prefix, upper)))  # fmt: skip
+
+
+def set_manual_times(conn: sqlite3.Connection, values: Iterable[tuple[int, str, str | None]]) -> None:
+    """(photo id, ISO instant with offset, zone or None): a date a person set or confirmed."""
+    conn.executemany("UPDATE photos SET manual_time = ?, manual_zone = ? WHERE id = ?",
+                     [(moment, zone, photo_id) for photo_id, moment, zone in values])  # fmt: skip

@@ -178,9 +178,15 @@ CREATE TABLE shares (
 CREATE INDEX shares_album ON shares(album_id)
 """
 
+V5_MANUAL_DATES = """
+ALTER TABLE photos ADD COLUMN manual_time TEXT;
+ALTER TABLE photos ADD COLUMN manual_zone TEXT
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, V1_ARCHIVE),
     (2, V2_DEVICES_PLACES),
     (3, V3_MISSIONS_ALBUMS),
     (4, V4_ACCOUNTS_SHARES),
+    (5, V5_MANUAL_DATES),
 ]

@@ -11,7 +11,7 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from .. import i18n, places, thumbs
+from .. import dates, i18n, places, thumbs
 from ..errors import ReadOnlyLibrary
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -66,6 +66,8 @@ def album_days(album: dict[str, Any], lang: str = "fr") -> str:
 
 def photo_moment(photo: dict[str, Any], lang: str) -> str:
     """« 19 septembre 2017 à 10:30 (Europe/Paris, UTC+02:00) », or the camera's naive time, flagged."""
+    if dates.is_uncertain(photo):
+        return i18n.text("date_uncertain", lang)  # a file's mtime is the day it was copied: never shown as a fact
     if photo.get("taken_at_utc"):
         moment = datetime.fromisoformat(photo["taken_at_utc"])
         if photo.get("timezone"):
@@ -85,7 +87,9 @@ def alt_text(photo: dict[str, Any], album: dict[str, Any] | None, lang: str) -> 
     parts = [album["title"] if album else i18n.text("photo_of", lang)]
     if photo.get("place"):
         parts.append(photo["place"])
-    if photo.get("taken_at_local"):
+    if dates.is_uncertain(photo):
+        parts.append(i18n.text("date_uncertain", lang))
+    elif photo.get("taken_at_local"):
         parts.append(i18n.date_range(datetime.fromisoformat(photo["taken_at_local"]).date(),
                                      datetime.fromisoformat(photo["taken_at_local"]).date(), lang))  # fmt: skip
     return ", ".join(parts)
