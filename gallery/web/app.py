@@ -99,8 +99,11 @@ def create_app(config: Config) -> Any:
     """The ASGI app: derivatives fast path -> request preparation and headers -> Starlette routes."""
     from . import auth
 
-    app = Starlette(routes=routes(), exception_handlers={GalleryError: _gallery_error, HTTPException: _http_error,
-                                                         Exception: _server_error})  # fmt: skip
+    # sqlite3 and OS errors get their own entry so that a full or read-only disk becomes a 503 with
+    # words, handled like a GalleryError (the catch-all Exception handler re-raises after answering)
+    handlers = {GalleryError: _gallery_error, HTTPException: _http_error, sqlite3.OperationalError: _server_error,
+                OSError: _server_error, Exception: _server_error}  # fmt: skip
+    app = Starlette(routes=routes(), exception_handlers=handlers)  # type: ignore[arg-type]
     app.state.config = config
     app.state.read_only = storage.library_read_only(config.root, config.db_path, config.read_only)
     if app.state.read_only:
