@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from . import catalog, events, i18n, text
+from . import catalog, dates, events, i18n, text
 from .errors import BadRequest, NotFound
 
 BURST_SECONDS = 5.0
@@ -74,7 +74,7 @@ def split_dated(photos: Iterable[dict[str, Any]]) -> tuple[list[events.Item], li
     """Photos with a real instant become items; the rest (no time, mtime, day-only) are undated."""
     items, undated = [], []
     for photo in photos:
-        weak = photo["time_source"] in ("unknown", "mtime") or photo["date_source"] == "filename_day"
+        weak = photo["time_source"] == "unknown" or dates.is_uncertain(photo) or photo["date_source"] == "filename_day"
         if photo["taken_at_utc"] and not weak:
             items.append(events.Item(photo["id"], datetime.fromisoformat(photo["taken_at_utc"]).timestamp(),
                                      photo["place_lat"], photo["place_lon"], bool(photo["place_inferred"])))  # fmt: skip
@@ -304,7 +304,8 @@ def derived_fields(album: dict[str, Any], photos: list[dict[str, Any]], mission_
     later gives way to an automatic one.
     """
     zone = _main_zone(photos)
-    dated = [p for p in photos if p["taken_at_utc"] and album["kind"] != "undated"]
+    # an uncertain date (an mtime: "today") never stretches an album's range, even in an album it was put in
+    dated = [p for p in photos if p["taken_at_utc"] and not dates.is_uncertain(p) and album["kind"] != "undated"]
     start = min((p["taken_at_utc"] for p in dated), default=None)
     end = max((p["taken_at_utc"] for p in dated), default=None)
     places = Counter((p["place"], p["country"]) for p in photos if p["place"])

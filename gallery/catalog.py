@@ -7,13 +7,17 @@ portable (no SQLite-only functions in queries) so that PostgreSQL could follow.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+from . import storage
 from .migrations import MIGRATIONS
 
 Row = dict[str, Any]
@@ -28,19 +32,93 @@ PHOTO_COLUMNS = (
 
 
 def connect(db_path: Path | str, readonly: bool = False) -> sqlite3.Connection:
-    """Open the catalog (WAL, foreign keys, a generous busy timeout) and bring its schema up to date."""
+    """Open the catalog (WAL, foreign keys, a generous busy timeout) and bring its schema up to date.
+
+    A writer on a library that cannot be written gets ReadOnlyLibrary (one line in the CLI, 503
+    on the web) instead of SQLite's "unable to open database file".
+    """
     if readonly:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+        conn = _open_read_only(Path(db_path))
     else:
+        path = Path(db_path)
+        if storage.library_read_only(path.parent, path):
+            raise storage.read_only_error(path.parent)
         conn = sqlite3.connect(db_path, timeout=30, check_same_thread=False, isolation_level=None)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA busy_timeout = 30000")
     conn.execute("PRAGMA foreign_keys = ON")
+    # sorts and temporary B-trees in memory: a full /tmp (or a full disk) must not fail a page that only reads
+    conn.execute("PRAGMA temp_store = MEMORY")
     if not readonly:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         migrate(conn)
     return conn
+
+
+def read_only_uri(db_path: Path) -> str:
+    """The URI that reads a WAL catalog without writing anything next to it.
+
+    SQLite reads a WAL database read-only when its -shm index exists and is readable, or when it
+    may create it (a writable folder): then `mode=ro`, which still sees every commit of a running
+    writer. On read-only media with no -shm (a cleanly closed catalog: its -wal and -shm are gone)
+    it cannot open at all, so `immutable=1` tells it that nobody can change the file: no locks,
+    no -shm. (An immutable connection ignores a -wal, which a cleanly closed catalog has not.)
+    """
+    path = db_path.resolve()
+    shm = path.with_name(path.name + "-shm")
+    query = "mode=ro" if os.access(shm, os.R_OK) or storage.is_writable(path.parent) else "mode=ro&immutable=1"
+    return f"file:{quote(str(path))}?{query}"
+
+
+class Snapshot(sqlite3.Connection):
+    """A read connection opened `immutable=1`: it sees no later commit, so holders reopen it when stale."""
+
+    opened = 0.0
+
+    @property
+    def stale(self) -> bool:
+        return time.monotonic() - self.opened > SNAPSHOT_SECONDS
+
+
+SNAPSHOT_SECONDS = 5.0
+
+
+def is_stale(conn: sqlite3.Connection) -> bool:
+    """A snapshot connection old enough to be reopened (a full disk may have been freed since)."""
+    return isinstance(conn, Snapshot) and conn.stale
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    uri = read_only_uri(path)
+    if uri.endswith("immutable=1"):
+        return _snapshot(uri)
+    conn = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False)
+    try:
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # maps the WAL index (-shm)
+    except sqlite3.OperationalError:
+        conn.close()
+        if _wal_has_frames(path):
+            raise
+        # A full disk cannot size a new -shm ("disk I/O error" on every read). With no frame in the
+        # WAL the database file holds every commit, so reading it as a snapshot is exact; nobody can
+        # commit until space is freed, and the snapshot is reopened every few seconds.
+        return _snapshot(uri + "&immutable=1")
+    return conn
+
+
+def _snapshot(uri: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False, factory=Snapshot)
+    assert isinstance(conn, Snapshot)
+    conn.opened = time.monotonic()
+    return conn
+
+
+def _wal_has_frames(path: Path) -> bool:
+    try:
+        return path.with_name(path.name + "-wal").stat().st_size > 32  # the WAL header alone is 32 bytes
+    except FileNotFoundError:
+        return False
 
 
 def migrate(conn: sqlite3.Connection) -> int:
@@ -346,7 +424,7 @@ def get_album_by_id(conn: sqlite3.Connection, album_id: int) -> Row | None:
 
 
 TILE_COLUMNS = ("p.sha256, p.width, p.height, p.grid_width, p.grid_height, p.placeholder, p.place, "
-                "p.taken_at_local, ap.hidden")  # fmt: skip
+                "p.taken_at_local, p.time_source, ap.hidden")  # fmt: skip
 
 
 def album_photos(conn: sqlite3.Connection, album_id: int, include_hidden: bool = True,
@@ -467,7 +545,7 @@ def published_photos(conn: sqlite3.Connection, limit: int = 5000, offset: int = 
     return dicts(
         conn.execute(
             f"SELECT p.*, a.slug AS album_slug, a.title AS album_title {PUBLIC_PHOTOS} "
-            "AND p.taken_at_utc IS NOT NULL ORDER BY p.taken_at_utc DESC, p.id LIMIT ? OFFSET ?",
+            f"AND p.taken_at_utc IS NOT NULL AND {CERTAIN_DATE} ORDER BY p.taken_at_utc DESC, p.id LIMIT ? OFFSET ?",
             (limit, offset),
         )
     )
@@ -588,3 +666,21 @@ def revoke_shares(conn: sqlite3.Connection, album_id: int | None = None, token_h
 
 def import_outcomes(conn: sqlite3.Connection, import_id: int) -> list[Row]:
     return dicts(conn.execute("SELECT path, status, reason, detail, sha256 FROM import_files WHERE import_id = ?", (import_id,)))
+
+
+# -- dates set or confirmed by people -------------------------------------------------------------
+
+CERTAIN_DATE = "p.time_source <> 'mtime'"  # dates.UNCERTAIN_SOURCES, for timelines
+
+
+def photos_by_prefix(conn: sqlite3.Connection, prefix: str) -> list[Row]:
+    """Photos whose sha256 starts with `prefix` (at most two: enough to tell "not unique")."""
+    upper = prefix + "\uffff"
+    return dicts(conn.execute("SELECT * FROM photos WHERE sha256 >= ? AND sha256 < ? ORDER BY sha256 LIMIT 2",
+                              (prefix, upper)))  # fmt: skip
+
+
+def set_manual_times(conn: sqlite3.Connection, values: Iterable[tuple[int, str, str | None]]) -> None:
+    """(photo id, ISO instant with offset, zone or None): a date a person set or confirmed."""
+    conn.executemany("UPDATE photos SET manual_time = ?, manual_zone = ? WHERE id = ?",
+                     [(moment, zone, photo_id) for photo_id, moment, zone in values])  # fmt: skip

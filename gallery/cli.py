@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -11,7 +12,7 @@ from typing import Any
 
 import click
 
-from . import catalog
+from . import catalog, storage
 from .config import SETTINGS, Config
 from .errors import GalleryError
 from .text import for_terminal as printable
@@ -26,11 +27,16 @@ class Context:
     def catalog(self) -> Iterator[Any]:
         if not self.config.db_path.exists():
             raise GalleryError(f"no catalog at {self.config.db_path}: run `gallery import` first")
-        conn = catalog.connect(self.config.db_path)
+        conn = catalog.connect(self.config.db_path, readonly=self.read_only)
         try:
             yield conn
         finally:
             conn.close()
+
+    @property
+    def read_only(self) -> bool:
+        """Reading commands work on a read-only library; a write through this catalog fails with one line."""
+        return storage.library_read_only(self.config.root, self.config.db_path, self.config.read_only)
 
 
 class GalleryGroup(click.Group):
@@ -39,9 +45,14 @@ class GalleryGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except GalleryError as exc:
-            if ctx.find_object(Context) and ctx.find_object(Context).debug:  # type: ignore[union-attr]
+        except (GalleryError, sqlite3.OperationalError) as exc:
+            state = ctx.find_object(Context)
+            if state and state.debug:
                 raise
+            if isinstance(exc, sqlite3.OperationalError):
+                if "readonly" not in str(exc) or state is None:
+                    raise
+                exc = storage.read_only_error(state.config.root)  # a write through a read-only catalog
             click.echo(f"Error: {printable(str(exc))}", err=True)
             sys.exit(1)
 

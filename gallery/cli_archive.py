@@ -9,9 +9,9 @@ from typing import Any
 
 import click
 
-from . import catalog, export, maintenance, thumbs
+from . import catalog, dates, export, maintenance, storage, thumbs
 from .cli import Context, Duration, echo_json, pass_context, printable
-from .errors import ConfigError
+from .errors import ConfigError, ReadOnlyLibrary
 from .importer import ImportOptions, Report, run_import
 from .models import Outcome
 from .timeline import is_zone
@@ -112,23 +112,63 @@ def add_commands(main: click.Group) -> None:
 
         Example: gallery thumbs
         """
+        if ctx.read_only:
+            raise ReadOnlyLibrary(f"cannot write derivatives: the library {ctx.config.root} is read-only "
+                                  "(the web server serves the derivatives that exist)")  # fmt: skip
         viewer_pass(ctx.config, quiet=False, sizes=tuple(thumbs.SIZES))
 
-    @main.command()
+    @main.group(invoke_without_command=True)
     @click.option("--json", "as_json", is_flag=True, help="One JSON object per photo, in a list.")
-    @pass_context
-    def photos(ctx: Context, as_json: bool) -> None:
-        """List the catalog's photos.
+    @click.pass_context
+    def photos(click_ctx: click.Context, as_json: bool) -> None:
+        """List the catalog's photos; set-date and confirm-date fix uncertain dates.
 
         Example: gallery photos --json > photos.json
         """
+        if click_ctx.invoked_subcommand is not None:
+            return
+        ctx = click_ctx.find_object(Context)
+        assert ctx is not None
         with ctx.catalog() as conn:
             items = [export.photo_json(row) for row in catalog.iter_photos(conn)]
         if as_json:
             echo_json(items)
             return
         for item in items:
-            click.echo(f"{item['taken_at'] or 'undated':<32} {item['time_source']:<18} {item['path']}")
+            when = "uncertain date" if item["date_uncertain"] else item["taken_at"] or "undated"
+            click.echo(f"{when:<32} {item['time_source']:<18} {item['path']}")
+
+    @photos.command("set-date")
+    @click.argument("shas", nargs=-1, required=True)
+    @click.argument("when")
+    @click.option("--timezone", help="IANA zone of DATETIME when it has no offset, e.g. Europe/Paris.")
+    @pass_context
+    def set_date(ctx: Context, shas: tuple[str, ...], when: str, timezone: str | None) -> None:
+        """Set the capture date of photos by hand (SHA: a sha256 or a prefix of 6+ characters); regroups.
+
+        DATETIME is local time with --timezone, or carries its offset. A date set by hand beats every
+        other evidence and is never « uncertain ».
+
+        Example: gallery photos set-date 3fa4c2 9b01d7 2017-09-19T10:30 --timezone Europe/Paris
+        """
+        with ctx.catalog() as conn:
+            moment = dates.parse_moment(when, timezone or _only_zone(conn, shas))
+            count = dates.set_dates(conn, shas, moment, timezone)
+        click.echo(f"Date set for {count} photo{'s' if count != 1 else ''}: {moment.isoformat()}.")
+
+    @photos.command("confirm-date")
+    @click.argument("shas", nargs=-1, required=True)
+    @pass_context
+    def confirm_date(ctx: Context, shas: tuple[str, ...]) -> None:
+        """Confirm that the date shown for photos is right (an « uncertain » mtime date becomes certain).
+
+        Example: gallery photos confirm-date 3fa4c2
+        """
+        with ctx.catalog() as conn:
+            count, undated = dates.confirm_dates(conn, shas)
+        click.echo(f"Date confirmed for {count} photo{'s' if count != 1 else ''}.")
+        for sha in undated:
+            click.echo(f"  {sha[:12]} has no date to confirm: use `gallery photos set-date`.")
 
     @main.command()
     @click.option("--repair", is_flag=True, help="Rebuild missing derivatives.")
@@ -139,6 +179,8 @@ def add_commands(main: click.Group) -> None:
 
         Example: gallery check --repair
         """
+        if repair and ctx.read_only:
+            raise storage.read_only_error(ctx.config.root)
         with ctx.catalog() as conn:
             report = maintenance.check(conn, ctx.config, repair)
         if as_json:
@@ -147,6 +189,12 @@ def add_commands(main: click.Group) -> None:
             _print_check(report)
         if not report.ok:
             sys.exit(1)
+
+
+def _only_zone(conn: Any, shas: tuple[str, ...]) -> str | None:
+    """The photos' own zone when they all share one (a naive DATETIME is then read in it)."""
+    zones = {p["timezone"] for p in dates.find_photos(conn, shas)}
+    return zones.pop() if len(zones) == 1 else None
 
 
 def viewer_pass(config: Any, quiet: bool, sizes: tuple[str, ...] = (thumbs.VIEWER,)) -> None:

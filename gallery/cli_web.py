@@ -35,9 +35,15 @@ def run_server(ctx: Context, host: str, port: int) -> None:
     """granian (measured 2x uvicorn on cached thumbnails: bench/serve_bench.py), else uvicorn."""
     import os
 
-    prepare_root(ctx.config)
+    if ctx.read_only:
+        _check_readable(ctx)
+    else:
+        prepare_root(ctx.config)
     os.environ["GALLERY_ROOT"] = str(ctx.config.root.resolve())  # the worker rebuilds its Config from the environment
     click.echo(f"Serving {ctx.config.root.resolve()} on http://{host}:{port} (Ctrl-C to stop)")
+    if ctx.read_only:
+        click.echo("Read-only library: serving what exists; no derivative is made (missing ones answer 404), "
+                   "logging in and share passwords are unavailable.")  # fmt: skip
     try:
         from granian import Granian
         from granian.constants import Interfaces
@@ -50,6 +56,13 @@ def run_server(ctx: Context, host: str, port: int) -> None:
         return
     Granian("gallery.web.app:app_from_env", factory=True, interface=Interfaces.ASGI, address=host, port=port,
             workers=1, websockets=False, log_level="warning").serve()  # type: ignore[arg-type]
+
+
+def _check_readable(ctx: Context) -> None:
+    """A read-only library is served as it is, if it is a library (an unmounted disk is not)."""
+    if not ctx.config.db_path.is_file() or not ctx.config.media_dir.is_dir():
+        raise GalleryError(f"{ctx.config.root} is read-only and holds no library (gallery.db and media/): "
+                           "is the disk mounted?")  # fmt: skip
 
 
 @click.command()

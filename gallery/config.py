@@ -37,6 +37,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("https", False, "Mark cookies Secure (set when served behind HTTPS)."),
     Setting("home_timezone", "America/Toronto",
             "The organisation's home time zone (IANA): a camera left on it is a strong guess when aligning clocks."),
+    Setting("read_only", False, "Never write to the library (automatic when it is on read-only media)."),
 )
 
 
@@ -55,6 +56,7 @@ class Config:
     upload_max_files: int = 500
     https: bool = False
     home_timezone: str = "America/Toronto"
+    read_only: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:

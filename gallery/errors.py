@@ -10,6 +10,8 @@
   - Forbidden (403)       a request that is understood but refused (CSRF, no admin rights)
   - BadRequest (400)      malformed input from a client
   - TooLarge (413)        an upload over the limits
+  - ReadOnlyLibrary (503) the library cannot be written (read-only media, another user's files)
+  - StorageFull (503)     a write failed because the disk is full (reads keep working)
 """
 
 from __future__ import annotations
@@ -53,3 +55,11 @@ class BadRequest(GalleryError):
 
 class TooLarge(GalleryError):
     status_code = 413
+
+
+class ReadOnlyLibrary(GalleryError):
+    status_code = 503
+
+
+class StorageFull(GalleryError):
+    status_code = 503

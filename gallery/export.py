@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from . import dates
+
 
 def taken_at(row: dict[str, Any]) -> str | None:
     """ISO 8601 capture time: with its offset when the instant is known, naive when it is not."""
@@ -24,6 +26,7 @@ def photo_json(row: dict[str, Any], private: bool = True) -> dict[str, Any]:
         "taken_at_utc": row.get("taken_at_utc"),
         "timezone": row.get("timezone"),
         "time_source": row.get("time_source"),
+        "date_uncertain": dates.is_uncertain(row),
         "width": row["width"],
         "height": row["height"],
         "make": row.get("make"),

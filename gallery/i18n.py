@@ -125,6 +125,21 @@ TEXT: dict[str, dict[str, str]] = {
               "retirée avec certitude.",
         "en": "These originals are not in the archive: they hold a location that cannot be removed with certainty.",
     },
+    "read_only": {"fr": "Galerie en lecture seule", "en": "Read-only gallery"},
+    "read_only_detail": {
+        "fr": "Cette galerie est servie depuis un support en lecture seule : la connexion, les mots de passe de "
+              "partage et les modifications sont indisponibles pour l’instant. Les albums publiés restent visibles.",
+        "en": "This gallery is served from read-only storage: logging in, share passwords and changes are "
+              "unavailable for now. Published albums remain visible.",
+    },
+    "disk_full": {"fr": "Disque plein", "en": "Disk full"},
+    "disk_full_detail": {
+        "fr": "Le disque de la galerie est plein : cette modification n’a pas été enregistrée. Réessayez quand de "
+              "la place aura été libérée ; la consultation continue de fonctionner.",
+        "en": "The gallery's disk is full: this change was not saved. Try again once space has been freed; "
+              "browsing keeps working.",
+    },
+    "date_uncertain": {"fr": "date incertaine", "en": "uncertain date"},
 }
 
 

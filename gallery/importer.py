@@ -100,6 +100,8 @@ def prepare_root(config: Config) -> None:
     media/ is created only for a new library: if the catalog exists and media/ does not, the
     archive's disk is probably unmounted, and writing there would scatter the archive.
     """
+    if storage.library_read_only(config.root, config.db_path, config.read_only):
+        raise storage.read_only_error(config.root)
     if config.db_path.exists() and not config.media_dir.is_dir():
         raise ConfigError(f"{config.media_dir} is missing but the catalog exists: is the disk mounted? "
                           "Nothing was changed.")  # fmt: skip

@@ -186,10 +186,16 @@ ALTER TABLE devices ADD COLUMN candidates TEXT NOT NULL DEFAULT '[]';
 UPDATE devices SET offset_seconds = NULL WHERE manual = 0
 """
 
+V6_MANUAL_DATES = """
+ALTER TABLE photos ADD COLUMN manual_time TEXT;
+ALTER TABLE photos ADD COLUMN manual_zone TEXT
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, V1_ARCHIVE),
     (2, V2_DEVICES_PLACES),
     (3, V3_MISSIONS_ALBUMS),
     (4, V4_ACCOUNTS_SHARES),
     (5, V5_DEVICE_CANDIDATES),
+    (6, V6_MANUAL_DATES),
 ]

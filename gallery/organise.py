@@ -42,6 +42,8 @@ def shot_from_row(row: dict[str, Any]) -> Shot:
         camera_offset=row["camera_offset"], date_source=row["date_source"],
         gps_time=datetime.fromisoformat(row["gps_time"]) if row["gps_time"] else None,
         lat=row["lat"], lon=row["lon"], clock_shift=row["clock_shift"], import_zone=row["import_zone"],
+        manual_time=datetime.fromisoformat(row["manual_time"]) if row.get("manual_time") else None,
+        manual_zone=row.get("manual_zone"),
     )  # fmt: skip
 
 

@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 from typing import BinaryIO
 
-from .errors import NotFound
+from .errors import NotFound, ReadOnlyLibrary
 
 CHUNK = 1024 * 1024
 TEMP_SUFFIX = ".tmp"
@@ -125,3 +125,40 @@ def resolve_inside(base: Path, relative: str) -> Path:
     if not candidate.is_relative_to(base) or not candidate.is_file():
         raise NotFound("file not found")
     return candidate
+
+
+def is_writable(folder: Path) -> bool:
+    """Whether this process may create files in `folder` (or in its nearest existing parent).
+
+    A read-only mount says so in statvfs (root ignores permissions, not mount flags); another
+    user's files say so through access().
+    """
+    while not folder.exists() and folder.parent != folder:
+        folder = folder.parent
+    try:
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return False
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK)
+
+
+def library_read_only(root: Path, catalog_file: Path, forced: bool = False) -> bool:
+    """A library we must not write: asked for (GALLERY_READ_ONLY), or its root or catalog not writable."""
+    if forced or not is_writable(root):
+        return True
+    return catalog_file.exists() and not os.access(catalog_file, os.W_OK)
+
+
+def is_full(folder: Path, margin: int = 1024 * 1024) -> bool:
+    """Less than `margin` bytes left for this process on the disk holding `folder`."""
+    try:
+        stats = os.statvfs(folder)
+    except OSError:
+        return False
+    return stats.f_bavail * stats.f_frsize < margin
+
+
+def read_only_error(root: Path) -> ReadOnlyLibrary:
+    return ReadOnlyLibrary(f"the library {root} is read-only (read-only media, another user's files or "
+                           "GALLERY_READ_ONLY): this command would change it, so nothing was done")  # fmt: skip

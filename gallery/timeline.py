@@ -9,6 +9,7 @@ Order of trust for each photo (DESIGN.md, "Time model"):
                        devices already placed, or set by hand
 5. mission_zone        the zone of a mission whose dates cover the photo
 6. import_option       `gallery import --timezone`
+   (manual              a date a person set or confirmed beats all of them: `gallery photos set-date`)
 7. unknown             naive camera time kept and flagged, never guessed
 
 Internally a device offset is "camera minus UTC" in seconds: the clock's zone and its error
@@ -56,6 +57,8 @@ class Shot:
     lon: float | None = None
     clock_shift: int | None = None  # seconds, from `import --clock-offset`
     import_zone: str | None = None
+    manual_time: datetime | None = None  # aware: a date a person set or confirmed (beats everything)
+    manual_zone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -202,6 +205,9 @@ def _own_evidence(shot: Shot, residuals: Sequence[tuple[datetime, float]], manua
                   zone_at: ZoneAt) -> Timing:  # fmt: skip
     camera = camera_time(shot)
     position = (shot.lat, shot.lon) if shot.lat is not None and shot.lon is not None else None
+    if shot.manual_time is not None:
+        utc = shot.manual_time.astimezone(UTC)
+        return Timing(shot.id, utc, shot.manual_zone, None, "manual", *(position or (None, None)))
     if camera is None:
         return Timing(shot.id, None, None, None, "unknown", *(position or (None, None)))
     if shot.date_source == "mtime":
@@ -484,7 +490,7 @@ def _finish(shot: Shot, timing: Timing, zone_at: ZoneAt, missions: Sequence[Miss
         zone = _zone_matching_offset(utc, shot.camera_offset, fallback)
     if zone is None and fallback:
         zone = fallback[0]  # only to show a local time: the instant came from better evidence
-    if (shot.date_source or "").startswith("filename") and source != "unknown":
+    if (shot.date_source or "").startswith("filename") and source not in ("unknown", "manual"):
         source = "filename"
     local = utc_to_local(utc, zone) if zone else None
     return replace(timing, utc=utc, zone=zone, local=local, source=source)

@@ -74,6 +74,9 @@ class PublicIndex:
 
     def contains(self, sha256: str) -> bool:
         """Only ever called from the event loop's thread (its connection is not shared)."""
+        if self.conn is not None and catalog.is_stale(self.conn):
+            self.conn.close()
+            self.conn, self.version = None, -1
         if self.conn is None:
             if not self.db_path.exists():
                 return False

@@ -22,13 +22,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .. import albums, catalog, devices, i18n, missions, organise, shares
+from .. import albums, catalog, dates, devices, i18n, missions, organise, shares
 from ..cli import parse_duration
 from ..errors import BadRequest, Forbidden, GalleryError, ImportBusy, NotFound, TooLarge
 from . import auth, uploads
 
 ALBUM_ACTIONS = ("rename", "describe", "cover", "hide", "show", "move", "merge", "split", "publish", "unpublish",
-                 "options", "share", "unshare")  # fmt: skip
+                 "options", "share", "unshare", "set-date", "confirm-date")  # fmt: skip
 
 
 def routes() -> list[Any]:
@@ -88,6 +88,7 @@ def album_page(request: Request) -> Response:
     others = [a for a in catalog.list_albums(conn) if a["id"] != album["id"]]
     links = catalog.list_shares(conn, album["id"])
     return _page(request, "admin_album.html", album=album, photos=photos, others=others, shares=links,
+                 uncertain=dates.UNCERTAIN_SOURCES,
                  created=request.query_params.get("created", ""), message=request.query_params.get("message", ""))  # fmt: skip
 
 
@@ -97,6 +98,7 @@ async def album_action(request: Request) -> Response:
     if action not in ALBUM_ACTIONS:
         raise NotFound("no such action")
     values = {key: str(value) for key, value in form.items()}
+    values["photos"] = " ".join(str(sha) for sha in form.getlist("photo"))  # the photos ticked in the grid
     target, created = await anyio.to_thread.run_sync(_apply, request, slug, action, values)
     suffix = f"?created={quote(created)}" if created else ""
     return RedirectResponse(f"/admin/albums/{quote(target)}{suffix}", status_code=303)
@@ -130,9 +132,23 @@ def _apply(request: Request, slug: str, action: str, form: dict[str, str]) -> tu
             return slug, f"{request.state.base_url}/s/{token}"
         elif action == "unshare":
             shares.revoke(conn, slug, share_id=int(form.get("share_id", "0") or 0))
+        elif action in ("set-date", "confirm-date"):
+            _date_photos(conn, action, form)
         return slug, ""
     finally:
         conn.close()
+
+
+def _date_photos(conn: Any, action: str, form: dict[str, str]) -> None:
+    """Set (or confirm) the date of the photos ticked in the album's grid; regroups like the CLI."""
+    shas = form.get("photos", "").split()
+    if not shas:
+        raise BadRequest("tick the photos to date first")
+    if action == "confirm-date":
+        dates.confirm_dates(conn, shas)
+        return
+    zone = form.get("timezone", "").strip() or None
+    dates.set_dates(conn, shas, dates.parse_moment(form.get("when", ""), zone), zone)
 
 
 def _moment(text: str) -> datetime:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import re
 import secrets
@@ -18,9 +19,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from .. import catalog, i18n
+from .. import catalog, i18n, storage
 from ..config import Config
-from ..errors import GalleryError
+from ..errors import GalleryError, ReadOnlyLibrary, StorageFull
 from . import access, api, files, pages
 from .render import Renderer, environment
 
@@ -40,15 +41,29 @@ class Databases:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.local = threading.local()
+        self.anchor = self._anchor()
 
     def __call__(self) -> sqlite3.Connection:
         conn = getattr(self.local, "conn", None)
+        if conn is not None and catalog.is_stale(conn):
+            conn.close()
+            conn = None
         if conn is None:
             if not self.path.exists():
                 return self._empty()  # not kept: the library may appear (a first import) while we serve
             conn = catalog.connect(self.path, readonly=True)
             self.local.conn = conn
         return conn
+
+    def _anchor(self) -> sqlite3.Connection | None:
+        """One connection held open for the app's life keeps the WAL index (-shm) sized and mapped, so
+        that a thread's new connection never has to grow it, even once the disk is full."""
+        if not self.path.exists():
+            return None
+        try:
+            return catalog.connect(self.path, readonly=True)
+        except sqlite3.Error:
+            return None
 
     def _empty(self) -> sqlite3.Connection:
         """An empty catalog in memory: a library with nothing yet shows empty pages, not errors."""
@@ -89,21 +104,41 @@ def create_app(config: Config) -> Any:
     """The ASGI app: derivatives fast path -> request preparation and headers -> Starlette routes."""
     from . import auth
 
-    app = Starlette(routes=routes(), exception_handlers={GalleryError: _gallery_error, HTTPException: _http_error,
-                                                         Exception: _server_error})  # fmt: skip
+    # sqlite3 and OS errors get their own entry so that a full or read-only disk becomes a 503 with
+    # words, handled like a GalleryError (the catch-all Exception handler re-raises after answering)
+    handlers = {GalleryError: _gallery_error, HTTPException: _http_error, sqlite3.OperationalError: _server_error,
+                OSError: _server_error, Exception: _server_error}  # fmt: skip
+    app = Starlette(routes=routes(), exception_handlers=handlers)  # type: ignore[arg-type]
     app.state.config = config
     if not config.base_url:
         log.warning("GALLERY_BASE_URL is not set: links in feeds, oEmbed and share URLs follow each request's Host")
+    app.state.read_only = storage.library_read_only(config.root, config.db_path, config.read_only)
+    if app.state.read_only:
+        log.warning("the library %s is read-only: serving what exists (a missing derivative answers 404); "
+                    "logging in and share passwords are unavailable", config.root)  # fmt: skip
     app.state.db = Databases(config.db_path)
     app.state.renderer = Renderer(environment())
     app.state.csp = CSP
-    app.state.sessions = auth.Sessions(auth.secret_key(config))
+    app.state.sessions = auth.Sessions(_session_key(config, app.state.read_only))
     public = access.PublicIndex(config.db_path)
     app.state.public = public
     prepared = Prepare(app, config)
-    served = files.Derivatives(prepared, config, public, lambda scope, sha: auth.may_see_derivative(app, scope, sha))
+    served = files.Derivatives(prepared, config, public, lambda scope, sha: auth.may_see_derivative(app, scope, sha),
+                               generate=not app.state.read_only)  # fmt: skip
     app.state.derivatives = served
     return served
+
+
+def _session_key(config: Config, read_only: bool) -> bytes:
+    """A read-only library's key is read if it is there, else lives as long as the process (never written)."""
+    from . import auth
+
+    if read_only and not config.secret_key:
+        try:
+            return (config.state_dir / "secret").read_bytes()
+        except OSError:
+            return secrets.token_hex(32).encode()
+    return auth.secret_key(config)
 
 
 def app_from_env() -> Any:
@@ -133,6 +168,11 @@ class Prepare:
         state = scope.setdefault("state", {})
         state["lang"] = i18n.pick_language(request.headers.get("accept-language"), forced or cookie_lang)
         state["base_url"] = base_url
+        if self.app.state.read_only and scope["method"] not in ("GET", "HEAD"):
+            # every form writes (a session, an attempt, an edit): refuse it before reading it
+            state["viewer"], state["csrf"], scope["app"] = access.ANONYMOUS, "", self.app
+            await _read_only_page(Request(scope, receive))(scope, receive, send)
+            return
         state["viewer"] = await auth.identify(self.app, request)
         state["csrf"] = auth.csrf_token(self.app, request)
         set_lang = forced in i18n.LANGUAGES and forced != cookie_lang
@@ -179,7 +219,15 @@ def _error_page(request: Request, status: int, key: str, detail: str = "") -> Re
         return Response(f"{status}", status_code=status, media_type="text/plain")
 
 
+def _read_only_page(request: Request) -> Response:
+    return _error_page(request, 503, "read_only", i18n.text("read_only_detail", request.state.lang))
+
+
 async def _gallery_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, ReadOnlyLibrary):
+        return _read_only_page(request)
+    if isinstance(exc, StorageFull):
+        return _error_page(request, 503, "disk_full", i18n.text("disk_full_detail", request.state.lang))
     status = getattr(exc, "status_code", 500)
     key = {404: "not_found", 403: "forbidden", 400: "bad_request", 413: "bad_request"}.get(status, "error")
     if status == 404:
@@ -197,6 +245,24 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
+    translated = _storage_error(request, exc)
+    if translated is not None:
+        return await _gallery_error(request, translated)
     incident = secrets.token_hex(4)
     log.exception("unhandled error %s on %s", incident, request.url.path)
     return _error_page(request, 500, "error", f"incident {incident}")
+
+
+def _storage_error(request: Request, exc: Exception) -> GalleryError | None:
+    """A write that the disk refused (full, read-only) is a 503 with words, not an incident."""
+    message = str(exc).lower()
+    if isinstance(exc, sqlite3.OperationalError) and "readonly" in message:
+        return storage.read_only_error(request.app.state.config.root)
+    full = isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    if isinstance(exc, sqlite3.OperationalError):
+        # SQLite says "disk I/O error" when it cannot grow its -shm: a full disk, if the disk is full
+        full = "disk is full" in message or ("disk i/o" in message and storage.is_full(request.app.state.config.root))
+    if full:
+        log.warning("a write failed on %s: %s", request.url.path, exc)
+        return StorageFull(str(exc))
+    return None

@@ -71,8 +71,9 @@ class Derivatives:
     """
 
     def __init__(self, app: ASGIApp, config: Config, public: PublicIndex,
-                 allowed: Callable[[Scope, str], bool]) -> None:  # fmt: skip
+                 allowed: Callable[[Scope, str], bool], generate: bool = True) -> None:  # fmt: skip
         self.app, self.config, self.public, self.allowed = app, config, public, allowed
+        self.generate = generate  # False on a read-only library: serve what exists, 404 (no-store) otherwise
         self.cache = ByteCache()
         self.inflight: dict[str, asyncio.Future[bytes | None]] = {}
         self.failed: dict[str, float] = {}
@@ -134,7 +135,8 @@ class Derivatives:
         try:
             return target.read_bytes()
         except FileNotFoundError:
-            pass
+            if not self.generate:
+                return None
         source = _original_of(self.config, sha256)
         if source is None:
             return None

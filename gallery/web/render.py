@@ -11,7 +11,8 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from .. import i18n, places, thumbs
+from .. import dates, i18n, places, thumbs
+from ..errors import ReadOnlyLibrary
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 ROW_HEIGHT = 220  # CSS pixels of a justified grid row; also the basis of `sizes`
@@ -65,6 +66,8 @@ def album_days(album: dict[str, Any], lang: str = "fr") -> str:
 
 def photo_moment(photo: dict[str, Any], lang: str) -> str:
     """« 19 septembre 2017 à 10:30 (Europe/Paris, UTC+02:00) », or the camera's naive time, flagged."""
+    if dates.is_uncertain(photo):
+        return i18n.text("date_uncertain", lang)  # a file's mtime is the day it was copied: never shown as a fact
     if photo.get("taken_at_utc"):
         moment = datetime.fromisoformat(photo["taken_at_utc"])
         if photo.get("timezone"):
@@ -84,10 +87,15 @@ def alt_text(photo: dict[str, Any], album: dict[str, Any] | None, lang: str) -> 
     parts = [album["title"] if album else i18n.text("photo_of", lang)]
     if photo.get("place"):
         parts.append(photo["place"])
-    if photo.get("taken_at_local"):
+    if dates.is_uncertain(photo):
+        parts.append(i18n.text("date_uncertain", lang))
+    elif photo.get("taken_at_local"):
         parts.append(i18n.date_range(datetime.fromisoformat(photo["taken_at_local"]).date(),
                                      datetime.fromisoformat(photo["taken_at_local"]).date(), lang))  # fmt: skip
     return ", ".join(parts)
+
+
+WRITING_FORMS = frozenset({"login.html", "share_password.html"})  # a session or an attempt goes into the catalog
 
 
 class Renderer:
@@ -95,6 +103,8 @@ class Renderer:
         self.env = env
 
     def page(self, request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        if name in WRITING_FORMS and getattr(request.app.state, "read_only", False):
+            raise ReadOnlyLibrary("this form cannot work on a read-only library")  # 503 with words, by the app
         lang = request.state.lang
         template = self.env.get_template(name)
         html = template.render(request=request, lang=lang, t=lambda key: i18n.text(key, lang),
