@@ -118,6 +118,8 @@ def prepare_root(config: Config) -> None:
 @contextmanager
 def library_lock(config: Config) -> Iterator[None]:
     """One import at a time per library; a second one is told so at once."""
+    if storage.library_read_only(config.root, config.db_path, config.read_only):
+        raise storage.read_only_error(config.root)
     try:
         config.state_dir.mkdir(parents=True, exist_ok=True)
         lock = open(config.state_dir / "import.lock", "a")  # noqa: SIM115 (closed below, after the yield)

@@ -102,7 +102,7 @@ def test_reading_commands_work_and_writing_ones_say_so_in_one_line(read_only: di
     check = cli(root, "check", "--json")
     assert check.exit_code == 1 and check.exception is None or isinstance(check.exception, SystemExit), check.output
     assert json.loads(check.stdout)["missing_derivatives"] == [f"{read_only['missing']} viewer"]
-    for command in (["thumbs"], ["check", "--repair"], ["import", str(root / "media")],
+    for command in (["thumbs"], ["check", "--repair"], ["import", str(Path(__file__).resolve().parent)],
                     ["albums", "rename", "la-melee-numerique-2017", "Autre titre"], ["albums", "publish", "--all"],
                     ["user", "add", "bob"]):  # fmt: skip
         result = cli(root, *command)
