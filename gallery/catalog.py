@@ -588,3 +588,41 @@ def revoke_shares(conn: sqlite3.Connection, album_id: int | None = None, token_h
 
 def import_outcomes(conn: sqlite3.Connection, import_id: int) -> list[Row]:
     return dicts(conn.execute("SELECT path, status, reason, detail, sha256 FROM import_files WHERE import_id = ?", (import_id,)))
+
+
+# -- rate limits ------------------------------------------------------------------------------------
+
+
+def take_attempt(conn: sqlite3.Connection, budgets: Sequence[tuple[str, int, float]], now: float,
+                 forget_before: float) -> tuple[str | None, list[int]]:  # fmt: skip
+    """Count one attempt under every (key, limit, window seconds), atomically (BEGIN IMMEDIATE).
+
+    Returns (None, attempt ids) when every budget had room, or (the first spent key, []) and
+    nothing is counted. Rows older than `forget_before` are dropped on the way.
+    """
+    with transaction(conn):
+        conn.execute("DELETE FROM attempts WHERE at < ?", (forget_before,))
+        for key, limit, window in budgets:
+            used = conn.execute("SELECT COUNT(*) FROM attempts WHERE key = ? AND at > ?", (key, now - window)).fetchone()[0]
+            if used >= limit:
+                return key, []
+        ids = [int(conn.execute("INSERT INTO attempts (key, at) VALUES (?, ?)", (key, now)).lastrowid or 0)
+               for key, _, _ in budgets]  # fmt: skip
+    return None, ids
+
+
+def release_attempts(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
+    """Give back counted attempts (a right password does not use up the budget)."""
+    with transaction(conn):
+        conn.executemany("DELETE FROM attempts WHERE id = ?", [(i,) for i in ids])
+
+
+def get_shares(conn: sqlite3.Connection, token_hashes: Sequence[str]) -> list[Row]:
+    """The shares among `token_hashes` that still open their album (see get_share), in one query."""
+    if not token_hashes:
+        return []
+    marks = ", ".join("?" for _ in token_hashes)
+    return dicts(conn.execute(
+        f"SELECT s.*, a.slug FROM shares s JOIN albums a ON a.id = s.album_id WHERE s.token_hash IN ({marks}) "
+        "AND s.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > ?) AND a.merged_into IS NULL",
+        [*token_hashes, now_iso()]))

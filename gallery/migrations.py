@@ -178,9 +178,22 @@ CREATE TABLE shares (
 CREATE INDEX shares_album ON shares(album_id)
 """
 
+# Rate-limit attempts (logins, share passwords, share-token guesses), counted in the catalog so that
+# the limits hold across worker processes: one row per attempt, forgotten after its window.
+V5_LOGIN_ATTEMPTS = """
+CREATE TABLE attempts (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX attempts_key ON attempts(key, at);
+CREATE INDEX attempts_at ON attempts(at)
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, V1_ARCHIVE),
     (2, V2_DEVICES_PLACES),
     (3, V3_MISSIONS_ALBUMS),
     (4, V4_ACCOUNTS_SHARES),
+    (5, V5_LOGIN_ATTEMPTS),
 ]
