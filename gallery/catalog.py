@@ -626,3 +626,46 @@ def get_shares(conn: sqlite3.Connection, token_hashes: Sequence[str]) -> list[Ro
         f"SELECT s.*, a.slug FROM shares s JOIN albums a ON a.id = s.album_id WHERE s.token_hash IN ({marks}) "
         "AND s.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > ?) AND a.merged_into IS NULL",
         [*token_hashes, now_iso()]))
+
+
+# -- browser uploads ---------------------------------------------------------------------------------
+
+
+def covers_to_keep(conn: sqlite3.Connection) -> dict[int, int]:
+    """album id -> cover photo id of every album whose cover an upload must not change: published or set by hand."""
+    rows = conn.execute("SELECT id, cover_id FROM albums WHERE cover_id IS NOT NULL AND merged_into IS NULL "
+                        "AND (published = 1 OR cover_manual = 1)")  # fmt: skip
+    return {int(row[0]): int(row[1]) for row in rows}
+
+
+def restore_covers(conn: sqlite3.Connection, covers: Mapping[int, int]) -> int:
+    """Put those covers back where they still belong to their album; kept by hand from then on."""
+    restored = 0
+    with transaction(conn):
+        for album_id, cover_id in covers.items():
+            restored += conn.execute(
+                "UPDATE albums SET cover_id = ?, cover_manual = 1 WHERE id = ? AND cover_id IS NOT ? "
+                "AND EXISTS (SELECT 1 FROM album_photos WHERE album_id = ? AND photo_id = ? AND hidden = 0)",
+                (cover_id, album_id, cover_id, album_id, cover_id),
+            ).rowcount
+    return restored
+
+
+def forget_mtime_dates(conn: sqlite3.Connection, import_id: int) -> int:
+    """An upload's file time is the upload's time, not the capture's: leave those photos undated."""
+    with transaction(conn):
+        return conn.execute(
+            "UPDATE photos SET camera_time = NULL, camera_offset = NULL, date_source = NULL "
+            "WHERE import_id = ? AND date_source = 'mtime'",
+            (import_id,),
+        ).rowcount
+
+
+def relabel_import_paths(conn: sqlite3.Connection, import_id: int, prefix: str, label: str) -> None:
+    """Replace a server folder at the start of an import's reported paths by a label (uploads)."""
+    with transaction(conn):
+        for table, column in (("import_files", "path"), ("photos", "source_path")):
+            conn.execute(
+                f"UPDATE {table} SET {column} = ? || substr({column}, ?) WHERE import_id = ? AND substr({column}, 1, ?) = ?",
+                (label, len(prefix) + 1, import_id, len(prefix), prefix),
+            )
