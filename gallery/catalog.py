@@ -684,3 +684,84 @@ def set_manual_times(conn: sqlite3.Connection, values: Iterable[tuple[int, str, 
     """(photo id, ISO instant with offset, zone or None): a date a person set or confirmed."""
     conn.executemany("UPDATE photos SET manual_time = ?, manual_zone = ? WHERE id = ?",
                      [(moment, zone, photo_id) for photo_id, moment, zone in values])  # fmt: skip
+
+
+# -- rate limits ------------------------------------------------------------------------------------
+
+
+def take_attempt(conn: sqlite3.Connection, budgets: Sequence[tuple[str, int, float]], now: float,
+                 forget_before: float) -> tuple[str | None, list[int]]:  # fmt: skip
+    """Count one attempt under every (key, limit, window seconds), atomically (BEGIN IMMEDIATE).
+
+    Returns (None, attempt ids) when every budget had room, or (the first spent key, []) and
+    nothing is counted. Rows older than `forget_before` are dropped on the way.
+    """
+    with transaction(conn):
+        conn.execute("DELETE FROM attempts WHERE at < ?", (forget_before,))
+        for key, limit, window in budgets:
+            used = conn.execute("SELECT COUNT(*) FROM attempts WHERE key = ? AND at > ?", (key, now - window)).fetchone()[0]
+            if used >= limit:
+                return key, []
+        ids = [int(conn.execute("INSERT INTO attempts (key, at) VALUES (?, ?)", (key, now)).lastrowid or 0)
+               for key, _, _ in budgets]  # fmt: skip
+    return None, ids
+
+
+def release_attempts(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
+    """Give back counted attempts (a right password does not use up the budget)."""
+    with transaction(conn):
+        conn.executemany("DELETE FROM attempts WHERE id = ?", [(i,) for i in ids])
+
+
+def get_shares(conn: sqlite3.Connection, token_hashes: Sequence[str]) -> list[Row]:
+    """The shares among `token_hashes` that still open their album (see get_share), in one query."""
+    if not token_hashes:
+        return []
+    marks = ", ".join("?" for _ in token_hashes)
+    return dicts(conn.execute(
+        f"SELECT s.*, a.slug FROM shares s JOIN albums a ON a.id = s.album_id WHERE s.token_hash IN ({marks}) "
+        "AND s.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > ?) AND a.merged_into IS NULL",
+        [*token_hashes, now_iso()]))
+
+
+# -- browser uploads ---------------------------------------------------------------------------------
+
+
+def covers_to_keep(conn: sqlite3.Connection) -> dict[int, int]:
+    """album id -> cover photo id of every album whose cover an upload must not change: published or set by hand."""
+    rows = conn.execute("SELECT id, cover_id FROM albums WHERE cover_id IS NOT NULL AND merged_into IS NULL "
+                        "AND (published = 1 OR cover_manual = 1)")  # fmt: skip
+    return {int(row[0]): int(row[1]) for row in rows}
+
+
+def restore_covers(conn: sqlite3.Connection, covers: Mapping[int, int]) -> int:
+    """Put those covers back where they still belong to their album; kept by hand from then on."""
+    restored = 0
+    with transaction(conn):
+        for album_id, cover_id in covers.items():
+            restored += conn.execute(
+                "UPDATE albums SET cover_id = ?, cover_manual = 1 WHERE id = ? AND cover_id IS NOT ? "
+                "AND EXISTS (SELECT 1 FROM album_photos WHERE album_id = ? AND photo_id = ? AND hidden = 0)",
+                (cover_id, album_id, cover_id, album_id, cover_id),
+            ).rowcount
+    return restored
+
+
+def forget_mtime_dates(conn: sqlite3.Connection, import_id: int) -> int:
+    """An upload's file time is the upload's time, not the capture's: leave those photos undated."""
+    with transaction(conn):
+        return conn.execute(
+            "UPDATE photos SET camera_time = NULL, camera_offset = NULL, date_source = NULL "
+            "WHERE import_id = ? AND date_source = 'mtime'",
+            (import_id,),
+        ).rowcount
+
+
+def relabel_import_paths(conn: sqlite3.Connection, import_id: int, prefix: str, label: str) -> None:
+    """Replace a server folder at the start of an import's reported paths by a label (uploads)."""
+    with transaction(conn):
+        for table, column in (("import_files", "path"), ("photos", "source_path")):
+            conn.execute(
+                f"UPDATE {table} SET {column} = ? || substr({column}, ?) WHERE import_id = ? AND substr({column}, 1, ?) = ?",
+                (label, len(prefix) + 1, import_id, len(prefix), prefix),
+            )

@@ -140,6 +140,15 @@ TEXT: dict[str, dict[str, str]] = {
               "browsing keeps working.",
     },
     "date_uncertain": {"fr": "date incertaine", "en": "uncertain date"},
+    "upload_duplicate": {"fr": "déjà dans l’archive, dans l’album « {album} » : rien n’a été déplacé",
+                         "en": "already in the archive, in the album “{album}”: nothing was moved"},
+    "upload_duplicate_loose": {"fr": "déjà dans l’archive (dans aucun album) : rien n’a été déplacé",
+                               "en": "already in the archive (in no album): nothing was moved"},
+    "upload_album_gone": {"fr": "L’album « {album} » n’existe plus : les photos sont dans l’album indiqué pour chacune.",
+                          "en": "The album “{album}” no longer exists: each photo is in the album shown beside it."},
+    "upload_queued": {"fr": "Une importation est en cours : les fichiers sont gardés et seront importés avec le prochain "
+                            "téléversement.",
+                      "en": "An import is running: the files are kept and will be imported with the next upload."},
 }
 
 

@@ -191,6 +191,18 @@ ALTER TABLE photos ADD COLUMN manual_time TEXT;
 ALTER TABLE photos ADD COLUMN manual_zone TEXT
 """
 
+# Rate-limit attempts (logins, share passwords, share-token guesses), counted in the catalog so that
+# the limits hold across worker processes: one row per attempt, forgotten after its window.
+V7_LOGIN_ATTEMPTS = """
+CREATE TABLE attempts (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX attempts_key ON attempts(key, at);
+CREATE INDEX attempts_at ON attempts(at)
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, V1_ARCHIVE),
     (2, V2_DEVICES_PLACES),
@@ -198,4 +210,5 @@ MIGRATIONS: list[tuple[int, str]] = [
     (4, V4_ACCOUNTS_SHARES),
     (5, V5_DEVICE_CANDIDATES),
     (6, V6_MANUAL_DATES),
+    (7, V7_LOGIN_ATTEMPTS),
 ]

@@ -1,7 +1,7 @@
 """Who may see what. One place decides, for pages, API, derivatives, originals and ZIP alike.
 
-A visitor is anonymous, an admin (a signed session cookie), or holds a share token scoped to
-exactly one album. Anything a visitor may not see answers 404, like something that does not
+A visitor is anonymous, an admin (a signed session cookie), or holds share tokens (up to
+auth.MAX_SHARES links, each scoped to exactly one album and checked on every request). Anything a visitor may not see answers 404, like something that does not
 exist, so that private albums do not leak their existence.
 """
 
@@ -19,12 +19,18 @@ from ..errors import NotFound
 @dataclass(frozen=True)
 class Viewer:
     user: str | None = None  # a logged-in admin
-    share_album: int | None = None  # the one album a share token opens
-    share_token: str | None = None
+    shares: tuple[tuple[int, str], ...] = ()  # (album id, token) of every valid share link this browser holds
 
     @property
     def is_admin(self) -> bool:
         return self.user is not None
+
+    def opens(self, album_id: int | None) -> bool:
+        """Does one of this visitor's share links open that album?"""
+        return album_id is not None and any(album == album_id for album, _ in self.shares)
+
+    def token_for(self, album_id: int | None) -> str | None:
+        return next((token for album, token in self.shares if album == album_id), None)
 
 
 ANONYMOUS = Viewer()
@@ -35,7 +41,7 @@ def can_see_album(album: dict[str, Any] | None, viewer: Viewer) -> bool:
         return False
     if viewer.is_admin:
         return True
-    return bool(album["published"]) or album["id"] == viewer.share_album
+    return bool(album["published"]) or viewer.opens(album["id"])
 
 
 def visible_album(conn: sqlite3.Connection, slug: str, viewer: Viewer) -> dict[str, Any]:

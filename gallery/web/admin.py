@@ -7,13 +7,14 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
+import anyio
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from .. import catalog
 from ..errors import Forbidden, NotFound
-from . import auth
+from . import auth, limits
 
 
 def routes() -> list[Any]:
@@ -46,16 +47,17 @@ async def login(request: Request) -> Response:
     if not auth.csrf_ok(request, str(form.get("csrf", ""))):
         raise Forbidden("the form expired; reload the page and try again")
     name, password = str(form.get("name", ""))[:100], str(form.get("password", ""))[:1000]
-    sessions: auth.Sessions = request.app.state.sessions
     client = request.client.host if request.client else "?"
-    if sessions.too_many(f"ip:{client}", f"user:{name}"):
-        return renderer.page(request, "login.html", status=429, next=target, error="too_many")
-    import anyio
-
-    user = await anyio.to_thread.run_sync(_check, request.app.state.config.db_path, name, password)
+    db_path = request.app.state.config.db_path
+    try:  # counted before the password is checked, so that concurrent guesses cannot all pass
+        attempt = await limits.attempt(db_path, *limits.login_budgets(name, client))
+    except limits.Limited as limited:
+        return _limited(renderer.page(request, "login.html", status=429, next=target,
+                                      error="busy" if limited.busy else "too_many"))  # fmt: skip
+    user = await anyio.to_thread.run_sync(_check, db_path, name, password)
     if user is None:
-        sessions.failed(f"ip:{client}", f"user:{name}")
         return renderer.page(request, "login.html", status=401, next=target, error="wrong")
+    await anyio.to_thread.run_sync(attempt.succeeded)
     token = auth.new_token()
     await anyio.to_thread.run_sync(_start_session, request.app.state.config.db_path, auth.token_hash(token), user["id"])
     response = RedirectResponse(safe_next(str(form.get("next", target))), status_code=303)
@@ -96,7 +98,6 @@ async def logout(request: Request) -> Response:
         raise Forbidden("the form expired; reload the page and try again")
     token = request.cookies.get(auth.SESSION_COOKIE)
     if token:
-        import anyio
 
         def end() -> None:
             conn = catalog.connect(request.app.state.config.db_path)
@@ -112,20 +113,22 @@ async def logout(request: Request) -> Response:
 
 
 async def share(request: Request) -> Response:
-    """A share link: checks the token (and password), then opens the album for this browser."""
-    import anyio
-
+    """A share link: checks the token (and password), then adds it to this browser's share links."""
     token = request.path_params["token"]
     sessions: auth.Sessions = request.app.state.sessions
     client = request.client.host if request.client else "?"
-    if sessions.too_many(f"token:{client}", limit=auth.TOKEN_GUESSES):
-        return _no_referrer(Response("too many attempts; try again later", status_code=429, media_type="text/plain"))
+    db_path = request.app.state.config.db_path
+    try:
+        lookup = await limits.attempt(db_path, *limits.token_budgets(client))
+    except limits.Limited:
+        return _limited(_no_referrer(Response("too many attempts; try again later", status_code=429,
+                                              media_type="text/plain")))  # fmt: skip
     found = None
     if len(token) <= 100:
         found = await anyio.to_thread.run_sync(catalog.get_share, request.app.state.db(), auth.token_hash(token))
     if found is None:
-        sessions.failed(f"token:{client}")
         raise NotFound("album not found")
+    await anyio.to_thread.run_sync(lookup.succeeded)
     renderer = request.app.state.renderer
     proof = ""
     if found["password_hash"]:
@@ -134,19 +137,27 @@ async def share(request: Request) -> Response:
         form = await request.form(max_files=0, max_fields=5, max_part_size=2048)
         if not auth.csrf_ok(request, str(form.get("csrf", ""))):
             raise Forbidden("the form expired; reload the page and try again")
-        if sessions.too_many(f"share:{client}", f"share:{found['id']}"):
-            return _no_referrer(renderer.page(request, "share_password.html", status=429, token=token, error="too_many"))
+        try:
+            attempt = await limits.attempt(db_path, *limits.share_budgets(found["id"], client))
+        except limits.Limited as limited:
+            return _limited(_no_referrer(renderer.page(request, "share_password.html", status=429, token=token,
+                                                       error="busy" if limited.busy else "too_many")))  # fmt: skip
         password = str(form.get("password", ""))[:1000]
         ok = await anyio.to_thread.run_sync(auth.check_password, password, found["password_hash"])
         if not ok:
-            sessions.failed(f"share:{client}", f"share:{found['id']}")
             return _no_referrer(renderer.page(request, "share_password.html", status=401, token=token, error="wrong"))
+        await anyio.to_thread.run_sync(attempt.succeeded)
         proof = sessions.sign(token + found["password_hash"])
     response = RedirectResponse(f"/albums/{found['slug']}", status_code=303)
-    value = f"{token}.{proof}" if proof else token
+    value = auth.with_share(auth.share_entries(request.cookies.get(auth.SHARE_COOKIE)), token, proof)
     response.headers.append("set-cookie", auth.cookie(auth.SHARE_COOKIE, value, request.app.state.config,
                                                       max_age=30 * 86400))  # fmt: skip
     return _no_referrer(response)
+
+
+def _limited(response: Response) -> Response:
+    response.headers["retry-after"] = "60"
+    return response
 
 
 def _no_referrer(response: Response) -> Response:

@@ -7,11 +7,7 @@ regrouping in exactly the same way.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-import time
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -24,7 +20,7 @@ from starlette.routing import Route
 
 from .. import albums, catalog, dates, devices, i18n, missions, organise, shares
 from ..cli import parse_duration
-from ..errors import BadRequest, Forbidden, GalleryError, ImportBusy, NotFound, TooLarge
+from ..errors import BadRequest, Forbidden, GalleryError, NotFound, TooLarge
 from . import auth, uploads
 
 ALBUM_ACTIONS = ("rename", "describe", "cover", "hide", "show", "move", "merge", "split", "publish", "unpublish",
@@ -240,60 +236,16 @@ async def upload(request: Request) -> Response:
         raise TooLarge("the upload is bigger than the limits allow")
     if not auth.csrf_ok(request, request.cookies.get(auth.CSRF_COOKIE)):  # Origin first, before reading the body
         raise Forbidden("the form came from another site")
-    config.state_dir.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix="upload-", dir=config.state_dir))
+    source, folder = uploads.staging(config, request.state.viewer.user or "admin")
     try:
         received = await uploads.receive_files(request, folder, config.upload_max_files, config.upload_max_bytes)
         if not auth.csrf_ok(request, received.fields.get("csrf")):
             raise Forbidden("the form expired or came from another site; reload the page and try again")
-        report = await anyio.to_thread.run_sync(_import_uploads, request, folder, received, received.fields.get("album", ""))
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    except BaseException:
+        uploads.discard(source)
+        raise
+    report = await anyio.to_thread.run_sync(uploads.import_upload, config, source, received,
+                                            received.fields.get("album", ""), request.state.lang)  # fmt: skip
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse(report)
     return _page(request, "admin_upload.html", albums=catalog.list_albums(db), report=report)
-
-
-def _import_uploads(request: Request, folder: Path, received: uploads.Upload, album_slug: str) -> dict[str, Any]:
-    from ..importer import ImportOptions, run_import
-
-    config = request.app.state.config
-    results: list[dict[str, str]] = [{"name": n, "status": "refused", "detail": why} for n, p, why in received.files if p is None]
-    names = {str(p): n for n, p, _ in received.files if p is not None}
-    if names:
-        deadline = time.monotonic() + 60
-        while True:  # another import (the CLI, another upload) holds the lock: wait our turn a while
-            try:
-                report = run_import(config, ImportOptions((folder,), viewer=False))
-                break
-            except ImportBusy as exc:
-                if time.monotonic() > deadline:
-                    return {"error": str(exc), "files": results}
-                time.sleep(0.5)
-        problems = {o.path: o for o in report.skipped + report.rejected}
-        imported = _imported_shas(config, report.import_id)
-        for path, name in names.items():
-            if path in problems:
-                results.append({"name": name, "status": problems[path].status, "detail": problems[path].detail})
-            else:
-                status, sha = imported.get(path, ("imported", None))
-                results.append({"name": name, "status": status, "detail": "", "sha256": sha or ""})
-        if album_slug:
-            _pin(config, album_slug, [r["sha256"] for r in results if r.get("sha256")])
-    return {"files": results}
-
-
-def _imported_shas(config: Any, import_id: int) -> dict[str, tuple[str, str | None]]:
-    conn = catalog.connect(config.db_path)
-    try:
-        return {row["path"]: (row["status"], row["sha256"]) for row in catalog.import_outcomes(conn, import_id)}
-    finally:
-        conn.close()
-
-
-def _pin(config: Any, slug: str, shas: list[str]) -> None:
-    conn = catalog.connect(config.db_path)
-    try:
-        albums.move_many(conn, shas, slug)
-    finally:
-        conn.close()

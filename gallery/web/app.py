@@ -178,6 +178,9 @@ class Prepare:
         set_lang = forced in i18n.LANGUAGES and forced != cookie_lang
         set_csrf = auth.CSRF_COOKIE not in request.cookies
         secure = "; Secure" if self.config.https else ""
+        # What an admin or a share link sees (pages, API, originals) is never kept by a cache:
+        # a revoked link or a logout must close it at once, not after a max-age.
+        personal = state["viewer"] is not access.ANONYMOUS
 
         async def send_with_headers(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
@@ -191,6 +194,9 @@ class Prepare:
                     extra.append((b"set-cookie", f"lang={forced}; Path=/; Max-Age=31536000; SameSite=Lax{secure}".encode()))
                 if set_csrf:
                     extra.append((b"set-cookie", auth.cookie(auth.CSRF_COOKIE, state["csrf"], self.config).encode()))
+                if personal:
+                    headers[:] = [pair for pair in headers if pair[0].lower() != b"cache-control"]
+                    headers.append((b"cache-control", b"private, no-store"))
                 headers.extend(pair for pair in extra if pair[0] not in present or pair[0] == b"set-cookie")
             await send(message)
 

@@ -7,6 +7,8 @@
   Origin is refused.
 * Share links: a random token (>= 128 bits) per album, optional password and expiry, revocable;
   only its hash is stored, and it is re-checked on every request (no cached authorisation).
+  One cookie holds the last MAX_SHARES links a browser opened, each with its own password proof.
+* Attempts (logins, share passwords, token guesses) are counted in the catalog: see limits.py.
 """
 
 from __future__ import annotations
@@ -15,8 +17,6 @@ import base64
 import hashlib
 import hmac
 import secrets
-import time
-from collections import defaultdict, deque
 from datetime import UTC, datetime, timedelta
 from http.cookies import SimpleCookie
 from typing import Any
@@ -33,9 +33,8 @@ SHARE_COOKIE = "gallery_share"
 CSRF_COOKIE = "gallery_csrf"
 SESSION_DAYS = 14
 SCRYPT = {"n": 2**14, "r": 8, "p": 1}
-LOGIN_ATTEMPTS = 5  # per 15 minutes, per address and per user name
-LOGIN_WINDOW = 15 * 60
-TOKEN_GUESSES = 30  # wrong share tokens per 15 minutes and address
+MAX_SHARES = 20  # share links one browser keeps (the oldest is dropped)
+SHARE_COOKIE_CHARS = 2000
 
 
 def hash_password(password: str) -> str:
@@ -81,30 +80,31 @@ def secret_key(config: Config) -> bytes:
 
 
 class Sessions:
+    """Signs share-password proofs; holds no state that matters (attempts live in the catalog)."""
+
     def __init__(self, key: bytes) -> None:
         self.key = key
-        self.failures: dict[str, deque[float]] = defaultdict(deque)
 
     def sign(self, value: str) -> str:
         return hmac.new(self.key, value.encode(), hashlib.sha256).hexdigest()[:32]
 
-    def too_many(self, *keys: str, limit: int = LOGIN_ATTEMPTS) -> bool:
-        now = time.monotonic()
-        for key in keys:
-            attempts = self.failures.get(key)
-            while attempts and now - attempts[0] > LOGIN_WINDOW:
-                attempts.popleft()
-            if attempts is not None and len(attempts) >= limit:
-                return True
-        return False
 
-    def failed(self, *keys: str) -> None:
-        now = time.monotonic()
-        if len(self.failures) > 10_000:  # bounded memory, whatever the number of addresses guessing
-            for stale in [k for k, v in self.failures.items() if not v or now - v[-1] > LOGIN_WINDOW]:
-                del self.failures[stale]
-        for key in keys:
-            self.failures[key].append(now)
+def share_entries(value: str | None) -> list[tuple[str, str]]:
+    """(token, password proof or "") of each share link in the cookie, oldest first."""
+    if not value or len(value) > SHARE_COOKIE_CHARS:
+        return []
+    entries = []
+    for item in value.split("~")[-MAX_SHARES:]:
+        token, _, proof = item.partition(".")
+        if token and len(token) <= 100 and len(proof) <= 64:
+            entries.append((token, proof))
+    return entries
+
+
+def with_share(entries: list[tuple[str, str]], token: str, proof: str) -> str:
+    """The cookie value once `token` is added (or refreshed): the newest MAX_SHARES links."""
+    kept = [(t, p) for t, p in entries if t != token] + [(token, proof)]
+    return "~".join(f"{t}.{p}" if p else t for t, p in kept[-MAX_SHARES:])
 
 
 def cookies_of(scope: dict[str, Any]) -> dict[str, str]:
@@ -123,16 +123,16 @@ def viewer_from(conn: Any, cookies: dict[str, str], sessions: Sessions) -> Viewe
     session = cookies.get(SESSION_COOKIE)
     if session and len(session) < 200:
         user = catalog.session_user(conn, token_hash(session))
-    share_album, share_token = None, None
-    share = cookies.get(SHARE_COOKIE)
-    if share and len(share) < 300:
-        token, _, proof = share.partition(".")
-        found = catalog.get_share(conn, token_hash(token))
-        if found and (found["password_hash"] is None or hmac.compare_digest(proof, sessions.sign(token + found["password_hash"]))):
-            share_album, share_token = found["album_id"], token
-    if user is None and share_album is None:
+    entries = share_entries(cookies.get(SHARE_COOKIE))
+    found = {s["token_hash"]: s for s in catalog.get_shares(conn, [token_hash(t) for t, _ in entries])}
+    opened = []
+    for token, proof in entries:
+        share = found.get(token_hash(token))
+        if share and (share["password_hash"] is None or hmac.compare_digest(proof, sessions.sign(token + share["password_hash"]))):
+            opened.append((int(share["album_id"]), token))
+    if user is None and not opened:
         return ANONYMOUS
-    return Viewer(user, share_album, share_token)
+    return Viewer(user, tuple(opened))
 
 
 async def identify(app: Any, request: Request) -> Viewer:

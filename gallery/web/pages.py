@@ -57,7 +57,7 @@ def album(request: Request) -> Response:
     photos = catalog.album_photos(conn, current["id"], request.state.viewer.is_admin, catalog.TILE_COLUMNS)
     lang = request.state.lang
     tiles = [tile(photo, alt_text(photo, current, lang)) for photo in photos]
-    return _render(request, "album.html", album=current, tiles=tiles, share=request.state.viewer.share_token)
+    return _render(request, "album.html", album=current, tiles=tiles, share=request.state.viewer.token_for(current["id"]))
 
 
 def tile(photo: dict[str, Any], alt: str) -> dict[str, Any]:
@@ -105,7 +105,7 @@ def _zip_entries(config: Any, items: list[dict[str, Any]], names: list[str], kee
 def _originals_allowed(request: Request, current: dict[str, Any]) -> bool:
     """Admins and share links always; anonymous visitors only when the gallery or the album allows it."""
     viewer = request.state.viewer
-    if viewer.is_admin or (viewer.share_album is not None and viewer.share_album == current.get("id")):
+    if viewer.is_admin or viewer.opens(current.get("id")):
         return True
     return bool(request.app.state.config.public_originals or current.get("allow_originals"))
 
