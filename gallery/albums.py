@@ -414,10 +414,10 @@ def find_album(conn: sqlite3.Connection, slug: str) -> dict[str, Any]:
 def find_photo(conn: sqlite3.Connection, sha_prefix: str) -> int:
     if not re.fullmatch(r"[0-9a-fA-F]{6,64}", sha_prefix):
         raise BadRequest(f"{sha_prefix!r} is not a sha256 (or a prefix of at least 6 hex digits)")
-    found = catalog.photo_ids_by_sha(conn, sha_prefix)
+    found = catalog.photos_by_prefix(conn, sha_prefix.lower())
     if len(found) != 1:
         raise NotFound(f"{'no photo' if not found else 'several photos'} with sha256 {sha_prefix}...")
-    return found[0]
+    return int(found[0]["id"])
 
 
 def rename(conn: sqlite3.Connection, slug: str, title: str) -> None:

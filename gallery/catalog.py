@@ -503,11 +503,6 @@ def add_split(conn: sqlite3.Connection, album_id: int, at_utc: str, new_album_id
     conn.execute("INSERT INTO album_splits (album_id, at_utc, new_album_id) VALUES (?, ?, ?)", (album_id, at_utc, new_album_id))
 
 
-def photo_ids_by_sha(conn: sqlite3.Connection, prefix: str) -> list[int]:
-    """Photos whose sha256 starts with `prefix` (at least 6 hex digits)."""
-    return [row[0] for row in conn.execute("SELECT id FROM photos WHERE sha256 LIKE ?", (prefix.lower() + "%",))]
-
-
 # -- web reads ------------------------------------------------------------------------------------
 
 

@@ -95,13 +95,7 @@ def _process(job: Job, settings: IngestSettings) -> dict[str, Any]:
     meta = _complete_meta(exif.parse_tags(tags), path)
     if exif_error:
         meta = PhotoMeta(**{**asdict(meta), "bad_tags": (*meta.bad_tags, exif_error)})
-    incoming = Path(settings.root) / "media" / INCOMING / f"{sha256}"
-    try:
-        storage.copy_verified(path, incoming, sha256, link=settings.link, durable=False)
-    except OSError as exc:
-        if exc.errno in DISK_FULL:
-            raise
-        raise Rejected("rejected", "unreadable", f"could not copy into the archive: {exc}") from None
+    incoming = _copy_incoming(path, sha256, settings)
     return {
         "status": "new", "sha256": sha256, "size": size, "format": kind, "incoming": str(incoming),
         "meta": meta, "width": rendered.width, "height": rendered.height, "placeholder": rendered.placeholder,
@@ -157,13 +151,7 @@ def _duplicate(source: Path, sha256: str, row: dict[str, Any], settings: IngestS
     damage = archive_damage(Path(settings.root) / row["path"], sha256, row["size"], source)
     if damage is None:
         return {"status": "duplicate", "sha256": sha256}
-    incoming = Path(settings.root) / "media" / INCOMING / sha256
-    try:
-        storage.copy_verified(source, incoming, sha256, link=settings.link, durable=False)
-    except OSError as exc:
-        if exc.errno in DISK_FULL:
-            raise
-        raise Rejected("rejected", "unreadable", f"could not copy into the archive: {exc}") from None
+    incoming = _copy_incoming(source, sha256, settings)
     return {"status": "restore", "sha256": sha256, "incoming": str(incoming), "damage": damage}
 
 
@@ -265,3 +253,15 @@ def render_file(job: RenderJob) -> str:
     """Write one missing derivative of an archived original (the viewer pass, `check --repair`)."""
     thumbs.make_derivative(Path(_thumbs_dir), job.sha256, Path(job.source), job.kind, job.size)
     return job.sha256
+
+
+def _copy_incoming(source: Path, sha256: str, settings: IngestSettings) -> Path:
+    """A verified copy (or link) of the source in media/.incoming; a full disk stops the batch."""
+    incoming = Path(settings.root) / "media" / INCOMING / sha256
+    try:
+        storage.copy_verified(source, incoming, sha256, link=settings.link, durable=False)
+    except OSError as exc:
+        if exc.errno in DISK_FULL:
+            raise
+        raise Rejected("rejected", "unreadable", f"could not copy into the archive: {exc}") from None
+    return incoming
