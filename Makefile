@@ -31,7 +31,8 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check gallery tests bench
+	$(BIN)/ruff check gallery tests bench server.py
+	$(BIN)/ruff format --check gallery tests bench server.py
 	$(BIN)/mypy
 
 serve: $(VENV)/.installed

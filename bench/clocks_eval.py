@@ -76,9 +76,17 @@ DAY_ERRORS = (DAY, -DAY)
 ALL_ERRORS = (0, *ZONE_ERRORS, *DST_ERRORS, *DAY_ERRORS)
 
 FAMILIES = (
-    "on time", "zone left at home", "DST slip", "date a day off", "drift only", "realistic mix",
-    "all GPS", "clock reset mid-trip", "battery reset", "repeating schedule",
-)  # fmt: skip
+    "on time",
+    "zone left at home",
+    "DST slip",
+    "date a day off",
+    "drift only",
+    "realistic mix",
+    "all GPS",
+    "clock reset mid-trip",
+    "battery reset",
+    "repeating schedule",
+)
 
 
 @dataclass
@@ -116,8 +124,11 @@ def make_trip(seed: int) -> Trip:
     zone, lat0, lon0 = rng.choice(REGIONS)
     first_day = date(2015, 1, 1) + timedelta(days=rng.randrange(3650))
     shots_mode = rng.choice(("uniform", "bursty"))
-    sessions = _repeating_sessions(rng, first_day, lat0, lon0) if family == "repeating schedule" else (
-        _sessions(rng, first_day, lat0, lon0))  # fmt: skip
+    sessions = (
+        _repeating_sessions(rng, first_day, lat0, lon0)
+        if family == "repeating schedule"
+        else (_sessions(rng, first_day, lat0, lon0))
+    )
     n_devices = rng.randint(2, 5)
     n_cameras = 0 if family == "all GPS" else rng.randint(1, min(2, n_devices))
     programme_mode = rng.choice(("before", "after", "never"))
@@ -134,9 +145,21 @@ def make_trip(seed: int) -> Trip:
     builder.add_transit_and_hotel()
     order = [*cameras, *(d for d in builder.devices if d not in cameras)]
     rng.shuffle(order)
-    trip = Trip(seed, family, zone, builder.shots, builder.truth, builder.labels, cameras,
-                _programme(sessions, zone), _mission(sessions, zone), programme_mode,
-                rng.choice(("all", "device")), shots_mode, order)  # fmt: skip
+    trip = Trip(
+        seed,
+        family,
+        zone,
+        builder.shots,
+        builder.truth,
+        builder.labels,
+        cameras,
+        _programme(sessions, zone),
+        _mission(sessions, zone),
+        programme_mode,
+        rng.choice(("all", "device")),
+        shots_mode,
+        order,
+    )
     if family == "repeating schedule" and shots_mode == "uniform":
         trip.ambiguous = {d for d in cameras if _day_shift_fits(trip, d)}
     return trip
@@ -154,7 +177,8 @@ def _sessions(rng: random.Random, first_day: date, lat0: float, lon0: float) -> 
     sessions = []
     for day in sorted(per_day):
         clock = datetime.combine(first_day + timedelta(days=day), datetime.min.time()) + timedelta(
-            hours=rng.uniform(8, 11))  # fmt: skip
+            hours=rng.uniform(8, 11)
+        )
         for event in sorted(set(per_day[day])):
             hours = rng.uniform(1, 9)
             end = min(clock + timedelta(hours=hours), clock.replace(hour=23, minute=0))
@@ -233,17 +257,35 @@ class _Builder:
                 out.append(session.start + timedelta(seconds=self.rng.uniform(0, span)))
         return sorted(out)
 
-    def _add(self, device: str, local: datetime, label: str, camera: datetime | None, gps: bool,
-             position: tuple[float, float] | None, tag: bool, gps_time: bool) -> None:  # fmt: skip
+    def _add(
+        self,
+        device: str,
+        local: datetime,
+        label: str,
+        camera: datetime | None,
+        gps: bool,
+        position: tuple[float, float] | None,
+        tag: bool,
+        gps_time: bool,
+    ) -> None:
         utc = local.replace(tzinfo=self.zone, fold=0).astimezone(UTC)
         index = len(self.shots)
         lat = lon = None
         if gps and position is not None:
             lat, lon = position[0] + self.rng.gauss(0, 0.0003), position[1] + self.rng.gauss(0, 0.0003)
         offset = int((utc.astimezone(self.zone).utcoffset() or timedelta(0)).total_seconds() // 60)
-        self.shots.append(timeline.Shot(
-            index, device, (camera or local).replace(microsecond=0), offset if tag else None, "exif_original",
-            utc.replace(microsecond=0) if gps and gps_time else None, lat, lon))  # fmt: skip
+        self.shots.append(
+            timeline.Shot(
+                index,
+                device,
+                (camera or local).replace(microsecond=0),
+                offset if tag else None,
+                "exif_original",
+                utc.replace(microsecond=0) if gps and gps_time else None,
+                lat,
+                lon,
+            )
+        )
         self.truth[index] = utc.timestamp()
         self.labels[index] = label
 
@@ -252,8 +294,9 @@ class _Builder:
         rate = self.rng.uniform(3, 12)
         for session in self._attend(device, 1):
             for local in self._times(session, rate):
-                self._add(device, local, f"e{session.event}", None, self.rng.random() < fix, session.venue, tag,
-                          gps_time)  # fmt: skip
+                self._add(
+                    device, local, f"e{session.event}", None, self.rng.random() < fix, session.venue, tag, gps_time
+                )
 
     def add_camera(self, device: str, family: str) -> str:
         """A camera clock ticks on at a fixed offset from UTC: the trip's local time plus its error."""
@@ -284,8 +327,13 @@ class _Builder:
         return utc + first + timedelta(seconds=error)
 
     def _camera_error(self, family: str) -> tuple[int, str]:
-        choices = {"on time": (0,), "zone left at home": ZONE_ERRORS, "DST slip": DST_ERRORS,
-                   "date a day off": DAY_ERRORS, "drift only": (0,)}.get(family, ALL_ERRORS)  # fmt: skip
+        choices = {
+            "on time": (0,),
+            "zone left at home": ZONE_ERRORS,
+            "DST slip": DST_ERRORS,
+            "date a day off": DAY_ERRORS,
+            "drift only": (0,),
+        }.get(family, ALL_ERRORS)
         error = self.rng.choice(choices)
         return error, f"error {_hours(error)}"
 
@@ -300,8 +348,11 @@ class _Builder:
             mine = self.attended[device]
             for a, b in zip(mine, mine[1:], strict=False):
                 if a.venue != b.venue and phone and self.rng.random() < 0.5:
-                    leave = a.end + timedelta(minutes=10) if a.end.date() == b.start.date() else (
-                        b.start - timedelta(minutes=70))  # fmt: skip
+                    leave = (
+                        a.end + timedelta(minutes=10)
+                        if a.end.date() == b.start.date()
+                        else (b.start - timedelta(minutes=70))
+                    )
                     arrive = b.start - timedelta(minutes=10)
                     if arrive <= leave:
                         continue
@@ -401,8 +452,11 @@ def _resolve(trip: Trip, devices: set[str], with_programme: bool, zone_at: timel
 def _steps(trip: Trip) -> list[tuple[set[str], bool]]:
     everyone = set(trip.order)
     programme = trip.programme_mode == "before"
-    steps = [(everyone, programme)] if trip.import_mode == "all" else [
-        (set(trip.order[: k + 1]), programme) for k in range(len(trip.order))]  # fmt: skip
+    steps = (
+        [(everyone, programme)]
+        if trip.import_mode == "all"
+        else [(set(trip.order[: k + 1]), programme) for k in range(len(trip.order))]
+    )
     if trip.programme_mode == "after":
         steps.append((everyone, True))
     return steps
@@ -417,8 +471,10 @@ def run_trip(trip: Trip, zone_at: timeline.ZoneAt) -> Outcome:
         for device in trip.cameras:
             if device in devices and clocks[device].source == "alignment" and _misplaced(trip, timings, device) > 0.05:
                 if device not in wrong:
-                    notes.append(f"WRONG {device.split('|')[0]} ({trip.cameras[device]}): "
-                                 f"offset {clocks[device].offset}, {clocks[device].note}")  # fmt: skip
+                    notes.append(
+                        f"WRONG {device.split('|')[0]} ({trip.cameras[device]}): "
+                        f"offset {clocks[device].offset}, {clocks[device].note}"
+                    )
                 wrong.add(device)
     with_programme = steps[-1][1]
     cameras, within = {}, {}
@@ -428,15 +484,28 @@ def run_trip(trip: Trip, zone_at: timeline.ZoneAt) -> Outcome:
         if device in wrong:
             cameras[device] = "wrong"
         elif device in trip.ambiguous:
-            cameras[device] = "ambiguous-guess" if clock.source else (
-                "ambiguous-ok" if _truth_in_candidates(trip, clock, device) else "unresolved")  # fmt: skip
+            cameras[device] = (
+                "ambiguous-guess"
+                if clock.source
+                else ("ambiguous-ok" if _truth_in_candidates(trip, clock, device) else "unresolved")
+            )
         else:
             cameras[device] = "aligned" if clock.source == "alignment" and within[device] else "unresolved"
         if cameras[device] != "aligned":
             notes.append(f"{cameras[device]} {device.split('|')[0]} ({trip.cameras[device]}): {clock.note}")
     predicted = _grouped(timings, trip.programme if with_programme else [])
-    return Outcome(trip.family, with_programme, f1(trip.labels, predicted), _zone_only(trip, with_programme),
-                   f1(trip.labels, _per_day(trip)), cameras, within, notes, trip.shots_mode, trip.import_mode)  # fmt: skip
+    return Outcome(
+        trip.family,
+        with_programme,
+        f1(trip.labels, predicted),
+        _zone_only(trip, with_programme),
+        f1(trip.labels, _per_day(trip)),
+        cameras,
+        within,
+        notes,
+        trip.shots_mode,
+        trip.import_mode,
+    )
 
 
 def _off_share(trip: Trip, timings: Sequence[timeline.Timing], device: str) -> float:
@@ -470,8 +539,10 @@ def _labels(groups: Sequence[events.Group]) -> dict[int, str]:
 
 def _zone_only(trip: Trip, with_programme: bool) -> float:
     """Baseline: every camera time read in the mission's zone; positions as recorded, no alignment."""
-    items = [events.Item(s.id, timeline.local_to_utc(s.camera_time, trip.zone).timestamp(), s.lat, s.lon)  # type: ignore[arg-type]
-             for s in trip.shots]  # fmt: skip
+    items = [
+        events.Item(s.id, timeline.local_to_utc(s.camera_time, trip.zone).timestamp(), s.lat, s.lon)  # type: ignore[arg-type]
+        for s in trip.shots
+    ]
     return f1(trip.labels, _labels(events.group_into_events(items, trip.programme if with_programme else [])))
 
 
@@ -514,8 +585,10 @@ def _quantiles(values: list[float]) -> str:
 
 
 def report(outcomes: list[Outcome]) -> None:
-    print(f"{'family':<22} {'cams':>4} {'within':>6} {'align':>6} {'unres':>6} {'wrong':>5} {'amb ok':>6}  "
-          f"{'F1 programme: med p5 worst (n)':>31}  {'F1 none: med p5 worst (n)':>27}  {'zone-only':>9} {'per-day':>7}")  # fmt: skip
+    print(
+        f"{'family':<22} {'cams':>4} {'within':>6} {'align':>6} {'unres':>6} {'wrong':>5} {'amb ok':>6}  "
+        f"{'F1 programme: med p5 worst (n)':>31}  {'F1 none: med p5 worst (n)':>27}  {'zone-only':>9} {'per-day':>7}"
+    )
     groups: dict[str, list[Outcome]] = defaultdict(list)
     for outcome in outcomes:
         groups[outcome.family].append(outcome)
@@ -536,9 +609,11 @@ def _line(name: str, outcomes: list[Outcome]) -> None:
     without = [o.f1 for o in outcomes if not o.with_programme]
     zone_only = statistics.median([o.f1_zone_only for o in outcomes]) if outcomes else math.nan
     per_day = statistics.median([o.f1_per_day for o in outcomes]) if outcomes else math.nan
-    print(f"{name:<22} {cams:4d} {share(within)} {share(states['aligned'])} {share(states['unresolved'])} "
-          f"{states['wrong']:5d} {states['ambiguous-ok']:3d}/{amb:<2d}  {_quantiles(with_p):>31}  "
-          f"{_quantiles(without):>27}  {zone_only:9.3f} {per_day:7.3f}")  # fmt: skip
+    print(
+        f"{name:<22} {cams:4d} {share(within)} {share(states['aligned'])} {share(states['unresolved'])} "
+        f"{states['wrong']:5d} {states['ambiguous-ok']:3d}/{amb:<2d}  {_quantiles(with_p):>31}  "
+        f"{_quantiles(without):>27}  {zone_only:9.3f} {per_day:7.3f}"
+    )
 
 
 def main() -> None:
@@ -558,8 +633,10 @@ def main() -> None:
         outcome = run_trip(trip, zone_at)
         outcomes.append(outcome)
         if args.verbose and (outcome.notes or min(outcome.f1, 1.0) < 0.9):
-            print(f"seed {seed} {trip.family} [{trip.zone}, {trip.shots_mode}, programme {trip.programme_mode}, "
-                  f"import {trip.import_mode}, {len(trip.shots)} photos] F1 {outcome.f1:.3f}")  # fmt: skip
+            print(
+                f"seed {seed} {trip.family} [{trip.zone}, {trip.shots_mode}, programme {trip.programme_mode}, "
+                f"import {trip.import_mode}, {len(trip.shots)} photos] F1 {outcome.f1:.3f}"
+            )
             for note in outcome.notes:
                 print(f"    {note}")
     print(f"{len(outcomes)} trips, seeds {base}..{base + args.trips - 1}, {time.perf_counter() - started:.0f} s")

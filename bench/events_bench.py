@@ -32,8 +32,14 @@ def make_items(count: int, seed: int = 1) -> list[Item]:
                 for _ in range(rng.randint(20, 120)):
                     moment += rng.choice((1.5, 2, 30, 60, 120, 300))
                     located = rng.random() < 0.85
-                    items.append(Item(len(items), moment, lat + rng.gauss(0, 0.001) if located else None,
-                                      lon + rng.gauss(0, 0.001) if located else None))  # fmt: skip
+                    items.append(
+                        Item(
+                            len(items),
+                            moment,
+                            lat + rng.gauss(0, 0.001) if located else None,
+                            lon + rng.gauss(0, 0.001) if located else None,
+                        )
+                    )
                 day = moment + rng.uniform(1, 3) * 3600
             t += 86400
     return items[:count]
@@ -61,10 +67,14 @@ def main() -> None:
     peer_albums = librephotos(times)
     theirs = time.perf_counter() - started
     events = sum(1 for g in groups if not g.others)
-    print(f"{args.photos:,} photos grouped in {ours:.1f} s on one core: {events:,} events "
-          f"({args.photos / ours:,.0f} photos/s)  target: under 30 s -> {'met' if ours < 30 else 'NOT met'}")  # fmt: skip
-    print(f"LibrePhotos' 36 h rule on the same photos: {theirs:.2f} s, {peer_albums:,} albums "
-          f"(ratio of times: {ours / theirs:.0f}x)")  # fmt: skip
+    print(
+        f"{args.photos:,} photos grouped in {ours:.1f} s on one core: {events:,} events "
+        f"({args.photos / ours:,.0f} photos/s)  target: under 30 s -> {'met' if ours < 30 else 'NOT met'}"
+    )
+    print(
+        f"LibrePhotos' 36 h rule on the same photos: {theirs:.2f} s, {peer_albums:,} albums "
+        f"(ratio of times: {ours / theirs:.0f}x)"
+    )
 
 
 if __name__ == "__main__":

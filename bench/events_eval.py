@@ -37,28 +37,46 @@ def shots(photos: list[Photo]) -> list[timeline.Shot]:
             sign = -1 if photo.offset[0] == "-" else 1
             offset = sign * (int(photo.offset[1:3]) * 60 + int(photo.offset[4:6]))
         device = f"{photo.device.make} {photo.device.model}|folder:{photo.device.folder}"
-        out.append(timeline.Shot(index, device, photo.camera_time, offset, "exif_original", photo.gps_time,
-                                 photo.lat, photo.lon))  # fmt: skip
+        out.append(
+            timeline.Shot(
+                index, device, photo.camera_time, offset, "exif_original", photo.gps_time, photo.lat, photo.lon
+            )
+        )
     return out
 
 
-def ours(scenario: Scenario, photos: list[Photo], zone_at: timeline.ZoneAt, with_programme: bool,
-         towns: object) -> tuple[dict[int, str], dict]:  # fmt: skip
+def ours(
+    scenario: Scenario, photos: list[Photo], zone_at: timeline.ZoneAt, with_programme: bool, towns: object
+) -> tuple[dict[int, str], dict]:
     programme = missions.parse_programme(scenario.programme)
-    planned = [events.ProgrammeEvent(n + 1, e.start.timestamp(), e.end.timestamp(), e.lat, e.lon, e.radius_m / 1000,
-                                     e.place) for n, e in enumerate(programme.events)]  # fmt: skip
+    planned = [
+        events.ProgrammeEvent(n + 1, e.start.timestamp(), e.end.timestamp(), e.lat, e.lon, e.radius_m / 1000, e.place)
+        for n, e in enumerate(programme.events)
+    ]
     zones = []
     if with_programme:
         starts = [e.start for e in programme.events]
         ends = [e.end for e in programme.events]
         local = timeline.ZoneInfo(programme.timezone)
-        zones = [timeline.MissionZone(min(starts).astimezone(local).replace(tzinfo=None),
-                                      max(ends).astimezone(local).replace(tzinfo=None), programme.timezone)]  # fmt: skip
+        zones = [
+            timeline.MissionZone(
+                min(starts).astimezone(local).replace(tzinfo=None),
+                max(ends).astimezone(local).replace(tzinfo=None),
+                programme.timezone,
+            )
+        ]
     timings, clocks = timeline.resolve(shots(photos), zone_at, missions=zones)
-    items = [events.Item(t.id, t.utc.timestamp(), t.lat, t.lon, t.position_inferred)
-             for t in timings if t.utc is not None]  # fmt: skip
-    town_of = {t.id: (towns.town(t.lat, t.lon).town if t.lat is not None and towns.town(t.lat, t.lon) else None)  # type: ignore[attr-defined]
-               for t in timings} if with_programme else {}  # fmt: skip
+    items = [
+        events.Item(t.id, t.utc.timestamp(), t.lat, t.lon, t.position_inferred) for t in timings if t.utc is not None
+    ]
+    town_of = (
+        {
+            t.id: (towns.town(t.lat, t.lon).town if t.lat is not None and towns.town(t.lat, t.lon) else None)  # type: ignore[attr-defined]
+            for t in timings
+        }
+        if with_programme
+        else {}
+    )
     groups = events.group_into_events(items, planned if with_programme else (), town_of.get)
     predicted = {}
     titles = {}
@@ -69,8 +87,9 @@ def ours(scenario: Scenario, photos: list[Photo], zone_at: timeline.ZoneAt, with
         if group.programme is not None:
             event = programme.events[group.programme - 1]
             row = {"kind": "event", "mission_event_id": group.programme}
-            titles[event.name] = albums.default_title(row, None, None, None, None, {group.programme: {
-                "title": event.title, "name": event.name}}, None)  # fmt: skip
+            titles[event.name] = albums.default_title(
+                row, None, None, None, None, {group.programme: {"title": event.title, "name": event.name}}, None
+            )
     return predicted, {"clocks": clocks, "titles": titles, "programme": programme}
 
 
@@ -91,6 +110,7 @@ def baseline_gap(photos: list[Photo], hours: float = 2.0) -> dict[int, str]:
 
 def pairwise(truth: dict[int, str], predicted: dict[int, str]) -> tuple[float, float, float]:
     """Precision, recall, F1 over photo pairs; OTHERS (and missing) pair with nothing."""
+
     def pairs(labels: dict[int, str]) -> set[tuple[int, int]]:
         groups = defaultdict(list)
         for photo, label in labels.items():
@@ -127,7 +147,9 @@ def main() -> None:
                 predicted, info = ours(scenario, photos, zone_at, with_programme, towns)
                 method = "ours + programme" if with_programme else "ours, no programme"
                 results[method].append(pairwise(truth, predicted))
-                leaked = sum(1 for i, p in enumerate(photos) if p.label == OTHERS and predicted.get(i, OTHERS) != OTHERS)
+                leaked = sum(
+                    1 for i, p in enumerate(photos) if p.label == OTHERS and predicted.get(i, OTHERS) != OTHERS
+                )
                 if leaked:
                     notes.append(f"seed {seed} {method}: {leaked} transit/stray photos inside events")
                 if with_programme:

@@ -25,8 +25,14 @@ import time
 from pathlib import Path
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "exif-samples" / "jpg"
-SOURCES = ["mobile/HMD_Nokia_8.3_5G.jpg", "hdr/iphone_hdr_NO.jpg", "hdr/iphone_hdr_YES.jpg",
-           "tests/Xiaomi_Mi_9T_KeyError.jpg", "tests/42_IndexError.jpg", "tests/28-hex_value.jpg"]  # fmt: skip
+SOURCES = [
+    "mobile/HMD_Nokia_8.3_5G.jpg",
+    "hdr/iphone_hdr_NO.jpg",
+    "hdr/iphone_hdr_YES.jpg",
+    "tests/Xiaomi_Mi_9T_KeyError.jpg",
+    "tests/42_IndexError.jpg",
+    "tests/28-hex_value.jpg",
+]
 BIN = Path(sys.executable).parent
 
 
@@ -97,12 +103,24 @@ def main() -> None:
         viewer, viewer_rss = timed([*gallery, "thumbs"], env={**os.environ, "GALLERY_JOBS": str(args.jobs)})
         sigal_conf = work / "sigal.conf.py"
         sigal_conf.write_text("source = 'photos'\ndestination = 'sigal-out'\n")
-        sigal, sigal_rss = timed([str(BIN / "sigal"), "build", "-c", str(sigal_conf), "-n", str(args.jobs),
-                                  str(source), str(work / "sigal-out")])  # fmt: skip
+        sigal, sigal_rss = timed(
+            [
+                str(BIN / "sigal"),
+                "build",
+                "-c",
+                str(sigal_conf),
+                "-n",
+                str(args.jobs),
+                str(source),
+                str(work / "sigal-out"),
+            ]
+        )
         ours, theirs = args.photos / browsable, args.photos / sigal
         print(f"gallery import (browsable): {browsable:6.1f} s  {ours:6.1f} photos/s  peak RSS {import_rss} MiB")
-        print(f"gallery viewer pass:        {viewer:6.1f} s  {args.photos / viewer:6.1f} photos/s  "
-              f"peak RSS {viewer_rss} MiB")  # fmt: skip
+        print(
+            f"gallery viewer pass:        {viewer:6.1f} s  {args.photos / viewer:6.1f} photos/s  "
+            f"peak RSS {viewer_rss} MiB"
+        )
         print(f"sigal build:                {sigal:6.1f} s  {theirs:6.1f} photos/s  peak RSS {sigal_rss} MiB")
         print(f"ratio to sigal (browsable): {ours / theirs:.2f}x  (target >= 3x)")
     finally:

@@ -36,26 +36,56 @@ def build_catalog(root: Path, photos: int, album_size: int) -> None:
         rows = []
         for i in range(photos):
             moment = start + timedelta(seconds=37 * i)
-            rows.append({
-                "sha256": f"{i:064x}", "path": f"media/2017/{i}.jpg", "original_name": f"IMG_{i:06d}.JPG",
-                "source_path": f"/cards/IMG_{i:06d}.JPG", "source_dir": "/cards", "format": "jpeg", "size": 3_000_000,
-                "width": 4032, "height": 3024, "grid_width": 504, "grid_height": 378, "sharpness": float(i % 97),
-                "orientation": 1, "placeholder": "data:image/webp;base64,UklGRiIAAABXRUJQVlA4IBYAAAAwAQCdASoBAAEADsD+JaQAA3AAAAAA",
-                "imported_at": start.isoformat(), "camera_time": moment.replace(tzinfo=None).isoformat(),
-                "date_source": "exif_original", "make": "Apple", "model": "iPhone 13", "device": "Apple iPhone 13|x",
-            })  # fmt: skip
+            rows.append(
+                {
+                    "sha256": f"{i:064x}",
+                    "path": f"media/2017/{i}.jpg",
+                    "original_name": f"IMG_{i:06d}.JPG",
+                    "source_path": f"/cards/IMG_{i:06d}.JPG",
+                    "source_dir": "/cards",
+                    "format": "jpeg",
+                    "size": 3_000_000,
+                    "width": 4032,
+                    "height": 3024,
+                    "grid_width": 504,
+                    "grid_height": 378,
+                    "sharpness": float(i % 97),
+                    "orientation": 1,
+                    "placeholder": "data:image/webp;base64,UklGRiIAAABXRUJQVlA4IBYAAAAwAQCdASoBAAEADsD+JaQAA3AAAAAA",
+                    "imported_at": start.isoformat(),
+                    "camera_time": moment.replace(tzinfo=None).isoformat(),
+                    "date_source": "exif_original",
+                    "make": "Apple",
+                    "model": "iPhone 13",
+                    "device": "Apple iPhone 13|x",
+                }
+            )
         for row in rows:
             catalog.insert_photo(conn, row)
-        conn.execute("UPDATE photos SET taken_at_utc = camera_time || '+00:00', timezone = 'Europe/Paris', "
-                     "time_source = 'offset_tag', place = 'Toulouse', country = 'FR'")  # fmt: skip
+        conn.execute(
+            "UPDATE photos SET taken_at_utc = camera_time || '+00:00', timezone = 'Europe/Paris', "
+            "time_source = 'offset_tag', place = 'Toulouse', country = 'FR'"
+        )
         for number, first in enumerate(range(0, photos, album_size)):
-            album_id = catalog.insert_album(conn, {"slug": f"album-{number}", "kind": "event", "title": f"Album {number}",
-                                                   "published": 1, "photo_count": min(album_size, photos - first),
-                                                   "start_utc": rows[first]["camera_time"] + "+00:00",
-                                                   "end_utc": rows[min(first + album_size, photos) - 1]["camera_time"] + "+00:00",
-                                                   "timezone": "Europe/Paris", "place": "Toulouse", "country": "FR"})  # fmt: skip
-            conn.executemany("INSERT INTO album_photos (photo_id, album_id) VALUES (?, ?)",
-                             [(i + 1, album_id) for i in range(first, min(first + album_size, photos))])  # fmt: skip
+            album_id = catalog.insert_album(
+                conn,
+                {
+                    "slug": f"album-{number}",
+                    "kind": "event",
+                    "title": f"Album {number}",
+                    "published": 1,
+                    "photo_count": min(album_size, photos - first),
+                    "start_utc": rows[first]["camera_time"] + "+00:00",
+                    "end_utc": rows[min(first + album_size, photos) - 1]["camera_time"] + "+00:00",
+                    "timezone": "Europe/Paris",
+                    "place": "Toulouse",
+                    "country": "FR",
+                },
+            )
+            conn.executemany(
+                "INSERT INTO album_photos (photo_id, album_id) VALUES (?, ?)",
+                [(i + 1, album_id) for i in range(first, min(first + album_size, photos))],
+            )
     conn.close()
 
 
@@ -94,11 +124,15 @@ def main() -> None:
             theirs = timings(f"{url}/static-pages/index.html", args.requests) if url else []
         median = statistics.median(ours)
         print(f"album page, {args.album} photos, {len(html) / 1024:.0f} KB of HTML:")
-        print(f"  gallery: median {median:.1f} ms, p90 {statistics.quantiles(ours, n=10)[-1]:.1f} ms"
-              f"  (target: median under 50 ms -> {'met' if median < 50 else 'NOT met'})")  # fmt: skip
+        print(
+            f"  gallery: median {median:.1f} ms, p90 {statistics.quantiles(ours, n=10)[-1]:.1f} ms"
+            f"  (target: median under 50 ms -> {'met' if median < 50 else 'NOT met'})"
+        )
         if theirs:
-            print(f"  nginx, the same HTML as a static file: median {statistics.median(theirs):.2f} ms"
-                  f"  (ratio {median / statistics.median(theirs):.0f}x)")  # fmt: skip
+            print(
+                f"  nginx, the same HTML as a static file: median {statistics.median(theirs):.2f} ms"
+                f"  (ratio {median / statistics.median(theirs):.0f}x)"
+            )
         print(json.dumps({"median_ms": round(median, 1)}))
     finally:
         shutil.rmtree(work, ignore_errors=True)

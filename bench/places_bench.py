@@ -35,8 +35,12 @@ def main() -> None:
     points = []
     for _ in range(args.points):
         i = rng.choice(sample)
-        points.append((float(towns.lat[i]) * 57.29578 + rng.uniform(-0.05, 0.05),
-                       float(towns.lon[i]) * 57.29578 + rng.uniform(-0.05, 0.05)))  # fmt: skip
+        points.append(
+            (
+                float(towns.lat[i]) * 57.29578 + rng.uniform(-0.05, 0.05),
+                float(towns.lon[i]) * 57.29578 + rng.uniform(-0.05, 0.05),
+            )
+        )
 
     started = time.perf_counter()
     for lat, lon in points:
@@ -57,8 +61,10 @@ def main() -> None:
     reverse_geocoder.search(points, mode=1, verbose=False)
     theirs_batch = args.points / (time.perf_counter() - started)
     print(f"reverse_geocoder:  {theirs_single:10,.0f} points/s one at a time, {theirs_batch:,.0f} points/s batched")
-    print(f"ratio (one at a time): {ours / theirs_single:.1f}x   target: >= 10,000 points/s -> "
-          f"{'met' if ours >= 10_000 else 'NOT met'}")  # fmt: skip
+    print(
+        f"ratio (one at a time): {ours / theirs_single:.1f}x   target: >= 10,000 points/s -> "
+        f"{'met' if ours >= 10_000 else 'NOT met'}"
+    )
     print("\nanswers (ours | reverse_geocoder | expected):")
     for (lat, lon), expected in CASES.items():
         mine = places.locate(lat, lon)

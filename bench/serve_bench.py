@@ -37,8 +37,9 @@ def build_library(root: Path, count: int) -> list[str]:
         image = Image.blend(noise, tint, 0.35).filter(ImageFilter.GaussianBlur(0.6))
         image.save(source / f"IMG_{i:04d}.jpg", quality=88)
     gallery = [str(BIN / "gallery"), "--root", str(root)]
-    subprocess.run([*gallery, "import", str(source), "--no-viewer", "--timezone", "Europe/Paris"], check=True,
-                   capture_output=True)  # fmt: skip
+    subprocess.run(
+        [*gallery, "import", str(source), "--no-viewer", "--timezone", "Europe/Paris"], check=True, capture_output=True
+    )
     subprocess.run([*gallery, "albums", "publish", "--all"], check=True, capture_output=True)
     conn = sqlite3.connect(root / "gallery.db")
     shas = [row[0] for row in conn.execute("SELECT sha256 FROM photos")]
@@ -62,14 +63,22 @@ def main() -> None:
     try:
         root = work / "library"
         paths = build_library(root, args.photos)
-        sizes = [(root / "thumbnails" / "grid" / p.split("/")[-1][:2] / p.split("/")[-1][2:4] / p.split("/")[-1]).stat().st_size
-                 for p in paths]  # fmt: skip
+        sizes = [
+            (root / "thumbnails" / "grid" / p.split("/")[-1][:2] / p.split("/")[-1][2:4] / p.split("/")[-1])
+            .stat()
+            .st_size
+            for p in paths
+        ]
         print(f"{len(paths)} grid thumbnails, mean {sum(sizes) / len(sizes) / 1024:.0f} KB")
         pages = work / "pages"
         pages.mkdir()
         (pages / "index.html").write_text("ok")
         results = {}
-        names = {"gallery": "gallery serve (granian)", "uvicorn": "same app, uvicorn", "bare": "bare ASGI bytes (ceiling)"}
+        names = {
+            "gallery": "gallery serve (granian)",
+            "uvicorn": "same app, uvicorn",
+            "bare": "bare ASGI bytes (ceiling)",
+        }
         for server in ("gallery", "uvicorn", "bare"):
             with gallery_server(root, server=server) as url:
                 for path in paths:  # warm the cache, as a browsing visitor would
@@ -84,8 +93,10 @@ def main() -> None:
             if url is not None:
                 results["nginx, access log on"] = wrk(url, [sharded(p) for p in paths], args.seconds)
         for name, figures in results.items():
-            print(f"{name:<26} {figures['rps']:9,.0f} req/s   p50 {figures['p50']:6.2f} ms   p99 {figures['p99']:6.2f} ms"
-                  f"   non-2xx {figures['errors']:.0f}")  # fmt: skip
+            print(
+                f"{name:<26} {figures['rps']:9,.0f} req/s   p50 {figures['p50']:6.2f} ms   p99 {figures['p99']:6.2f} ms"
+                f"   non-2xx {figures['errors']:.0f}"
+            )
         if "nginx" in results:
             ratio = results["gallery serve (granian)"]["rps"] / results["nginx"]["rps"]
             ceiling = results["bare ASGI bytes (ceiling)"]["rps"] / results["nginx"]["rps"]

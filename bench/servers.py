@@ -65,18 +65,44 @@ def gallery_server(root: Path, probe_path: str = "/", server: str = "gallery") -
     """`gallery serve` (granian), or the same app under uvicorn (`server="uvicorn"`)."""
     port = free_port()
     if server == "bare":
-        command = [sys.executable, "-m", "granian", "--interface", "asgi", "--port", str(port), "--workers", "1",
-                   "--log-level", "warning", "--no-ws", "--working-dir", str(Path(__file__).resolve().parent),
-                   "bare_asgi:app"]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "asgi",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--log-level",
+            "warning",
+            "--no-ws",
+            "--working-dir",
+            str(Path(__file__).resolve().parent),
+            "bare_asgi:app",
+        ]
     elif server == "uvicorn":
-        command = [sys.executable, "-m", "uvicorn", "server:app", "--port", str(port), "--log-level", "warning",
-                   "--no-access-log"]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "server:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ]
     else:
         command = [sys.executable, "-m", "gallery", "--root", str(root), "serve", "--port", str(port)]
-    process = subprocess.Popen(command,
-                               cwd=Path(__file__).resolve().parent.parent,
-                               env={**__import__("os").environ, "GALLERY_ROOT": str(root)},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    process = subprocess.Popen(
+        command,
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**__import__("os").environ, "GALLERY_ROOT": str(root)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for(url + probe_path, process)
@@ -96,9 +122,12 @@ def nginx_server(work: Path, thumbs: Path, pages: Path, access_log: bool = False
     work.mkdir(parents=True, exist_ok=True)
     conf = work / "nginx.conf"
     log = f"access_log {work}/access.log;" if access_log else "access_log off;"
-    conf.write_text(NGINX_CONF.format(work=work, port=port, thumbs=thumbs.resolve(), pages=pages.resolve(), access_log=log))
-    process = subprocess.Popen([binary, "-c", str(conf), "-p", str(work)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)  # fmt: skip
+    conf.write_text(
+        NGINX_CONF.format(work=work, port=port, thumbs=thumbs.resolve(), pages=pages.resolve(), access_log=log)
+    )
+    process = subprocess.Popen(
+        [binary, "-c", str(conf), "-p", str(work)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for(url + "/static-pages/index.html", process)
@@ -116,14 +145,24 @@ def wrk(url: str, paths: list[str], seconds: int = 10, connections: int = 50) ->
     script = Path(__file__).resolve().parent / "out" / "paths.lua"
     script.parent.mkdir(exist_ok=True)
     listed = ",".join(f'"{p}"' for p in paths)
-    script.write_text(f"local paths = {{{listed}}}\nlocal i = 0\nrequest = function()\n  i = i % #paths + 1\n"
-                      "  return wrk.format(nil, paths[i])\nend\n")  # fmt: skip
-    output = subprocess.run([binary, "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
-                            capture_output=True, text=True, check=True).stdout  # fmt: skip
+    script.write_text(
+        f"local paths = {{{listed}}}\nlocal i = 0\nrequest = function()\n  i = i % #paths + 1\n"
+        "  return wrk.format(nil, paths[i])\nend\n"
+    )
+    output = subprocess.run(
+        [binary, "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return {"rps": rate, "p50": _latency(output, "50%"), "p99": _latency(output, "99%"),
-            "errors": float(errors.group(1)) if errors else 0.0}  # fmt: skip
+    return {
+        "rps": rate,
+        "p50": _latency(output, "50%"),
+        "p99": _latency(output, "99%"),
+        "errors": float(errors.group(1)) if errors else 0.0,
+    }
 
 
 def _latency(output: str, percentile: str) -> float:

@@ -64,8 +64,14 @@ def regroup(conn: sqlite3.Connection) -> dict[str, int]:
         album_ids = _create_albums(conn, assignment, targets, albums, mission_events, by_id)
         hidden = {pid for pid, m in previous.items() if m["hidden"]}
         pinned = {pid for pid, m in previous.items() if m["pinned"] and albums.get(m["album_id"])}
-        catalog.set_memberships(conn, [(pid, album_ids[key], int(pid in pinned), int(pid in hidden))
-                                       for key, ids in assignment.items() for pid in ids])  # fmt: skip
+        catalog.set_memberships(
+            conn,
+            [
+                (pid, album_ids[key], int(pid in pinned), int(pid in hidden))
+                for key, ids in assignment.items()
+                for pid in ids
+            ],
+        )
         counts = _refresh_albums(conn, assignment, targets, album_ids, albums, by_id, mission_events, spans, hidden)
     return counts
 
@@ -76,16 +82,28 @@ def split_dated(photos: Iterable[dict[str, Any]]) -> tuple[list[events.Item], li
     for photo in photos:
         weak = photo["time_source"] == "unknown" or dates.is_uncertain(photo) or photo["date_source"] == "filename_day"
         if photo["taken_at_utc"] and not weak:
-            items.append(events.Item(photo["id"], datetime.fromisoformat(photo["taken_at_utc"]).timestamp(),
-                                     photo["place_lat"], photo["place_lon"], bool(photo["place_inferred"])))  # fmt: skip
+            items.append(
+                events.Item(
+                    photo["id"],
+                    datetime.fromisoformat(photo["taken_at_utc"]).timestamp(),
+                    photo["place_lat"],
+                    photo["place_lon"],
+                    bool(photo["place_inferred"]),
+                )
+            )
         else:
             undated.append(photo["id"])
     return items, undated
 
 
-def _targets(groups: Sequence[events.Group], undated: list[int], albums: dict[int, dict[str, Any]],
-             previous: dict[int, dict[str, Any]], spans: list[tuple[int, str, float, float]],
-             by_id: dict[int, dict[str, Any]]) -> dict[Any, tuple[Target, list[int]]]:  # fmt: skip
+def _targets(
+    groups: Sequence[events.Group],
+    undated: list[int],
+    albums: dict[int, dict[str, Any]],
+    previous: dict[int, dict[str, Any]],
+    spans: list[tuple[int, str, float, float]],
+    by_id: dict[int, dict[str, Any]],
+) -> dict[Any, tuple[Target, list[int]]]:
     out: dict[Any, tuple[Target, list[int]]] = {}
 
     def add(target: Target, ids: list[int]) -> None:
@@ -97,16 +115,26 @@ def _targets(groups: Sequence[events.Group], undated: list[int], albums: dict[in
     by_event = {a["mission_event_id"]: a["id"] for a in albums.values() if a["mission_event_id"] is not None}
     for index, group in enumerate(groups):
         if group.programme is not None:
-            add(Target(by_event.get(group.programme), {"kind": "event", "programme": group.programme},
-                       group.reasons), group.ids)  # fmt: skip
+            add(
+                Target(by_event.get(group.programme), {"kind": "event", "programme": group.programme}, group.reasons),
+                group.ids,
+            )
         elif group.others:
             for mission, ids in _by_mission(group.ids, spans, by_id).items():
-                album = next((a["id"] for a in albums.values() if a["kind"] == "others" and a["mission_id"] == mission
-                              and a["merged_into"] is None), None)  # fmt: skip
+                album = next(
+                    (
+                        a["id"]
+                        for a in albums.values()
+                        if a["kind"] == "others" and a["mission_id"] == mission and a["merged_into"] is None
+                    ),
+                    None,
+                )
                 add(Target(album, {"kind": "others", "mission": mission}, group.reasons), ids)
         else:
-            add(Target(_best_overlap(group.ids, previous, albums), {"kind": "event", "auto": index}, group.reasons),
-                group.ids)  # fmt: skip
+            add(
+                Target(_best_overlap(group.ids, previous, albums), {"kind": "event", "auto": index}, group.reasons),
+                group.ids,
+            )
     if undated:
         album = next((a["id"] for a in albums.values() if a["kind"] == "undated"), None)
         add(Target(album, {"kind": "undated"}, ["photos without a reliable date"]), undated)
@@ -125,17 +153,20 @@ def _forward(target: Target, albums: dict[int, dict[str, Any]]) -> Target:
 
 def _best_overlap(ids: list[int], previous: dict[int, dict[str, Any]], albums: dict[int, dict[str, Any]]) -> int | None:
     votes = Counter(
-        previous[i]["album_id"] for i in ids
-        if i in previous and albums[previous[i]["album_id"]]["kind"] == "event"
+        previous[i]["album_id"]
+        for i in ids
+        if i in previous
+        and albums[previous[i]["album_id"]]["kind"] == "event"
         and albums[previous[i]["album_id"]]["mission_event_id"] is None
-    )  # fmt: skip
+    )
     if not votes:
         return None
     return min(votes, key=lambda album: (-votes[album], album))
 
 
-def _by_mission(ids: list[int], spans: list[tuple[int, str, float, float]],
-                by_id: dict[int, dict[str, Any]]) -> dict[int | None, list[int]]:  # fmt: skip
+def _by_mission(
+    ids: list[int], spans: list[tuple[int, str, float, float]], by_id: dict[int, dict[str, Any]]
+) -> dict[int | None, list[int]]:
     out: dict[int | None, list[int]] = defaultdict(list)
     for photo_id in ids:
         out[_mission_at(_timestamp(by_id[photo_id]), spans)].append(photo_id)
@@ -152,9 +183,13 @@ def _timestamp(photo: dict[str, Any]) -> float | None:
     return datetime.fromisoformat(photo["taken_at_utc"]).timestamp() if photo["taken_at_utc"] else None
 
 
-def _apply_people(targets: dict[Any, tuple[Target, list[int]]], albums: dict[int, dict[str, Any]],
-                  previous: dict[int, dict[str, Any]], split_rules: list[dict[str, Any]],
-                  by_id: dict[int, dict[str, Any]]) -> dict[Any, list[int]]:  # fmt: skip
+def _apply_people(
+    targets: dict[Any, tuple[Target, list[int]]],
+    albums: dict[int, dict[str, Any]],
+    previous: dict[int, dict[str, Any]],
+    split_rules: list[dict[str, Any]],
+    by_id: dict[int, dict[str, Any]],
+) -> dict[Any, list[int]]:
     """Pinned photos stay where people put them; photos after a split time go to the split's album."""
     assignment: dict[Any, list[int]] = defaultdict(list)
     self_targets = {key: target for key, (target, _) in targets.items()}  # every target gets an entry
@@ -173,8 +208,9 @@ def _apply_people(targets: dict[Any, tuple[Target, list[int]]], albums: dict[int
     return dict(assignment)
 
 
-def _after_splits(key: Any, when: float | None, rules: dict[int, list[tuple[float, int]]],
-                  albums: dict[int, dict[str, Any]]) -> Any:  # fmt: skip
+def _after_splits(
+    key: Any, when: float | None, rules: dict[int, list[tuple[float, int]]], albums: dict[int, dict[str, Any]]
+) -> Any:
     seen = set()
     while isinstance(key, int) and key in rules and when is not None and key not in seen:
         seen.add(key)
@@ -188,9 +224,14 @@ def _after_splits(key: Any, when: float | None, rules: dict[int, list[tuple[floa
 # -- creating and refreshing albums ---------------------------------------------------------------
 
 
-def _create_albums(conn: sqlite3.Connection, assignment: dict[Any, list[int]],
-                   targets: dict[Any, tuple[Target, list[int]]], albums: dict[int, dict[str, Any]],
-                   mission_events: dict[int, dict[str, Any]], by_id: dict[int, dict[str, Any]]) -> dict[Any, int]:  # fmt: skip
+def _create_albums(
+    conn: sqlite3.Connection,
+    assignment: dict[Any, list[int]],
+    targets: dict[Any, tuple[Target, list[int]]],
+    albums: dict[int, dict[str, Any]],
+    mission_events: dict[int, dict[str, Any]],
+    by_id: dict[int, dict[str, Any]],
+) -> dict[Any, int]:
     """Album ids for every assignment key; new albums get a readable, unique, stable slug."""
     ids: dict[Any, int] = {}
     taken = catalog.slugs_in_use(conn)
@@ -205,11 +246,16 @@ def _create_albums(conn: sqlite3.Connection, assignment: dict[Any, list[int]],
         slug = unique_slug(_slug_base(spec, [by_id[i] for i in photos], mission_events), taken)
         taken.add(slug)
         event = mission_events.get(spec.get("programme", -1))
-        ids[key] = catalog.insert_album(conn, {
-            "slug": slug, "kind": spec["kind"], "title": slug,
-            "mission_event_id": event["id"] if event else None,
-            "mission_id": event["mission_id"] if event else spec.get("mission"),
-        })  # fmt: skip
+        ids[key] = catalog.insert_album(
+            conn,
+            {
+                "slug": slug,
+                "kind": spec["kind"],
+                "title": slug,
+                "mission_event_id": event["id"] if event else None,
+                "mission_id": event["mission_id"] if event else spec.get("mission"),
+            },
+        )
     return ids
 
 
@@ -248,11 +294,17 @@ def unique_slug(base: str, taken: set[str]) -> str:
     return f"{base}-{n}"
 
 
-def _refresh_albums(conn: sqlite3.Connection, assignment: dict[Any, list[int]],
-                    targets: dict[Any, tuple[Target, list[int]]], album_ids: dict[Any, int],
-                    before: dict[int, dict[str, Any]], by_id: dict[int, dict[str, Any]],
-                    mission_events: dict[int, dict[str, Any]],
-                    spans: list[tuple[int, str, float, float]], hidden: set[int]) -> dict[str, int]:  # fmt: skip
+def _refresh_albums(
+    conn: sqlite3.Connection,
+    assignment: dict[Any, list[int]],
+    targets: dict[Any, tuple[Target, list[int]]],
+    album_ids: dict[Any, int],
+    before: dict[int, dict[str, Any]],
+    by_id: dict[int, dict[str, Any]],
+    mission_events: dict[int, dict[str, Any]],
+    spans: list[tuple[int, str, float, float]],
+    hidden: set[int],
+) -> dict[str, int]:
     albums = {a["id"]: a for a in catalog.album_rows(conn)}
     filled: dict[int, list[int]] = defaultdict(list)
     reasons: dict[int, list[str]] = defaultdict(list)
@@ -274,8 +326,11 @@ def _refresh_albums(conn: sqlite3.Connection, assignment: dict[Any, list[int]],
     for album_id, values in planned.items():
         catalog.update_album(conn, album_id, {k: v for k, v in values.items() if albums[album_id].get(k) != v})
     catalog.delete_albums(conn, removed)
-    return {"albums": len(planned), "new_albums": len(set(album_ids.values()) - set(before)),
-            "removed_albums": len(removed) + len(set(before) - set(albums))}  # fmt: skip
+    return {
+        "albums": len(planned),
+        "new_albums": len(set(album_ids.values()) - set(before)),
+        "removed_albums": len(removed) + len(set(before) - set(albums)),
+    }
 
 
 def _tell_apart(planned: dict[int, dict[str, Any]], albums: dict[int, dict[str, Any]]) -> None:
@@ -290,14 +345,20 @@ def _tell_apart(planned: dict[int, dict[str, Any]], albums: dict[int, dict[str, 
         for album_id in ids:
             values = planned[album_id]
             if values["start_utc"]:
-                hour = datetime.fromisoformat(values["start_utc"]).astimezone(
-                    ZoneInfo(values["timezone"] or "UTC")).hour  # fmt: skip
+                hour = (
+                    datetime.fromisoformat(values["start_utc"]).astimezone(ZoneInfo(values["timezone"] or "UTC")).hour
+                )
                 values["title"] += " (matin)" if hour < 12 else (" (après-midi)" if hour < 18 else " (soir)")
 
 
-def derived_fields(album: dict[str, Any], photos: list[dict[str, Any]], mission_events: dict[int, dict[str, Any]],
-                   missions: dict[int, str], spans: list[tuple[int, str, float, float]],
-                   reasons: list[str]) -> dict[str, Any]:  # fmt: skip
+def derived_fields(
+    album: dict[str, Any],
+    photos: list[dict[str, Any]],
+    mission_events: dict[int, dict[str, Any]],
+    missions: dict[int, str],
+    spans: list[tuple[int, str, float, float]],
+    reasons: list[str],
+) -> dict[str, Any]:
     """What regrouping recomputes for an album from its visible photos: never a field set by hand.
 
     Hidden photos count nowhere (count, dates, place, cover): a hand-chosen cover that is hidden
@@ -314,10 +375,15 @@ def derived_fields(album: dict[str, Any], photos: list[dict[str, Any]], mission_
     if album["mission_event_id"] is None and album["kind"] == "event" and start:
         mission_id = _mission_at(datetime.fromisoformat(start).timestamp(), spans)
     values: dict[str, Any] = {
-        "photo_count": len(photos), "start_utc": start, "end_utc": end, "timezone": zone,
-        "place": place, "country": country, "mission_id": mission_id,
+        "photo_count": len(photos),
+        "start_utc": start,
+        "end_utc": end,
+        "timezone": zone,
+        "place": place,
+        "country": country,
+        "mission_id": mission_id,
         "explain": json.dumps(reasons or json.loads(album["explain"] or "[]"), ensure_ascii=False),
-    }  # fmt: skip
+    }
     if not album["title_manual"]:
         values["title"] = default_title(album, start, end, zone, place, mission_events, missions.get(mission_id or -1))
     if not album["cover_manual"] or album["cover_id"] not in {p["id"] for p in photos}:
@@ -330,8 +396,16 @@ def _main_zone(photos: list[dict[str, Any]]) -> str | None:
     return zones.most_common(1)[0][0] if zones else None
 
 
-def default_title(album: dict[str, Any], start: str | None, end: str | None, zone: str | None, place: str | None,
-                  mission_events: dict[int, dict[str, Any]], mission: str | None, lang: str = "fr") -> str:  # fmt: skip
+def default_title(
+    album: dict[str, Any],
+    start: str | None,
+    end: str | None,
+    zone: str | None,
+    place: str | None,
+    mission_events: dict[int, dict[str, Any]],
+    mission: str | None,
+    lang: str = "fr",
+) -> str:
     """« Revoir la Mêlée numérique en images », « Toulouse, 19 et 20 septembre 2017 », « Autres photos »."""
     if album["kind"] == "undated":
         return i18n.text("undated", lang)
@@ -391,14 +465,20 @@ def album_json(album: dict[str, Any], photos: list[dict[str, Any]], private: boo
     from .export import photo_json
 
     return {
-        "slug": album["slug"], "title": album["title"], "description": album["description"],
+        "slug": album["slug"],
+        "title": album["title"],
+        "description": album["description"],
         "start": iso_in_zone(album["start_utc"], album["timezone"]),
         "end": iso_in_zone(album["end_utc"], album["timezone"]),
-        "place": album["place"], "country": album["country"], "mission": album.get("mission"),
-        "published": bool(album["published"]), "cover": album.get("cover_sha256"),
-        "kind": album["kind"], "photo_count": len(photos),
+        "place": album["place"],
+        "country": album["country"],
+        "mission": album.get("mission"),
+        "published": bool(album["published"]),
+        "cover": album.get("cover_sha256"),
+        "kind": album["kind"],
+        "photo_count": len(photos),
         "photos": [photo_json(p, private) for p in photos],
-    }  # fmt: skip
+    }
 
 
 # -- edits by people ----------------------------------------------------------------------------------
@@ -464,8 +544,9 @@ def move_many(conn: sqlite3.Connection, sha_prefixes: Sequence[str], slug: str) 
     regroup(conn)
 
 
-def set_options(conn: sqlite3.Connection, slug: str, show_location: bool | None = None,
-                allow_originals: bool | None = None) -> None:  # fmt: skip
+def set_options(
+    conn: sqlite3.Connection, slug: str, show_location: bool | None = None, allow_originals: bool | None = None
+) -> None:
     """Per-album privacy choices: show positions publicly, let visitors download originals."""
     album = find_album(conn, slug)
     values = {}
@@ -501,8 +582,9 @@ def split(conn: sqlite3.Connection, slug: str, at: datetime) -> str:
         raise BadRequest("every photo of this album was taken after that time: nothing to split")
     with catalog.transaction(conn):
         new_slug = unique_slug(f"{album['slug']}-suite", catalog.slugs_in_use(conn))
-        new_id = catalog.insert_album(conn, {"slug": new_slug, "kind": "event", "title": new_slug,
-                                             "mission_id": album["mission_id"]})  # fmt: skip
+        new_id = catalog.insert_album(
+            conn, {"slug": new_slug, "kind": "event", "title": new_slug, "mission_id": album["mission_id"]}
+        )
         catalog.update_album(conn, new_id, {"edited": 1})
         catalog.add_split(conn, album["id"], at_utc, new_id)
         catalog.update_album(conn, album["id"], {"edited": 1})

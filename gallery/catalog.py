@@ -23,12 +23,43 @@ from .migrations import MIGRATIONS
 Row = dict[str, Any]
 
 PHOTO_COLUMNS = (
-    "sha256", "path", "original_name", "source_path", "source_dir", "format", "size", "width", "height",
-    "grid_width", "grid_height", "sharpness",
-    "orientation", "placeholder", "import_id", "imported_at", "camera_time", "camera_offset", "date_source",
-    "gps_time", "lat", "lon", "altitude", "make", "model", "serial", "lens", "exposure", "aperture", "iso",
-    "focal_length", "description", "bad_tags", "device", "import_zone", "clock_shift",
-)  # fmt: skip
+    "sha256",
+    "path",
+    "original_name",
+    "source_path",
+    "source_dir",
+    "format",
+    "size",
+    "width",
+    "height",
+    "grid_width",
+    "grid_height",
+    "sharpness",
+    "orientation",
+    "placeholder",
+    "import_id",
+    "imported_at",
+    "camera_time",
+    "camera_offset",
+    "date_source",
+    "gps_time",
+    "lat",
+    "lon",
+    "altitude",
+    "make",
+    "model",
+    "serial",
+    "lens",
+    "exposure",
+    "aperture",
+    "iso",
+    "focal_length",
+    "description",
+    "bad_tags",
+    "device",
+    "import_zone",
+    "clock_shift",
+)
 
 
 def connect(db_path: Path | str, readonly: bool = False) -> sqlite3.Connection:
@@ -202,7 +233,9 @@ def get_photos(conn: sqlite3.Connection, ids: Sequence[int]) -> list[Row]:
     for start in range(0, len(ids), 500):
         chunk = list(ids[start : start + 500])
         marks = ", ".join("?" for _ in chunk)
-        found.update((row["id"], dict(row)) for row in conn.execute(f"SELECT * FROM photos WHERE id IN ({marks})", chunk))
+        found.update(
+            (row["id"], dict(row)) for row in conn.execute(f"SELECT * FROM photos WHERE id IN ({marks})", chunk)
+        )
     return [found[i] for i in ids if i in found]
 
 
@@ -241,11 +274,16 @@ def start_import(conn: sqlite3.Connection, sources: Sequence[str], options: Mapp
 def finish_import(conn: sqlite3.Connection, import_id: int, counts: Mapping[str, int]) -> None:
     with transaction(conn):
         conn.execute(
-            "UPDATE imports SET finished_at = ?, imported = ?, duplicates = ?, skipped = ?, rejected = ? "
-            "WHERE id = ?",
-            (now_iso(), counts.get("imported", 0), counts.get("duplicate", 0), counts.get("skipped", 0),
-             counts.get("rejected", 0), import_id),
-        )  # fmt: skip
+            "UPDATE imports SET finished_at = ?, imported = ?, duplicates = ?, skipped = ?, rejected = ? WHERE id = ?",
+            (
+                now_iso(),
+                counts.get("imported", 0),
+                counts.get("duplicate", 0),
+                counts.get("skipped", 0),
+                counts.get("rejected", 0),
+                import_id,
+            ),
+        )
 
 
 def record_outcomes(conn: sqlite3.Connection, import_id: int, outcomes: Iterable[Any]) -> None:
@@ -364,9 +402,20 @@ def save_mission(conn: sqlite3.Connection, programme: Any, source: str) -> int:
                 "description = excluded.description, start_utc = excluded.start_utc, end_utc = excluded.end_utc, "
                 "lat = excluded.lat, lon = excluded.lon, radius_m = excluded.radius_m, place = excluded.place, "
                 "position = excluded.position",
-                (mission_id, event.name, event.title, event.description, event.start.isoformat(),
-                 event.end.isoformat(), event.lat, event.lon, event.radius_m, event.place, position),
-            )  # fmt: skip
+                (
+                    mission_id,
+                    event.name,
+                    event.title,
+                    event.description,
+                    event.start.isoformat(),
+                    event.end.isoformat(),
+                    event.lat,
+                    event.lon,
+                    event.radius_m,
+                    event.place,
+                    position,
+                ),
+            )
         marks = ", ".join("?" for _ in names)
         conn.execute(f"DELETE FROM mission_events WHERE mission_id = ? AND name NOT IN ({marks})", [mission_id, *names])
     return mission_id
@@ -399,9 +448,22 @@ ALBUM_SELECT = (
 )
 
 ALBUM_FIELDS = (
-    "slug", "kind", "title", "description", "cover_id", "published", "mission_id", "mission_event_id",
-    "start_utc", "end_utc", "timezone", "place", "country", "photo_count", "explain",
-)  # fmt: skip
+    "slug",
+    "kind",
+    "title",
+    "description",
+    "cover_id",
+    "published",
+    "mission_id",
+    "mission_event_id",
+    "start_utc",
+    "end_utc",
+    "timezone",
+    "place",
+    "country",
+    "photo_count",
+    "explain",
+)
 
 
 def list_albums(conn: sqlite3.Connection, published_only: bool = False, include_merged: bool = False) -> list[Row]:
@@ -423,12 +485,15 @@ def get_album_by_id(conn: sqlite3.Connection, album_id: int) -> Row | None:
     return get_album(conn, row[0]) if row else None
 
 
-TILE_COLUMNS = ("p.sha256, p.width, p.height, p.grid_width, p.grid_height, p.placeholder, p.place, "
-                "p.taken_at_local, p.time_source, ap.hidden")  # fmt: skip
+TILE_COLUMNS = (
+    "p.sha256, p.width, p.height, p.grid_width, p.grid_height, p.placeholder, p.place, "
+    "p.taken_at_local, p.time_source, ap.hidden"
+)
 
 
-def album_photos(conn: sqlite3.Connection, album_id: int, include_hidden: bool = True,
-                 columns: str = "p.*, ap.hidden, ap.pinned") -> list[Row]:  # fmt: skip
+def album_photos(
+    conn: sqlite3.Connection, album_id: int, include_hidden: bool = True, columns: str = "p.*, ap.hidden, ap.pinned"
+) -> list[Row]:
     """An album's photos in time order; `columns=TILE_COLUMNS` for just what a grid needs."""
     hidden = "" if include_hidden else " AND ap.hidden = 0"
     return dicts(
@@ -470,7 +535,9 @@ def update_album(conn: sqlite3.Connection, album_id: int, values: Mapping[str, A
     if not values:
         return
     assignments = ", ".join(f"{column} = ?" for column in values)
-    conn.execute(f"UPDATE albums SET {assignments}, updated_at = ? WHERE id = ?", [*values.values(), now_iso(), album_id])
+    conn.execute(
+        f"UPDATE albums SET {assignments}, updated_at = ? WHERE id = ?", [*values.values(), now_iso(), album_id]
+    )
 
 
 def delete_albums(conn: sqlite3.Connection, ids: Iterable[int]) -> None:
@@ -500,7 +567,9 @@ def set_hidden(conn: sqlite3.Connection, album_id: int, photo_id: int, hidden: b
 
 
 def add_split(conn: sqlite3.Connection, album_id: int, at_utc: str, new_album_id: int) -> None:
-    conn.execute("INSERT INTO album_splits (album_id, at_utc, new_album_id) VALUES (?, ?, ?)", (album_id, at_utc, new_album_id))
+    conn.execute(
+        "INSERT INTO album_splits (album_id, at_utc, new_album_id) VALUES (?, ?, ?)", (album_id, at_utc, new_album_id)
+    )
 
 
 # -- web reads ------------------------------------------------------------------------------------
@@ -555,15 +624,18 @@ def published_places(conn: sqlite3.Connection) -> list[Row]:
     )
 
 
-def search_albums(conn: sqlite3.Connection, text: str, start: str | None, end: str | None,
-                  published_only: bool = True) -> list[Row]:  # fmt: skip
+def search_albums(
+    conn: sqlite3.Connection, text: str, start: str | None, end: str | None, published_only: bool = True
+) -> list[Row]:
     """Albums whose title, place or mission matches `text`, overlapping [start, end] (ISO dates)."""
     where, params = ["a.merged_into IS NULL", "a.photo_count > 0"], []
     if published_only:
         where.append("a.published = 1")
     if text:
-        where.append("(a.title LIKE ? ESCAPE '\\' OR a.place LIKE ? ESCAPE '\\' OR m.title LIKE ? ESCAPE '\\' "
-                     "OR a.description LIKE ? ESCAPE '\\')")  # fmt: skip
+        where.append(
+            "(a.title LIKE ? ESCAPE '\\' OR a.place LIKE ? ESCAPE '\\' OR m.title LIKE ? ESCAPE '\\' "
+            "OR a.description LIKE ? ESCAPE '\\')"
+        )
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         params += [pattern] * 4
     if start:
@@ -572,7 +644,9 @@ def search_albums(conn: sqlite3.Connection, text: str, start: str | None, end: s
     if end:
         where.append("a.start_utc <= ?")
         params.append(end)
-    return dicts(conn.execute(f"{ALBUM_SELECT} WHERE {' AND '.join(where)} ORDER BY a.start_utc DESC LIMIT 200", params))
+    return dicts(
+        conn.execute(f"{ALBUM_SELECT} WHERE {' AND '.join(where)} ORDER BY a.start_utc DESC LIMIT 200", params)
+    )
 
 
 # -- accounts, sessions, shares -------------------------------------------------------------------
@@ -580,7 +654,9 @@ def search_albums(conn: sqlite3.Connection, text: str, start: str | None, end: s
 
 def add_user(conn: sqlite3.Connection, name: str, password_hash: str) -> None:
     with transaction(conn):
-        conn.execute("INSERT INTO users (name, password_hash, created_at) VALUES (?, ?, ?)", (name, password_hash, now_iso()))
+        conn.execute(
+            "INSERT INTO users (name, password_hash, created_at) VALUES (?, ?, ?)", (name, password_hash, now_iso())
+        )
 
 
 def set_password(conn: sqlite3.Connection, name: str, password_hash: str) -> bool:
@@ -607,8 +683,10 @@ def list_users(conn: sqlite3.Connection) -> list[Row]:
 def add_session(conn: sqlite3.Connection, token_hash: str, user_id: int, expires_at: str) -> None:
     with transaction(conn):
         conn.execute("DELETE FROM sessions WHERE expires_at < ?", (now_iso(),))
-        conn.execute("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                     (token_hash, user_id, now_iso(), expires_at))  # fmt: skip
+        conn.execute(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            (token_hash, user_id, now_iso(), expires_at),
+        )
 
 
 def session_user(conn: sqlite3.Connection, token_hash: str) -> str | None:
@@ -624,8 +702,14 @@ def end_session(conn: sqlite3.Connection, token_hash: str) -> None:
         conn.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
 
 
-def add_share(conn: sqlite3.Connection, token_hash: str, album_id: int, password_hash: str | None,
-              expires_at: str | None, hint: str) -> int:  # fmt: skip
+def add_share(
+    conn: sqlite3.Connection,
+    token_hash: str,
+    album_id: int,
+    password_hash: str | None,
+    expires_at: str | None,
+    hint: str,
+) -> int:
     with transaction(conn):
         cursor = conn.execute(
             "INSERT INTO shares (token_hash, album_id, password_hash, expires_at, created_at, hint) VALUES (?, ?, ?, ?, ?, ?)",
@@ -646,12 +730,17 @@ def get_share(conn: sqlite3.Connection, token_hash: str) -> Row | None:
 
 def list_shares(conn: sqlite3.Connection, album_id: int | None = None) -> list[Row]:
     where, params = ("WHERE s.album_id = ?", (album_id,)) if album_id is not None else ("", ())
-    return dicts(conn.execute(
-        f"SELECT s.*, a.slug FROM shares s JOIN albums a ON a.id = s.album_id {where} ORDER BY s.created_at DESC", params))
+    return dicts(
+        conn.execute(
+            f"SELECT s.*, a.slug FROM shares s JOIN albums a ON a.id = s.album_id {where} ORDER BY s.created_at DESC",
+            params,
+        )
+    )
 
 
-def revoke_shares(conn: sqlite3.Connection, album_id: int | None = None, token_hash: str | None = None,
-                  share_id: int | None = None) -> int:  # fmt: skip
+def revoke_shares(
+    conn: sqlite3.Connection, album_id: int | None = None, token_hash: str | None = None, share_id: int | None = None
+) -> int:
     with transaction(conn):
         return conn.execute(
             "UPDATE shares SET revoked_at = ? WHERE revoked_at IS NULL AND (album_id = ? OR token_hash = ? OR id = ?)",
@@ -660,7 +749,9 @@ def revoke_shares(conn: sqlite3.Connection, album_id: int | None = None, token_h
 
 
 def import_outcomes(conn: sqlite3.Connection, import_id: int) -> list[Row]:
-    return dicts(conn.execute("SELECT path, status, reason, detail, sha256 FROM import_files WHERE import_id = ?", (import_id,)))
+    return dicts(
+        conn.execute("SELECT path, status, reason, detail, sha256 FROM import_files WHERE import_id = ?", (import_id,))
+    )
 
 
 # -- dates set or confirmed by people -------------------------------------------------------------
@@ -671,21 +762,25 @@ CERTAIN_DATE = "p.time_source <> 'mtime'"  # dates.UNCERTAIN_SOURCES, for timeli
 def photos_by_prefix(conn: sqlite3.Connection, prefix: str) -> list[Row]:
     """Photos whose sha256 starts with `prefix` (at most two: enough to tell "not unique")."""
     upper = prefix + "\uffff"
-    return dicts(conn.execute("SELECT * FROM photos WHERE sha256 >= ? AND sha256 < ? ORDER BY sha256 LIMIT 2",
-                              (prefix, upper)))  # fmt: skip
+    return dicts(
+        conn.execute("SELECT * FROM photos WHERE sha256 >= ? AND sha256 < ? ORDER BY sha256 LIMIT 2", (prefix, upper))
+    )
 
 
 def set_manual_times(conn: sqlite3.Connection, values: Iterable[tuple[int, str, str | None]]) -> None:
     """(photo id, ISO instant with offset, zone or None): a date a person set or confirmed."""
-    conn.executemany("UPDATE photos SET manual_time = ?, manual_zone = ? WHERE id = ?",
-                     [(moment, zone, photo_id) for photo_id, moment, zone in values])  # fmt: skip
+    conn.executemany(
+        "UPDATE photos SET manual_time = ?, manual_zone = ? WHERE id = ?",
+        [(moment, zone, photo_id) for photo_id, moment, zone in values],
+    )
 
 
 # -- rate limits ------------------------------------------------------------------------------------
 
 
-def take_attempt(conn: sqlite3.Connection, budgets: Sequence[tuple[str, int, float]], now: float,
-                 forget_before: float) -> tuple[str | None, list[int]]:  # fmt: skip
+def take_attempt(
+    conn: sqlite3.Connection, budgets: Sequence[tuple[str, int, float]], now: float, forget_before: float
+) -> tuple[str | None, list[int]]:
     """Count one attempt under every (key, limit, window seconds), atomically (BEGIN IMMEDIATE).
 
     Returns (None, attempt ids) when every budget had room, or (the first spent key, []) and
@@ -694,11 +789,15 @@ def take_attempt(conn: sqlite3.Connection, budgets: Sequence[tuple[str, int, flo
     with transaction(conn):
         conn.execute("DELETE FROM attempts WHERE at < ?", (forget_before,))
         for key, limit, window in budgets:
-            used = conn.execute("SELECT COUNT(*) FROM attempts WHERE key = ? AND at > ?", (key, now - window)).fetchone()[0]
+            used = conn.execute(
+                "SELECT COUNT(*) FROM attempts WHERE key = ? AND at > ?", (key, now - window)
+            ).fetchone()[0]
             if used >= limit:
                 return key, []
-        ids = [int(conn.execute("INSERT INTO attempts (key, at) VALUES (?, ?)", (key, now)).lastrowid or 0)
-               for key, _, _ in budgets]  # fmt: skip
+        ids = [
+            int(conn.execute("INSERT INTO attempts (key, at) VALUES (?, ?)", (key, now)).lastrowid or 0)
+            for key, _, _ in budgets
+        ]
     return None, ids
 
 
@@ -713,10 +812,13 @@ def get_shares(conn: sqlite3.Connection, token_hashes: Sequence[str]) -> list[Ro
     if not token_hashes:
         return []
     marks = ", ".join("?" for _ in token_hashes)
-    return dicts(conn.execute(
-        f"SELECT s.*, a.slug FROM shares s JOIN albums a ON a.id = s.album_id WHERE s.token_hash IN ({marks}) "
-        "AND s.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > ?) AND a.merged_into IS NULL",
-        [*token_hashes, now_iso()]))
+    return dicts(
+        conn.execute(
+            f"SELECT s.*, a.slug FROM shares s JOIN albums a ON a.id = s.album_id WHERE s.token_hash IN ({marks}) "
+            "AND s.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > ?) AND a.merged_into IS NULL",
+            [*token_hashes, now_iso()],
+        )
+    )
 
 
 # -- browser uploads ---------------------------------------------------------------------------------
@@ -724,8 +826,10 @@ def get_shares(conn: sqlite3.Connection, token_hashes: Sequence[str]) -> list[Ro
 
 def covers_to_keep(conn: sqlite3.Connection) -> dict[int, int]:
     """album id -> cover photo id of every album whose cover an upload must not change: published or set by hand."""
-    rows = conn.execute("SELECT id, cover_id FROM albums WHERE cover_id IS NOT NULL AND merged_into IS NULL "
-                        "AND (published = 1 OR cover_manual = 1)")  # fmt: skip
+    rows = conn.execute(
+        "SELECT id, cover_id FROM albums WHERE cover_id IS NOT NULL AND merged_into IS NULL "
+        "AND (published = 1 OR cover_manual = 1)"
+    )
     return {int(row[0]): int(row[1]) for row in rows}
 
 

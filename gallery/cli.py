@@ -110,8 +110,12 @@ def format_duration(seconds: float | None) -> str:
     days, rest = divmod(rest, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
-    parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{minutes:02d}m" if minutes else "",
-             f"{secs:02d}s" if secs else ""]  # fmt: skip
+    parts = [
+        f"{days}d" if days else "",
+        f"{hours}h" if hours else "",
+        f"{minutes:02d}m" if minutes else "",
+        f"{secs:02d}s" if secs else "",
+    ]
     return sign + ("".join(parts) or "0")
 
 

@@ -60,8 +60,13 @@ def mission_list(ctx: Context) -> None:
     """
     with ctx.catalog() as conn:
         rows = catalog.list_missions(conn)
-    echo_table([[m["title"], m["timezone"], str(m["events"]), (m["start_utc"] or "")[:10], (m["end_utc"] or "")[:10]]
-                for m in rows], ["mission", "zone", "events", "from", "to"])  # fmt: skip
+    echo_table(
+        [
+            [m["title"], m["timezone"], str(m["events"]), (m["start_utc"] or "")[:10], (m["end_utc"] or "")[:10]]
+            for m in rows
+        ],
+        ["mission", "zone", "events", "from", "to"],
+    )
 
 
 @click.group("albums", invoke_without_command=True)
@@ -80,9 +85,20 @@ def albums_(click_ctx: click.Context, ctx: Context, as_json: bool) -> None:
         if as_json:
             echo_json([albums.album_json(a, catalog.album_photos(conn, a["id"])) for a in rows])
             return
-    echo_table([[a["slug"], a["title"], str(a["photo_count"]), a["place"] or "-", (a["start_utc"] or "")[:10],
-                 "published" if a["published"] else "draft"] for a in rows],
-               ["slug", "title", "photos", "place", "start", "state"])  # fmt: skip
+    echo_table(
+        [
+            [
+                a["slug"],
+                a["title"],
+                str(a["photo_count"]),
+                a["place"] or "-",
+                (a["start_utc"] or "")[:10],
+                "published" if a["published"] else "draft",
+            ]
+            for a in rows
+        ],
+        ["slug", "title", "photos", "place", "start", "state"],
+    )
 
 
 def _edit(ctx: Context, action: object, *args: object) -> None:
@@ -249,8 +265,11 @@ def share(ctx: Context, slug: str, expires: str | None, password: bool) -> None:
 
     secret = None
     if password:
-        secret = sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else click.prompt(
-            "Password", hide_input=True, confirmation_prompt=True)  # fmt: skip
+        secret = (
+            sys.stdin.readline().rstrip("\n")
+            if not sys.stdin.isatty()
+            else click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        )
         if len(secret) < 6:
             raise GalleryError("a share password needs at least 6 characters")
     with ctx.catalog() as conn:

@@ -59,8 +59,12 @@ def print_summary(report: Report) -> None:
     for outcome in report.restored + report.rejected + report.skipped:  # file names may hold escape sequences
         click.echo(printable(f"  {outcome.status} {outcome.reason}: {outcome.path} ({outcome.detail})"))
     if report.kept:
-        click.echo(printable(f"--move: {len(report.kept)} archived files could not be removed from their source "
-                             f"(first: {report.kept[0]}); they are safe in the archive."))  # fmt: skip
+        click.echo(
+            printable(
+                f"--move: {len(report.kept)} archived files could not be removed from their source "
+                f"(first: {report.kept[0]}); they are safe in the archive."
+            )
+        )
     for note in report.notes:
         click.echo(note)
 
@@ -69,16 +73,29 @@ def add_commands(main: click.Group) -> None:
     @main.command("import")
     @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
     @click.option("--move", is_flag=True, help="Remove each source file once its archived copy is verified.")
-    @click.option("--link", is_flag=True, help="Hard-link originals instead of copying (same filesystem). The archive then "
-                  "shares the source's inode: editing a source file in place changes the archived original.")  # fmt: skip
+    @click.option(
+        "--link",
+        is_flag=True,
+        help="Hard-link originals instead of copying (same filesystem). The archive then "
+        "shares the source's inode: editing a source file in place changes the archived original.",
+    )
     @click.option("--timezone", help="IANA zone for photos with no better evidence, e.g. Europe/Paris.")
     @click.option("--clock-offset", type=Duration(), help="Add this to every camera time of the import, e.g. -6h.")
     @click.option("--no-viewer", is_flag=True, help="Skip the viewer-size pass (the web server makes them later).")
     @click.option("--jobs", type=int, help="Worker processes (default: one per core).")
     @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
     @pass_context
-    def import_(ctx: Context, sources: tuple[Path, ...], move: bool, link: bool, timezone: str | None,
-                clock_offset: int | None, no_viewer: bool, jobs: int | None, as_json: bool) -> None:  # fmt: skip
+    def import_(
+        ctx: Context,
+        sources: tuple[Path, ...],
+        move: bool,
+        link: bool,
+        timezone: str | None,
+        clock_offset: int | None,
+        no_viewer: bool,
+        jobs: int | None,
+        as_json: bool,
+    ) -> None:
         """Import photos from folders and files: archive, catalog, thumbnails, albums.
 
         A file already in the catalog whose archived copy is missing or damaged is copied again
@@ -113,8 +130,10 @@ def add_commands(main: click.Group) -> None:
         Example: gallery thumbs
         """
         if ctx.read_only:
-            raise ReadOnlyLibrary(f"cannot write derivatives: the library {ctx.config.root} is read-only "
-                                  "(the web server serves the derivatives that exist)")  # fmt: skip
+            raise ReadOnlyLibrary(
+                f"cannot write derivatives: the library {ctx.config.root} is read-only "
+                "(the web server serves the derivatives that exist)"
+            )
         viewer_pass(ctx.config, quiet=False, sizes=tuple(thumbs.SIZES))
 
     @main.group(invoke_without_command=True)
@@ -217,8 +236,12 @@ def viewer_pass(config: Any, quiet: bool, sizes: tuple[str, ...] = (thumbs.VIEWE
 
 def _print_check(report: maintenance.CheckReport) -> None:
     click.echo(f"Checked {report.checked} originals.")
-    for label, items in (("missing", report.missing), ("changed", report.changed), ("orphan", report.orphans),
-                         ("missing derivative", report.missing_derivatives)):  # fmt: skip
+    for label, items in (
+        ("missing", report.missing),
+        ("changed", report.changed),
+        ("orphan", report.orphans),
+        ("missing derivative", report.missing_derivatives),
+    ):
         for item in items:
             click.echo(f"  {label}: {item}")
     if report.repaired:

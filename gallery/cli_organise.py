@@ -36,11 +36,20 @@ def devices(click_ctx: click.Context, ctx: Context, as_json: bool) -> None:
         echo_json([_device_json(r) for r in rows])
         return
     echo_table(
-        [[r["name"], str(r["photos"]), f"{(r['with_gps'] or 0) / max(1, r['photos']):.0%}",
-          format_duration(r["offset_seconds"]), r["offset_source"] or "-",
-          "-" if r["confidence"] is None else f"{r['confidence']:.2f}", r["note"] or ""] for r in rows],
+        [
+            [
+                r["name"],
+                str(r["photos"]),
+                f"{(r['with_gps'] or 0) / max(1, r['photos']):.0%}",
+                format_duration(r["offset_seconds"]),
+                r["offset_source"] or "-",
+                "-" if r["confidence"] is None else f"{r['confidence']:.2f}",
+                r["note"] or "",
+            ]
+            for r in rows
+        ],
         ["device", "photos", "gps", "correction", "source", "confidence", "note"],
-    )  # fmt: skip
+    )
     for row in rows:
         candidates = device_words.candidates_from_row(row) if row["offset_source"] is None else []
         if candidates:
@@ -56,10 +65,18 @@ def _quoted(text: str) -> str:
 
 
 def _device_json(row: dict) -> dict:
-    return {"key": row["key"], "name": row["name"], "photos": row["photos"], "with_gps": row["with_gps"] or 0,
-            "offset_seconds": row["offset_seconds"], "offset_source": row["offset_source"],
-            "confidence": row["confidence"], "note": row["note"], "manual": bool(row["manual"]),
-            "candidates": device_words.candidates_from_row(row) if row["offset_source"] is None else []}  # fmt: skip
+    return {
+        "key": row["key"],
+        "name": row["name"],
+        "photos": row["photos"],
+        "with_gps": row["with_gps"] or 0,
+        "offset_seconds": row["offset_seconds"],
+        "offset_source": row["offset_source"],
+        "confidence": row["confidence"],
+        "note": row["note"],
+        "manual": bool(row["manual"]),
+        "candidates": device_words.candidates_from_row(row) if row["offset_source"] is None else [],
+    }
 
 
 @devices.command("set-offset", context_settings={"ignore_unknown_options": True})  # "-6h" is a value
@@ -120,8 +137,20 @@ def places_(click_ctx: click.Context, ctx: Context) -> None:
         return
     with ctx.catalog() as conn:
         rows = catalog.list_venues(conn)
-    echo_table([[r["name"], f"{r['lat']:.5f}", f"{r['lon']:.5f}", f"{r['radius_m']:g} m", r["town"] or "-",
-                 r["country"] or "-"] for r in rows], ["venue", "lat", "lon", "radius", "town", "country"])  # fmt: skip
+    echo_table(
+        [
+            [
+                r["name"],
+                f"{r['lat']:.5f}",
+                f"{r['lon']:.5f}",
+                f"{r['radius_m']:g} m",
+                r["town"] or "-",
+                r["country"] or "-",
+            ]
+            for r in rows
+        ],
+        ["venue", "lat", "lon", "radius", "town", "country"],
+    )
 
 
 @places_.command("add")
@@ -132,8 +161,9 @@ def places_(click_ctx: click.Context, ctx: Context) -> None:
 @click.option("--town", help="Town to show for photos here (default: the town lookup's answer).")
 @click.option("--country", help="ISO country code (default: the town lookup's answer).")
 @pass_context
-def places_add(ctx: Context, name: str, lat: float, lon: float, radius: float, town: str | None,
-               country: str | None) -> None:  # fmt: skip
+def places_add(
+    ctx: Context, name: str, lat: float, lon: float, radius: float, town: str | None, country: str | None
+) -> None:
     """Add or update a venue.
 
     Example: gallery places add "IOT Valley" --lat 43.5445 --lon 1.5110 --radius 400 --town Labège
@@ -142,8 +172,17 @@ def places_add(ctx: Context, name: str, lat: float, lon: float, radius: float, t
         found = places.gazetteer().town(lat, lon)
         country = found.country if found else None
     with ctx.catalog() as conn:
-        catalog.add_venue(conn, {"name": name, "lat": lat, "lon": lon, "radius_m": radius, "town": town,
-                                 "country": country.upper() if country else None})  # fmt: skip
+        catalog.add_venue(
+            conn,
+            {
+                "name": name,
+                "lat": lat,
+                "lon": lon,
+                "radius_m": radius,
+                "town": town,
+                "country": country.upper() if country else None,
+            },
+        )
         counts = organise.refresh(conn, ctx.config)
     click.echo(f"Venue {name!r} saved; {counts['retimed']} photos updated.")
 

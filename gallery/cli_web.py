@@ -42,11 +42,14 @@ def run_server(ctx: Context, host: str, port: int) -> None:
     os.environ["GALLERY_ROOT"] = str(ctx.config.root.resolve())  # the worker rebuilds its Config from the environment
     click.echo(f"Serving {ctx.config.root.resolve()} on http://{host}:{port} (Ctrl-C to stop)")
     if ctx.read_only:
-        click.echo("Read-only library: serving what exists; no derivative is made (missing ones answer 404), "
-                   "logging in and share passwords are unavailable.")  # fmt: skip
+        click.echo(
+            "Read-only library: serving what exists; no derivative is made (missing ones answer 404), "
+            "logging in and share passwords are unavailable."
+        )
     try:
         from granian import Granian
         from granian.constants import Interfaces
+        from granian.log import LogLevels
     except ImportError:
         import uvicorn
 
@@ -54,15 +57,24 @@ def run_server(ctx: Context, host: str, port: int) -> None:
 
         uvicorn.run(create_app(ctx.config), host=host, port=port, log_level="warning", proxy_headers=True)
         return
-    Granian("gallery.web.app:app_from_env", factory=True, interface=Interfaces.ASGI, address=host, port=port,
-            workers=1, websockets=False, log_level="warning").serve()  # type: ignore[arg-type]
+    Granian(
+        "gallery.web.app:app_from_env",
+        factory=True,
+        interface=Interfaces.ASGI,
+        address=host,
+        port=port,
+        workers=1,
+        websockets=False,
+        log_level=LogLevels.warning,
+    ).serve()
 
 
 def _check_readable(ctx: Context) -> None:
     """A read-only library is served as it is, if it is a library (an unmounted disk is not)."""
     if not ctx.config.db_path.is_file() or not ctx.config.media_dir.is_dir():
-        raise GalleryError(f"{ctx.config.root} is read-only and holds no library (gallery.db and media/): "
-                           "is the disk mounted?")  # fmt: skip
+        raise GalleryError(
+            f"{ctx.config.root} is read-only and holds no library (gallery.db and media/): is the disk mounted?"
+        )
 
 
 @click.command()
@@ -194,5 +206,3 @@ def user_list(ctx: Context) -> None:
     with ctx.catalog() as conn:
         for row in catalog.list_users(conn):
             click.echo(f"{row['name']}  (since {row['created_at'][:10]})")
-
-

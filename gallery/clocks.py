@@ -42,7 +42,9 @@ PRECISE = 0.95  # ... and this share of it within MEET of the estimate
 MIN_COVERED = 0.5  # share of the device's looks that must fall inside the trip's known activity
 MIN_HALF = 0.35  # ... and this share of each half of them (in camera order)
 PART_SURE = 0.9
-PART_RULED_OUT = 1e-4  # (a short, burst-rich third can be sure of a wrong offset: it must also all but exclude the chosen one)
+PART_RULED_OUT = (
+    1e-4  # (a short, burst-rich third can be sure of a wrong offset: it must also all but exclude the chosen one)
+)
 MEET = 10 * MINUTE  # a photo "meets" the others within this
 
 PRIOR_NONE = 0.35
@@ -54,9 +56,22 @@ PRIOR_HALF = 0.01  # shared by the half hours within REACH (rare: India, Newfoun
 PRIOR_ZONES = 0.05  # shared by the differences to every real zone (45-minute ones too)
 PRIOR_ANY = 0.02  # any shift within REACH
 
-COMMON_ZONES = ("Europe/Paris", "Europe/London", "America/Toronto", "America/Vancouver", "America/Mexico_City",
-                "America/Sao_Paulo", "Africa/Dakar", "Africa/Casablanca", "Asia/Tokyo", "Asia/Kolkata",
-                "Asia/Shanghai", "Australia/Sydney", "Pacific/Auckland", "UTC")  # fmt: skip
+COMMON_ZONES = (
+    "Europe/Paris",
+    "Europe/London",
+    "America/Toronto",
+    "America/Vancouver",
+    "America/Mexico_City",
+    "America/Sao_Paulo",
+    "Africa/Dakar",
+    "Africa/Casablanca",
+    "Asia/Tokyo",
+    "Asia/Kolkata",
+    "Asia/Shanghai",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+    "UTC",
+)
 
 
 @dataclass(frozen=True)
@@ -121,8 +136,9 @@ def _posterior(looks: np.ndarray, grid: _Grid, shifts: np.ndarray, local: int, e
     return posterior / posterior.sum()
 
 
-def _changes_midway(looks: np.ndarray, grid: _Grid, shifts: np.ndarray, local: int, evidence: Evidence,
-                    offset: int) -> bool:  # fmt: skip
+def _changes_midway(
+    looks: np.ndarray, grid: _Grid, shifts: np.ndarray, local: int, evidence: Evidence, offset: int
+) -> bool:
     """A clock reset (a zone changed, a battery swapped): does part of the photos fit elsewhere?
 
     Each half (in camera order) must fall inside the trip's activity at the chosen offset; and
@@ -277,8 +293,9 @@ def _log_prior(shifts: np.ndarray, local: int, evidence: Evidence, looks: np.nda
 # -- candidates -------------------------------------------------------------------------------------
 
 
-def _candidates(shifts: np.ndarray, posterior: np.ndarray, looks: np.ndarray, evidence: Evidence,
-                local: int) -> tuple[Candidate, ...]:  # fmt: skip
+def _candidates(
+    shifts: np.ndarray, posterior: np.ndarray, looks: np.ndarray, evidence: Evidence, local: int
+) -> tuple[Candidate, ...]:
     """The two or three best hypotheses, each the posterior mean of its cluster of shifts."""
     left = posterior.copy()
     out: list[Candidate] = []

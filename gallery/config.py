@@ -35,8 +35,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("upload_max_bytes", 200 * 1024 * 1024, "Largest file accepted by the browser upload."),
     Setting("upload_max_files", 500, "Most files accepted in one browser upload."),
     Setting("https", False, "Mark cookies Secure (set when served behind HTTPS)."),
-    Setting("home_timezone", "America/Toronto",
-            "The organisation's home time zone (IANA): a camera left on it is a strong guess when aligning clocks."),
+    Setting(
+        "home_timezone",
+        "America/Toronto",
+        "The organisation's home time zone (IANA): a camera left on it is a strong guess when aligning clocks.",
+    ),
     Setting("read_only", False, "Never write to the library (automatic when it is on read-only media)."),
 )
 
@@ -107,4 +110,3 @@ def _cast(setting: Setting, raw: str) -> Any:
         return kind(raw)
     except ValueError:
         raise ConfigError(f"{setting.env}={raw!r} is not a valid {kind.__name__}") from None
-

@@ -32,8 +32,18 @@ def device_name(key: str) -> str:
 
 def candidates_to_json(candidates: Iterable[Any]) -> str:
     """The ranked candidate corrections of a device, as the catalog keeps them."""
-    return json.dumps([{"correction": c.correction, "probability": c.probability, "meets": c.meets,
-                        "reason": c.reason, "zone": c.zone} for c in candidates])  # fmt: skip
+    return json.dumps(
+        [
+            {
+                "correction": c.correction,
+                "probability": c.probability,
+                "meets": c.meets,
+                "reason": c.reason,
+                "zone": c.zone,
+            }
+            for c in candidates
+        ]
+    )
 
 
 def candidates_from_row(row: Mapping[str, Any], lang: str = i18n.DEFAULT) -> list[dict[str, Any]]:

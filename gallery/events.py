@@ -83,8 +83,9 @@ class _Moment:
     reason: str
 
 
-def group_into_events(items: Sequence[Item], programme: Sequence[ProgrammeEvent] = (),
-                      town_of: Callable[[int], str | None] | None = None) -> list[Group]:  # fmt: skip
+def group_into_events(
+    items: Sequence[Item], programme: Sequence[ProgrammeEvent] = (), town_of: Callable[[int], str | None] | None = None
+) -> list[Group]:
     """Partition dated items into events (and « others »); the result does not depend on input order."""
     ordered = sorted(items, key=lambda i: (i.t, i.id))
     groups, rest = _programme_groups(ordered, programme, town_of or (lambda _: None))
@@ -98,8 +99,9 @@ def group_into_events(items: Sequence[Item], programme: Sequence[ProgrammeEvent]
 # -- programme --------------------------------------------------------------------------------
 
 
-def _programme_groups(ordered: Sequence[Item], programme: Sequence[ProgrammeEvent],
-                      town_of: Callable[[int], str | None]) -> tuple[list[Group], list[Item]]:  # fmt: skip
+def _programme_groups(
+    ordered: Sequence[Item], programme: Sequence[ProgrammeEvent], town_of: Callable[[int], str | None]
+) -> tuple[list[Group], list[Item]]:
     """Photos in an event's window and near its venue (or without a position) belong to it.
 
     A photo whose own fix says otherwise still belongs when most photos within 10 minutes of it
@@ -121,8 +123,17 @@ def _programme_groups(ordered: Sequence[Item], programme: Sequence[ProgrammeEven
     for event in programme:
         ids = [item.id for item in ordered if taken.get(item.id) == event.key]
         if ids:
-            groups.append(Group(ids, event.start, event.end, event.lat, event.lon, event.key,
-                                reasons=["window and venue of the mission programme"]))  # fmt: skip
+            groups.append(
+                Group(
+                    ids,
+                    event.start,
+                    event.end,
+                    event.lat,
+                    event.lon,
+                    event.key,
+                    reasons=["window and venue of the mission programme"],
+                )
+            )
     return groups, [item for item in ordered if item.id not in taken]
 
 
@@ -140,8 +151,9 @@ def _near(item: Item, event: ProgrammeEvent, town_of: Callable[[int], str | None
 
 def _crowd_is_near(window: Sequence[Item], near: list[bool | None], index: int) -> bool:
     moment = window[index].t
-    votes = [near[i] for i in range(len(window)) if i != index and abs(window[i].t - moment) <= 600
-             and near[i] is not None]  # fmt: skip
+    votes = [
+        near[i] for i in range(len(window)) if i != index and abs(window[i].t - moment) <= 600 and near[i] is not None
+    ]
     return len(votes) >= 3 and sum(bool(v) for v in votes) / len(votes) >= 0.6
 
 
@@ -187,8 +199,10 @@ def _time_cuts(unit_gaps: np.ndarray) -> dict[int, str]:
         if gap > MAX_GAP:
             cuts[int(index) + 1] = f"time gap of {_duration(gap)} (over {_duration(MAX_GAP)})"
         else:
-            cuts[int(index) + 1] = (f"time gap of {_duration(gap)}, long for its neighbourhood "
-                                    f"(threshold {_duration(float(threshold[index]))})")  # fmt: skip
+            cuts[int(index) + 1] = (
+                f"time gap of {_duration(gap)}, long for its neighbourhood "
+                f"(threshold {_duration(float(threshold[index]))})"
+            )
     return cuts
 
 
@@ -288,8 +302,9 @@ def _events(items: Sequence[Item], moments: list[_Moment]) -> list[Group]:
             moment = moments[index]
             start, end = items[moment.first].t, items[moment.last].t
             if current is not None and start - current.end <= SAME_PLACE_GAP:
-                current.reasons.append(f"{moment.reason}, but the same place again after "
-                                       f"{_duration(start - current.end)}: joined")  # fmt: skip
+                current.reasons.append(
+                    f"{moment.reason}, but the same place again after {_duration(start - current.end)}: joined"
+                )
                 current.end = max(current.end, end)
             else:
                 current = Group([], start, end, moment.lat, moment.lon, reasons=[f"starts: {moment.reason}"])
@@ -357,8 +372,11 @@ def _nearest_event(index: int, moments: list[_Moment], owner: dict[int, Group], 
             other += step
         if 0 <= other < len(moments) and other in owner:
             neighbour = moments[other]
-            gap = (items[moment.first].t - items[neighbour.last].t) if step < 0 else (
-                items[neighbour.first].t - items[moment.last].t)  # fmt: skip
+            gap = (
+                (items[moment.first].t - items[neighbour.last].t)
+                if step < 0
+                else (items[neighbour.first].t - items[moment.last].t)
+            )
             if gap <= UNLOCATED_GAP and (best is None or gap < best[0]):
                 best = (gap, owner[other])
     return best[1] if best else None

@@ -25,7 +25,10 @@ _WANTED_PREFIXES = ("Image ", "EXIF ", "GPS ")
 _TEXT_LIMIT = 200
 _DESCRIPTION_LIMIT = 2000
 _INVISIBLE = dict.fromkeys(
-    [c for c in range(0x20) if c not in (0x09, 0x0A)] + [0x7F] + list(range(0x202A, 0x202F)) + list(range(0x2066, 0x206A))
+    [c for c in range(0x20) if c not in (0x09, 0x0A)]
+    + [0x7F]
+    + list(range(0x202A, 0x202F))
+    + list(range(0x2066, 0x206A))
 )
 
 

@@ -42,9 +42,18 @@ def photo_json(row: dict[str, Any], private: bool = True) -> dict[str, Any]:
     }
     if private:
         item.update(
-            path=row["path"], source_path=row["source_path"], format=row["format"], size=row["size"],
-            camera_time=row.get("camera_time"), date_source=row.get("date_source"), device=row.get("device"),
-            lat=row.get("lat"), lon=row.get("lon"), altitude=row.get("altitude"), gps_time=row.get("gps_time"),
-            serial=row.get("serial"), venue=row.get("venue"),
-        )  # fmt: skip
+            path=row["path"],
+            source_path=row["source_path"],
+            format=row["format"],
+            size=row["size"],
+            camera_time=row.get("camera_time"),
+            date_source=row.get("date_source"),
+            device=row.get("device"),
+            lat=row.get("lat"),
+            lon=row.get("lon"),
+            altitude=row.get("altitude"),
+            gps_time=row.get("gps_time"),
+            serial=row.get("serial"),
+            venue=row.get("venue"),
+        )
     return item

@@ -117,38 +117,46 @@ TEXT: dict[str, dict[str, str]] = {
     "photo_of": {"fr": "Photo", "en": "Photo"},
     "original_withheld": {
         "fr": "L’original n’est pas proposé au téléchargement : il contient une position qui ne peut pas en être "
-              "retirée avec certitude.",
+        "retirée avec certitude.",
         "en": "The original is not offered for download: it holds a location that cannot be removed with certainty.",
     },
     "zip_withheld_note": {
         "fr": "Ces originaux ne sont pas dans l’archive : ils contiennent une position qui ne peut pas en être "
-              "retirée avec certitude.",
+        "retirée avec certitude.",
         "en": "These originals are not in the archive: they hold a location that cannot be removed with certainty.",
     },
     "read_only": {"fr": "Galerie en lecture seule", "en": "Read-only gallery"},
     "read_only_detail": {
         "fr": "Cette galerie est servie depuis un support en lecture seule : la connexion, les mots de passe de "
-              "partage et les modifications sont indisponibles pour l’instant. Les albums publiés restent visibles.",
+        "partage et les modifications sont indisponibles pour l’instant. Les albums publiés restent visibles.",
         "en": "This gallery is served from read-only storage: logging in, share passwords and changes are "
-              "unavailable for now. Published albums remain visible.",
+        "unavailable for now. Published albums remain visible.",
     },
     "disk_full": {"fr": "Disque plein", "en": "Disk full"},
     "disk_full_detail": {
         "fr": "Le disque de la galerie est plein : cette modification n’a pas été enregistrée. Réessayez quand de "
-              "la place aura été libérée ; la consultation continue de fonctionner.",
+        "la place aura été libérée ; la consultation continue de fonctionner.",
         "en": "The gallery's disk is full: this change was not saved. Try again once space has been freed; "
-              "browsing keeps working.",
+        "browsing keeps working.",
     },
     "date_uncertain": {"fr": "date incertaine", "en": "uncertain date"},
-    "upload_duplicate": {"fr": "déjà dans l’archive, dans l’album « {album} » : rien n’a été déplacé",
-                         "en": "already in the archive, in the album “{album}”: nothing was moved"},
-    "upload_duplicate_loose": {"fr": "déjà dans l’archive (dans aucun album) : rien n’a été déplacé",
-                               "en": "already in the archive (in no album): nothing was moved"},
-    "upload_album_gone": {"fr": "L’album « {album} » n’existe plus : les photos sont dans l’album indiqué pour chacune.",
-                          "en": "The album “{album}” no longer exists: each photo is in the album shown beside it."},
-    "upload_queued": {"fr": "Une importation est en cours : les fichiers sont gardés et seront importés avec le prochain "
-                            "téléversement.",
-                      "en": "An import is running: the files are kept and will be imported with the next upload."},
+    "upload_duplicate": {
+        "fr": "déjà dans l’archive, dans l’album « {album} » : rien n’a été déplacé",
+        "en": "already in the archive, in the album “{album}”: nothing was moved",
+    },
+    "upload_duplicate_loose": {
+        "fr": "déjà dans l’archive (dans aucun album) : rien n’a été déplacé",
+        "en": "already in the archive (in no album): nothing was moved",
+    },
+    "upload_album_gone": {
+        "fr": "L’album « {album} » n’existe plus : les photos sont dans l’album indiqué pour chacune.",
+        "en": "The album “{album}” no longer exists: each photo is in the album shown beside it.",
+    },
+    "upload_queued": {
+        "fr": "Une importation est en cours : les fichiers sont gardés et seront importés avec le prochain "
+        "téléversement.",
+        "en": "An import is running: the files are kept and will be imported with the next upload.",
+    },
 }
 
 

@@ -38,10 +38,11 @@ BATCH_FILES = 200
 BATCH_SECONDS = 2.0
 UPLOAD_PREFIX = "upload"  # the web upload stages its files in .gallery/upload-*/ (web/admin_pages.py)
 DAMAGED = "damaged"  # .gallery/damaged/import-N/...: archived copies a restore replaced
-DAMAGE_WORDS = {"missing": "missing", "changed": "damaged (its bytes no longer match)",
-                "unreadable": "unreadable"}  # fmt: skip
-LINK_NOTE = ("--link: the archived originals share their inode with the source files; editing a source in "
-             "place changes the archived original too (`gallery check` would report it as changed).")  # fmt: skip
+DAMAGE_WORDS = {"missing": "missing", "changed": "damaged (its bytes no longer match)", "unreadable": "unreadable"}
+LINK_NOTE = (
+    "--link: the archived originals share their inode with the source files; editing a source in "
+    "place changes the archived original too (`gallery check` would report it as changed)."
+)
 
 
 @dataclass(frozen=True)
@@ -103,8 +104,9 @@ def prepare_root(config: Config) -> None:
     if storage.library_read_only(config.root, config.db_path, config.read_only):
         raise storage.read_only_error(config.root)
     if config.db_path.exists() and not config.media_dir.is_dir():
-        raise ConfigError(f"{config.media_dir} is missing but the catalog exists: is the disk mounted? "
-                          "Nothing was changed.")  # fmt: skip
+        raise ConfigError(
+            f"{config.media_dir} is missing but the catalog exists: is the disk mounted? Nothing was changed."
+        )
     try:
         for folder in (config.root, config.media_dir, config.thumbs_dir, config.state_dir):
             folder.mkdir(parents=True, exist_ok=True)
@@ -147,8 +149,10 @@ def refuse_library_sources(config: Config, sources: list[Path]) -> None:
     for source in sources:
         resolved = source.resolve()
         if root is not None and identity(resolved) == root:
-            raise SourceError(f"{source} is the library root itself: import from a card or a folder outside "
-                              "the library (nothing was changed)")  # fmt: skip
+            raise SourceError(
+                f"{source} is the library root itself: import from a card or a folder outside "
+                "the library (nothing was changed)"
+            )
         for folder in (resolved, *resolved.parents):
             area = areas.get(identity(folder))
             if area is None:
@@ -156,8 +160,10 @@ def refuse_library_sources(config: Config, sources: list[Path]) -> None:
             inside = resolved.relative_to(folder).parts
             if area == config.state_dir.name and inside and inside[0].startswith(UPLOAD_PREFIX):
                 break  # a web upload's staging folder
-            raise SourceError(f"{source} is inside the library's {area}/ folder: importing the library into itself "
-                              "is refused (nothing was changed)")  # fmt: skip
+            raise SourceError(
+                f"{source} is inside the library's {area}/ folder: importing the library into itself "
+                "is refused (nothing was changed)"
+            )
 
 
 def run_import(config: Config, options: ImportOptions, progress: Progress | None = None) -> Report:
@@ -181,8 +187,9 @@ def run_import(config: Config, options: ImportOptions, progress: Progress | None
                     if progress:
                         progress(outcome, len(entries))
             except sqlite3.OperationalError as exc:  # "database or disk is full"
-                raise ImportAborted(f"cannot write the catalog ({exc}); free some space, then run the same "
-                                    "import again") from None  # fmt: skip
+                raise ImportAborted(
+                    f"cannot write the catalog ({exc}); free some space, then run the same import again"
+                ) from None
             finally:
                 _flush_if_possible(archive)
                 report.kept = archive.kept
@@ -201,19 +208,26 @@ def _flush_if_possible(archive: Archive) -> None:
     except (OSError, sqlite3.OperationalError) as exc:
         if archive.conn.in_transaction:
             archive.conn.execute("ROLLBACK")
-        raise ImportAborted(f"cannot write the catalog ({exc}); free some space, then run the same import again") from None
+        raise ImportAborted(
+            f"cannot write the catalog ({exc}); free some space, then run the same import again"
+        ) from None
 
 
 def _refuse_missing_media(conn: Any, config: Config) -> None:
     """A catalog with photos and an empty media/ is an unmounted disk, not an empty archive."""
     if catalog.count_photos(conn) and not any(config.media_dir.iterdir()):
-        raise ConfigError(f"{config.media_dir} is empty but the catalog lists photos: is the disk mounted? "
-                          "Nothing was changed.")  # fmt: skip
+        raise ConfigError(
+            f"{config.media_dir} is empty but the catalog lists photos: is the disk mounted? Nothing was changed."
+        )
 
 
 def _options_json(options: ImportOptions) -> dict[str, Any]:
-    return {"move": options.move, "link": options.link, "timezone": options.timezone,
-            "clock_offset": options.clock_offset}  # fmt: skip
+    return {
+        "move": options.move,
+        "link": options.link,
+        "timezone": options.timezone,
+        "clock_offset": options.clock_offset,
+    }
 
 
 def _clean_leftovers(config: Config) -> None:
@@ -225,22 +239,31 @@ def _clean_leftovers(config: Config) -> None:
     storage.remove_temp_files(config.thumbs_dir)
 
 
-def _outcomes(config: Config, options: ImportOptions, entries: list[Job | Outcome],
-              archive: Archive) -> Iterator[Outcome]:  # fmt: skip
+def _outcomes(
+    config: Config, options: ImportOptions, entries: list[Job | Outcome], archive: Archive
+) -> Iterator[Outcome]:
     jobs = [e for e in entries if isinstance(e, Job)]
     for entry in entries:
         if isinstance(entry, Outcome):
             yield archive.note(entry)
     settings = IngestSettings(str(config.root.resolve()), config.max_file_size, config.max_pixels, options.link)
-    pool = WorkerPool(min(config.worker_count, max(1, len(jobs))), process_file, init_worker, (settings,),
-                      timeout=config.file_timeout, memory_mb=config.worker_memory)  # fmt: skip
+    pool = WorkerPool(
+        min(config.worker_count, max(1, len(jobs))),
+        process_file,
+        init_worker,
+        (settings,),
+        timeout=config.file_timeout,
+        memory_mb=config.worker_memory,
+    )
     with pool:
         for job, result in pool.run(jobs):
             if isinstance(result, TaskFailed):
                 yield archive.note(Outcome(job.shown, "rejected", result.reason, result.detail))
             elif result["status"] == "fatal":
-                raise ImportAborted(f"{result['detail']}: free some space, then run the same import again "
-                                    "(what was archived so far is kept)")
+                raise ImportAborted(
+                    f"{result['detail']}: free some space, then run the same import again "
+                    "(what was archived so far is kept)"
+                )
             else:
                 yield archive.add(job, result)
             archive.maybe_flush()
@@ -298,14 +321,21 @@ class Archive:
             return Outcome(job.shown, "rejected", "restore_failed", f"could not restore {row['path']}: {exc}", sha256)
         self.restored.add(sha256)
         self.dirs.add(target.parent)
-        return Outcome(job.shown, "restored", damage, f"{row['path']} was {DAMAGE_WORDS[damage]}; copied again from this file",
-                       sha256)  # fmt: skip
+        return Outcome(
+            job.shown,
+            "restored",
+            damage,
+            f"{row['path']} was {DAMAGE_WORDS[damage]}; copied again from this file",
+            sha256,
+        )
 
     def _set_aside(self, target: Path, relative: str) -> None:
         """Keep a damaged archived copy's bytes (a hard link under .gallery/damaged/) before replacing it."""
         if not target.is_file() or target.is_symlink():
             return
-        aside = self.config.state_dir / DAMAGED / f"import-{self.import_id}" / PurePosixPath(relative).relative_to("media")
+        aside = (
+            self.config.state_dir / DAMAGED / f"import-{self.import_id}" / PurePosixPath(relative).relative_to("media")
+        )
         aside.parent.mkdir(parents=True, exist_ok=True)
         aside.unlink(missing_ok=True)  # left by a run killed between the link and the rename
         try:
@@ -396,24 +426,45 @@ def candidate_names(folder: PurePosixPath, name: str) -> Iterator[PurePosixPath]
         n += 1
 
 
-def photo_row(job: Job, result: dict[str, Any], relative: str, import_id: int,
-              options: ImportOptions) -> dict[str, Any]:  # fmt: skip
+def photo_row(
+    job: Job, result: dict[str, Any], relative: str, import_id: int, options: ImportOptions
+) -> dict[str, Any]:
     meta: PhotoMeta = result["meta"]
     return {
-        "sha256": result["sha256"], "path": relative, "original_name": Path(job.shown).name,
-        "source_path": job.shown, "source_dir": job.source_dir, "format": result["format"],
-        "size": result["size"], "width": result["width"], "height": result["height"],
-        "grid_width": result["grid_width"], "grid_height": result["grid_height"], "sharpness": result["sharpness"],
-        "orientation": meta.orientation, "placeholder": result["placeholder"], "import_id": import_id,
+        "sha256": result["sha256"],
+        "path": relative,
+        "original_name": Path(job.shown).name,
+        "source_path": job.shown,
+        "source_dir": job.source_dir,
+        "format": result["format"],
+        "size": result["size"],
+        "width": result["width"],
+        "height": result["height"],
+        "grid_width": result["grid_width"],
+        "grid_height": result["grid_height"],
+        "sharpness": result["sharpness"],
+        "orientation": meta.orientation,
+        "placeholder": result["placeholder"],
+        "import_id": import_id,
         "imported_at": catalog.now_iso(),
         "camera_time": meta.local_time.isoformat() if meta.local_time else None,
-        "camera_offset": meta.offset_minutes, "date_source": meta.date_source,
+        "camera_offset": meta.offset_minutes,
+        "date_source": meta.date_source,
         "gps_time": meta.gps_time.isoformat() if meta.gps_time else None,
-        "lat": meta.lat, "lon": meta.lon, "altitude": meta.altitude, "make": meta.make, "model": meta.model,
-        "serial": meta.serial, "lens": meta.lens, "exposure": meta.exposure, "aperture": meta.aperture,
-        "iso": meta.iso, "focal_length": meta.focal_length, "description": meta.description,
+        "lat": meta.lat,
+        "lon": meta.lon,
+        "altitude": meta.altitude,
+        "make": meta.make,
+        "model": meta.model,
+        "serial": meta.serial,
+        "lens": meta.lens,
+        "exposure": meta.exposure,
+        "aperture": meta.aperture,
+        "iso": meta.iso,
+        "focal_length": meta.focal_length,
+        "description": meta.description,
         "bad_tags": json.dumps(list(meta.bad_tags)) if meta.bad_tags else None,
         "device": devices.device_key(meta.make, meta.model, meta.serial, job.source_dir),
-        "import_zone": options.timezone, "clock_shift": options.clock_offset,
-    }  # fmt: skip
-
+        "import_zone": options.timezone,
+        "clock_shift": options.clock_offset,
+    }

@@ -97,11 +97,19 @@ def _process(job: Job, settings: IngestSettings) -> dict[str, Any]:
         meta = PhotoMeta(**{**asdict(meta), "bad_tags": (*meta.bad_tags, exif_error)})
     incoming = _copy_incoming(path, sha256, settings)
     return {
-        "status": "new", "sha256": sha256, "size": size, "format": kind, "incoming": str(incoming),
-        "meta": meta, "width": rendered.width, "height": rendered.height, "placeholder": rendered.placeholder,
-        "grid_width": rendered.derivative_width, "grid_height": rendered.derivative_height,
+        "status": "new",
+        "sha256": sha256,
+        "size": size,
+        "format": kind,
+        "incoming": str(incoming),
+        "meta": meta,
+        "width": rendered.width,
+        "height": rendered.height,
+        "placeholder": rendered.placeholder,
+        "grid_width": rendered.derivative_width,
+        "grid_height": rendered.derivative_height,
         "sharpness": rendered.sharpness,
-    }  # fmt: skip
+    }
 
 
 def _open_regular(path: Path, max_size: int) -> int:
@@ -225,7 +233,9 @@ def _complete_meta(meta: PhotoMeta, path: Path) -> PhotoMeta:
     from_name = exif.date_from_filename(path.name)
     if from_name:
         when, day_only = from_name
-        return PhotoMeta(**{**asdict(meta), "local_time": when, "date_source": "filename_day" if day_only else "filename"})
+        return PhotoMeta(
+            **{**asdict(meta), "local_time": when, "date_source": "filename_day" if day_only else "filename"}
+        )
     # An mtime is an instant, so it is kept in UTC (offset 0), never in this server's zone.
     mtime = datetime.fromtimestamp(int(path.stat().st_mtime), UTC).replace(tzinfo=None)
     return PhotoMeta(**{**asdict(meta), "local_time": mtime, "offset_minutes": 0, "date_source": "mtime"})

@@ -28,8 +28,13 @@ IFD_POINTERS = (0x8769, 0xA005, 0x8825)
 SUB_IFDS = 0x014A
 WORDS = (
     rb"gps_?(?:lat|long|pos|alt|coord|dest|area|img|track|speed|map|proc|h_?pos|differential|status|dop)",
-    rb"latitude", rb"longitude", rb"geo:(?:lat|lon)", rb"\xa9xyz", rb"geotag", rb"location_?coord",
-)  # fmt: skip
+    rb"latitude",
+    rb"longitude",
+    rb"geo:(?:lat|lon)",
+    rb"\xa9xyz",
+    rb"geotag",
+    rb"location_?coord",
+)
 TEXT = re.compile(b"|".join(WORDS))  # searched in the lowered bytes (much faster than IGNORECASE)
 ISO6709 = re.compile(rb"[+-]\d{1,2}\.\d{3,}[+-]\d{1,3}\.\d{3,}")
 UTF16_WORDS = [w.encode("utf-16-le") for w in ("GPSLat", "GPSLong", "GpsLat", "GpsLong", "atitude", "ongitude")]
@@ -58,7 +63,9 @@ def findings(data: bytes, kind: str, coordinates: tuple[float, float] | None = N
         if word.lower() in lowered:
             found.append(f"UTF-16 text {word.decode('utf-16-le')!r}")
     if kind in ("heif", "avif"):
-        found += [f"a {encoding!r}-encoded mime item (XMP that cannot be read)" for encoding in _encoded_mime_items(data)]
+        found += [
+            f"a {encoding!r}-encoded mime item (XMP that cannot be read)" for encoding in _encoded_mime_items(data)
+        ]
     return found
 
 

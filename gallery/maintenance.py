@@ -28,9 +28,15 @@ class CheckReport:
         return not (self.missing or self.changed or self.orphans or self.missing_derivatives)
 
     def to_json(self) -> dict[str, object]:
-        return {"checked": self.checked, "missing": self.missing, "changed": self.changed,
-                "orphans": self.orphans, "missing_derivatives": self.missing_derivatives,
-                "repaired": self.repaired, "ok": self.ok}  # fmt: skip
+        return {
+            "checked": self.checked,
+            "missing": self.missing,
+            "changed": self.changed,
+            "orphans": self.orphans,
+            "missing_derivatives": self.missing_derivatives,
+            "repaired": self.repaired,
+            "ok": self.ok,
+        }
 
 
 def missing_derivatives(config: Config, rows: Iterable[dict], sizes: Iterable[str]) -> list[RenderJob]:
@@ -42,15 +48,21 @@ def missing_derivatives(config: Config, rows: Iterable[dict], sizes: Iterable[st
     return jobs
 
 
-def make_derivatives(config: Config, jobs: list[RenderJob],
-                     progress: Callable[[int, int], None] | None = None) -> tuple[int, list[str]]:  # fmt: skip
+def make_derivatives(
+    config: Config, jobs: list[RenderJob], progress: Callable[[int, int], None] | None = None
+) -> tuple[int, list[str]]:
     """Render missing derivatives in worker processes; returns (made, failures)."""
     if not jobs:
         return 0, []
     made, failed = 0, []
-    pool = WorkerPool(min(config.worker_count, len(jobs)), render_file, init_render_worker,
-                      (config.max_pixels, str(config.thumbs_dir)), timeout=config.file_timeout,
-                      memory_mb=config.worker_memory)  # fmt: skip
+    pool = WorkerPool(
+        min(config.worker_count, len(jobs)),
+        render_file,
+        init_render_worker,
+        (config.max_pixels, str(config.thumbs_dir)),
+        timeout=config.file_timeout,
+        memory_mb=config.worker_memory,
+    )
     with pool:
         for job, result in pool.run(jobs):
             if isinstance(result, TaskFailed):

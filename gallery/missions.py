@@ -106,13 +106,20 @@ def _event(raw: dict[str, Any], index: int, text: str, zone: str) -> PlannedEven
     unknown = set(raw) - {"name", "start", "end", "lat", "lon", "radius", "place", "title", "description"}
     if unknown:
         field = sorted(unknown)[0]
-        raise ProgrammeError(f"{where(field)}: unknown field (expected name, start, end, lat, lon, radius, place, title, "
-                             "description)")  # fmt: skip
+        raise ProgrammeError(
+            f"{where(field)}: unknown field (expected name, start, end, lat, lon, radius, place, title, description)"
+        )
     return PlannedEvent(
-        str(name), start, end, _string(raw, "title", text, "event", index), _string(raw, "description", text, "event", index),
-        float(lat) if lat is not None else None, float(lon) if lon is not None else None, float(radius),
+        str(name),
+        start,
+        end,
+        _string(raw, "title", text, "event", index),
+        _string(raw, "description", text, "event", index),
+        float(lat) if lat is not None else None,
+        float(lon) if lon is not None else None,
+        float(radius),
         _string(raw, "place", text, "event", index),
-    )  # fmt: skip
+    )
 
 
 def _moment(value: Any, zone: str, where: str, end_of_day: bool) -> datetime:
@@ -129,8 +136,9 @@ def _moment(value: Any, zone: str, where: str, end_of_day: bool) -> datetime:
     raise ProgrammeError(f"{where}: {value!r} is not a TOML date-time (write 2017-09-19T09:00:00, unquoted)")
 
 
-def _string(table: dict[str, Any], field: str, text: str, section: str, index: int = 0,
-            required: bool = False) -> str | None:  # fmt: skip
+def _string(
+    table: dict[str, Any], field: str, text: str, section: str, index: int = 0, required: bool = False
+) -> str | None:
     value = table.get(field)
     if value is None:
         if required:
@@ -188,26 +196,36 @@ def venues(conn: sqlite3.Connection) -> tuple[Venue, ...]:
     """Programme events with coordinates name their venue, like `gallery places add` does."""
     return tuple(
         Venue(e["name"], e["lat"], e["lon"], e["radius_m"], e["place"], None)
-        for e in catalog.list_mission_events(conn) if e["lat"] is not None
-    )  # fmt: skip
+        for e in catalog.list_mission_events(conn)
+        if e["lat"] is not None
+    )
 
 
 def programme_events(conn: sqlite3.Connection) -> list[ProgrammeEvent]:
     return [
         ProgrammeEvent(
-            key=e["id"], start=datetime.fromisoformat(e["start_utc"]).timestamp(),
-            end=datetime.fromisoformat(e["end_utc"]).timestamp(), lat=e["lat"], lon=e["lon"],
-            radius_km=e["radius_m"] / 1000, place=e["place"],
+            key=e["id"],
+            start=datetime.fromisoformat(e["start_utc"]).timestamp(),
+            end=datetime.fromisoformat(e["end_utc"]).timestamp(),
+            lat=e["lat"],
+            lon=e["lon"],
+            radius_km=e["radius_m"] / 1000,
+            place=e["place"],
         )
         for e in catalog.list_mission_events(conn)
-    ]  # fmt: skip
+    ]
 
 
 def mission_span(conn: sqlite3.Connection) -> list[tuple[int, str, float, float]]:
     """(mission id, title, start, end) in UTC seconds, one day of margin each side."""
     day = timedelta(days=1).total_seconds()
     return [
-        (m["id"], m["title"], datetime.fromisoformat(m["start_utc"]).timestamp() - day,
-         datetime.fromisoformat(m["end_utc"]).timestamp() + day)
-        for m in catalog.list_missions(conn) if m["start_utc"]
-    ]  # fmt: skip
+        (
+            m["id"],
+            m["title"],
+            datetime.fromisoformat(m["start_utc"]).timestamp() - day,
+            datetime.fromisoformat(m["end_utc"]).timestamp() + day,
+        )
+        for m in catalog.list_missions(conn)
+        if m["start_utc"]
+    ]

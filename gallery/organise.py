@@ -23,10 +23,18 @@ def refresh(conn: sqlite3.Connection, config: Config | None = None) -> dict[str,
     zone_at = _zone_finder()
     windows = missions.programme_events(conn)
     home = (config or Config()).home_timezone
-    timings, clocks = timeline.resolve([shot_from_row(r) for r in rows], zone_at, catalog.manual_offsets(conn),
-                                       missions.zones(conn), windows, home if timeline.is_zone(home) else None)  # fmt: skip
-    venues = tuple(places.Venue(**{k: v[k] for k in ("name", "lat", "lon", "radius_m", "town", "country")})
-                   for v in catalog.list_venues(conn)) + missions.venues(conn)  # fmt: skip
+    timings, clocks = timeline.resolve(
+        [shot_from_row(r) for r in rows],
+        zone_at,
+        catalog.manual_offsets(conn),
+        missions.zones(conn),
+        windows,
+        home if timeline.is_zone(home) else None,
+    )
+    venues = tuple(
+        places.Venue(**{k: v[k] for k in ("name", "lat", "lon", "radius_m", "town", "country")})
+        for v in catalog.list_venues(conn)
+    ) + missions.venues(conn)
     updates = list(_changes(rows, timings, venues))
     with catalog.transaction(conn):
         changed = catalog.update_photos(conn, updates)
@@ -37,14 +45,19 @@ def refresh(conn: sqlite3.Connection, config: Config | None = None) -> dict[str,
 
 def shot_from_row(row: dict[str, Any]) -> Shot:
     return Shot(
-        id=row["id"], device=row["device"] or "unknown",
+        id=row["id"],
+        device=row["device"] or "unknown",
         camera_time=datetime.fromisoformat(row["camera_time"]) if row["camera_time"] else None,
-        camera_offset=row["camera_offset"], date_source=row["date_source"],
+        camera_offset=row["camera_offset"],
+        date_source=row["date_source"],
         gps_time=datetime.fromisoformat(row["gps_time"]) if row["gps_time"] else None,
-        lat=row["lat"], lon=row["lon"], clock_shift=row["clock_shift"], import_zone=row["import_zone"],
+        lat=row["lat"],
+        lon=row["lon"],
+        clock_shift=row["clock_shift"],
+        import_zone=row["import_zone"],
         manual_time=datetime.fromisoformat(row["manual_time"]) if row.get("manual_time") else None,
         manual_zone=row.get("manual_zone"),
-    )  # fmt: skip
+    )
 
 
 @lru_cache(maxsize=1)
@@ -68,8 +81,9 @@ def _zone_finder() -> timeline.ZoneAt:
     return zone_at
 
 
-def _changes(rows: Sequence[dict[str, Any]], timings: Sequence[Timing],
-             venues: tuple[places.Venue, ...]) -> list[tuple[int, dict[str, Any]]]:  # fmt: skip
+def _changes(
+    rows: Sequence[dict[str, Any]], timings: Sequence[Timing], venues: tuple[places.Venue, ...]
+) -> list[tuple[int, dict[str, Any]]]:
     by_id = {t.id: t for t in timings}
     towns = places.gazetteer() if any(t.lat is not None for t in timings) else None
     located: dict[tuple[float, float], places.Place | None] = {}
@@ -82,9 +96,14 @@ def _changes(rows: Sequence[dict[str, Any]], timings: Sequence[Timing],
             if key not in located:
                 located[key] = places.locate(timing.lat, timing.lon, venues, towns)
             place = located[key]
-            values.update(place=place.town if place else None, country=place.country if place else None,
-                          venue=place.venue if place else None, place_lat=timing.lat, place_lon=timing.lon,
-                          place_inferred=int(timing.position_inferred))  # fmt: skip
+            values.update(
+                place=place.town if place else None,
+                country=place.country if place else None,
+                venue=place.venue if place else None,
+                place_lat=timing.lat,
+                place_lon=timing.lon,
+                place_inferred=int(timing.position_inferred),
+            )
         else:
             values.update(place=None, country=None, venue=None, place_lat=None, place_lon=None, place_inferred=0)
         diff = {k: v for k, v in values.items() if row.get(k) != v}
@@ -104,7 +123,12 @@ def _time_columns(timing: Timing) -> dict[str, Any]:
 
 def _clock_row(clock: DeviceClock) -> dict[str, Any]:
     """The catalog keeps the correction (what set-offset takes), never the internal camera-minus-UTC."""
-    return {"key": clock.device, "name": devices.device_name(clock.device), "offset_seconds": clock.correction,
-            "offset_source": clock.source, "confidence": clock.confidence, "note": clock.note,
-            "candidates": devices.candidates_to_json(clock.candidates)}  # fmt: skip
-
+    return {
+        "key": clock.device,
+        "name": devices.device_name(clock.device),
+        "offset_seconds": clock.correction,
+        "offset_source": clock.source,
+        "confidence": clock.confidence,
+        "note": clock.note,
+        "candidates": devices.candidates_to_json(clock.candidates),
+    }

@@ -85,8 +85,11 @@ class Gazetteer:
     def _neighbourhood(self, cell: tuple[int, int]) -> np.ndarray:
         if cell not in self._near:
             la, lo = cell
-            parts = [self.cells[k] for k in ((la + a, _wrap(lo + b)) for a in (-1, 0, 1) for b in (-1, 0, 1))
-                     if k in self.cells]  # fmt: skip
+            parts = [
+                self.cells[k]
+                for k in ((la + a, _wrap(lo + b)) for a in (-1, 0, 1) for b in (-1, 0, 1))
+                if k in self.cells
+            ]
             self._near[cell] = np.concatenate(parts) if parts else np.array([], dtype=np.int64)
         return self._near[cell]
 

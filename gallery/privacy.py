@@ -32,8 +32,7 @@ XMP_TAG = 700
 TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4, 16: 8, 17: 8, 18: 8}
 MAX_IFDS = 64
 XMP_HEADERS = (b"http://ns.adobe.com/xap/1.0/\x00", b"http://ns.adobe.com/xmp/extension/\x00")
-EMPTY_XMP = (b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>'
-             b'<x:xmpmeta xmlns:x="adobe:ns:meta/"/>')  # fmt: skip
+EMPTY_XMP = b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"/>'
 XMP_END = b'<?xpacket end="w"?>'
 
 
@@ -99,7 +98,9 @@ def _entry(buffer: bytearray, start: int, end: int, entry: int, order: str) -> t
     return int(tag), int(kind), int(number)
 
 
-def _value_span(buffer: bytearray, start: int, end: int, entry: int, kind: int, number: int, order: str) -> tuple[int, int]:
+def _value_span(
+    buffer: bytearray, start: int, end: int, entry: int, kind: int, number: int, order: str
+) -> tuple[int, int]:
     """Where an entry's value sits (absolute offsets), inline or pointed to."""
     size = TYPE_SIZES.get(kind, 1) * number
     if size <= 4:

@@ -82,8 +82,9 @@ def device_folder(path: Path, source: Path) -> Path:
     return source / relative.parts[0] if len(relative.parts) > 1 else source
 
 
-def _entry(path: Path, source: Path, device_dir: Path, excluded: set[tuple[int, int]],
-           explicit: bool = False) -> Job | Outcome:  # fmt: skip
+def _entry(
+    path: Path, source: Path, device_dir: Path, excluded: set[tuple[int, int]], explicit: bool = False
+) -> Job | Outcome:
     shown = storable(str(path))
     try:
         info = os.lstat(path)

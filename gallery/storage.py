@@ -160,5 +160,7 @@ def is_full(folder: Path, margin: int = 1024 * 1024) -> bool:
 
 
 def read_only_error(root: Path) -> ReadOnlyLibrary:
-    return ReadOnlyLibrary(f"the library {root} is read-only (read-only media, another user's files or "
-                           "GALLERY_READ_ONLY): this command would change it, so nothing was done")  # fmt: skip
+    return ReadOnlyLibrary(
+        f"the library {root} is read-only (read-only media, another user's files or "
+        "GALLERY_READ_ONLY): this command would change it, so nothing was done"
+    )

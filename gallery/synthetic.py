@@ -100,12 +100,20 @@ def photos(scenario: Scenario, seed: int = 0, damage: bool = False) -> list[Phot
                 local = true_utc.astimezone(zone)
                 camera = local.replace(tzinfo=None) + device.clock_error
                 offset = _offset(local) if device.offset_tag else None
-                out.append(Photo(
-                    device, true_utc, camera.replace(microsecond=0), offset,
-                    lat if has_gps else None, lon if has_gps else None,
-                    true_utc.replace(microsecond=0) if has_gps and device.gps_time else None,
-                    visit.label, f"{device.folder}/IMG_{counter:04d}.JPG", _color(visit.label, rng),
-                ))  # fmt: skip
+                out.append(
+                    Photo(
+                        device,
+                        true_utc,
+                        camera.replace(microsecond=0),
+                        offset,
+                        lat if has_gps else None,
+                        lon if has_gps else None,
+                        true_utc.replace(microsecond=0) if has_gps and device.gps_time else None,
+                        visit.label,
+                        f"{device.folder}/IMG_{counter:04d}.JPG",
+                        _color(visit.label, rng),
+                    )
+                )
     return out
 
 
@@ -232,10 +240,26 @@ def demo_scenario() -> Scenario:
     devices = (
         Device("alice-iphone", "Apple", "iPhone 13", gps=1.0, offset_tag=True),
         Device("bob-pixel", "Google", "Pixel 6", gps=0.8, gps_time=True),
-        Device("chloe-canon", "Canon", "Canon EOS 80D", gps=0.0, gps_time=False, clock_error=timedelta(hours=-6),
-               serial="0123456789", skips=(OTHERS,), rate=5.0),  # fmt: skip
-        Device("david-iphone", "Apple", "iPhone 13", gps=1.0, offset_tag=True,
-               skips=("Coopérative de la Belle de Mai", "Incubateur Euroméditerranée", OTHERS), rate=3.0),  # fmt: skip
+        Device(
+            "chloe-canon",
+            "Canon",
+            "Canon EOS 80D",
+            gps=0.0,
+            gps_time=False,
+            clock_error=timedelta(hours=-6),
+            serial="0123456789",
+            skips=(OTHERS,),
+            rate=5.0,
+        ),
+        Device(
+            "david-iphone",
+            "Apple",
+            "iPhone 13",
+            gps=1.0,
+            offset_tag=True,
+            skips=("Coopérative de la Belle de Mai", "Incubateur Euroméditerranée", OTHERS),
+            rate=3.0,
+        ),
     )
     return Scenario("Marseille–Toulouse–Labège 2017", "Europe/Paris", visits, devices, PROGRAMME)
 
@@ -243,8 +267,12 @@ def demo_scenario() -> Scenario:
 # -- writing the files --------------------------------------------------------------------------------
 
 
-def write_photos(folder: Path, items: list[Photo], size: tuple[int, int] = (1200, 900),
-                 extras: tuple[str, ...] = ("duplicate", "undated")) -> list[Path]:  # fmt: skip
+def write_photos(
+    folder: Path,
+    items: list[Photo],
+    size: tuple[int, int] = (1200, 900),
+    extras: tuple[str, ...] = ("duplicate", "undated"),
+) -> list[Path]:
     """Draw each photo and write it with the EXIF its device would write; returns the paths."""
     paths = []
     for index, photo in enumerate(items):
@@ -290,7 +318,9 @@ def render_jpeg(photo: Photo | None, size: tuple[int, int], index: int) -> bytes
     cx, cy = int(rng.uniform(radius, width - radius)), int(rng.uniform(radius, max(radius + 1, horizon // 2)))
     draw.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), fill=(255, 220, 120))
     if photo:  # Pillow's built-in font is ASCII only
-        label = unicodedata.normalize("NFKD", f"{photo.label} - {photo.device.folder}").encode("ascii", "ignore").decode()
+        label = (
+            unicodedata.normalize("NFKD", f"{photo.label} - {photo.device.folder}").encode("ascii", "ignore").decode()
+        )
         draw.text((width // 60, height - height // 20 - 10), label, fill=(255, 255, 255))
     out = io.BytesIO()
     image.save(out, "JPEG", quality=82, exif=_exif(photo).tobytes() if photo else b"")
@@ -349,8 +379,7 @@ def quebec_scenario() -> Scenario:
     devices = (
         Device("marie-phone", "Samsung", "SM-G960F", gps=0.9, gps_time=True),
         Device("paul-phone", "Apple", "iPhone 8", gps=1.0, offset_tag=True),
-        Device("lea-camera", "Nikon", "D750", gps=0.0, gps_time=False, clock_error=timedelta(hours=6),
-               skips=(OTHERS,)),  # fmt: skip
+        Device("lea-camera", "Nikon", "D750", gps=0.0, gps_time=False, clock_error=timedelta(hours=6), skips=(OTHERS,)),
     )
     programme = """\
 [mission]
@@ -396,8 +425,15 @@ def tokyo_scenario() -> Scenario:
     devices = (
         Device("nina-phone", "Google", "Pixel 3", gps=1.0, gps_time=True),
         Device("omar-phone", "Apple", "iPhone XS", gps=0.7, gps_time=True, clock_error=timedelta(hours=-13)),
-        Device("rose-camera", "Sony", "ILCE-7M3", gps=0.0, gps_time=False, clock_error=timedelta(days=-1, minutes=4),
-               skips=(OTHERS,)),  # fmt: skip
+        Device(
+            "rose-camera",
+            "Sony",
+            "ILCE-7M3",
+            gps=0.0,
+            gps_time=False,
+            clock_error=timedelta(days=-1, minutes=4),
+            skips=(OTHERS,),
+        ),
     )
     programme = """\
 [mission]

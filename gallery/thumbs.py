@@ -63,7 +63,9 @@ def _register_heif() -> None:
         _register_heif.done = True  # type: ignore[attr-defined]
 
 
-def load_for_size(path: Path, kind: str, long_edge: int, min_edge: int | None = None) -> tuple[Image.Image, tuple[int, int]]:
+def load_for_size(
+    path: Path, kind: str, long_edge: int, min_edge: int | None = None
+) -> tuple[Image.Image, tuple[int, int]]:
     """Decode at (about) the size needed, oriented; returns the image and the full displayed size."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -153,8 +155,7 @@ def placeholder(image: Image.Image) -> str:
     return "data:image/webp;base64," + base64.b64encode(encode(to_srgb(tiny).convert("RGB"), 40)).decode("ascii")
 
 
-def make_derivative(thumbs_dir: Path, sha256: str, source: Path, kind: str, size: str,
-                    fresh: bool = False) -> Rendered:  # fmt: skip
+def make_derivative(thumbs_dir: Path, sha256: str, source: Path, kind: str, size: str, fresh: bool = False) -> Rendered:
     """Decode `source` once and write the `size` derivative.
 
     An existing file is kept unless `fresh` (the import rewrites it: a file left by a crashed

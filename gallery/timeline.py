@@ -94,9 +94,14 @@ class MissionZone:
     zone: str
 
 
-def resolve(shots: Sequence[Shot], zone_at: ZoneAt, manual: dict[str, int] | None = None,
-            missions: Sequence[MissionZone] = (), programme: Sequence[ProgrammeEvent] = (),
-            home_zone: str | None = None) -> tuple[list[Timing], dict[str, DeviceClock]]:  # fmt: skip
+def resolve(
+    shots: Sequence[Shot],
+    zone_at: ZoneAt,
+    manual: dict[str, int] | None = None,
+    missions: Sequence[MissionZone] = (),
+    programme: Sequence[ProgrammeEvent] = (),
+    home_zone: str | None = None,
+) -> tuple[list[Timing], dict[str, DeviceClock]]:
     """Resolve every shot's UTC instant, zone and local time; report what was learned per device.
 
     `programme` holds the mission programme's events (windows in UTC seconds, venues) and
@@ -126,8 +131,9 @@ NIGHT = (1, 5)  # local hours when few people take photos: a fallback zone putti
 NIGHT_SHARE = 0.25
 
 
-def _flag_fallbacks(clocks: dict[str, DeviceClock], shots: Sequence[Shot],
-                    timings: Sequence[Timing]) -> dict[str, DeviceClock]:  # fmt: skip
+def _flag_fallbacks(
+    clocks: dict[str, DeviceClock], shots: Sequence[Shot], timings: Sequence[Timing]
+) -> dict[str, DeviceClock]:
     """Say which fallback zone an unaligned device's photos took, and flag it when their hours contradict it."""
     used: dict[str, list[Timing]] = defaultdict(list)
     for shot, timing in zip(shots, timings, strict=True):
@@ -140,15 +146,18 @@ def _flag_fallbacks(clocks: dict[str, DeviceClock], shots: Sequence[Shot],
         kind = "mission's" if placed[0].source == "mission_zone" else "import's"
         note = f"{len(placed)} photos read in the {kind} zone ({', '.join(zones)}) for lack of better"
         if night >= NIGHT_SHARE:
-            note = (f"DOUBTFUL: {note}, but {night:.0%} of them then fall between {NIGHT[0]} and {NIGHT[1]} a.m.: "
-                    "check this device's clock")  # fmt: skip
+            note = (
+                f"DOUBTFUL: {note}, but {night:.0%} of them then fall between {NIGHT[0]} and {NIGHT[1]} a.m.: "
+                "check this device's clock"
+            )
         clock = out[device]
         out[device] = replace(clock, note=f"{clock.note}; {note}" if clock.note else note)
     return out
 
 
-def _with_corrections(clocks: dict[str, DeviceClock], shots: Sequence[Shot], timings: Sequence[Timing],
-                      manual: dict[str, int]) -> dict[str, DeviceClock]:  # fmt: skip
+def _with_corrections(
+    clocks: dict[str, DeviceClock], shots: Sequence[Shot], timings: Sequence[Timing], manual: dict[str, int]
+) -> dict[str, DeviceClock]:
     """Each placed device's correction: the median of (local time - camera time) over its photos."""
     gaps: dict[str, list[float]] = defaultdict(list)
     for shot, timing in zip(shots, timings, strict=True):
@@ -201,8 +210,9 @@ def nearby_residual(residuals: Sequence[tuple[datetime, float]], when: datetime)
     return statistics.median(r[1] for r in window)
 
 
-def _own_evidence(shot: Shot, residuals: Sequence[tuple[datetime, float]], manual: int | None,
-                  zone_at: ZoneAt) -> Timing:  # fmt: skip
+def _own_evidence(
+    shot: Shot, residuals: Sequence[tuple[datetime, float]], manual: int | None, zone_at: ZoneAt
+) -> Timing:
     camera = camera_time(shot)
     position = (shot.lat, shot.lon) if shot.lat is not None and shot.lon is not None else None
     if shot.manual_time is not None:
@@ -265,8 +275,9 @@ def is_zone(name: str | None) -> bool:
 # -- device clocks ------------------------------------------------------------------------------
 
 
-def _clock_from_gps(device: str, group: Sequence[Shot], residuals: Sequence[tuple[datetime, float]],
-                    manual: int | None) -> DeviceClock:  # fmt: skip
+def _clock_from_gps(
+    device: str, group: Sequence[Shot], residuals: Sequence[tuple[datetime, float]], manual: int | None
+) -> DeviceClock:
     with_gps = sum(1 for s in group if s.lat is not None or s.gps_time is not None)
     if manual is not None:
         return DeviceClock(device, None, "manual", 1.0, "set by hand", len(group), with_gps)
@@ -296,8 +307,9 @@ class _Context:
 PLACED_SOURCES = ("offset_tag", "gps_clock", "zone_from_position")
 
 
-def _align_devices(by_device: dict[str, list[Shot]], timings: dict[int, Timing],
-                   clocks: dict[str, DeviceClock], context: _Context) -> None:  # fmt: skip
+def _align_devices(
+    by_device: dict[str, list[Shot]], timings: dict[int, Timing], clocks: dict[str, DeviceClock], context: _Context
+) -> None:
     """Devices with no clock evidence: weigh their activity against what is placed, until nothing changes.
 
     A device aligned in one pass counts as placed in the next (two cameras, one of them near a phone).
@@ -313,13 +325,20 @@ def _align_devices(by_device: dict[str, list[Shot]], timings: dict[int, Timing],
                 continue
             naive = [_naive_seconds(camera_time(s)) for s in todo]
             verdict = weighing.weigh(naive, _evidence(by_device, device, timings, decided, context))
-            note = verdict.note + (f"; {strays} photos dated far from the others (a reset clock?) left out" if strays else "")
+            note = verdict.note + (
+                f"; {strays} photos dated far from the others (a reset clock?) left out" if strays else ""
+            )
             times = sorted(_naive_camera(s) for s in todo)
             span = (times[0], times[-1])
             clocks[device] = replace(
-                clocks[device], offset=verdict.offset, candidates=verdict.candidates, note=note, span=span,
+                clocks[device],
+                offset=verdict.offset,
+                candidates=verdict.candidates,
+                note=note,
+                span=span,
                 source="alignment" if verdict.offset is not None else None,
-                confidence=verdict.candidates[0].probability if verdict.candidates else None)  # fmt: skip
+                confidence=verdict.candidates[0].probability if verdict.candidates else None,
+            )
             if verdict.offset is not None:
                 decided[device] = verdict.offset
                 progress = True
@@ -345,13 +364,21 @@ def _place_manual(by_device: dict[str, list[Shot]], timings: dict[int, Timing], 
         pending = [s for s in by_device.get(device, []) if timings[s.id].source == "pending" and _is_exif_dated(s)]
         zone = _evidence(by_device, device, timings, {}, context).zone if pending else None
         for shot in pending if zone else []:
-            local = camera_time(shot) + timedelta(seconds=correction)  # type: ignore[operator]
-            timings[shot.id] = replace(timings[shot.id], utc=local_to_utc(local, zone), zone=zone,  # type: ignore[arg-type]
-                                       source="device_offset")  # fmt: skip
+            shown = camera_time(shot)
+            assert zone is not None and shown is not None
+            local = shown + timedelta(seconds=correction)
+            timings[shot.id] = replace(
+                timings[shot.id], utc=local_to_utc(local, zone), zone=zone, source="device_offset"
+            )
 
 
-def _evidence(by_device: dict[str, list[Shot]], device: str, timings: dict[int, Timing], decided: dict[str, int],
-              context: _Context) -> Evidence:  # fmt: skip
+def _evidence(
+    by_device: dict[str, list[Shot]],
+    device: str,
+    timings: dict[int, Timing],
+    decided: dict[str, int],
+    context: _Context,
+) -> Evidence:
     placed: list[float] = []
     zones: dict[str, int] = defaultdict(int)
     for other, group in by_device.items():
@@ -389,9 +416,12 @@ def _naive_seconds(when: datetime | None) -> float:
     return when.replace(tzinfo=UTC).timestamp()
 
 
-def _apply_device_offsets(by_device: dict[str, list[Shot]], timings: dict[int, Timing],
-                          clocks: dict[str, DeviceClock],
-                          residuals: dict[str, list[tuple[datetime, float]]]) -> None:  # fmt: skip
+def _apply_device_offsets(
+    by_device: dict[str, list[Shot]],
+    timings: dict[int, Timing],
+    clocks: dict[str, DeviceClock],
+    residuals: dict[str, list[tuple[datetime, float]]],
+) -> None:
     """Photos still pending get their device's learned clock (nearby GPS residuals, or alignment)."""
     for device, group in by_device.items():
         clock = clocks[device]
@@ -447,8 +477,9 @@ def _venue_at(programme: Sequence[ProgrammeEvent], when: float) -> tuple[float, 
     return None
 
 
-def _nearest_located(located: Sequence[tuple[float, str, float, float]], stamps: Sequence[float], when: float,
-                     device: str) -> tuple[float, float] | None:  # fmt: skip
+def _nearest_located(
+    located: Sequence[tuple[float, str, float, float]], stamps: Sequence[float], when: float, device: str
+) -> tuple[float, float] | None:
     lo = bisect.bisect_left(stamps, when - INFER_SAME_DEVICE)
     hi = bisect.bisect_right(stamps, when + INFER_SAME_DEVICE)
     best: tuple[float, tuple[float, float]] | None = None
@@ -462,8 +493,7 @@ def _nearest_located(located: Sequence[tuple[float, str, float, float]], stamps:
     return best[1] if best else None
 
 
-def _finish(shot: Shot, timing: Timing, zone_at: ZoneAt, missions: Sequence[MissionZone],
-            manual: int | None) -> Timing:  # fmt: skip
+def _finish(shot: Shot, timing: Timing, zone_at: ZoneAt, missions: Sequence[MissionZone], manual: int | None) -> Timing:
     """Give every timing a zone and a local time; resolve what is still pending from zones."""
     zone = timing.zone
     if zone is None and timing.lat is not None and timing.lon is not None:

@@ -31,8 +31,9 @@ class TaskFailed:
     detail: str
 
 
-def _worker_main(conn: Connection, init: Callable[..., None], init_args: tuple[Any, ...],
-                 task: Callable[[Any], Any], memory_mb: int) -> None:  # fmt: skip
+def _worker_main(
+    conn: Connection, init: Callable[..., None], init_args: tuple[Any, ...], task: Callable[[Any], Any], memory_mb: int
+) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     if memory_mb > 0:
         import resource
@@ -98,8 +99,15 @@ class _Worker:
 class WorkerPool:
     """Run `task(item)` in `size` processes; yields (item, result or TaskFailed) as they finish."""
 
-    def __init__(self, size: int, task: Callable[[Any], Any], init: Callable[..., None],
-                 init_args: tuple[Any, ...] = (), timeout: float = 60.0, memory_mb: int = 0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        size: int,
+        task: Callable[[Any], Any],
+        init: Callable[..., None],
+        init_args: tuple[Any, ...] = (),
+        timeout: float = 60.0,
+        memory_mb: int = 0,
+    ) -> None:
         self.size, self.task, self.init, self.init_args = max(1, size), task, init, init_args
         self.timeout, self.memory_mb = timeout, memory_mb
         self.workers: list[_Worker] = []

@@ -99,7 +99,9 @@ def sha256_of(path: Path) -> str:
 
 def snapshot(folder: Path) -> dict[str, tuple[str, float]]:
     """sha256 and mtime of every file under a folder: originals must never change."""
-    return {str(p.relative_to(folder)): (sha256_of(p), p.stat().st_mtime) for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): (sha256_of(p), p.stat().st_mtime) for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 @pytest.fixture
@@ -218,8 +220,11 @@ def serving(root: Path) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "gallery", "--root", str(root), "serve", "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gallery", "--root", str(root), "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

@@ -50,7 +50,10 @@ def test_user_commands(library: Path) -> None:
     assert duplicate.exit_code == 1 and "exists" in duplicate.output
     short = runner.invoke(main, ["--root", str(library), "user", "add", "bob"], input="short\n")
     assert short.exit_code == 1 and "at least 8" in short.output
-    assert runner.invoke(main, ["--root", str(library), "user", "passwd", "alice"], input="another password\n").exit_code == 0
+    assert (
+        runner.invoke(main, ["--root", str(library), "user", "passwd", "alice"], input="another password\n").exit_code
+        == 0
+    )
     stored = Gallery(library).rows("SELECT password_hash FROM users")[0]["password_hash"]
     assert stored.startswith("scrypt$16384$8$1$") and "another" not in stored
     assert runner.invoke(main, ["--root", str(library), "user", "remove", "alice"]).exit_code == 0
@@ -58,7 +61,9 @@ def test_user_commands(library: Path) -> None:
 
 
 def test_login_logout_and_cookie_flags(library: Path) -> None:
-    web = TestClient(create_app(Config(root=library, https=True)), follow_redirects=False, base_url="https://testserver")
+    web = TestClient(
+        create_app(Config(root=library, https=True)), follow_redirects=False, base_url="https://testserver"
+    )
     assert web.get("/admin").headers["location"] == "/login?next=/admin"
     token = csrf(web)
     wrong = web.post("/login", data={"name": "alice", "password": "nope", "csrf": token})
@@ -84,8 +89,10 @@ def test_login_needs_csrf_and_is_rate_limited(library: Path) -> None:
     assert locked.status_code == 429, "even the right password waits once the limit is reached"
 
 
-@pytest.mark.parametrize("target", ["//evil.example", "https://evil.example/", "/\\evil.example", "javascript:alert(1)",
-                                    "http:/evil.example"])  # fmt: skip
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", "http:/evil.example"],
+)
 def test_no_open_redirect_after_login(library: Path, target: str) -> None:
     web = TestClient(create_app(Config(root=library)), follow_redirects=False)
     response = web.post("/login", data={"name": "alice", "password": PASSWORD, "csrf": csrf(web), "next": target})
@@ -101,13 +108,21 @@ def test_admin_sees_drafts_and_edits_albums(library: Path) -> None:
     photos = album_json(library, "la-melee-numerique-2017")["photos"]
     assert post(web, "/admin/albums/la-melee-numerique-2017/cover", sha256=photos[4]["sha256"]).status_code == 303
     assert post(web, "/admin/albums/la-melee-numerique-2017/hide", sha256=photos[5]["sha256"]).status_code == 303
-    assert post(web, "/admin/albums/la-melee-numerique-2017/move", sha256=photos[6]["sha256"],
-                target="iot-valley-2017").status_code == 303  # fmt: skip
+    assert (
+        post(
+            web, "/admin/albums/la-melee-numerique-2017/move", sha256=photos[6]["sha256"], target="iot-valley-2017"
+        ).status_code
+        == 303
+    )
     assert post(web, "/admin/albums/iot-valley-2017/publish").status_code == 303
     assert post(web, "/admin/albums/iot-valley-2017/options", show_location="on").status_code == 303
     split = post(web, "/admin/albums/la-melee-numerique-2017/split", at="2017-09-20T00:00")
-    assert split.status_code == 303 and split.headers["location"].startswith("/admin/albums/la-melee-numerique-2017-suite")
-    merged = post(web, "/admin/albums/cooperative-de-la-belle-de-mai-2017/merge", other="incubateur-euromediterranee-2017")
+    assert split.status_code == 303 and split.headers["location"].startswith(
+        "/admin/albums/la-melee-numerique-2017-suite"
+    )
+    merged = post(
+        web, "/admin/albums/cooperative-de-la-belle-de-mai-2017/merge", other="incubateur-euromediterranee-2017"
+    )
     assert merged.status_code == 303
     albums = {a["slug"]: a for a in Gallery(library).json("albums")}
     iot, melee = albums["iot-valley-2017"], albums["la-melee-numerique-2017"]
@@ -126,8 +141,11 @@ def test_admin_posts_need_csrf_and_a_login(library: Path) -> None:
     before = Gallery(library).rows("SELECT title, published FROM albums ORDER BY id")
     assert web.post("/admin/albums/iot-valley-2017/publish", data={}).status_code == 403
     assert web.post("/admin/albums/iot-valley-2017/publish", data={"csrf": "x"}).status_code == 403
-    cross = web.post("/admin/albums/iot-valley-2017/publish", data={"csrf": web.cookies["gallery_csrf"]},
-                     headers={"origin": "https://evil.example"})  # fmt: skip
+    cross = web.post(
+        "/admin/albums/iot-valley-2017/publish",
+        data={"csrf": web.cookies["gallery_csrf"]},
+        headers={"origin": "https://evil.example"},
+    )
     assert cross.status_code == 403
     anonymous = TestClient(create_app(Config(root=library)), follow_redirects=False)
     token = csrf(anonymous)
@@ -167,11 +185,15 @@ def test_devices_page_offers_candidates_to_confirm(library: Path) -> None:
     import sqlite3
 
     key = next(d["key"] for d in Gallery(library).json("devices") if d["name"].startswith("Canon"))
-    candidates = [{"correction": -6 * 3600, "probability": 0.83, "meets": 0.83, "reason": "zone", "zone": "Europe/Paris"},
-                  {"correction": -5 * 3600, "probability": 0.15, "meets": 0.69, "reason": "zone", "zone": None}]
+    candidates = [
+        {"correction": -6 * 3600, "probability": 0.83, "meets": 0.83, "reason": "zone", "zone": "Europe/Paris"},
+        {"correction": -5 * 3600, "probability": 0.15, "meets": 0.69, "reason": "zone", "zone": None},
+    ]
     with sqlite3.connect(library / "gallery.db") as conn:  # as a refresh leaves a device it could not align
-        conn.execute("UPDATE devices SET offset_source = NULL, offset_seconds = NULL, candidates = ? WHERE key = ?",
-                     (json.dumps(candidates), key))  # fmt: skip
+        conn.execute(
+            "UPDATE devices SET offset_source = NULL, offset_seconds = NULL, candidates = ? WHERE key = ?",
+            (json.dumps(candidates), key),
+        )
     web = logged_in(library)
     page = web.get("/admin/devices").text
     assert "−6 h : l’appareil est resté à l’heure de Paris ; 83 % de ses photos rejoignent celles des autres" in page
@@ -192,15 +214,26 @@ def test_upload_through_the_import_pipeline(library: Path, tmp_path: Path) -> No
     from datetime import datetime
 
     web = logged_in(library, upload_max_bytes=200_000, upload_max_files=5)
-    good = make_photo(tmp_path / "up" / "IMG_9001.JPG", datetime(2017, 9, 21, 11, 0), offset="+02:00",
-                      gps=(43.5445, 1.5110), size=(200, 150))  # fmt: skip
+    good = make_photo(
+        tmp_path / "up" / "IMG_9001.JPG",
+        datetime(2017, 9, 21, 11, 0),
+        offset="+02:00",
+        gps=(43.5445, 1.5110),
+        size=(200, 150),
+    )
     big = make_photo(tmp_path / "up" / "big.jpg", datetime(2017, 9, 21, 11, 5), size=(900, 700), extra=b"x" * 250_000)
-    files = [("files", ("IMG_9001.JPG", good.read_bytes(), "image/jpeg")),
-             ("files", ("again.jpg", good.read_bytes(), "image/jpeg")),
-             ("files", ("notes.txt", b"hello", "text/plain")),
-             ("files", ("big.jpg", big.read_bytes(), "image/jpeg"))]  # fmt: skip
-    response = web.post("/admin/upload", data={"csrf": web.cookies["gallery_csrf"], "album": "iot-valley-2017"},
-                        files=files, headers={"accept": "application/json"})  # fmt: skip
+    files = [
+        ("files", ("IMG_9001.JPG", good.read_bytes(), "image/jpeg")),
+        ("files", ("again.jpg", good.read_bytes(), "image/jpeg")),
+        ("files", ("notes.txt", b"hello", "text/plain")),
+        ("files", ("big.jpg", big.read_bytes(), "image/jpeg")),
+    ]
+    response = web.post(
+        "/admin/upload",
+        data={"csrf": web.cookies["gallery_csrf"], "album": "iot-valley-2017"},
+        files=files,
+        headers={"accept": "application/json"},
+    )
     assert response.status_code == 200, response.text
     by_name = {f["name"]: f for f in response.json()["files"]}
     assert by_name["IMG_9001.JPG"]["status"] == "imported"
@@ -209,8 +242,11 @@ def test_upload_through_the_import_pipeline(library: Path, tmp_path: Path) -> No
     assert by_name["big.jpg"]["status"] == "refused" and "limit" in by_name["big.jpg"]["detail"]
     iot = {a["slug"]: a for a in Gallery(library).json("albums")}["iot-valley-2017"]
     assert "IMG_9001.JPG" in {p["original_name"] for p in iot["photos"]}
-    too_many = web.post("/admin/upload", data={"csrf": web.cookies["gallery_csrf"]},
-                        files=[("files", (f"{i}.jpg", b"x", "image/jpeg")) for i in range(7)])  # fmt: skip
+    too_many = web.post(
+        "/admin/upload",
+        data={"csrf": web.cookies["gallery_csrf"]},
+        files=[("files", (f"{i}.jpg", b"x", "image/jpeg")) for i in range(7)],
+    )
     assert too_many.status_code == 413
     assert "Téléverser des photos" in web.get("/admin/upload").text
 
@@ -224,4 +260,3 @@ def test_share_links_from_the_cli(library: Path) -> None:
     assert url.rsplit("/", 1)[1] not in stored, "only the token's hash is kept"
     revoked = CliRunner().invoke(main, ["--root", str(library), "albums", "unshare", "iot-valley-2017"])
     assert revoked.exit_code == 0 and "1 share link revoked" in revoked.output
-

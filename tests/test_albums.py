@@ -10,8 +10,14 @@ import pytest
 
 from .conftest import Gallery, make_photo
 
-SLUGS = {"cooperative-de-la-belle-de-mai-2017", "incubateur-euromediterranee-2017", "la-melee-numerique-2017",
-         "iot-valley-2017", "autres-photos", "non-datees"}  # fmt: skip
+SLUGS = {
+    "cooperative-de-la-belle-de-mai-2017",
+    "incubateur-euromediterranee-2017",
+    "la-melee-numerique-2017",
+    "iot-valley-2017",
+    "autres-photos",
+    "non-datees",
+}
 
 
 @pytest.fixture
@@ -50,8 +56,19 @@ def test_album_json_contract(gallery: Gallery, mission_files: tuple[Path, Path])
     gallery("mission", "load", str(programme))
     gallery.import_(cards, extra=("--no-viewer",))
     melee = _albums(gallery)["la-melee-numerique-2017"]
-    for key in ("slug", "title", "description", "start", "end", "place", "country", "mission", "published", "cover",
-                "photos"):  # fmt: skip
+    for key in (
+        "slug",
+        "title",
+        "description",
+        "start",
+        "end",
+        "place",
+        "country",
+        "mission",
+        "published",
+        "cover",
+        "photos",
+    ):
         assert key in melee
     assert melee["start"].startswith("2017-09-19T") and melee["start"].endswith("+02:00")
     assert melee["end"].startswith("2017-09-20T") and melee["mission"] == "Mission Marseille–Toulouse 2017"
@@ -63,7 +80,9 @@ def test_album_json_contract(gallery: Gallery, mission_files: tuple[Path, Path])
     assert camera, "the camera on Québec time is aligned and its photos land in the festival"
 
 
-def test_albums_without_programme_are_named_by_place_and_dates(gallery: Gallery, mission_files: tuple[Path, Path]) -> None:
+def test_albums_without_programme_are_named_by_place_and_dates(
+    gallery: Gallery, mission_files: tuple[Path, Path]
+) -> None:
     cards, _ = mission_files
     gallery.import_(cards, extra=("--no-viewer",))
     titles = {a["title"] for a in gallery.json("albums")}
@@ -74,7 +93,9 @@ def test_albums_without_programme_are_named_by_place_and_dates(gallery: Gallery,
     assert "same place again after" in explained
 
 
-def test_edits_by_people_win_over_regrouping(gallery: Gallery, tmp_path: Path, mission_files: tuple[Path, Path]) -> None:
+def test_edits_by_people_win_over_regrouping(
+    gallery: Gallery, tmp_path: Path, mission_files: tuple[Path, Path]
+) -> None:
     cards, programme = mission_files
     gallery("mission", "load", str(programme))
     gallery.import_(cards, extra=("--no-viewer",))
@@ -96,8 +117,14 @@ def test_edits_by_people_win_over_regrouping(gallery: Gallery, tmp_path: Path, m
     shutil.copy(later / "late.jpg", later / "late2.jpg")  # a duplicate, for good measure
     from datetime import datetime
 
-    make_photo(later / "melee.jpg", datetime(2017, 9, 19, 11, 0), offset="+02:00", gps=(43.6111, 1.4339),
-               size=(160, 120), color=(1, 2, 3))  # fmt: skip
+    make_photo(
+        later / "melee.jpg",
+        datetime(2017, 9, 19, 11, 0),
+        offset="+02:00",
+        gps=(43.6111, 1.4339),
+        size=(160, 120),
+        color=(1, 2, 3),
+    )
     gallery.import_(later, extra=("--no-viewer",))
     gallery("mission", "load", str(programme))
 
@@ -112,8 +139,12 @@ def test_edits_by_people_win_over_regrouping(gallery: Gallery, tmp_path: Path, m
     assert days == {"2017-09-19"} and {p["taken_at"][:10] for p in albums[new_slug]["photos"]} == {"2017-09-20"}
     assert any(p["original_name"] == "melee.jpg" for p in melee["photos"]), "new photos join the existing album"
     with gallery.db() as conn:
-        assert conn.execute("SELECT hidden FROM album_photos ap JOIN photos p ON p.id = ap.photo_id "
-                            "WHERE p.sha256 = ?", (hidden,)).fetchone()[0] == 1  # fmt: skip
+        assert (
+            conn.execute(
+                "SELECT hidden FROM album_photos ap JOIN photos p ON p.id = ap.photo_id WHERE p.sha256 = ?", (hidden,)
+            ).fetchone()[0]
+            == 1
+        )
 
 
 def test_publish_all_and_unpublish(gallery: Gallery, mission_files: tuple[Path, Path]) -> None:
@@ -129,22 +160,41 @@ def test_publish_all_and_unpublish(gallery: Gallery, mission_files: tuple[Path, 
     assert missing.exit_code == 1 and "no album" in missing.output
 
 
-@pytest.mark.parametrize(("programme", "message"), [
-    ("[mission]\ntitle = 'x'\n", "needs a 'timezone'"),
-    ("[mission]\ntitle = 'x'\ntimezone = 'Mars/Base'\n[[event]]\n", "line 3: timezone 'Mars/Base' is not an IANA zone"),
-    ("[mission]\ntitle = 'x'\ntimezone = 'Europe/Paris'\n", "has no [[event]]"),
-    ("[mission]\ntitle = 'x'\ntimezone = 'Europe/Paris'\n\n[[event]]\nname = 'A'\nstart = '2017-09-19'\n"
-     "end = 2017-09-20T10:00:00\n", "line 7, event 1, field 'start'"),
-    ("[mission]\ntitle = 'x'\ntimezone = 'Europe/Paris'\n[[event]]\nname = 'A'\nstart = 2017-09-19T10:00:00\n"
-     "end = 2017-09-18T10:00:00\n", "line 7, event 1, field 'end': the end comes before the start"),
-    ("[mission]\ntitle = 'x'\ntimezone = 'Europe/Paris'\n[[event]]\nname = 'A'\nstart = 2017-09-19T10:00:00\n"
-     "end = 2017-09-19T12:00:00\nlat = 43.6\n", "line 4, event 1, field 'lon': give both lat and lon"),
-    ("[mission]\ntitle = 'x'\ntimezone = 'Europe/Paris'\n[[event]]\nname = 'A'\nstart = 2017-09-19T10:00:00\n"
-     "end = 2017-09-19T12:00:00\nvenue = 'x'\n", "field 'venue': unknown field"),
-    ("[mission\ntitle = 'x'", "not valid TOML"),
-])  # fmt: skip
-def test_malformed_programmes_are_refused_and_change_nothing(gallery: Gallery, tmp_path: Path, programme: str,
-                                                             message: str) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    ("programme", "message"),
+    [
+        ("[mission]\ntitle = 'x'\n", "needs a 'timezone'"),
+        (
+            "[mission]\ntitle = 'x'\ntimezone = 'Mars/Base'\n[[event]]\n",
+            "line 3: timezone 'Mars/Base' is not an IANA zone",
+        ),
+        ("[mission]\ntitle = 'x'\ntimezone = 'Europe/Paris'\n", "has no [[event]]"),
+        (
+            "[mission]\ntitle = 'x'\ntimezone = 'Europe/Paris'\n\n[[event]]\nname = 'A'\nstart = '2017-09-19'\n"
+            "end = 2017-09-20T10:00:00\n",
+            "line 7, event 1, field 'start'",
+        ),
+        (
+            "[mission]\ntitle = 'x'\ntimezone = 'Europe/Paris'\n[[event]]\nname = 'A'\nstart = 2017-09-19T10:00:00\n"
+            "end = 2017-09-18T10:00:00\n",
+            "line 7, event 1, field 'end': the end comes before the start",
+        ),
+        (
+            "[mission]\ntitle = 'x'\ntimezone = 'Europe/Paris'\n[[event]]\nname = 'A'\nstart = 2017-09-19T10:00:00\n"
+            "end = 2017-09-19T12:00:00\nlat = 43.6\n",
+            "line 4, event 1, field 'lon': give both lat and lon",
+        ),
+        (
+            "[mission]\ntitle = 'x'\ntimezone = 'Europe/Paris'\n[[event]]\nname = 'A'\nstart = 2017-09-19T10:00:00\n"
+            "end = 2017-09-19T12:00:00\nvenue = 'x'\n",
+            "field 'venue': unknown field",
+        ),
+        ("[mission\ntitle = 'x'", "not valid TOML"),
+    ],
+)
+def test_malformed_programmes_are_refused_and_change_nothing(
+    gallery: Gallery, tmp_path: Path, programme: str, message: str
+) -> None:
     make_photo(tmp_path / "s" / "a.jpg", None)
     gallery.import_(tmp_path / "s", extra=("--no-viewer",))
     before = gallery.rows("SELECT * FROM albums")
@@ -171,7 +221,8 @@ def test_a_title_starting_with_a_lower_case_place_starts_with_a_capital() -> Non
     from gallery.albums import default_title
 
     album = {"kind": "event", "mission_event_id": None}
-    title = default_title(album, "2019-05-06T10:00:00+00:00", "2019-05-06T12:00:00+00:00", "Europe/Andorra",
-                          "les Escaldes", {}, None)  # fmt: skip
+    title = default_title(
+        album, "2019-05-06T10:00:00+00:00", "2019-05-06T12:00:00+00:00", "Europe/Andorra", "les Escaldes", {}, None
+    )
     assert title == "Les Escaldes, 6 mai 2019"
     assert default_title(album, None, None, None, "les Escaldes", {}, None) == "Les Escaldes"

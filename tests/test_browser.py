@@ -15,8 +15,16 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]  # fmt: skip
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +83,10 @@ def test_visit_home_album_and_photos_with_the_keyboard(server: str, browser: obj
     problems: list[str] = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("response", lambda response: problems.append(f"{response.status} {response.url}") if response.status >= 400 else None)
+    page.on(
+        "response",
+        lambda response: problems.append(f"{response.status} {response.url}") if response.status >= 400 else None,
+    )
 
     page.goto(server + "/")
     assert page.title() == "Galerie"
@@ -86,7 +97,9 @@ def test_visit_home_album_and_photos_with_the_keyboard(server: str, browser: obj
 
     page.click("text=Revoir la Mêlée numérique en images")
     page.wait_for_url("**/albums/la-melee-numerique-2017")
-    wait_until(page, "document.querySelector('.grid img').complete && document.querySelector('.grid img').naturalWidth > 0")
+    wait_until(
+        page, "document.querySelector('.grid img').complete && document.querySelector('.grid img').naturalWidth > 0"
+    )
     first_box = page.locator(".grid img").first.bounding_box()
     assert first_box and first_box["width"] > 50 and first_box["height"] > 30, "the justified grid lays images out"
     page.screenshot(path=str(ARTIFACTS / "album.png"))
@@ -116,18 +129,24 @@ def test_visit_home_album_and_photos_with_the_keyboard(server: str, browser: obj
 
 
 def test_phone_sized_album_and_english(server: str, browser: object) -> None:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,  # type: ignore[attr-defined]
-                                  has_touch=True, locale="en-GB")  # fmt: skip
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,  # type: ignore[attr-defined]
+        has_touch=True,
+        locale="en-GB",
+    )
     page = context.new_page()
     problems: list[str] = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     page.goto(server + "/albums/cooperative-de-la-belle-de-mai-2017")
     assert page.locator("html").get_attribute("lang") == "en"
     assert "Download all (ZIP)" in page.inner_text("main")
-    wait_until(page, "document.querySelector('.grid img').complete && document.querySelector('.grid img').naturalWidth > 0")
+    wait_until(
+        page, "document.querySelector('.grid img').complete && document.querySelector('.grid img').naturalWidth > 0"
+    )
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"no horizontal scrolling on a phone ({width} px)"
     page.screenshot(path=str(ARTIFACTS / "album-phone.png"))
     assert problems == [], problems
     context.close()
-

@@ -32,17 +32,20 @@ def zone_at():  # type: ignore[no-untyped-def]
     return bench().zone_finder()
 
 
-@pytest.mark.parametrize(("seed", "state", "min_f1"), [
-    (10, "aligned", 0.99),  # on local time, bursts, programme before
-    (20, "aligned", 0.99),  # on local time, even shots, no programme: placed, not `unknown`
-    (11, "aligned", 0.95),  # a zone left at home, no programme
-    (12, "aligned", 0.99),  # a DST slip
-    (33, "aligned", 0.99),  # a date a day off, even shots
-    (34, "aligned", 0.99),  # a few minutes of drift, programme loaded after the import
-    (35, "aligned", 0.99),  # two cameras, realistic errors
-    (18, "unresolved", 0.0),  # a battery change resets the date: never a wrong offset
-    (37, "unresolved", 0.0),  # a clock reset mid-trip: never a wrong offset
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("seed", "state", "min_f1"),
+    [
+        (10, "aligned", 0.99),  # on local time, bursts, programme before
+        (20, "aligned", 0.99),  # on local time, even shots, no programme: placed, not `unknown`
+        (11, "aligned", 0.95),  # a zone left at home, no programme
+        (12, "aligned", 0.99),  # a DST slip
+        (33, "aligned", 0.99),  # a date a day off, even shots
+        (34, "aligned", 0.99),  # a few minutes of drift, programme loaded after the import
+        (35, "aligned", 0.99),  # two cameras, realistic errors
+        (18, "unresolved", 0.0),  # a battery change resets the date: never a wrong offset
+        (37, "unresolved", 0.0),  # a clock reset mid-trip: never a wrong offset
+    ],
+)
 def test_a_frozen_trip(seed: int, state: str, min_f1: float) -> None:
     trip = bench().make_trip(seed)
     outcome = bench().run_trip(trip, zone_at())

@@ -125,8 +125,9 @@ REAL_ANSWERS = {
 
 
 @pytest.mark.parametrize("name", sorted(REAL_ANSWERS))
-def test_real_gps_photos_resolve_to_the_right_instant_and_place(imported: tuple[Gallery, dict[str, Any]],
-                                                                name: str) -> None:  # fmt: skip
+def test_real_gps_photos_resolve_to_the_right_instant_and_place(
+    imported: tuple[Gallery, dict[str, Any]], name: str
+) -> None:
     gallery, _ = imported
     row = next(r for r in gallery.rows() if r["original_name"] == name)
     utc, source, town, country, zone = REAL_ANSWERS[name]

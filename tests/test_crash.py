@@ -19,8 +19,10 @@ FILES = 120
 def _start_import(root: Path, source: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "gallery", "--root", str(root), "import", str(source), "--jobs", "2", "--no-viewer"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def _archived(root: Path) -> int:
@@ -32,8 +34,12 @@ def test_killed_import_resumes_to_a_complete_archive(gallery: Gallery, tmp_path:
     source = tmp_path / "card"
     start = datetime(2017, 9, 19, 9, 0)
     for i in range(FILES):
-        make_photo(source / f"IMG_{i:04d}.JPG", start + timedelta(minutes=i), size=(640, 480),
-                   color=(i * 2 % 256, i * 7 % 256, i * 13 % 256))  # fmt: skip
+        make_photo(
+            source / f"IMG_{i:04d}.JPG",
+            start + timedelta(minutes=i),
+            size=(640, 480),
+            color=(i * 2 % 256, i * 7 % 256, i * 13 % 256),
+        )
     before = snapshot(source)
     kills = 0
     for threshold in (5, 40, 80):

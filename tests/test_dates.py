@@ -27,8 +27,13 @@ def dated(tmp_path: Path) -> dict[str, Any]:
     """Twelve photos of one morning in Toulouse, and one file whose only date is its mtime (today)."""
     card = tmp_path / "card"
     for i in range(12):
-        make_photo(card / f"IMG_{i:04d}.JPG", datetime(2017, 9, 19, 9, 0) + timedelta(minutes=4 * i), offset="+02:00",
-                   gps=(43.6045, 1.4440), color=(i * 20, 90, 140))  # fmt: skip
+        make_photo(
+            card / f"IMG_{i:04d}.JPG",
+            datetime(2017, 9, 19, 9, 0) + timedelta(minutes=4 * i),
+            offset="+02:00",
+            gps=(43.6045, 1.4440),
+            color=(i * 20, 90, 140),
+        )
     make_photo(card / "scan.jpg", make=None, model=None, color=(10, 200, 10))  # no EXIF date at all
     gallery = Gallery(tmp_path / "library")
     gallery.import_(card, extra=("--no-viewer",))
@@ -129,8 +134,15 @@ def test_the_admin_dates_a_selection_with_a_csrf_protected_form(dated: dict[str,
 
 def test_a_manual_time_beats_every_other_evidence() -> None:
     manual = datetime(2017, 9, 19, 9, 30, tzinfo=UTC)
-    shot = timeline.Shot(1, "cam", datetime(2026, 11, 28, 15, 0), camera_offset=60, date_source="mtime",
-                         manual_time=manual, manual_zone="Europe/Paris")  # fmt: skip
+    shot = timeline.Shot(
+        1,
+        "cam",
+        datetime(2026, 11, 28, 15, 0),
+        camera_offset=60,
+        date_source="mtime",
+        manual_time=manual,
+        manual_zone="Europe/Paris",
+    )
     [timing], _ = timeline.resolve([shot], lambda lat, lon: None)
     assert timing.source == "manual" and timing.utc == manual and timing.zone == "Europe/Paris"
     assert timing.local == datetime(2017, 9, 19, 11, 30)

@@ -16,11 +16,23 @@ def _mission(tmp_path: Path) -> Path:
     for n, minute in enumerate([0, 3, 4, 40, 41, 95, 180, 182, 183, 260, 330, 333]):  # bursty, as people shoot
         moment = start + timedelta(minutes=minute)
         paris = (moment + timedelta(hours=2)).replace(tzinfo=None)
-        make_photo(tmp_path / "cards" / "alice" / f"P{n:03d}.jpg", paris, gps=TOULOUSE, gps_time=moment,
-                   make="Apple", model="iPhone 6", color=(n * 20, 100, 0))  # fmt: skip
+        make_photo(
+            tmp_path / "cards" / "alice" / f"P{n:03d}.jpg",
+            paris,
+            gps=TOULOUSE,
+            gps_time=moment,
+            make="Apple",
+            model="iPhone 6",
+            color=(n * 20, 100, 0),
+        )
         if n % 2:
-            make_photo(tmp_path / "cards" / "bob" / f"C{n:03d}.jpg", paris - timedelta(hours=6),
-                       make="Canon", model="EOS 40D", color=(0, n * 20, 100))  # fmt: skip
+            make_photo(
+                tmp_path / "cards" / "bob" / f"C{n:03d}.jpg",
+                paris - timedelta(hours=6),
+                make="Canon",
+                model="EOS 40D",
+                color=(0, n * 20, 100),
+            )
     return tmp_path / "cards"
 
 
@@ -91,11 +103,21 @@ def test_an_ambiguous_camera_shows_candidates_that_set_offset_confirms(gallery: 
     for day in range(3):
         for n in range(8):
             moment = datetime(2017, 9, 19 + day, 7, 0, tzinfo=UTC) + timedelta(minutes=40 * n)
-            make_photo(tmp_path / "cards" / "alice" / f"P{day}{n}.jpg", (moment + timedelta(hours=2)).replace(tzinfo=None),
-                       gps=TOULOUSE, gps_time=moment, make="Apple", model="iPhone 6")  # fmt: skip
+            make_photo(
+                tmp_path / "cards" / "alice" / f"P{day}{n}.jpg",
+                (moment + timedelta(hours=2)).replace(tzinfo=None),
+                gps=TOULOUSE,
+                gps_time=moment,
+                make="Apple",
+                model="iPhone 6",
+            )
             if day == 1:
-                make_photo(tmp_path / "cards" / "bob" / f"C{n}.jpg", (moment + timedelta(hours=2, days=1, seconds=20)).replace(
-                    tzinfo=None), make="Canon", model="EOS 40D")  # fmt: skip
+                make_photo(
+                    tmp_path / "cards" / "bob" / f"C{n}.jpg",
+                    (moment + timedelta(hours=2, days=1, seconds=20)).replace(tzinfo=None),
+                    make="Canon",
+                    model="EOS 40D",
+                )
     gallery.import_(tmp_path / "cards", extra=("--no-viewer",))
     camera = {d["name"]: d for d in gallery.json("devices")}["Canon EOS 40D (bob)"]
     assert camera["offset_source"] is None and camera["offset_seconds"] is None

@@ -22,8 +22,16 @@ class Trip:
         self.truth: dict[int, str] = {}
         self.rng = random.Random(3)
 
-    def visit(self, label: str, where: tuple[float, float] | None, day: int, start: float, end: float,
-              count: int, gps: float = 1.0) -> None:  # fmt: skip
+    def visit(
+        self,
+        label: str,
+        where: tuple[float, float] | None,
+        day: int,
+        start: float,
+        end: float,
+        count: int,
+        gps: float = 1.0,
+    ) -> None:
         for _ in range(count):
             t = at(day, self.rng.uniform(start, end))
             for frame in range(self.rng.choice((1, 1, 2, 3))):
@@ -96,7 +104,9 @@ def test_bursts_do_not_cut_and_every_cut_says_why() -> None:
         trip.add("afternoon", at(19, 15 + n * 0.05), *CONGRESS)
     groups = group_into_events(trip.items)
     assert len(groups) == 1, "the same place within 36 h is one event"
-    assert any("time gap of" in r for r in groups[0].reasons) and any("same place again" in r for r in groups[0].reasons)
+    assert any("time gap of" in r for r in groups[0].reasons) and any(
+        "same place again" in r for r in groups[0].reasons
+    )
 
 
 def test_photos_without_position_join_their_neighbours_and_inferred_ones_do_not_cut() -> None:
@@ -112,15 +122,19 @@ def test_photos_without_position_join_their_neighbours_and_inferred_ones_do_not_
 
 def test_programme_windows_and_venues() -> None:
     trip = week()
-    programme = [ProgrammeEvent(1, at(19, 6.5), at(20, 15.5), *CONGRESS, radius_km=0.7),
-                 ProgrammeEvent(2, at(21, 6.5), at(21, 15.5), place="Labège")]  # fmt: skip
+    programme = [
+        ProgrammeEvent(1, at(19, 6.5), at(20, 15.5), *CONGRESS, radius_km=0.7),
+        ProgrammeEvent(2, at(21, 6.5), at(21, 15.5), place="Labège"),
+    ]
     towns = {item.id: ("Labège" if item.lat and item.lat < 43.56 else "Toulouse") for item in trip.items}
     groups = group_into_events(trip.items, programme, towns.get)
     festival = next(g for g in groups if g.programme == 1)
     iot = next(g for g in groups if g.programme == 2)
     assert {trip.truth[i] for i in festival.ids} == {"festival"}
     assert {trip.truth[i] for i in iot.ids} == {"iot"}
-    hotel = [i for i, label in trip.truth.items() if label == "others" and at(19, 17) < trip.items[i - 1].t < at(19, 20)]
+    hotel = [
+        i for i, label in trip.truth.items() if label == "others" and at(19, 17) < trip.items[i - 1].t < at(19, 20)
+    ]
     assert hotel and not set(hotel) & set(festival.ids), "inside the window but 1.1 km from the venue"
 
 

@@ -31,11 +31,24 @@ from .conftest import Gallery, herd, make_photo, serving, snapshot
 pytestmark = pytest.mark.slow
 
 
-def cards(folder: Path, count: int, start: datetime = datetime(2017, 9, 19, 9, 0), size: tuple[int, int] = (320, 240),
-          gps: tuple[float, float] | None = (43.6111, 1.4339), padding: int = 0) -> Path:  # fmt: skip
+def cards(
+    folder: Path,
+    count: int,
+    start: datetime = datetime(2017, 9, 19, 9, 0),
+    size: tuple[int, int] = (320, 240),
+    gps: tuple[float, float] | None = (43.6111, 1.4339),
+    padding: int = 0,
+) -> Path:
     for i in range(count):
-        make_photo(folder / f"IMG_{i:04d}.JPG", start + timedelta(minutes=3 * i), offset="+02:00", gps=gps, size=size,
-                   color=(i * 3 % 256, i * 11 % 256, i * 17 % 256), extra=os.urandom(padding))  # fmt: skip
+        make_photo(
+            folder / f"IMG_{i:04d}.JPG",
+            start + timedelta(minutes=3 * i),
+            offset="+02:00",
+            gps=gps,
+            size=size,
+            color=(i * 3 % 256, i * 11 % 256, i * 17 % 256),
+            extra=os.urandom(padding),
+        )
     return folder
 
 
@@ -47,8 +60,12 @@ def canonical(gallery: Gallery) -> dict[str, Any]:
 
 
 def run_cli(root: Path, *args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "gallery", "--root", str(root), *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "-m", "gallery", "--root", str(root), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
 
 
 def test_f01_killed_at_random_moments_equals_a_clean_run(tmp_path: Path) -> None:
@@ -211,8 +228,9 @@ def test_f07_a_thousand_requests_one_generation(demo_library: Path, tmp_path: Pa
         async def stampede() -> list[Any]:
             limits = httpx2.Limits(max_connections=1000, max_keepalive_connections=0)
             async with httpx2.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
-                return await asyncio.gather(*(client.get(f"/thumbs/viewer/{sha}.webp") for _ in range(1000)),
-                                            return_exceptions=True)  # fmt: skip
+                return await asyncio.gather(
+                    *(client.get(f"/thumbs/viewer/{sha}.webp") for _ in range(1000)), return_exceptions=True
+                )
 
         responses = asyncio.run(stampede())
         answered = [r for r in responses if not isinstance(r, BaseException)]
@@ -266,11 +284,28 @@ def test_f15_the_servers_time_zone_changes_nothing(tmp_path: Path) -> None:
     exported = []
     for zone in ("America/Toronto", "Asia/Tokyo"):
         root = tmp_path / zone.replace("/", "-")
-        result = subprocess.run([sys.executable, "-m", "gallery", "--root", str(root), "import", str(source),
-                                 "--no-viewer", "--timezone", "Europe/Paris"],
-                                env={**os.environ, "TZ": zone}, capture_output=True)  # fmt: skip
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "gallery",
+                "--root",
+                str(root),
+                "import",
+                str(source),
+                "--no-viewer",
+                "--timezone",
+                "Europe/Paris",
+            ],
+            env={**os.environ, "TZ": zone},
+            capture_output=True,
+        )
         assert result.returncode == 0, result.stderr
-        photos = subprocess.run([sys.executable, "-m", "gallery", "--root", str(root), "photos", "--json"],
-                                env={**os.environ, "TZ": zone}, capture_output=True, check=True).stdout  # fmt: skip
+        photos = subprocess.run(
+            [sys.executable, "-m", "gallery", "--root", str(root), "photos", "--json"],
+            env={**os.environ, "TZ": zone},
+            capture_output=True,
+            check=True,
+        ).stdout
         exported.append([(p["sha256"], p["taken_at"], p["taken_at_utc"]) for p in json.loads(photos)])
     assert exported[0] == exported[1]

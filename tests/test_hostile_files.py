@@ -34,8 +34,9 @@ def jpeg_with_exif(path: Path, exif: bytes, size: tuple[int, int] = (64, 48)) ->
 def tiff(entries: list[tuple[int, int, int, bytes]], extra: bytes = b"", next_ifd: int = 0) -> bytes:
     """A little-endian TIFF header with one IFD: (tag, type, count, 4-byte value or offset)."""
     head = b"II*\x00" + struct.pack("<I", 8)
-    ifd = struct.pack("<H", len(entries)) + b"".join(struct.pack("<HHI", t, k, c) + v.ljust(4, b"\0")[:4]
-                                                     for t, k, c, v in entries)  # fmt: skip
+    ifd = struct.pack("<H", len(entries)) + b"".join(
+        struct.pack("<HHI", t, k, c) + v.ljust(4, b"\0")[:4] for t, k, c, v in entries
+    )
     return head + ifd + struct.pack("<I", next_ifd) + extra
 
 
@@ -54,66 +55,137 @@ CASES: dict[str, tuple[Builder, dict[str, str]]] = {
     # id: (how to build the folder, {file name: expected "status" or "status:reason"})
     "B01 empty": (lambda f: (f / "x.jpg").write_bytes(b""), {"x.jpg": "rejected:empty"}),
     "B02 random bytes": (lambda f: (f / "x.jpg").write_bytes(os.urandom(4096)), {"x.jpg": "skipped:not_an_image"}),
-    "B04 IFD cycle": (lambda f: jpeg_with_exif(f / "x.jpg", tiff([(0x010F, 2, 4, b"Can\0")], next_ifd=8)),
-                      {"x.jpg": "imported"}),
-    "B05 MakerNote count 0x3C000000": (lambda f: jpeg_with_exif(f / "x.jpg", tiff(
-        [(0x8769, 4, 1, struct.pack("<I", 26))],
-        extra=struct.pack("<H", 1) + struct.pack("<HHI", 0x927C, 7, 0x3C000000) + struct.pack("<I", 40) + b"\0\0\0\0")),
-        {"x.jpg": "imported"}),
-    "B07 offsets to nowhere": (lambda f: jpeg_with_exif(f / "x.jpg", tiff(
-        [(0x8769, 4, 1, struct.pack("<I", 0x7FFFFFF0)), (0x010E, 2, 0x7FFFFFFF, struct.pack("<I", 64))])),
-        {"x.jpg": "imported"}),
-    "B07 IFD with 65535 entries": (lambda f: jpeg_with_exif(f / "x.jpg", b"II*\x00" + struct.pack("<I", 8)
-                                                            + struct.pack("<H", 65535) + b"\0" * 1200),
-                                   {"x.jpg": "imported"}),
-    "B09 HEIF box size 0": (lambda f: (f / "x.heic").write_bytes(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic" + b"\0\0\0\0meta"),
-                            {"x.heic": "rejected"}),
-    "B09 HEIF box past EOF": (lambda f: (f / "x.heic").write_bytes(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic"
-                                                                    + b"\x7f\xff\xff\xffmeta" + b"\0" * 20),
-                              {"x.heic": "rejected"}),
-    "B09 HEIF non-ASCII box": (lambda f: (f / "x.jpg").write_bytes(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic"
-                                                                    + b"\0\0\0\x10\xff\xfe\xfd\xfc" + b"\0" * 8),
-                               {"x.jpg": "rejected"}),
-    "B10 GPS 999/0": (lambda f: make_photo(f / "x.jpg", WHEN, gps=(43.6, 1.44)) and _patch_gps_zero(f / "x.jpg"),
-                      {"x.jpg": "imported"}),
-    "B13 impossible dates": (lambda f: _dated(f, ["0000:00:00 00:00:00", "    :  :     :  :  ", "2024:02:30 25:61:61",
-                                                  "9999:99:99 99:99:99"]),
-                             {"d0.jpg": "imported", "d1.jpg": "imported", "d2.jpg": "imported", "d3.jpg": "imported"}),
-    "B15 hostile text": (lambda f: make_photo(f / "x.jpg", WHEN, description="A" * 60000, model="Nok\x00ia\u202e\x07"),
-                         {"x.jpg": "imported"}),
-    "B17 orientations 0, 9, 65535": (lambda f: [make_photo(f / f"o{n}.jpg", WHEN, orientation=n, color=(n % 250, 1, 1))
-                                                for n in (9, 255)] and None,
-                                     {"o9.jpg": "imported", "o255.jpg": "imported"}),
+    "B04 IFD cycle": (
+        lambda f: jpeg_with_exif(f / "x.jpg", tiff([(0x010F, 2, 4, b"Can\0")], next_ifd=8)),
+        {"x.jpg": "imported"},
+    ),
+    "B05 MakerNote count 0x3C000000": (
+        lambda f: jpeg_with_exif(
+            f / "x.jpg",
+            tiff(
+                [(0x8769, 4, 1, struct.pack("<I", 26))],
+                extra=struct.pack("<H", 1)
+                + struct.pack("<HHI", 0x927C, 7, 0x3C000000)
+                + struct.pack("<I", 40)
+                + b"\0\0\0\0",
+            ),
+        ),
+        {"x.jpg": "imported"},
+    ),
+    "B07 offsets to nowhere": (
+        lambda f: jpeg_with_exif(
+            f / "x.jpg",
+            tiff([(0x8769, 4, 1, struct.pack("<I", 0x7FFFFFF0)), (0x010E, 2, 0x7FFFFFFF, struct.pack("<I", 64))]),
+        ),
+        {"x.jpg": "imported"},
+    ),
+    "B07 IFD with 65535 entries": (
+        lambda f: jpeg_with_exif(
+            f / "x.jpg", b"II*\x00" + struct.pack("<I", 8) + struct.pack("<H", 65535) + b"\0" * 1200
+        ),
+        {"x.jpg": "imported"},
+    ),
+    "B09 HEIF box size 0": (
+        lambda f: (f / "x.heic").write_bytes(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic" + b"\0\0\0\0meta"),
+        {"x.heic": "rejected"},
+    ),
+    "B09 HEIF box past EOF": (
+        lambda f: (f / "x.heic").write_bytes(
+            b"\0\0\0\x18ftypheic\0\0\0\0mif1heic" + b"\x7f\xff\xff\xffmeta" + b"\0" * 20
+        ),
+        {"x.heic": "rejected"},
+    ),
+    "B09 HEIF non-ASCII box": (
+        lambda f: (f / "x.jpg").write_bytes(
+            b"\0\0\0\x18ftypheic\0\0\0\0mif1heic" + b"\0\0\0\x10\xff\xfe\xfd\xfc" + b"\0" * 8
+        ),
+        {"x.jpg": "rejected"},
+    ),
+    "B10 GPS 999/0": (
+        lambda f: make_photo(f / "x.jpg", WHEN, gps=(43.6, 1.44)) and _patch_gps_zero(f / "x.jpg"),
+        {"x.jpg": "imported"},
+    ),
+    "B13 impossible dates": (
+        lambda f: _dated(
+            f, ["0000:00:00 00:00:00", "    :  :     :  :  ", "2024:02:30 25:61:61", "9999:99:99 99:99:99"]
+        ),
+        {"d0.jpg": "imported", "d1.jpg": "imported", "d2.jpg": "imported", "d3.jpg": "imported"},
+    ),
+    "B15 hostile text": (
+        lambda f: make_photo(f / "x.jpg", WHEN, description="A" * 60000, model="Nok\x00ia\u202e\x07"),
+        {"x.jpg": "imported"},
+    ),
+    "B17 orientations 0, 9, 65535": (
+        lambda f: [make_photo(f / f"o{n}.jpg", WHEN, orientation=n, color=(n % 250, 1, 1)) for n in (9, 255)] and None,
+        {"o9.jpg": "imported", "o255.jpg": "imported"},
+    ),
     "B19 PNG 20000x20000": (lambda f: _png(f / "x.png", (20_000, 20_000)), {"x.png": "rejected:too_many_pixels"}),
     "B20 PNG 10000x10000": (lambda f: _png(f / "x.png", (10_000, 10_000)), {"x.png": "rejected:too_many_pixels"}),
-    "B21 JPEG SOF 65500x65500": (lambda f: (f / "x.jpg").write_bytes(_sof_jpeg(65500, 65500, cut=False)),
-                                 {"x.jpg": "rejected:too_many_pixels"}),
-    "B22 JPEG 9000x9000 of 16x16 data": (lambda f: (f / "x.jpg").write_bytes(_sof_jpeg(9000, 9000)), {"x.jpg": "rejected"}),
-    "B25 formats outside the list": (lambda f: _outsiders(f), {
-        "eps.jpg": "skipped:unsupported_format", "pdf.jpg": "skipped:unsupported_format",
-        "psd.jpg": "skipped:unsupported_format", "icns.jpg": "skipped:not_an_image", "sgi.jpg": "skipped:not_an_image",
-        "fits.jpg": "skipped:not_an_image", "bmp.jpg": "skipped:unsupported_format", "gif.jpg": "skipped:unsupported_format",
-    }),
-    "B26 content, not extension": (lambda f: (make_photo(f / "png.jpg", WHEN, fmt="PNG"),
-                                              make_photo(f / "jpeg.png", WHEN, color=(3, 3, 3)))[0] and None,
-                                   {"png.jpg": "imported", "jpeg.png": "imported"}),
-    "B28 SVG/HTML polyglot": (lambda f: (f / "x.jpg").write_bytes(b"<svg onload=alert(1)><html><script>alert(1)</script>"),
-                              {"x.jpg": "skipped:not_an_image"}),
+    "B21 JPEG SOF 65500x65500": (
+        lambda f: (f / "x.jpg").write_bytes(_sof_jpeg(65500, 65500, cut=False)),
+        {"x.jpg": "rejected:too_many_pixels"},
+    ),
+    "B22 JPEG 9000x9000 of 16x16 data": (
+        lambda f: (f / "x.jpg").write_bytes(_sof_jpeg(9000, 9000)),
+        {"x.jpg": "rejected"},
+    ),
+    "B25 formats outside the list": (
+        lambda f: _outsiders(f),
+        {
+            "eps.jpg": "skipped:unsupported_format",
+            "pdf.jpg": "skipped:unsupported_format",
+            "psd.jpg": "skipped:unsupported_format",
+            "icns.jpg": "skipped:not_an_image",
+            "sgi.jpg": "skipped:not_an_image",
+            "fits.jpg": "skipped:not_an_image",
+            "bmp.jpg": "skipped:unsupported_format",
+            "gif.jpg": "skipped:unsupported_format",
+        },
+    ),
+    "B26 content, not extension": (
+        lambda f: (
+            (make_photo(f / "png.jpg", WHEN, fmt="PNG"), make_photo(f / "jpeg.png", WHEN, color=(3, 3, 3)))[0] and None
+        ),
+        {"png.jpg": "imported", "jpeg.png": "imported"},
+    ),
+    "B28 SVG/HTML polyglot": (
+        lambda f: (f / "x.jpg").write_bytes(b"<svg onload=alert(1)><html><script>alert(1)</script>"),
+        {"x.jpg": "skipped:not_an_image"},
+    ),
     "B29 animated and multi-page": (lambda f: _animated(f), {"anim.webp": "imported", "pages.tif": "imported"}),
     "B30 huge sparse file": (lambda f: _sparse(f / "x.jpg"), {"x.jpg": "skipped:too_big"}),
-    "B31 socket, FIFO, device link": (lambda f: _specials(f), {"pipe.jpg": "skipped:not_regular_file",
-                                                              "sock.jpg": "skipped:not_regular_file",
-                                                              "zero.jpg": "skipped:symlink_outside"}),
-    "B32 symlink loop and escapes": (lambda f: _links(f), {"passwd.jpg": "skipped:symlink_outside", "ok.jpg": "imported"}),
-    "B36 hostile file names": (lambda f: _names(f), {
-        "n" * 200 + ".jpg": "imported", "new\nline.jpg": "imported", "-leading.jpg": "imported", "a..b.jpg": "imported",
-        "<b>html</b>.jpg": "imported", "caf\u00e9.jpg": "imported", "cafe\u0301.jpg": "duplicate",
-    }),
+    "B31 socket, FIFO, device link": (
+        lambda f: _specials(f),
+        {
+            "pipe.jpg": "skipped:not_regular_file",
+            "sock.jpg": "skipped:not_regular_file",
+            "zero.jpg": "skipped:symlink_outside",
+        },
+    ),
+    "B32 symlink loop and escapes": (
+        lambda f: _links(f),
+        {"passwd.jpg": "skipped:symlink_outside", "ok.jpg": "imported"},
+    ),
+    "B36 hostile file names": (
+        lambda f: _names(f),
+        {
+            "n" * 200 + ".jpg": "imported",
+            "new\nline.jpg": "imported",
+            "-leading.jpg": "imported",
+            "a..b.jpg": "imported",
+            "<b>html</b>.jpg": "imported",
+            "caf\u00e9.jpg": "imported",
+            "cafe\u0301.jpg": "duplicate",
+        },
+    ),
     "B37 same bytes twice": (lambda f: _twins(f), {"a.jpg": "imported", "b.jpg": "duplicate"}),
-    "B38 same name, other bytes": (lambda f: (make_photo(f / "1" / "x.jpg", WHEN), make_photo(f / "2" / "x.jpg", WHEN,
-                                                                                               color=(9, 9, 9)))[0] and None,
-                                   {"1/x.jpg": "imported", "2/x.jpg": "imported"}),
-}  # fmt: skip
+    "B38 same name, other bytes": (
+        lambda f: (
+            (make_photo(f / "1" / "x.jpg", WHEN), make_photo(f / "2" / "x.jpg", WHEN, color=(9, 9, 9)))[0] and None
+        ),
+        {"1/x.jpg": "imported", "2/x.jpg": "imported"},
+    ),
+}
 
 
 def _patch_gps_zero(path: Path) -> None:
@@ -153,10 +225,16 @@ def _sof_jpeg(width: int, height: int, cut: bool = True) -> bytes:
 
 
 def _outsiders(folder: Path) -> None:
-    files = {"eps.jpg": b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n", "pdf.jpg": b"%PDF-1.4\n%\xe2\xe3\n",
-             "psd.jpg": b"8BPS\0\1" + b"\0" * 40, "icns.jpg": b"icns\0\0\0\x10" + b"\0" * 40,
-             "sgi.jpg": b"\x01\xda\x01\x01" + b"\0" * 60, "fits.jpg": b"SIMPLE  =                    T" + b" " * 50,
-             "bmp.jpg": b"BM" + b"\0" * 60, "gif.jpg": b"GIF89a" + b"\0" * 60}  # fmt: skip
+    files = {
+        "eps.jpg": b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n",
+        "pdf.jpg": b"%PDF-1.4\n%\xe2\xe3\n",
+        "psd.jpg": b"8BPS\0\1" + b"\0" * 40,
+        "icns.jpg": b"icns\0\0\0\x10" + b"\0" * 40,
+        "sgi.jpg": b"\x01\xda\x01\x01" + b"\0" * 60,
+        "fits.jpg": b"SIMPLE  =                    T" + b" " * 50,
+        "bmp.jpg": b"BM" + b"\0" * 60,
+        "gif.jpg": b"GIF89a" + b"\0" * 60,
+    }
     for name, data in files.items():
         (folder / name).write_bytes(data)
 
@@ -215,7 +293,9 @@ def check_invariants(gallery: Gallery, folder: Path, before: dict, report: dict,
     with gallery.db() as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok", "I2: catalog integrity"
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
-        counted = conn.execute("SELECT COUNT(*) FROM import_files WHERE import_id = (SELECT MAX(id) FROM imports)").fetchone()[0]
+        counted = conn.execute(
+            "SELECT COUNT(*) FROM import_files WHERE import_id = (SELECT MAX(id) FROM imports)"
+        ).fetchone()[0]
         for row in conn.execute("SELECT path, sha256 FROM photos"):
             assert (gallery.root / row[0]).is_file(), "I2: every row has its original"
     answered = report["imported"] + report["duplicates"] + len(report["skipped"]) + len(report["rejected"])
@@ -261,8 +341,9 @@ def test_b03_every_prefix_of_a_jpeg(gallery: Gallery, tmp_path: Path) -> None:
     check_invariants(gallery, folder, before, report, count)
 
 
-def test_timeout_kills_a_slow_file_and_the_batch_goes_on(gallery: Gallery, tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_timeout_kills_a_slow_file_and_the_batch_goes_on(
+    gallery: Gallery, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = tmp_path / "slow"
     folder.mkdir()
     noise = Image.effect_noise((6000, 6000), 80).convert("RGB")
@@ -311,8 +392,14 @@ def test_b08_a_garbage_maker_note_costs_nothing(gallery: Gallery, tmp_path: Path
     folder = tmp_path / "dji"
     maker = b"DJ" + b"\x4a\x4a" + struct.pack("<I", 190_000_000) * 8  # "DJ" read as 19,012 entries, pointers past EOF
     # IFD0 (8..26) points to the EXIF IFD at 26 (26..56); the MakerNote data follows at 56, then the date
-    exif_ifd = struct.pack("<H", 2) + struct.pack("<HHI", 0x927C, 7, len(maker)) + struct.pack("<I", 56) \
-        + struct.pack("<HHI", 0x9003, 2, 20) + struct.pack("<I", 56 + len(maker)) + b"\0\0\0\0"
+    exif_ifd = (
+        struct.pack("<H", 2)
+        + struct.pack("<HHI", 0x927C, 7, len(maker))
+        + struct.pack("<I", 56)
+        + struct.pack("<HHI", 0x9003, 2, 20)
+        + struct.pack("<I", 56 + len(maker))
+        + b"\0\0\0\0"
+    )
     data = tiff([(0x8769, 4, 1, struct.pack("<I", 26))], extra=exif_ifd + maker + b"2017:09:21 14:30:00\0")
     jpeg_with_exif(folder / "dji.jpg", data)
     report = gallery.json("import", str(folder), "--no-viewer")
@@ -334,7 +421,10 @@ def test_b11_b12_b14_positions_and_date_priority_end_to_end(gallery: Gallery, tm
     rows = {r["original_name"]: r for r in gallery.rows()}
     assert rows["null-island.jpg"]["lat"] is None and rows["null-island.jpg"]["place"] is None
     assert rows["pole.jpg"]["lat"] == pytest.approx(89.9999, abs=1e-4)
-    assert (rows["priority.jpg"]["camera_time"], rows["priority.jpg"]["date_source"]) == ("2017-09-21T14:30:00", "exif_original")
+    assert (rows["priority.jpg"]["camera_time"], rows["priority.jpg"]["date_source"]) == (
+        "2017-09-21T14:30:00",
+        "exif_original",
+    )
 
 
 def test_b13_bogus_dates_never_date_an_album(gallery: Gallery, tmp_path: Path) -> None:

@@ -111,10 +111,15 @@ def test_bad_files_are_reported_and_the_rest_imports(gallery: Gallery, tmp_path:
     reasons = {Path(o["path"]).name: o["reason"] for o in report["rejected"] + report["skipped"]}
     assert report["imported"] == 1
     assert reasons == {
-        "empty.jpg": "empty", "notes.txt": "not_an_image", "random.jpg": "not_an_image",
-        "truncated.jpg": "truncated", "anim.gif": "unsupported_format", "bomb.png": "too_many_pixels",
-        "pipe.jpg": "not_regular_file", "outside.jpg": "symlink_outside",
-    }  # fmt: skip
+        "empty.jpg": "empty",
+        "notes.txt": "not_an_image",
+        "random.jpg": "not_an_image",
+        "truncated.jpg": "truncated",
+        "anim.gif": "unsupported_format",
+        "bomb.png": "too_many_pixels",
+        "pipe.jpg": "not_regular_file",
+        "outside.jpg": "symlink_outside",
+    }
     assert {o["path"] for o in report["rejected"]} == {str(src / n) for n in ("empty.jpg", "truncated.jpg", "bomb.png")}
     assert snapshot(src) == before
     media = [p for p in (gallery.root / "media").rglob("*") if p.is_file()]
@@ -178,8 +183,20 @@ def test_photos_json_contract(gallery: Gallery, tmp_path: Path) -> None:
     make_photo(tmp_path / "s" / "a.jpg", WHEN, offset="+02:00", gps=(43.6045, 1.4442))
     gallery.import_(tmp_path / "s")
     [item] = gallery.json("photos")
-    for key in ("sha256", "path", "original_name", "source_path", "taken_at", "time_source", "lat", "lon",
-                "make", "model", "width", "height"):  # fmt: skip
+    for key in (
+        "sha256",
+        "path",
+        "original_name",
+        "source_path",
+        "taken_at",
+        "time_source",
+        "lat",
+        "lon",
+        "make",
+        "model",
+        "width",
+        "height",
+    ):
         assert key in item
     assert item["taken_at"] == "2017-09-21T14:30:00+02:00" and item["time_source"] == "offset_tag"
     assert item["source_path"] == str(tmp_path / "s" / "a.jpg")

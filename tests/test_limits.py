@@ -46,8 +46,12 @@ def posts(requests: list[tuple[Any, str, str, dict[str, str]]]) -> list[int]:
     async def run() -> list[int]:
         clients = {(id(app), address): client(app, address) for app, address, _, _ in requests}
         try:
-            answers = await asyncio.gather(*(clients[(id(app), address)].post(url, data={**form, "csrf": "c" * 32})
-                                             for app, address, url, form in requests))  # fmt: skip
+            answers = await asyncio.gather(
+                *(
+                    clients[(id(app), address)].post(url, data={**form, "csrf": "c" * 32})
+                    for app, address, url, form in requests
+                )
+            )
         finally:
             for each in clients.values():
                 await each.aclose()
@@ -65,14 +69,17 @@ def test_concurrent_logins_from_one_address_check_at_most_the_limit(library: Pat
     statuses = Counter(posts([(app, "10.0.0.1", "/login", login("bob", f"guess {n}")) for n in range(40)]))
     assert statuses[401] == limits.LOGIN_ATTEMPTS, statuses
     assert statuses[429] == 40 - limits.LOGIN_ATTEMPTS, statuses
-    assert posts([(app, "10.0.0.1", "/login", login("bob", PASSWORD))]) == [429], "the budget is spent, even for the right password"
+    assert posts([(app, "10.0.0.1", "/login", login("bob", PASSWORD))]) == [429], (
+        "the budget is spent, even for the right password"
+    )
 
 
 def test_the_limit_holds_across_worker_processes(library: Path) -> None:
     """Two apps on one library stand for two worker processes: nothing is counted in memory."""
     first, second = create_app(Config(root=library)), create_app(Config(root=library))
-    statuses = Counter(posts([(app, "10.0.0.2", "/login", login("bob", "guess"))
-                              for _ in range(12) for app in (first, second)]))  # fmt: skip
+    statuses = Counter(
+        posts([(app, "10.0.0.2", "/login", login("bob", "guess")) for _ in range(12) for app in (first, second)])
+    )
     assert statuses[401] == limits.LOGIN_ATTEMPTS and statuses[429] == 24 - limits.LOGIN_ATTEMPTS, statuses
 
 
@@ -91,8 +98,9 @@ def test_a_right_password_does_not_use_up_the_budget(library: Path) -> None:
     assert posts([(app, "10.0.0.5", "/login", login("bob", "guess"))]) == [401]
 
 
-def test_guesses_from_many_addresses_are_slowed_by_the_account_budget(library: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_guesses_from_many_addresses_are_slowed_by_the_account_budget(
+    library: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(limits, "SLOW_WAIT", 0.3)  # instead of waiting up to 20 s for a free slot
     app = create_app(Config(root=library))
     statuses = Counter(posts([(app, f"10.1.0.{n}", "/login", login("bob", "guess")) for n in range(16)]))

@@ -8,18 +8,21 @@ from gallery import places
 from gallery.places import Venue
 
 
-@pytest.mark.parametrize(("lat", "lon", "town", "country"), [
-    (40.4353, -3.7317, "Madrid", "ES"),           # inside Moncloa-Aravaca, a district
-    (43.2951, 5.3744, "Marseille", "FR"),          # Vieux-Port, "Marseille 02" in the raw data
-    (43.3416, 5.3628, "Marseille", "FR"),          # northern arrondissements
-    (43.6045, 1.4442, "Toulouse", "FR"),           # Capitole
-    (42.5097, 1.5398, "les Escaldes", "AD"),       # Escaldes-Engordany is not Andorra la Vella
-    (42.5063, 1.5218, "Andorra la Vella", "AD"),
-    (41.3870, 2.1700, "Barcelone", "ES"),          # French name where the data has one
-    (51.5072, -0.1276, "Londres", "GB"),
-    (46.8139, -71.2080, "Québec", "CA"),           # local name, accent kept
-    (45.5019, -73.5674, "Montréal", "CA"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("lat", "lon", "town", "country"),
+    [
+        (40.4353, -3.7317, "Madrid", "ES"),  # inside Moncloa-Aravaca, a district
+        (43.2951, 5.3744, "Marseille", "FR"),  # Vieux-Port, "Marseille 02" in the raw data
+        (43.3416, 5.3628, "Marseille", "FR"),  # northern arrondissements
+        (43.6045, 1.4442, "Toulouse", "FR"),  # Capitole
+        (42.5097, 1.5398, "les Escaldes", "AD"),  # Escaldes-Engordany is not Andorra la Vella
+        (42.5063, 1.5218, "Andorra la Vella", "AD"),
+        (41.3870, 2.1700, "Barcelone", "ES"),  # French name where the data has one
+        (51.5072, -0.1276, "Londres", "GB"),
+        (46.8139, -71.2080, "Québec", "CA"),  # local name, accent kept
+        (45.5019, -73.5674, "Montréal", "CA"),
+    ],
+)
 def test_towns(lat: float, lon: float, town: str, country: str) -> None:
     assert places.locate(lat, lon) == places.Place(town, country)
 

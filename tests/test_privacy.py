@@ -58,8 +58,12 @@ def segment(marker: int, body: bytes) -> bytes:
 
 def test_edits_keep_every_length_so_no_offset_moves() -> None:
     """In place: the MPF index of a multi-picture file and TIFF strip offsets stay valid."""
-    xmp = b"http://ns.adobe.com/xap/1.0/\x00" + b'<x:xmpmeta><rdf:Description exif:GPSLatitude="43,32.67N"/></x:xmpmeta>'
-    extended = b"http://ns.adobe.com/xmp/extension/\x00" + b"0" * 32 + b"\0\0\0\x20\0\0\0\0" + b"<exif:GPSLongitude>1,30.66E"
+    xmp = (
+        b"http://ns.adobe.com/xap/1.0/\x00" + b'<x:xmpmeta><rdf:Description exif:GPSLatitude="43,32.67N"/></x:xmpmeta>'
+    )
+    extended = (
+        b"http://ns.adobe.com/xmp/extension/\x00" + b"0" * 32 + b"\0\0\0\x20\0\0\0\0" + b"<exif:GPSLongitude>1,30.66E"
+    )
     data = jpeg_with_segments(segment(0xE1, xmp), segment(0xE1, extended))
     stripped = privacy.strip_gps(data, "jpeg")
     assert len(stripped) == len(data) and b"GPSL" not in stripped
@@ -111,6 +115,7 @@ def test_verdicts_are_cached_and_a_read_only_cache_still_serves_clean_bytes(tmp_
 
 def test_heif_xmp_that_cannot_be_read_is_refused() -> None:
     """An ISOBMFF mime item (XMP) whose content is deflated cannot be searched: refused; a plain one is read."""
+
     def infe(encoding: bytes) -> bytes:
         box = b"infe\x02\x00\x00\x00\x00\x03\x00\x00mimeXMP\x00application/rdf+xml\x00" + encoding
         return (len(box) + 4).to_bytes(4, "big") + box

@@ -146,9 +146,11 @@ def png_everywhere(folder: Path) -> Path:
     data = buffer.getvalue()
     tiff = gps_exif(dms(LAT), dms(LON)).tobytes()
     hexed = b"\nexif\n%8d\n" % (len(tiff) + 6) + (b"Exif\x00\x00" + tiff).hex().encode() + b"\n"
-    extra = (png_chunk(b"iTXt", b"XML:com.adobe.xmp\x00\x01\x00\x00\x00" + zlib.compress(XMP_GPS))
-             + png_chunk(b"zTXt", b"Raw profile type exif\x00\x00" + zlib.compress(hexed))
-             + png_chunk(b"tEXt", b"Raw profile type xmp\x00" + XMP_GPS))  # fmt: skip
+    extra = (
+        png_chunk(b"iTXt", b"XML:com.adobe.xmp\x00\x01\x00\x00\x00" + zlib.compress(XMP_GPS))
+        + png_chunk(b"zTXt", b"Raw profile type exif\x00\x00" + zlib.compress(hexed))
+        + png_chunk(b"tEXt", b"Raw profile type xmp\x00" + XMP_GPS)
+    )
     end = data.rindex(b"IEND") - 4
     path.write_bytes(data[:end] + extra + data[end:])
     return path
@@ -162,9 +164,16 @@ def webp(folder: Path) -> Path:
     return path
 
 
-BUILT = {"seconds60.jpg": seconds_sixty, "latonly.jpg": latitude_only, "drone.jpg": xmp_only_jpeg,
-         "scan.tif": tiff_with_xmp, "stereo.mpo.jpg": mpo, "appended.jpg": appended, "screen.png": png_everywhere,
-         "web.webp": webp}  # fmt: skip
+BUILT = {
+    "seconds60.jpg": seconds_sixty,
+    "latonly.jpg": latitude_only,
+    "drone.jpg": xmp_only_jpeg,
+    "scan.tif": tiff_with_xmp,
+    "stereo.mpo.jpg": mpo,
+    "appended.jpg": appended,
+    "screen.png": png_everywhere,
+    "web.webp": webp,
+}
 
 
 # -- the library and the app ----------------------------------------------------------------------
@@ -185,8 +194,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 def fetch(root: Path, gallery: Gallery) -> dict[str, Any]:
     client = TestClient(create_app(Config(root=root, public_originals=True)), follow_redirects=False)
-    photos = gallery.rows("SELECT p.sha256, p.path, p.original_name, a.slug FROM photos p "
-                          "JOIN album_photos ap ON ap.photo_id = p.id JOIN albums a ON a.id = ap.album_id")  # fmt: skip
+    photos = gallery.rows(
+        "SELECT p.sha256, p.path, p.original_name, a.slug FROM photos p "
+        "JOIN album_photos ap ON ap.photo_id = p.id JOIN albums a ON a.id = ap.album_id"
+    )
     out: dict[str, Any] = {"client": client, "root": root, "zips": {}, "originals": {}, "pages": {}}
     for row in photos:
         name = row["original_name"]
@@ -203,8 +214,9 @@ def fetch(root: Path, gallery: Gallery) -> dict[str, Any]:
 @pytest.mark.parametrize("name", sorted(BUILT))
 def test_no_position_in_a_served_original(served: dict[str, Any], name: str) -> None:
     original, response = served["originals"][name]
-    assert original != b"" and any(f in original for f in (b"GPS", b"Gps", b"\x2b\x00\x00\x00\x01\x00\x00\x00")
-                                   + tuple(TEXT_FORMS)), "the test file really has a position"  # fmt: skip
+    assert original != b"" and any(
+        f in original for f in (b"GPS", b"Gps", b"\x2b\x00\x00\x00\x01\x00\x00\x00") + tuple(TEXT_FORMS)
+    ), "the test file really has a position"
     assert response.status_code == 200, f"{name} is served once cleaned"
     assert_no_position(response.content, name)
     assert_same_pixels(original, response.content)
@@ -272,8 +284,13 @@ def test_real_camera_files_lose_every_form_of_their_position(tmp_path: Path) -> 
     nikon = (CORPUS / "jpg/gps/DSCN0010.jpg").read_bytes()
     (folder / "nikon60.jpg").write_bytes(seconds_patched_to_sixty(nikon))
     (folder / "canon+nikon.jpg").write_bytes((CORPUS / "jpg/Canon_40D.jpg").read_bytes() + nikon)
-    for relative in ("jpg/Kodak_CX7530.jpg", "jpg/mobile/HMD_Nokia_8.3_5G.jpg", "jpg/hdr/iphone_hdr_YES.jpg",
-                     "heic/mobile/HMD_Nokia_8.3_5G.heif", "heic/mobile/iphone_13_pro_max.heic"):  # fmt: skip
+    for relative in (
+        "jpg/Kodak_CX7530.jpg",
+        "jpg/mobile/HMD_Nokia_8.3_5G.jpg",
+        "jpg/hdr/iphone_hdr_YES.jpg",
+        "heic/mobile/HMD_Nokia_8.3_5G.heif",
+        "heic/mobile/iphone_13_pro_max.heic",
+    ):
         shutil.copy(CORPUS / relative, folder)
     gallery = Gallery(tmp_path / "library")
     (tmp_path / "library").mkdir()
@@ -283,8 +300,13 @@ def test_real_camera_files_lose_every_form_of_their_position(tmp_path: Path) -> 
     gallery("albums", "publish", "--all")
     out = fetch(tmp_path / "library", gallery)
     served = dict(out["originals"])
-    forms = {"nikon60.jpg": (43, 28), "canon+nikon.jpg": (43, 28), "Kodak_CX7530.jpg": None,
-             "HMD_Nokia_8.3_5G.jpg": (60, 8), "iphone_hdr_YES.jpg": (40, 26)}  # fmt: skip
+    forms = {
+        "nikon60.jpg": (43, 28),
+        "canon+nikon.jpg": (43, 28),
+        "Kodak_CX7530.jpg": None,
+        "HMD_Nokia_8.3_5G.jpg": (60, 8),
+        "iphone_hdr_YES.jpg": (40, 26),
+    }
     zipped = {name: data for archive in out["zips"].values() for name, data in archive.items()}
     for name, pair in forms.items():
         original, response = served[name]

@@ -55,8 +55,12 @@ def fingerprint(root: Path) -> dict[str, str]:
 def prepared(library: Path) -> dict[str, Any]:
     """The demo library with a password share and one viewer derivative removed, as left on a backup disk."""
     gallery = Gallery(library)
-    share = gallery.runner.invoke(main, ["--root", str(library), "albums", "share", "iot-valley-2017", "--password"],
-                                  input="sesame-123\n", catch_exceptions=False)  # fmt: skip
+    share = gallery.runner.invoke(
+        main,
+        ["--root", str(library), "albums", "share", "iot-valley-2017", "--password"],
+        input="sesame-123\n",
+        catch_exceptions=False,
+    )
     assert share.exit_code == 0, share.output
     album = next(a for a in gallery.json("albums") if a["slug"] == "la-melee-numerique-2017")
     missing = album["photos"][0]["sha256"]
@@ -64,12 +68,21 @@ def prepared(library: Path) -> dict[str, Any]:
     conn = sqlite3.connect(library / "gallery.db")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()  # the last connection: SQLite removes the -wal and -shm, as on a disk unplugged cleanly
-    return {"token": share.output.strip().rsplit("/", 1)[1], "missing": missing, "present": album["photos"][1]["sha256"]}
+    return {
+        "token": share.output.strip().rsplit("/", 1)[1],
+        "missing": missing,
+        "present": album["photos"][1]["sha256"],
+    }
 
 
 @pytest.fixture(params=["flag", pytest.param("mount", marks=pytest.mark.slow)])
-def read_only(request: pytest.FixtureRequest, library: Path, prepared: dict[str, Any], tmp_path: Path,
-              monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:  # fmt: skip
+def read_only(
+    request: pytest.FixtureRequest,
+    library: Path,
+    prepared: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[dict[str, Any]]:
     """(root, config, prepared) of a read-only library: by setting, or on a read-only bind mount."""
     if request.param == "flag":
         monkeypatch.setenv("GALLERY_READ_ONLY", "true")
@@ -102,9 +115,14 @@ def test_reading_commands_work_and_writing_ones_say_so_in_one_line(read_only: di
     check = cli(root, "check", "--json")
     assert check.exit_code == 1 and check.exception is None or isinstance(check.exception, SystemExit), check.output
     assert json.loads(check.stdout)["missing_derivatives"] == [f"{read_only['missing']} viewer"]
-    for command in (["thumbs"], ["check", "--repair"], ["import", str(Path(__file__).resolve().parent)],
-                    ["albums", "rename", "la-melee-numerique-2017", "Autre titre"], ["albums", "publish", "--all"],
-                    ["user", "add", "bob"]):  # fmt: skip
+    for command in (
+        ["thumbs"],
+        ["check", "--repair"],
+        ["import", str(Path(__file__).resolve().parent)],
+        ["albums", "rename", "la-melee-numerique-2017", "Autre titre"],
+        ["albums", "publish", "--all"],
+        ["user", "add", "bob"],
+    ):
         result = cli(root, *command)
         assert result.exit_code == 1, (command, result.output)
         assert isinstance(result.exception, SystemExit), (command, result.exception)
@@ -118,9 +136,18 @@ def test_the_site_serves_what_exists_and_makes_nothing(read_only: dict[str, Any]
     root, config = read_only["root"], read_only["config"]
     before = fingerprint(root)
     client = TestClient(create_app(config))
-    for url in ("/", "/albums/la-melee-numerique-2017", "/timeline", "/places", "/search?q=Toulouse", "/api/albums",
-                f"/photos/{read_only['present']}", "/feed.atom", f"/thumbs/grid/{read_only['missing']}.webp",
-                f"/thumbs/viewer/{read_only['present']}.webp"):  # fmt: skip
+    for url in (
+        "/",
+        "/albums/la-melee-numerique-2017",
+        "/timeline",
+        "/places",
+        "/search?q=Toulouse",
+        "/api/albums",
+        f"/photos/{read_only['present']}",
+        "/feed.atom",
+        f"/thumbs/grid/{read_only['missing']}.webp",
+        f"/thumbs/viewer/{read_only['present']}.webp",
+    ):
         assert client.get(url).status_code == 200, url
     missing = client.get(f"/thumbs/viewer/{read_only['missing']}.webp")
     assert missing.status_code == 404 and missing.headers["cache-control"] == "no-store"
@@ -133,9 +160,13 @@ def test_login_and_share_passwords_answer_503_with_words(read_only: dict[str, An
     client.get("/")  # the CSRF cookie
     csrf = client.cookies.get("gallery_csrf") or ""
     token = read_only["token"]
-    answers = [client.get("/login"), client.post("/login", data={"name": "a", "password": "b" * 9, "csrf": csrf}),
-               client.get(f"/s/{token}"), client.post(f"/s/{token}", data={"password": "sesame-123", "csrf": csrf}),
-               client.get("/login", headers={"accept-language": "en"})]  # fmt: skip
+    answers = [
+        client.get("/login"),
+        client.post("/login", data={"name": "a", "password": "b" * 9, "csrf": csrf}),
+        client.get(f"/s/{token}"),
+        client.post(f"/s/{token}", data={"password": "sesame-123", "csrf": csrf}),
+        client.get("/login", headers={"accept-language": "en"}),
+    ]
     for response in answers:
         assert response.status_code == 503, response.request.url
     assert "lecture seule" in answers[0].text and "mots de passe de partage" in answers[0].text
@@ -165,8 +196,24 @@ def test_gallery_serve_starts_on_a_read_only_mount(library: Path, prepared: dict
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = str(probe.getsockname()[1])
-        started = subprocess.run(["timeout", "-s", "INT", "4", sys.executable, "-m", "gallery", "--root", str(mounted),
-                                  "serve", "--port", port], capture_output=True, text=True)  # fmt: skip
+        started = subprocess.run(
+            [
+                "timeout",
+                "-s",
+                "INT",
+                "4",
+                sys.executable,
+                "-m",
+                "gallery",
+                "--root",
+                str(mounted),
+                "serve",
+                "--port",
+                port,
+            ],
+            capture_output=True,
+            text=True,
+        )
         assert "Read-only library" in started.stdout, started.stdout + started.stderr
     finally:
         _unmount(mounted)
@@ -213,14 +260,24 @@ def _fill(disk: Path) -> None:
 
 
 def _pages(client: Any, sha: str) -> dict[str, int]:
-    urls = ("/", "/albums/la-melee-numerique-2017", "/timeline", "/places", "/search?q=Toulouse", "/api/albums",
-            f"/photos/{sha}", f"/api/photos/{sha}", "/feed.atom")  # fmt: skip
+    urls = (
+        "/",
+        "/albums/la-melee-numerique-2017",
+        "/timeline",
+        "/places",
+        "/search?q=Toulouse",
+        "/api/albums",
+        f"/photos/{sha}",
+        f"/api/photos/{sha}",
+        "/feed.atom",
+    )
     return {url: client.get(url).status_code for url in urls}
 
 
 @pytest.mark.slow
-def test_a_full_disk_keeps_pages_that_read_and_refuses_writes_with_words(tmp_path: Path,
-                                                                         mission_files_session: Any) -> None:  # fmt: skip
+def test_a_full_disk_keeps_pages_that_read_and_refuses_writes_with_words(
+    tmp_path: Path, mission_files_session: Any
+) -> None:
     """Filled while a real server runs, and for a server started on the full disk (no -shm to size)."""
     import httpx2
 
@@ -234,15 +291,19 @@ def test_a_full_disk_keeps_pages_that_read_and_refuses_writes_with_words(tmp_pat
         gallery("mission", "load", str(programme))
         gallery.import_(cards, extra=("--no-viewer",))
         gallery("albums", "publish", "--all")
-        added = gallery.runner.invoke(main, ["--root", str(gallery.root), "user", "add", "alice"], input="correct-horse\n")
+        added = gallery.runner.invoke(
+            main, ["--root", str(gallery.root), "user", "add", "alice"], input="correct-horse\n"
+        )
         assert added.exit_code == 0, added.output
         sha = next(a for a in gallery.json("albums") if a["slug"] == "la-melee-numerique-2017")["photos"][0]["sha256"]
         with serving(gallery.root) as base, httpx2.Client(base_url=base, timeout=30) as client:
             assert set(_pages(client, sha).values()) == {200}
             _fill(disk)
             assert set(_pages(client, sha).values()) == {200}, "pages that only read keep working"
-            login = client.post("/login", data={"name": "alice", "password": "correct-horse",
-                                                "csrf": client.cookies.get("gallery_csrf") or ""})  # fmt: skip
+            login = client.post(
+                "/login",
+                data={"name": "alice", "password": "correct-horse", "csrf": client.cookies.get("gallery_csrf") or ""},
+            )
             assert login.status_code == 503 and "Disque plein" in login.text, (login.status_code, login.text[-300:])
         started_full = TestClient(create_app(Config(root=gallery.root)))
         assert set(_pages(started_full, sha).values()) == {200}, "a server started on the full disk"

@@ -27,8 +27,9 @@ def web(root: Path, **settings: Any) -> TestClient:
 
 
 def share(root: Path, slug: str, *options: str, password: str | None = None) -> str:
-    result = CliRunner().invoke(main, ["--root", str(root), "albums", "share", slug, *options],
-                                input=(password + "\n") if password else None)  # fmt: skip
+    result = CliRunner().invoke(
+        main, ["--root", str(root), "albums", "share", slug, *options], input=(password + "\n") if password else None
+    )
     assert result.exit_code == 0, result.output
     return result.output.strip().rsplit("/", 1)[1]
 
@@ -43,17 +44,39 @@ def photos_of(root: Path, slug: str) -> list[str]:
 
 
 def every_url(sha: str, slug: str) -> list[str]:
-    return [f"/albums/{slug}", f"/api/albums/{slug}", f"/albums/{slug}/download", f"/photos/{sha}",
-            f"/api/photos/{sha}", f"/photos/{sha}/original", f"/thumbs/grid/{sha}.webp", f"/thumbs/viewer/{sha}.webp"]  # fmt: skip
+    return [
+        f"/albums/{slug}",
+        f"/api/albums/{slug}",
+        f"/albums/{slug}/download",
+        f"/photos/{sha}",
+        f"/api/photos/{sha}",
+        f"/photos/{sha}/original",
+        f"/thumbs/grid/{sha}.webp",
+        f"/thumbs/viewer/{sha}.webp",
+    ]
 
 
-@pytest.mark.parametrize("url", [
-    "/thumbs/grid/../../gallery.db", "/thumbs/grid/%2e%2e%2f%2e%2e%2fgallery.db", "/thumbs/grid/%252e%252e%252fgallery.db",
-    "/thumbs/grid/..%5c..%5cgallery.db", "/photos/..%2f..%2fgallery.db/original", "/static/../gallery.db",
-    "/static/%2e%2e/gallery.db", "/static/..%2fgallery.db", "//etc/passwd", "/photos/%2fetc%2fpasswd/original",
-    "/albums/..%2f..%2fetc%2fpasswd", "/thumbs/grid//etc/passwd", "/media/2017/2017-09-19/IMG_0001.JPG",
-    "/thumbnails/grid/x.webp", "/gallery.db", "/.gallery/secret",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/thumbs/grid/../../gallery.db",
+        "/thumbs/grid/%2e%2e%2f%2e%2e%2fgallery.db",
+        "/thumbs/grid/%252e%252e%252fgallery.db",
+        "/thumbs/grid/..%5c..%5cgallery.db",
+        "/photos/..%2f..%2fgallery.db/original",
+        "/static/../gallery.db",
+        "/static/%2e%2e/gallery.db",
+        "/static/..%2fgallery.db",
+        "//etc/passwd",
+        "/photos/%2fetc%2fpasswd/original",
+        "/albums/..%2f..%2fetc%2fpasswd",
+        "/thumbs/grid//etc/passwd",
+        "/media/2017/2017-09-19/IMG_0001.JPG",
+        "/thumbnails/grid/x.webp",
+        "/gallery.db",
+        "/.gallery/secret",
+    ],
+)
 def test_path_traversal_variants_are_404(demo_library: Path, url: str) -> None:
     response = web(demo_library).get(url)
     assert response.status_code == 404, url
@@ -94,11 +117,15 @@ def test_a_share_opens_exactly_its_album(library: Path) -> None:
         response = client.get(url)
         assert response.status_code in (200, 206), url
         if url.startswith("/thumbs"):
-            assert response.headers["cache-control"] == "private, no-store", "shared derivatives are not cached publicly"
+            assert response.headers["cache-control"] == "private, no-store", (
+                "shared derivatives are not cached publicly"
+            )
     for url in every_url(private_other[0], "incubateur-euromediterranee-2017"):
         assert client.get(url).status_code == 404, f"the share must not open {url}"
     assert client.get(f"/photos/{other[0]}").status_code == 200, "public albums stay public"
-    assert "iot-valley-2017" not in {a["slug"] for a in client.get("/api/albums").json()}, "no listing of private albums"
+    assert "iot-valley-2017" not in {a["slug"] for a in client.get("/api/albums").json()}, (
+        "no listing of private albums"
+    )
     assert "Revoir la IOT Valley" not in client.get("/").text
 
 
@@ -122,7 +149,9 @@ def test_an_expired_share_is_closed(library: Path) -> None:
         conn.execute("UPDATE shares SET expires_at = '2000-01-01T00:00:00+00:00'")
     conn.close()
     assert web(library).get(f"/s/{token}").status_code == 404
-    past = CliRunner().invoke(main, ["--root", str(library), "albums", "share", "iot-valley-2017", "--expires", "2001-01-01"])
+    past = CliRunner().invoke(
+        main, ["--root", str(library), "albums", "share", "iot-valley-2017", "--expires", "2001-01-01"]
+    )
     assert past.exit_code == 1 and "already past" in past.output
 
 
@@ -166,8 +195,15 @@ def test_moving_a_photo_out_of_a_shared_album_closes_it(library: Path) -> None:
 
 
 def test_xss_in_titles_descriptions_exif_and_file_names_stays_text(library: Path, tmp_path: Path) -> None:
-    make_photo(tmp_path / "x" / f"{XSS[:20]}.jpg", datetime(2017, 9, 21, 10, 0), offset="+02:00", gps=(43.5445, 1.5110),
-               make=XSS, model=XSS, description=XSS)  # fmt: skip
+    make_photo(
+        tmp_path / "x" / f"{XSS[:20]}.jpg",
+        datetime(2017, 9, 21, 10, 0),
+        offset="+02:00",
+        gps=(43.5445, 1.5110),
+        make=XSS,
+        model=XSS,
+        description=XSS,
+    )
     gallery = Gallery(library)
     gallery.import_(tmp_path / "x")
     gallery("albums", "rename", "iot-valley-2017", XSS)
@@ -177,9 +213,21 @@ def test_xss_in_titles_descriptions_exif_and_file_names_stays_text(library: Path
     client = web(library)
     CliRunner().invoke(main, ["--root", str(library), "user", "add", "admin"], input="long enough password\n")
     client.get("/login")
-    client.post("/login", data={"name": "admin", "password": "long enough password", "csrf": client.cookies["gallery_csrf"]})
-    pages = ["/", "/albums/iot-valley-2017", f"/photos/{sha}", "/search?q=script", "/timeline", "/embed/iot-valley-2017",
-             "/admin", "/admin/albums/iot-valley-2017", "/admin/devices", "/feed.atom"]  # fmt: skip
+    client.post(
+        "/login", data={"name": "admin", "password": "long enough password", "csrf": client.cookies["gallery_csrf"]}
+    )
+    pages = [
+        "/",
+        "/albums/iot-valley-2017",
+        f"/photos/{sha}",
+        "/search?q=script",
+        "/timeline",
+        "/embed/iot-valley-2017",
+        "/admin",
+        "/admin/albums/iot-valley-2017",
+        "/admin/devices",
+        "/feed.atom",
+    ]
     for url in pages:
         body = client.get(url).text
         assert "<script>alert(1)</script>" not in body, url
@@ -197,7 +245,15 @@ def test_range_abuse_is_fast_and_never_500(library: Path) -> None:
     client = web(library, public_originals=True)
     url = f"/photos/{sha}/original"
     many = "bytes=" + ",".join(f"{i}-{i}" for i in range(10_000))
-    for value in (many, "bytes=999999999-", "bytes=5-1", "garbage", "bytes=-0", "bytes=0-0,-1", "bytes=" + "9" * 40 + "-"):
+    for value in (
+        many,
+        "bytes=999999999-",
+        "bytes=5-1",
+        "garbage",
+        "bytes=-0",
+        "bytes=0-0,-1",
+        "bytes=" + "9" * 40 + "-",
+    ):
         started = time.monotonic()
         response = client.get(url, headers={"range": value})
         assert response.status_code in (200, 206, 400, 416), (value[:40], response.status_code)
@@ -222,8 +278,11 @@ def test_a_missing_original_on_disk_is_404_without_paths(library: Path) -> None:
 
 def test_gps_is_public_only_when_the_album_opts_in(library: Path) -> None:
     gallery = Gallery(library)
-    sha = next(p["sha256"] for p in gallery.json("photos") if p["lat"] and not p["place_inferred"]
-               and p["sha256"] in photos_of(library, "la-melee-numerique-2017"))  # fmt: skip
+    sha = next(
+        p["sha256"]
+        for p in gallery.json("photos")
+        if p["lat"] and not p["place_inferred"] and p["sha256"] in photos_of(library, "la-melee-numerique-2017")
+    )
     client = web(library)
     hidden = client.get(f"/api/photos/{sha}").json()
     assert "lat" not in hidden and "43.6" not in client.get(f"/photos/{sha}").text
@@ -239,15 +298,26 @@ def test_big_and_many_field_forms_are_refused(library: Path) -> None:
     token = client.cookies["gallery_csrf"]
     huge = client.post("/login", data={"csrf": token, "name": "x" * 3_000_000, "password": "y"})
     assert huge.status_code in (400, 413)
-    many = client.post("/login", content="&".join(f"f{i}=1" for i in range(100_000)),
-                       headers={"content-type": "application/x-www-form-urlencoded"})  # fmt: skip
+    many = client.post(
+        "/login",
+        content="&".join(f"f{i}=1" for i in range(100_000)),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert many.status_code in (400, 413)
 
 
 def test_no_response_reveals_internals(library: Path) -> None:
     client = web(library)
-    for url in ("/albums/%00", "/photos/%ff%fe", "/search?from=2017-13-45", "/oembed?url=%ff", "/api/albums/%2e%2e",
-                "/s/" + "A" * 5000):  # fmt: skip
+    for url in (
+        "/albums/%00",
+        "/photos/%ff%fe",
+        "/search?from=2017-13-45",
+        "/oembed?url=%ff",
+        "/api/albums/%2e%2e",
+        "/s/" + "A" * 5000,
+    ):
         response = client.get(url)
         assert response.status_code < 500, url
-        assert "Traceback" not in response.text and "/work/" not in response.text and "sqlite" not in response.text.lower()
+        assert (
+            "Traceback" not in response.text and "/work/" not in response.text and "sqlite" not in response.text.lower()
+        )

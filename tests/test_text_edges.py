@@ -42,7 +42,11 @@ def test_a_programme_s_control_characters_never_reach_titles() -> None:
     )
     assert programme.title == "Mission[2J 2017"
     event = programme.events[0]
-    assert (event.name, event.title, event.description) == ("la Mêlée numérique", "Revoir la Mêlée", "Deux jours.\nÀ Toulouse.")
+    assert (event.name, event.title, event.description) == (
+        "la Mêlée numérique",
+        "Revoir la Mêlée",
+        "Deux jours.\nÀ Toulouse.",
+    )
 
 
 def test_the_feed_stays_valid_xml_whatever_a_stored_title_holds(library: Path) -> None:
@@ -55,7 +59,9 @@ def test_the_feed_stays_valid_xml_whatever_a_stored_title_holds(library: Path) -
     assert "la Mêlée[31m numérique" in titles
 
 
-@pytest.mark.parametrize("host", ['evil.example"><script>', "evil.example/x", "a b", "évil.example".encode(), "x:99999999"])
+@pytest.mark.parametrize(
+    "host", ['evil.example"><script>', "evil.example/x", "a b", "évil.example".encode(), "x:99999999"]
+)
 def test_a_malformed_host_header_is_refused_not_echoed(library: Path, host: str | bytes) -> None:
     client = TestClient(create_app(Config(root=library)))
     for url in ("/", "/feed.atom", "/oembed?url=/albums/x"):
@@ -87,9 +93,14 @@ def _album(root: Path, slug: str) -> dict:
     conn.row_factory = sqlite3.Row
     with conn:
         album = dict(conn.execute("SELECT * FROM albums WHERE slug = ?", (slug,)).fetchone())
-        album["shas"] = [r[0] for r in conn.execute(
-            "SELECT p.sha256 FROM album_photos ap JOIN photos p ON p.id = ap.photo_id WHERE ap.album_id = ? "
-            "ORDER BY p.id", (album["id"],))]  # fmt: skip
+        album["shas"] = [
+            r[0]
+            for r in conn.execute(
+                "SELECT p.sha256 FROM album_photos ap JOIN photos p ON p.id = ap.photo_id WHERE ap.album_id = ? "
+                "ORDER BY p.id",
+                (album["id"],),
+            )
+        ]
         album["cover"] = conn.execute("SELECT sha256 FROM photos WHERE id = ?", (album["cover_id"],)).fetchone()[0]
     return album
 
@@ -112,8 +123,13 @@ def test_a_hidden_photo_is_never_a_cover_nor_counted(library: Path) -> None:
     listed = {a["slug"]: a for a in client.get("/api/albums").json()}
     assert listed[slug]["photo_count"] == len(before["shas"]) - 1
     assert listed[slug]["cover"] == after["cover"]
-    for url in ("/", "/feed.atom", f"/albums/{slug}", f"/oembed?url=https://photos.example.org/albums/{slug}",
-                f"/embed/{slug}"):  # fmt: skip
+    for url in (
+        "/",
+        "/feed.atom",
+        f"/albums/{slug}",
+        f"/oembed?url=https://photos.example.org/albums/{slug}",
+        f"/embed/{slug}",
+    ):
         body = client.get(url).text
         assert chosen not in body, url
     assert f"{len(before['shas']) - 1} photos" in client.get("/").text

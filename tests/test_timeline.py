@@ -44,20 +44,23 @@ def resolve(shots: list[Shot], **kw):  # type: ignore[no-untyped-def]
     return {t.id: t for t in timings}, clocks
 
 
-@pytest.mark.parametrize(("where", "camera", "expected_utc", "zone"), [
-    # Québec and France are 5 h apart for three weeks in March and one in late October
-    (PARIS, datetime(2026, 3, 10, 12, 0), utc(2026, 3, 10, 11, 0), "Europe/Paris"),
-    (MONTREAL, datetime(2026, 3, 10, 7, 0), utc(2026, 3, 10, 11, 0), "America/Toronto"),
-    (PARIS, datetime(2026, 3, 30, 12, 0), utc(2026, 3, 30, 10, 0), "Europe/Paris"),
-    (MONTREAL, datetime(2026, 10, 28, 8, 0), utc(2026, 10, 28, 12, 0), "America/Toronto"),
-    (PARIS, datetime(2026, 10, 28, 13, 0), utc(2026, 10, 28, 12, 0), "Europe/Paris"),
-    (SYDNEY, datetime(2026, 1, 15, 9, 0), utc(2026, 1, 14, 22, 0), "Australia/Sydney"),  # summer: +11
-    (SYDNEY, datetime(2026, 7, 15, 9, 0), utc(2026, 7, 14, 23, 0), "Australia/Sydney"),  # winter: +10
-    (KATHMANDU, datetime(2026, 5, 1, 12, 0), utc(2026, 5, 1, 6, 15), "Asia/Kathmandu"),  # +05:45
-    (DELHI, datetime(2026, 5, 1, 12, 0), utc(2026, 5, 1, 6, 30), "Asia/Kolkata"),  # +05:30
-    (NUKUALOFA, datetime(2026, 5, 1, 8, 0), utc(2026, 4, 30, 19, 0), "Pacific/Tongatapu"),
-    (PAGO_PAGO, datetime(2026, 5, 1, 8, 0), utc(2026, 5, 1, 19, 0), "Pacific/Pago_Pago"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("where", "camera", "expected_utc", "zone"),
+    [
+        # Québec and France are 5 h apart for three weeks in March and one in late October
+        (PARIS, datetime(2026, 3, 10, 12, 0), utc(2026, 3, 10, 11, 0), "Europe/Paris"),
+        (MONTREAL, datetime(2026, 3, 10, 7, 0), utc(2026, 3, 10, 11, 0), "America/Toronto"),
+        (PARIS, datetime(2026, 3, 30, 12, 0), utc(2026, 3, 30, 10, 0), "Europe/Paris"),
+        (MONTREAL, datetime(2026, 10, 28, 8, 0), utc(2026, 10, 28, 12, 0), "America/Toronto"),
+        (PARIS, datetime(2026, 10, 28, 13, 0), utc(2026, 10, 28, 12, 0), "Europe/Paris"),
+        (SYDNEY, datetime(2026, 1, 15, 9, 0), utc(2026, 1, 14, 22, 0), "Australia/Sydney"),  # summer: +11
+        (SYDNEY, datetime(2026, 7, 15, 9, 0), utc(2026, 7, 14, 23, 0), "Australia/Sydney"),  # winter: +10
+        (KATHMANDU, datetime(2026, 5, 1, 12, 0), utc(2026, 5, 1, 6, 15), "Asia/Kathmandu"),  # +05:45
+        (DELHI, datetime(2026, 5, 1, 12, 0), utc(2026, 5, 1, 6, 30), "Asia/Kolkata"),  # +05:30
+        (NUKUALOFA, datetime(2026, 5, 1, 8, 0), utc(2026, 4, 30, 19, 0), "Pacific/Tongatapu"),
+        (PAGO_PAGO, datetime(2026, 5, 1, 8, 0), utc(2026, 5, 1, 19, 0), "Pacific/Pago_Pago"),
+    ],
+)
 def test_zone_from_position(where: tuple[float, float], camera: datetime, expected_utc: datetime, zone: str) -> None:
     timings, _ = resolve([shot(1, camera, lat=where[0], lon=where[1])])
     assert (timings[1].utc, timings[1].zone, timings[1].source) == (expected_utc, zone, "zone_from_position")
@@ -73,26 +76,44 @@ def test_offset_tag_wins_and_keeps_its_zone() -> None:
 def test_an_offset_tag_refuted_by_its_own_gps_clock_loses() -> None:
     """A phone that writes its home offset (-04:00) while the clock shows Paris time."""
     camera = datetime(2026, 6, 1, 15, 0)
-    timings, _ = resolve([shot(1, camera, camera_offset=-240, gps_time=utc(2026, 6, 1, 13, 0), lat=PARIS[0], lon=PARIS[1])])
+    timings, _ = resolve(
+        [shot(1, camera, camera_offset=-240, gps_time=utc(2026, 6, 1, 13, 0), lat=PARIS[0], lon=PARIS[1])]
+    )
     assert (timings[1].utc, timings[1].source) == (utc(2026, 6, 1, 13, 0), "gps_clock")
 
 
-def _trip(device: str, start_id: int, clock_error: timedelta, gps_every: int | None, count: int = 12,
-          where: tuple[float, float] = TOULOUSE) -> list[Shot]:  # fmt: skip
+def _trip(
+    device: str,
+    start_id: int,
+    clock_error: timedelta,
+    gps_every: int | None,
+    count: int = 12,
+    where: tuple[float, float] = TOULOUSE,
+) -> list[Shot]:
     """A device shooting every 20 minutes in Toulouse (UTC+2), its clock off by `clock_error`."""
     shots, first = [], utc(2017, 9, 19, 7, 0)
     for n in range(count):
         true = first + timedelta(minutes=20 * n)
         camera = true.astimezone(timeline.ZoneInfo("Europe/Paris")).replace(tzinfo=None) + clock_error
         has_gps = gps_every is not None and n % gps_every == 0
-        shots.append(shot(start_id + n, camera, device,
-                          gps_time=true if has_gps else None,
-                          lat=where[0] if has_gps else None, lon=where[1] if has_gps else None))  # fmt: skip
+        shots.append(
+            shot(
+                start_id + n,
+                camera,
+                device,
+                gps_time=true if has_gps else None,
+                lat=where[0] if has_gps else None,
+                lon=where[1] if has_gps else None,
+            )
+        )
     return shots
 
 
-@pytest.mark.parametrize("error", [timedelta(hours=-6), timedelta(minutes=7), timedelta(days=-1, minutes=1)],
-                         ids=["whole-hours", "minutes", "a-day"])  # fmt: skip
+@pytest.mark.parametrize(
+    "error",
+    [timedelta(hours=-6), timedelta(minutes=7), timedelta(days=-1, minutes=1)],
+    ids=["whole-hours", "minutes", "a-day"],
+)
 def test_gps_clock_corrects_the_devices_other_photos(error: timedelta) -> None:
     shots = _trip("camera", 100, error, gps_every=3)
     timings, clocks = resolve(shots)
@@ -107,8 +128,12 @@ def test_gps_clock_corrects_the_devices_other_photos(error: timedelta) -> None:
 def test_dscn_real_example_a_day_behind() -> None:
     """jpg/gps/DSCN0010.jpg: the camera says 2008-10-22 16:28:39, its GPS 2008-10-23 14:27:07 UTC (Arezzo)."""
     camera, gps = datetime(2008, 10, 22, 16, 28, 39), utc(2008, 10, 23, 14, 27, 7)
-    timings, clocks = resolve([shot(1, camera, "nikon", gps_time=gps, lat=43.4674, lon=11.8851),
-                               shot(2, camera + timedelta(minutes=5), "nikon")])  # fmt: skip
+    timings, clocks = resolve(
+        [
+            shot(1, camera, "nikon", gps_time=gps, lat=43.4674, lon=11.8851),
+            shot(2, camera + timedelta(minutes=5), "nikon"),
+        ]
+    )
     assert timings[1].utc == gps and timings[1].zone == "Europe/Rome"
     assert timings[2].utc == gps + timedelta(minutes=5) and timings[2].source == "device_offset"
     assert timings[2].lat == pytest.approx(43.4674) and timings[2].position_inferred
@@ -125,14 +150,17 @@ def _paris_clock(moment: datetime) -> datetime:
 def _phone(device: str, start_id: int, minutes: list[int]) -> list[Shot]:
     """A phone with GPS in Toulouse, on the right time."""
     moments = [FIRST + timedelta(minutes=m) for m in minutes]
-    return [shot(start_id + i, _paris_clock(t), device, gps_time=t, lat=TOULOUSE[0], lon=TOULOUSE[1])
-            for i, t in enumerate(moments)]  # fmt: skip
+    return [
+        shot(start_id + i, _paris_clock(t), device, gps_time=t, lat=TOULOUSE[0], lon=TOULOUSE[1])
+        for i, t in enumerate(moments)
+    ]
 
 
 def _camera(device: str, start_id: int, minutes: list[int], error: timedelta) -> list[Shot]:
     """A camera without GPS whose clock is `error` off Paris time."""
-    return [shot(start_id + i, _paris_clock(FIRST + timedelta(minutes=m)) + error, device)
-            for i, m in enumerate(minutes)]  # fmt: skip
+    return [
+        shot(start_id + i, _paris_clock(FIRST + timedelta(minutes=m)) + error, device) for i, m in enumerate(minutes)
+    ]
 
 
 MOMENTS = [0, 2, 5, 60, 62, 63, 180, 181, 185, 300, 302, 420, 421, 425, 540, 600, 601]
@@ -181,8 +209,14 @@ def test_a_camera_on_local_time_is_placed_without_a_programme() -> None:
 def test_mission_zone_then_import_zone_then_unknown() -> None:
     camera = datetime(2017, 9, 19, 10, 0)
     mission = MissionZone(datetime(2017, 9, 18), datetime(2017, 9, 22), "Europe/Paris")
-    timings, _ = resolve([shot(1, camera), shot(2, camera, "other", import_zone="America/Toronto"),
-                          shot(3, datetime(2018, 1, 1), "third")], missions=[mission])  # fmt: skip
+    timings, _ = resolve(
+        [
+            shot(1, camera),
+            shot(2, camera, "other", import_zone="America/Toronto"),
+            shot(3, datetime(2018, 1, 1), "third"),
+        ],
+        missions=[mission],
+    )
     assert (timings[1].utc, timings[1].source) == (utc(2017, 9, 19, 8, 0), "mission_zone")
     assert (timings[2].utc, timings[2].source) == (utc(2017, 9, 19, 8, 0), "mission_zone")
     later, _ = resolve([shot(2, datetime(2018, 1, 1, 10), "other", import_zone="America/Toronto")], missions=[mission])
@@ -200,18 +234,21 @@ def test_clock_offset_option_and_manual_device_offset() -> None:
 
 
 def test_filename_dates_say_so_and_undated_stay_unknown() -> None:
-    timings, _ = resolve([shot(1, datetime(2017, 9, 19, 10), date_source="filename", import_zone="Europe/Paris"),
-                          shot(2, None)])  # fmt: skip
+    timings, _ = resolve(
+        [shot(1, datetime(2017, 9, 19, 10), date_source="filename", import_zone="Europe/Paris"), shot(2, None)]
+    )
     assert timings[1].source == "filename" and timings[1].utc == utc(2017, 9, 19, 8, 0)
     assert timings[2].source == "unknown" and timings[2].utc is None and timings[2].local is None
 
 
 def test_positions_are_inferred_from_the_same_device_first() -> None:
     base = datetime(2017, 9, 19, 10, 0)
-    shots = [shot(1, base, "a", camera_offset=120, lat=43.30, lon=5.37),
-             shot(2, base + timedelta(minutes=20), "a", camera_offset=120),
-             shot(3, base + timedelta(minutes=21), "b", camera_offset=120, lat=43.60, lon=1.44),
-             shot(4, base + timedelta(hours=3), "a", camera_offset=120)]  # fmt: skip
+    shots = [
+        shot(1, base, "a", camera_offset=120, lat=43.30, lon=5.37),
+        shot(2, base + timedelta(minutes=20), "a", camera_offset=120),
+        shot(3, base + timedelta(minutes=21), "b", camera_offset=120, lat=43.60, lon=1.44),
+        shot(4, base + timedelta(hours=3), "a", camera_offset=120),
+    ]
     timings, _ = resolve(shots)
     assert (timings[2].lat, timings[2].position_inferred) == (43.30, True)
     assert timings[4].lat is None, "nothing located within 30 minutes"

@@ -45,8 +45,16 @@ def test_importing_the_library_into_itself_is_refused_in_every_mode(gallery: Gal
     [day] = [p for p in media.rglob("*") if p.is_dir() and p.name.count("-") == 2]
     (tmp_path / "media-link").symlink_to(media)
     (tmp_path / "day-link").symlink_to(day)
-    sources = [media, day, tmp_path / "media-link", tmp_path / "day-link", next(day.iterdir()), gallery.root,
-               gallery.root / "thumbnails", gallery.root / ".gallery"]  # fmt: skip
+    sources = [
+        media,
+        day,
+        tmp_path / "media-link",
+        tmp_path / "day-link",
+        next(day.iterdir()),
+        gallery.root,
+        gallery.root / "thumbnails",
+        gallery.root / ".gallery",
+    ]
     for source in sources:
         for mode in ((), ("--move",), ("--link",)):
             result = gallery("import", str(source), "--no-viewer", *mode, ok=False)
@@ -77,15 +85,18 @@ def test_a_source_that_contains_the_library_skips_its_folders(gallery: Gallery, 
 
 def test_a_web_upload_staged_in_the_state_folder_still_imports(gallery: Gallery, tmp_path: Path) -> None:
     archived_library(gallery, tmp_path)
-    staged = make_photo(gallery.root / ".gallery" / "upload-abc123" / "photo.jpg", WHEN.replace(hour=9), color=(7, 7, 7))
+    staged = make_photo(
+        gallery.root / ".gallery" / "upload-abc123" / "photo.jpg", WHEN.replace(hour=9), color=(7, 7, 7)
+    )
     assert gallery.import_(staged.parent, extra=("--no-viewer",))["imported"] == 1
 
 
 # -- restoring lost or damaged originals --------------------------------------------------------
 
 
-def test_reimport_restores_missing_and_damaged_originals_then_move_wipes_the_card(gallery: Gallery,
-                                                                                   tmp_path: Path) -> None:  # fmt: skip
+def test_reimport_restores_missing_and_damaged_originals_then_move_wipes_the_card(
+    gallery: Gallery, tmp_path: Path
+) -> None:
     archived_library(gallery, tmp_path)
     rows = {r["original_name"]: r for r in gallery.rows()}
     lost, flipped, grown = (gallery.root / rows[f"IMG_000{i}.JPG"]["path"] for i in range(3))
@@ -151,11 +162,14 @@ def test_link_restores_a_lost_original_as_a_link_again(gallery: Gallery, tmp_pat
 # -- the demo, --link ----------------------------------------------------------------------------
 
 
-def test_demo_run_again_never_republishes_an_unpublished_album(tmp_path: Path,
-                                                               mission_files_session: tuple[Path, Path]) -> None:  # fmt: skip
+def test_demo_run_again_never_republishes_an_unpublished_album(
+    tmp_path: Path, mission_files_session: tuple[Path, Path]
+) -> None:
     cards, _ = mission_files_session
     root = tmp_path / "demo"
-    for photo in sorted(p for p in cards.rglob("*") if p.is_file())[::8]:  # a smaller mission: the demo reuses whatever root/cards holds
+    for photo in sorted(p for p in cards.rglob("*") if p.is_file())[
+        ::8
+    ]:  # a smaller mission: the demo reuses whatever root/cards holds
         copy = root / "cards" / photo.relative_to(cards)
         copy.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(photo, copy)
@@ -221,12 +235,31 @@ def test_imports_started_at_the_same_moment_queue_on_the_lock(tmp_path: Path) ->
     for round_ in range(3):
         root = tmp_path / f"library-{round_}"
         start = time.time() + 2.0  # every process has loaded its modules: they all start together
-        processes = [subprocess.Popen([sys.executable, "-c", BARRIER, str(start), "--root", str(root), "import",
-                                       str(source), "--no-viewer", "--jobs", "1"],
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)]  # fmt: skip
+        processes = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    BARRIER,
+                    str(start),
+                    "--root",
+                    str(root),
+                    "import",
+                    str(source),
+                    "--no-viewer",
+                    "--jobs",
+                    "1",
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            for _ in range(4)
+        ]
         results = [(p.wait(60), p.communicate()[1].decode()) for p in processes]
         for code, err in results:
-            assert code == 0 or err.strip() == "Error: another import is running on this library; try again when it ends", err
+            assert (
+                code == 0 or err.strip() == "Error: another import is running on this library; try again when it ends"
+            ), err
         assert any(code == 0 for code, _ in results)
         assert len(Gallery(root).rows()) == 3
 

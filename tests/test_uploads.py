@@ -39,9 +39,12 @@ def admin(root: Path, **settings: Any) -> TestClient:
 
 
 def upload(web: TestClient, files: list[tuple[str, bytes]], album: str = "") -> Any:
-    response = web.post("/admin/upload", data={"csrf": web.cookies["gallery_csrf"], "album": album},
-                        files=[("files", (name, data, "image/jpeg")) for name, data in files],
-                        headers={"accept": "application/json"})  # fmt: skip
+    response = web.post(
+        "/admin/upload",
+        data={"csrf": web.cookies["gallery_csrf"], "album": album},
+        files=[("files", (name, data, "image/jpeg")) for name, data in files],
+        headers={"accept": "application/json"},
+    )
     return response
 
 
@@ -53,22 +56,33 @@ def photo_bytes(folder: Path, name: str, minute: int, **options: Any) -> bytes:
 def test_concurrent_uploads_all_land_and_none_answers_500(library: Path, tmp_path: Path, caplog: Any) -> None:
     web = admin(library)
     app, cookies = web.app, dict(web.cookies)
-    batches = [[(f"up{n}-{k}.jpg", photo_bytes(tmp_path / str(n), f"{k}.jpg", n * 3 + k)) for k in range(2)]
-               for n in range(6)]  # fmt: skip
+    batches = [
+        [(f"up{n}-{k}.jpg", photo_bytes(tmp_path / str(n), f"{k}.jpg", n * 3 + k)) for k in range(2)] for n in range(6)
+    ]
 
     async def run() -> list[httpx2.Response]:
         transport = httpx2.ASGITransport(app=app)
-        async with httpx2.AsyncClient(transport=transport, base_url="http://testserver", cookies=cookies,
-                                      timeout=120) as client:  # fmt: skip
-            return await asyncio.gather(*(
-                client.post("/admin/upload", data={"csrf": cookies["gallery_csrf"]}, headers={"accept": "application/json"},
-                            files=[("files", (name, data, "image/jpeg")) for name, data in batch])
-                for batch in batches))  # fmt: skip
+        async with httpx2.AsyncClient(
+            transport=transport, base_url="http://testserver", cookies=cookies, timeout=120
+        ) as client:
+            return await asyncio.gather(
+                *(
+                    client.post(
+                        "/admin/upload",
+                        data={"csrf": cookies["gallery_csrf"]},
+                        headers={"accept": "application/json"},
+                        files=[("files", (name, data, "image/jpeg")) for name, data in batch],
+                    )
+                    for batch in batches
+                )
+            )
 
     answers = asyncio.run(run())
     assert [a.status_code for a in answers] == [200] * 6, caplog.text[-1500:]
     statuses = [f["status"] for a in answers for f in a.json()["files"]]
-    assert statuses == ["imported"] * 12, [(f["name"], f["status"], f["detail"]) for a in answers for f in a.json()["files"]]
+    assert statuses == ["imported"] * 12, [
+        (f["name"], f["status"], f["detail"]) for a in answers for f in a.json()["files"]
+    ]
     names = {row["original_name"] for row in Gallery(library).rows()}
     assert {name for batch in batches for name, _ in batch} <= names
 
@@ -88,22 +102,28 @@ def test_an_upload_is_one_device_per_camera_and_upload(library: Path, tmp_path: 
 
 def test_a_duplicate_upload_says_where_the_photo_is_and_moves_nothing(library: Path) -> None:
     gallery = Gallery(library)
-    row = gallery.rows("SELECT p.path, p.original_name, a.slug, a.title FROM photos p JOIN album_photos ap "
-                       "ON ap.photo_id = p.id JOIN albums a ON a.id = ap.album_id "
-                       "WHERE a.slug = 'la-melee-numerique-2017'")[0]  # fmt: skip
+    row = gallery.rows(
+        "SELECT p.path, p.original_name, a.slug, a.title FROM photos p JOIN album_photos ap "
+        "ON ap.photo_id = p.id JOIN albums a ON a.id = ap.album_id "
+        "WHERE a.slug = 'la-melee-numerique-2017'"
+    )[0]
     data = (library / row["path"]).read_bytes()
     answer = upload(admin(library), [("again.jpg", data)], album="iot-valley-2017").json()["files"][0]
     assert answer["status"] == "duplicate" and row["title"] in answer["detail"], answer
-    after = gallery.rows("SELECT a.slug FROM photos p JOIN album_photos ap ON ap.photo_id = p.id "
-                         "JOIN albums a ON a.id = ap.album_id WHERE p.path = ?", row["path"])  # fmt: skip
+    after = gallery.rows(
+        "SELECT a.slug FROM photos p JOIN album_photos ap ON ap.photo_id = p.id "
+        "JOIN albums a ON a.id = ap.album_id WHERE p.path = ?",
+        row["path"],
+    )
     assert after[0]["slug"] == "la-melee-numerique-2017", "the duplicate was moved"
 
 
 def test_an_upload_never_changes_a_published_cover(library: Path, tmp_path: Path) -> None:
     gallery = Gallery(library)
     before = {a["slug"]: a["cover"] for a in gallery.json("albums") if a["published"]}
-    sharp = make_photo(tmp_path / "sharp.jpg", datetime(2017, 9, 19, 15, 0), offset="+02:00", size=(400, 300),
-                       color=(10, 10, 10))  # fmt: skip
+    sharp = make_photo(
+        tmp_path / "sharp.jpg", datetime(2017, 9, 19, 15, 0), offset="+02:00", size=(400, 300), color=(10, 10, 10)
+    )
     from PIL import Image, ImageDraw
 
     image = Image.open(sharp)
@@ -130,9 +150,14 @@ def test_a_bad_file_name_costs_that_file_only(library: Path, tmp_path: Path, bad
 
 def test_no_upload_message_shows_a_server_path(library: Path, tmp_path: Path) -> None:
     web = admin(library)
-    page = web.post("/admin/upload", data={"csrf": web.cookies["gallery_csrf"]},
-                    files=[("files", ("..", b"\xff\xd8\xff" + b"\0" * 50, "image/jpeg")),
-                           ("files", ("broken.jpg", b"\xff\xd8\xff" + b"\0" * 50, "image/jpeg"))])  # fmt: skip
+    page = web.post(
+        "/admin/upload",
+        data={"csrf": web.cookies["gallery_csrf"]},
+        files=[
+            ("files", ("..", b"\xff\xd8\xff" + b"\0" * 50, "image/jpeg")),
+            ("files", ("broken.jpg", b"\xff\xd8\xff" + b"\0" * 50, "image/jpeg")),
+        ],
+    )
     assert page.status_code == 200
     assert str(library) not in page.text and str(tmp_path) not in page.text and "/.uploads" not in page.text
 
@@ -147,7 +172,9 @@ def test_an_upload_into_an_album_deleted_meanwhile_says_where_the_files_went(lib
     assert "an-album-deleted-meanwhile" in report["error"], report
     conn = catalog.connect(library / "gallery.db")
     try:
-        assert catalog.photo_with_album(conn, report["files"][0]["sha256"])["album_title"] == report["files"][0]["album"]  # type: ignore[index]
+        assert (
+            catalog.photo_with_album(conn, report["files"][0]["sha256"])["album_title"] == report["files"][0]["album"]
+        )  # type: ignore[index]
     finally:
         conn.close()
 
@@ -160,8 +187,9 @@ def test_an_undated_upload_stays_undated(library: Path, tmp_path: Path) -> None:
     assert row["camera_time"] is None and row["taken_at_utc"] is None, "dated by its upload time"
 
 
-def test_an_upload_meeting_a_long_import_is_queued_and_imported_with_the_next(library: Path, tmp_path: Path,
-                                                                            monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_an_upload_meeting_a_long_import_is_queued_and_imported_with_the_next(
+    library: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from gallery import importer
     from gallery.web import uploads
 

@@ -49,11 +49,23 @@ def test_home_lists_published_albums_by_mission(demo_library: Path) -> None:
 def test_private_and_unknown_things_are_404(demo_library: Path) -> None:
     web = client(demo_library)
     sha = private_photo(demo_library)
-    for url in ("/albums/iot-valley-2017", "/api/albums/iot-valley-2017", "/albums/nope", f"/photos/{sha}",
-                f"/api/photos/{sha}", f"/thumbs/grid/{sha}.webp", f"/thumbs/viewer/{sha}.webp",
-                f"/photos/{sha}/original", "/albums/iot-valley-2017/download", "/photos/" + "0" * 64,
-                "/thumbs/grid/" + "0" * 64 + ".webp", "/photos/abc", "/photos/../../etc/passwd", "/embed/iot-valley-2017",
-                "/thumbs/huge/" + sha + ".webp"):  # fmt: skip
+    for url in (
+        "/albums/iot-valley-2017",
+        "/api/albums/iot-valley-2017",
+        "/albums/nope",
+        f"/photos/{sha}",
+        f"/api/photos/{sha}",
+        f"/thumbs/grid/{sha}.webp",
+        f"/thumbs/viewer/{sha}.webp",
+        f"/photos/{sha}/original",
+        "/albums/iot-valley-2017/download",
+        "/photos/" + "0" * 64,
+        "/thumbs/grid/" + "0" * 64 + ".webp",
+        "/photos/abc",
+        "/photos/../../etc/passwd",
+        "/embed/iot-valley-2017",
+        "/thumbs/huge/" + sha + ".webp",
+    ):
         response = web.get(url)
         assert response.status_code == 404, url
         assert "iot" not in response.text.lower() or url.startswith("/albums/iot"), url
@@ -71,7 +83,10 @@ def test_album_page(demo_library: Path) -> None:
     assert 'type="application/json+oembed"' in html
     assert "&lt;a href=&#34;http://testserver/albums/la-melee-numerique-2017&#34;" in html, "the embed snippet, escaped"
     assert 'alt="Revoir la Mêlée numérique en images, Toulouse, 19 septembre 2017"' in html
-    assert page.headers["x-content-type-options"] == "nosniff" and "script-src 'self'" in page.headers["content-security-policy"]
+    assert (
+        page.headers["x-content-type-options"] == "nosniff"
+        and "script-src 'self'" in page.headers["content-security-policy"]
+    )
 
 
 def test_photo_page_has_neighbours_and_details(demo_library: Path) -> None:
@@ -156,7 +171,9 @@ def test_zip_of_an_album(demo_library: Path) -> None:
     assert len(names) == len(album["photos"]) == len(set(names))
     import exifread
 
-    located = [n for n in names if "GPS GPSLatitude" in exifread.process_file(io.BytesIO(archive.read(n)), details=False)]
+    located = [
+        n for n in names if "GPS GPSLatitude" in exifread.process_file(io.BytesIO(archive.read(n)), details=False)
+    ]
     assert located == [], "public ZIPs carry no position either"
     unlocated = next(i for i, p in enumerate(album["photos"]) if not p["place"] or p["place_inferred"])
     original = (demo_library / catalog_path(demo_library, album["photos"][unlocated]["sha256"])).read_bytes()
@@ -174,7 +191,9 @@ def catalog_path(root: Path, sha: str) -> str:
 def test_json_api_is_public_shaped(demo_library: Path) -> None:
     web = client(demo_library)
     listed = web.get("/api/albums").json()
-    assert {a["slug"] for a in listed} >= {"la-melee-numerique-2017"} and "iot-valley-2017" not in {a["slug"] for a in listed}
+    assert {a["slug"] for a in listed} >= {"la-melee-numerique-2017"} and "iot-valley-2017" not in {
+        a["slug"] for a in listed
+    }
     album = web.get("/api/albums/la-melee-numerique-2017").json()
     assert album["title"] == "Revoir la Mêlée numérique en images" and album["start"].endswith("+02:00")
     photo = album["photos"][0]
@@ -188,7 +207,9 @@ def test_json_api_is_public_shaped(demo_library: Path) -> None:
 
 def test_oembed_and_embed_card(demo_library: Path) -> None:
     web = client(demo_library)
-    data = web.get("/oembed", params={"url": "http://testserver/albums/la-melee-numerique-2017", "format": "json"}).json()
+    data = web.get(
+        "/oembed", params={"url": "http://testserver/albums/la-melee-numerique-2017", "format": "json"}
+    ).json()
     assert data["version"] == "1.0" and data["type"] == "rich" and "/embed/la-melee-numerique-2017" in data["html"]
     assert data["thumbnail_url"].startswith("http://testserver/thumbs/grid/")
     assert web.get("/oembed", params={"url": "http://testserver/albums/iot-valley-2017"}).status_code == 404

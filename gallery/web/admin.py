@@ -52,8 +52,9 @@ async def login(request: Request) -> Response:
     try:  # counted before the password is checked, so that concurrent guesses cannot all pass
         attempt = await limits.attempt(db_path, *limits.login_budgets(name, client))
     except limits.Limited as limited:
-        return _limited(renderer.page(request, "login.html", status=429, next=target,
-                                      error="busy" if limited.busy else "too_many"))  # fmt: skip
+        return _limited(
+            renderer.page(request, "login.html", status=429, next=target, error="busy" if limited.busy else "too_many")
+        )
     user = await anyio.to_thread.run_sync(_check, db_path, name, password)
     if user is None:
         return renderer.page(request, "login.html", status=401, next=target, error="wrong")
@@ -61,8 +62,10 @@ async def login(request: Request) -> Response:
     token = auth.new_token()
     await anyio.to_thread.run_sync(_start_session, request.app.state.config.db_path, auth.token_hash(token), user["id"])
     response = RedirectResponse(safe_next(str(form.get("next", target))), status_code=303)
-    response.headers.append("set-cookie", auth.cookie(auth.SESSION_COOKIE, token, request.app.state.config,
-                                                      max_age=auth.SESSION_DAYS * 86400))  # fmt: skip
+    response.headers.append(
+        "set-cookie",
+        auth.cookie(auth.SESSION_COOKIE, token, request.app.state.config, max_age=auth.SESSION_DAYS * 86400),
+    )
     return response
 
 
@@ -121,8 +124,9 @@ async def share(request: Request) -> Response:
     try:
         lookup = await limits.attempt(db_path, *limits.token_budgets(client))
     except limits.Limited:
-        return _limited(_no_referrer(Response("too many attempts; try again later", status_code=429,
-                                              media_type="text/plain")))  # fmt: skip
+        return _limited(
+            _no_referrer(Response("too many attempts; try again later", status_code=429, media_type="text/plain"))
+        )
     found = None
     if len(token) <= 100:
         found = await anyio.to_thread.run_sync(catalog.get_share, request.app.state.db(), auth.token_hash(token))
@@ -140,8 +144,17 @@ async def share(request: Request) -> Response:
         try:
             attempt = await limits.attempt(db_path, *limits.share_budgets(found["id"], client))
         except limits.Limited as limited:
-            return _limited(_no_referrer(renderer.page(request, "share_password.html", status=429, token=token,
-                                                       error="busy" if limited.busy else "too_many")))  # fmt: skip
+            return _limited(
+                _no_referrer(
+                    renderer.page(
+                        request,
+                        "share_password.html",
+                        status=429,
+                        token=token,
+                        error="busy" if limited.busy else "too_many",
+                    )
+                )
+            )
         password = str(form.get("password", ""))[:1000]
         ok = await anyio.to_thread.run_sync(auth.check_password, password, found["password_hash"])
         if not ok:
@@ -150,8 +163,9 @@ async def share(request: Request) -> Response:
         proof = sessions.sign(token + found["password_hash"])
     response = RedirectResponse(f"/albums/{found['slug']}", status_code=303)
     value = auth.with_share(auth.share_entries(request.cookies.get(auth.SHARE_COOKIE)), token, proof)
-    response.headers.append("set-cookie", auth.cookie(auth.SHARE_COOKIE, value, request.app.state.config,
-                                                      max_age=30 * 86400))  # fmt: skip
+    response.headers.append(
+        "set-cookie", auth.cookie(auth.SHARE_COOKIE, value, request.app.state.config, max_age=30 * 86400)
+    )
     return _no_referrer(response)
 
 

@@ -23,8 +23,23 @@ from ..cli import parse_duration
 from ..errors import BadRequest, Forbidden, GalleryError, NotFound, TooLarge
 from . import auth, uploads
 
-ALBUM_ACTIONS = ("rename", "describe", "cover", "hide", "show", "move", "merge", "split", "publish", "unpublish",
-                 "options", "share", "unshare", "set-date", "confirm-date")  # fmt: skip
+ALBUM_ACTIONS = (
+    "rename",
+    "describe",
+    "cover",
+    "hide",
+    "show",
+    "move",
+    "merge",
+    "split",
+    "publish",
+    "unpublish",
+    "options",
+    "share",
+    "unshare",
+    "set-date",
+    "confirm-date",
+)
 
 
 def routes() -> list[Any]:
@@ -83,9 +98,17 @@ def album_page(request: Request) -> Response:
     photos = catalog.album_photos(conn, album["id"], True, catalog.TILE_COLUMNS)
     others = [a for a in catalog.list_albums(conn) if a["id"] != album["id"]]
     links = catalog.list_shares(conn, album["id"])
-    return _page(request, "admin_album.html", album=album, photos=photos, others=others, shares=links,
-                 uncertain=dates.UNCERTAIN_SOURCES,
-                 created=request.query_params.get("created", ""), message=request.query_params.get("message", ""))  # fmt: skip
+    return _page(
+        request,
+        "admin_album.html",
+        album=album,
+        photos=photos,
+        others=others,
+        shares=links,
+        uncertain=dates.UNCERTAIN_SOURCES,
+        created=request.query_params.get("created", ""),
+        message=request.query_params.get("message", ""),
+    )
 
 
 async def album_action(request: Request) -> Response:
@@ -121,8 +144,12 @@ def _apply(request: Request, slug: str, action: str, form: dict[str, str]) -> tu
         elif action in ("publish", "unpublish"):
             albums.publish(conn, [slug], action == "publish")
         elif action == "options":
-            albums.set_options(conn, slug, show_location=form.get("show_location") == "on",
-                               allow_originals=form.get("allow_originals") == "on")  # fmt: skip
+            albums.set_options(
+                conn,
+                slug,
+                show_location=form.get("show_location") == "on",
+                allow_originals=form.get("allow_originals") == "on",
+            )
         elif action == "share":
             token = shares.create(conn, slug, form.get("expires") or None, form.get("password") or None)
             return slug, f"{request.state.base_url}/s/{token}"
@@ -190,14 +217,21 @@ async def devices_page(request: Request) -> Response:
     if request.method == "POST":
         form = await _checked_form(request)
         try:
-            await anyio.to_thread.run_sync(_set_offset, request, str(form.get("device", "")), str(form.get("offset", "")))
+            await anyio.to_thread.run_sync(
+                _set_offset, request, str(form.get("device", "")), str(form.get("offset", ""))
+            )
             return RedirectResponse("/admin/devices", status_code=303)
         except (GalleryError, ValueError) as exc:
             error = str(exc)
     lang = request.state.lang
-    rows = [{**row, "correction": None if row["offset_seconds"] is None else i18n.clock_correction(row["offset_seconds"]),
-             "choices": devices.candidates_from_row(row, lang) if row["offset_source"] is None else []}
-            for row in catalog.list_devices(request.app.state.db())]  # fmt: skip
+    rows = [
+        {
+            **row,
+            "correction": None if row["offset_seconds"] is None else i18n.clock_correction(row["offset_seconds"]),
+            "choices": devices.candidates_from_row(row, lang) if row["offset_source"] is None else [],
+        }
+        for row in catalog.list_devices(request.app.state.db())
+    ]
     return _page(request, "admin_devices.html", devices=rows, error=error)
 
 
@@ -244,8 +278,9 @@ async def upload(request: Request) -> Response:
     except BaseException:
         uploads.discard(source)
         raise
-    report = await anyio.to_thread.run_sync(uploads.import_upload, config, source, received,
-                                            received.fields.get("album", ""), request.state.lang)  # fmt: skip
+    report = await anyio.to_thread.run_sync(
+        uploads.import_upload, config, source, received, received.fields.get("album", ""), request.state.lang
+    )
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse(report)
     return _page(request, "admin_upload.html", albums=catalog.list_albums(db), report=report)

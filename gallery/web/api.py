@@ -69,8 +69,11 @@ def photo_detail(request: Request) -> Response:
     if photo.get("album_show_location") and not _private(request):
         data.update(lat=photo.get("lat"), lon=photo.get("lon"))
     data["album"] = photo.get("album_slug")
-    data["urls"] = {"grid": thumb_url(photo["sha256"], "grid"), "viewer": thumb_url(photo["sha256"], "viewer"),
-                    "page": f"/photos/{photo['sha256']}"}  # fmt: skip
+    data["urls"] = {
+        "grid": thumb_url(photo["sha256"], "grid"),
+        "viewer": thumb_url(photo["sha256"], "viewer"),
+        "page": f"/photos/{photo['sha256']}",
+    }
     return JSONResponse(data)
 
 
@@ -90,13 +93,22 @@ def oembed(request: Request) -> Response:
     width = _bounded(request.query_params.get("maxwidth"), 480)
     height = round(width * 0.75) + 90
     data: dict[str, Any] = {
-        "version": "1.0", "type": "rich", "provider_name": "Galerie", "provider_url": base,
-        "title": album["title"], "width": width, "height": height,
-        "html": (f'<iframe src="{escape(base)}/embed/{escape(album["slug"])}" width="{width}" height="{height}" '
-                 f'style="border:0" loading="lazy" title="{escape(album["title"], {chr(34): "&quot;"})}"></iframe>'),
-    }  # fmt: skip
+        "version": "1.0",
+        "type": "rich",
+        "provider_name": "Galerie",
+        "provider_url": base,
+        "title": album["title"],
+        "width": width,
+        "height": height,
+        "html": (
+            f'<iframe src="{escape(base)}/embed/{escape(album["slug"])}" width="{width}" height="{height}" '
+            f'style="border:0" loading="lazy" title="{escape(album["title"], {chr(34): "&quot;"})}"></iframe>'
+        ),
+    }
     if album.get("cover_sha256"):
-        data.update(thumbnail_url=f"{base}{thumb_url(album['cover_sha256'])}", thumbnail_width=512, thumbnail_height=384)
+        data.update(
+            thumbnail_url=f"{base}{thumb_url(album['cover_sha256'])}", thumbnail_width=512, thumbnail_height=384
+        )
     return JSONResponse(data)
 
 
@@ -111,9 +123,14 @@ def _bounded(value: str | None, default: int) -> int:
 def health(request: Request) -> Response:
     """For monitoring (and the load tests): alive, and how many derivatives this process made."""
     derivatives = request.app.state.derivatives
-    return JSONResponse({"status": "ok", "derivatives_generated": derivatives.generated,
-                         "derivatives_cached": len(derivatives.cache.items)},
-                        headers={"cache-control": "no-store"})  # fmt: skip
+    return JSONResponse(
+        {
+            "status": "ok",
+            "derivatives_generated": derivatives.generated,
+            "derivatives_cached": len(derivatives.cache.items),
+        },
+        headers={"cache-control": "no-store"},
+    )
 
 
 def feed(request: Request) -> Response:

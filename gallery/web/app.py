@@ -26,13 +26,17 @@ from . import access, api, files, pages
 from .render import Renderer, environment
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
-CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
-       "object-src 'none'; base-uri 'none'; form-action 'self';")  # fmt: skip
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self';"
+)
 log = logging.getLogger("gallery.web")
 # A Host header we may echo into links (feeds, og:url, oEmbed) when GALLERY_BASE_URL is unset:
 # a DNS name or an IP literal, and a port. Anything else is refused rather than echoed.
-_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
-                   r"|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")  # fmt: skip
+_HOST = re.compile(
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+    r"|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?"
+)
 
 
 class Databases:
@@ -106,16 +110,24 @@ def create_app(config: Config) -> Any:
 
     # sqlite3 and OS errors get their own entry so that a full or read-only disk becomes a 503 with
     # words, handled like a GalleryError (the catch-all Exception handler re-raises after answering)
-    handlers = {GalleryError: _gallery_error, HTTPException: _http_error, sqlite3.OperationalError: _server_error,
-                OSError: _server_error, Exception: _server_error}  # fmt: skip
+    handlers = {
+        GalleryError: _gallery_error,
+        HTTPException: _http_error,
+        sqlite3.OperationalError: _server_error,
+        OSError: _server_error,
+        Exception: _server_error,
+    }
     app = Starlette(routes=routes(), exception_handlers=handlers)  # type: ignore[arg-type]
     app.state.config = config
     if not config.base_url:
         log.warning("GALLERY_BASE_URL is not set: links in feeds, oEmbed and share URLs follow each request's Host")
     app.state.read_only = storage.library_read_only(config.root, config.db_path, config.read_only)
     if app.state.read_only:
-        log.warning("the library %s is read-only: serving what exists (a missing derivative answers 404); "
-                    "logging in and share passwords are unavailable", config.root)  # fmt: skip
+        log.warning(
+            "the library %s is read-only: serving what exists (a missing derivative answers 404); "
+            "logging in and share passwords are unavailable",
+            config.root,
+        )
     app.state.db = Databases(config.db_path)
     app.state.renderer = Renderer(environment())
     app.state.csp = CSP
@@ -123,8 +135,13 @@ def create_app(config: Config) -> Any:
     public = access.PublicIndex(config.db_path)
     app.state.public = public
     prepared = Prepare(app, config)
-    served = files.Derivatives(prepared, config, public, lambda scope, sha: auth.may_see_derivative(app, scope, sha),
-                               generate=not app.state.read_only)  # fmt: skip
+    served = files.Derivatives(
+        prepared,
+        config,
+        public,
+        lambda scope, sha: auth.may_see_derivative(app, scope, sha),
+        generate=not app.state.read_only,
+    )
     app.state.derivatives = served
     return served
 
@@ -161,7 +178,9 @@ class Prepare:
         request = Request(scope)
         base_url = self.config.base_url.rstrip("/") or _request_base(request)
         if base_url is None:
-            await Response("Bad Request: invalid Host header", status_code=400, media_type="text/plain")(scope, receive, send)
+            await Response("Bad Request: invalid Host header", status_code=400, media_type="text/plain")(
+                scope, receive, send
+            )
             return
         forced = request.query_params.get("lang")
         cookie_lang = request.cookies.get("lang")
@@ -188,10 +207,14 @@ class Prepare:
                 present = {key.lower() for key, _ in headers}
                 extra = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin")]
                 if b"content-security-policy" not in present:
-                    extra += [(b"content-security-policy", (CSP + " frame-ancestors 'none'").encode()),
-                              (b"x-frame-options", b"DENY")]  # fmt: skip
+                    extra += [
+                        (b"content-security-policy", (CSP + " frame-ancestors 'none'").encode()),
+                        (b"x-frame-options", b"DENY"),
+                    ]
                 if set_lang:
-                    extra.append((b"set-cookie", f"lang={forced}; Path=/; Max-Age=31536000; SameSite=Lax{secure}".encode()))
+                    extra.append(
+                        (b"set-cookie", f"lang={forced}; Path=/; Max-Age=31536000; SameSite=Lax{secure}".encode())
+                    )
                 if set_csrf:
                     extra.append((b"set-cookie", auth.cookie(auth.CSRF_COOKIE, state["csrf"], self.config).encode()))
                 if personal:
@@ -219,8 +242,14 @@ def _error_page(request: Request, status: int, key: str, detail: str = "") -> Re
     if _wants_json(request):
         return JSONResponse({"error": i18n.text(key, "en"), "status": status}, status_code=status)
     try:
-        return request.app.state.renderer.page(request, "error.html", status=status, status_code=status,
-                                               title=i18n.text(key, request.state.lang), detail=detail)  # fmt: skip
+        return request.app.state.renderer.page(
+            request,
+            "error.html",
+            status=status,
+            status_code=status,
+            title=i18n.text(key, request.state.lang),
+            detail=detail,
+        )
     except Exception:  # an error while rendering the error page: plain text, never a traceback
         return Response(f"{status}", status_code=status, media_type="text/plain")
 

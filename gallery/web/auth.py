@@ -40,13 +40,20 @@ SHARE_COOKIE_CHARS = 2000
 def hash_password(password: str) -> str:
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **SCRYPT)
-    return "scrypt${n}${r}${p}$".format(**SCRYPT) + base64.b64encode(salt).decode() + "$" + base64.b64encode(digest).decode()
+    return (
+        "scrypt${n}${r}${p}$".format(**SCRYPT)
+        + base64.b64encode(salt).decode()
+        + "$"
+        + base64.b64encode(digest).decode()
+    )
 
 
 def check_password(password: str, stored: str) -> bool:
     try:
         _, n, r, p, salt, digest = stored.split("$")
-        computed = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=32)
+        computed = hashlib.scrypt(
+            password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=32
+        )
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(computed, base64.b64decode(digest))
@@ -128,7 +135,9 @@ def viewer_from(conn: Any, cookies: dict[str, str], sessions: Sessions) -> Viewe
     opened = []
     for token, proof in entries:
         share = found.get(token_hash(token))
-        if share and (share["password_hash"] is None or hmac.compare_digest(proof, sessions.sign(token + share["password_hash"]))):
+        if share and (
+            share["password_hash"] is None or hmac.compare_digest(proof, sessions.sign(token + share["password_hash"]))
+        ):
             opened.append((int(share["album_id"]), token))
     if user is None and not opened:
         return ANONYMOUS

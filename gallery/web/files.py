@@ -70,8 +70,14 @@ class Derivatives:
     it may touch the catalog, so it runs in a thread.
     """
 
-    def __init__(self, app: ASGIApp, config: Config, public: PublicIndex,
-                 allowed: Callable[[Scope, str], bool], generate: bool = True) -> None:  # fmt: skip
+    def __init__(
+        self,
+        app: ASGIApp,
+        config: Config,
+        public: PublicIndex,
+        allowed: Callable[[Scope, str], bool],
+        generate: bool = True,
+    ) -> None:
         self.app, self.config, self.public, self.allowed = app, config, public, allowed
         self.generate = generate  # False on a read-only library: serve what exists, 404 (no-store) otherwise
         self.cache = ByteCache()
@@ -166,8 +172,12 @@ def _original_of(config: Config, sha256: str) -> tuple[Path, str] | None:
 
 
 def _headers(etag: bytes, public: bool, length: int | None) -> list[tuple[bytes, bytes]]:
-    headers = [(b"content-type", b"image/webp"), (b"etag", etag), (b"cache-control", IMMUTABLE if public else PRIVATE),
-               (b"x-content-type-options", b"nosniff")]  # fmt: skip
+    headers = [
+        (b"content-type", b"image/webp"),
+        (b"etag", etag),
+        (b"cache-control", IMMUTABLE if public else PRIVATE),
+        (b"x-content-type-options", b"nosniff"),
+    ]
     if length is not None:
         headers.append((b"content-length", b"%d" % length))
     return headers
@@ -181,9 +191,18 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
 
 
 async def _plain(send: Send, status: int, body: bytes) -> None:
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
-                            (b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff")]})  # fmt: skip
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                (b"cache-control", b"no-store"),
+                (b"x-content-type-options", b"nosniff"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 

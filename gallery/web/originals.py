@@ -48,13 +48,21 @@ def response(request: Request, photo: dict[str, Any], keep_gps: bool) -> Respons
     found = servable(config, photo, keep_gps)
     if found.path is None and found.data is None:
         raise Forbidden(i18n.text("original_withheld", request.state.lang))
-    headers = {"x-content-type-options": "nosniff", "cache-control": "private, max-age=3600",
-               "etag": f'"{photo["sha256"][:32]}-{"o" if keep_gps else "n" + CACHE_VERSION}"'}  # fmt: skip
+    headers = {
+        "x-content-type-options": "nosniff",
+        "cache-control": "private, max-age=3600",
+        "etag": f'"{photo["sha256"][:32]}-{"o" if keep_gps else "n" + CACHE_VERSION}"',
+    }
     if found.path is None:
         headers["content-disposition"] = _attachment(photo["original_name"])
         return Response(found.data, media_type=MIME_TYPES[photo["format"]], headers=headers)
-    return FileResponse(found.path, media_type=MIME_TYPES[photo["format"]], filename=photo["original_name"],
-                        content_disposition_type="attachment", headers=headers)  # fmt: skip
+    return FileResponse(
+        found.path,
+        media_type=MIME_TYPES[photo["format"]],
+        filename=photo["original_name"],
+        content_disposition_type="attachment",
+        headers=headers,
+    )
 
 
 def _attachment(filename: str) -> str:

@@ -37,8 +37,11 @@ def checked_sha(value: str) -> str:
 
 def home(request: Request) -> Response:
     conn = _db(request)
-    albums = [a for a in catalog.list_albums(conn, published_only=not request.state.viewer.is_admin)
-              if a["photo_count"] > 0 and a["kind"] != "undated" or request.state.viewer.is_admin]  # fmt: skip
+    albums = [
+        a
+        for a in catalog.list_albums(conn, published_only=not request.state.viewer.is_admin)
+        if a["photo_count"] > 0 and a["kind"] != "undated" or request.state.viewer.is_admin
+    ]
     missions: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
     for album in albums:  # newest first, grouped by mission
         missions.setdefault(album["mission"] or "", []).append(album)
@@ -57,15 +60,24 @@ def album(request: Request) -> Response:
     photos = catalog.album_photos(conn, current["id"], request.state.viewer.is_admin, catalog.TILE_COLUMNS)
     lang = request.state.lang
     tiles = [tile(photo, alt_text(photo, current, lang)) for photo in photos]
-    return _render(request, "album.html", album=current, tiles=tiles, share=request.state.viewer.token_for(current["id"]))
+    return _render(
+        request, "album.html", album=current, tiles=tiles, share=request.state.viewer.token_for(current["id"])
+    )
 
 
 def tile(photo: dict[str, Any], alt: str) -> dict[str, Any]:
     """One grid cell, computed here rather than in the template (a thousand of them render in ms)."""
     width, height = photo["grid_width"], photo["grid_height"]
-    return {"sha256": photo["sha256"], "width": width, "height": height, "srcset": srcset(photo),
-            "sizes": f"(max-width: 40em) 50vw, {round(ROW_HEIGHT * width / height)}px", "alt": alt,
-            "placeholder": photo["placeholder"], "hidden": photo["hidden"]}  # fmt: skip
+    return {
+        "sha256": photo["sha256"],
+        "width": width,
+        "height": height,
+        "srcset": srcset(photo),
+        "sizes": f"(max-width: 40em) 50vw, {round(ROW_HEIGHT * width / height)}px",
+        "alt": alt,
+        "placeholder": photo["placeholder"],
+        "hidden": photo["hidden"],
+    }
 
 
 def download(request: Request) -> Response:
@@ -80,11 +92,16 @@ def download(request: Request) -> Response:
     return StreamingResponse(
         files.zip_stream(listed),  # cleaned one by one as the ZIP streams: the first bytes leave at once
         media_type="application/zip",
-        headers={"content-disposition": f"attachment; filename=\"{current['slug']}.zip\"", "cache-control": "private, no-store"},
-    )  # fmt: skip
+        headers={
+            "content-disposition": f'attachment; filename="{current["slug"]}.zip"',
+            "cache-control": "private, no-store",
+        },
+    )
 
 
-def _zip_entries(config: Any, items: list[dict[str, Any]], names: list[str], keep_gps: bool) -> Iterator[tuple[Path | bytes, str]]:
+def _zip_entries(
+    config: Any, items: list[dict[str, Any]], names: list[str], keep_gps: bool
+) -> Iterator[tuple[Path | bytes, str]]:
     """(file or bytes, name) for each original that may leave, then a note naming those withheld."""
     withheld: list[str] = []
     for item, name in zip(items, names, strict=False):
@@ -116,7 +133,9 @@ def photo(request: Request) -> Response:
     viewer = request.state.viewer
     current = access.visible_photo(conn, sha256, viewer)
     album_row = catalog.get_album_by_id(conn, current["album_id"]) if current["album_id"] else None
-    siblings = catalog.album_photos(conn, current["album_id"], viewer.is_admin, catalog.TILE_COLUMNS) if album_row else []
+    siblings = (
+        catalog.album_photos(conn, current["album_id"], viewer.is_admin, catalog.TILE_COLUMNS) if album_row else []
+    )
     index = next((i for i, p in enumerate(siblings) if p["sha256"] == sha256), 0)
     previous = siblings[index - 1] if index > 0 else None
     following = siblings[index + 1] if index + 1 < len(siblings) else None
@@ -124,10 +143,21 @@ def photo(request: Request) -> Response:
     show_location = viewer.is_admin or bool(current.get("album_show_location"))
     originals = album_row is not None and _originals_allowed(request, album_row)
     withheld = originals and not show_location and _withheld(request, current)
-    return _render(request, "photo.html", photo=current, album=album_row, previous=previous, next=following,
-                   position=index + 1, total=len(siblings), alt=alt_text(current, album_row, lang),
-                   moment=photo_moment(current, lang), show_location=show_location, originals=originals,
-                   withheld=withheld)  # fmt: skip
+    return _render(
+        request,
+        "photo.html",
+        photo=current,
+        album=album_row,
+        previous=previous,
+        next=following,
+        position=index + 1,
+        total=len(siblings),
+        alt=alt_text(current, album_row, lang),
+        moment=photo_moment(current, lang),
+        show_location=show_location,
+        originals=originals,
+        withheld=withheld,
+    )
 
 
 def _withheld(request: Request, current: dict[str, Any]) -> bool:
@@ -179,8 +209,9 @@ def search(request: Request) -> Response:
     if searched:
         end_bound = f"{end}T23:59:59+14:00" if end else None
         start_bound = f"{start}T00:00:00-12:00" if start else None
-        results = catalog.search_albums(_db(request), text, start_bound, end_bound,
-                                        published_only=not request.state.viewer.is_admin)  # fmt: skip
+        results = catalog.search_albums(
+            _db(request), text, start_bound, end_bound, published_only=not request.state.viewer.is_admin
+        )
     return _render(request, "search.html", q=text, start=start or "", end=end or "", results=results, searched=searched)
 
 

@@ -23,8 +23,13 @@ def environment(extra_templates: Path | None = None) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(TEMPLATES))]
     if extra_templates:
         loaders.insert(0, jinja2.FileSystemLoader(str(extra_templates)))
-    env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True, trim_blocks=True,
-                             lstrip_blocks=True, undefined=jinja2.StrictUndefined)  # fmt: skip
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
     env.globals.update(thumb_url=thumb_url, srcset=srcset, grid_size=grid_size, ROW_HEIGHT=ROW_HEIGHT)
     env.filters["days"] = album_days
     env.filters["country"] = places.country_name
@@ -90,8 +95,13 @@ def alt_text(photo: dict[str, Any], album: dict[str, Any] | None, lang: str) -> 
     if dates.is_uncertain(photo):
         parts.append(i18n.text("date_uncertain", lang))
     elif photo.get("taken_at_local"):
-        parts.append(i18n.date_range(datetime.fromisoformat(photo["taken_at_local"]).date(),
-                                     datetime.fromisoformat(photo["taken_at_local"]).date(), lang))  # fmt: skip
+        parts.append(
+            i18n.date_range(
+                datetime.fromisoformat(photo["taken_at_local"]).date(),
+                datetime.fromisoformat(photo["taken_at_local"]).date(),
+                lang,
+            )
+        )
     return ", ".join(parts)
 
 
@@ -107,7 +117,13 @@ class Renderer:
             raise ReadOnlyLibrary("this form cannot work on a read-only library")  # 503 with words, by the app
         lang = request.state.lang
         template = self.env.get_template(name)
-        html = template.render(request=request, lang=lang, t=lambda key: i18n.text(key, lang),
-                               base_url=request.state.base_url, viewer=request.state.viewer,
-                               path=request.url.path, **context)  # fmt: skip
+        html = template.render(
+            request=request,
+            lang=lang,
+            t=lambda key: i18n.text(key, lang),
+            base_url=request.state.base_url,
+            viewer=request.state.viewer,
+            path=request.url.path,
+            **context,
+        )
         return HTMLResponse(html, status_code=status)

@@ -73,10 +73,15 @@ class _State:
         self.value = bytearray()
 
     def callbacks(self) -> dict[str, Any]:
-        return {"on_part_begin": self.part_begin, "on_header_field": self.header_field_data,
-                "on_header_value": self.header_value_data, "on_header_end": self.header_end,
-                "on_headers_finished": self.headers_finished, "on_part_data": self.part_data,
-                "on_part_end": self.part_end}  # fmt: skip
+        return {
+            "on_part_begin": self.part_begin,
+            "on_header_field": self.header_field_data,
+            "on_header_value": self.header_value_data,
+            "on_header_end": self.header_end,
+            "on_headers_finished": self.headers_finished,
+            "on_part_data": self.part_data,
+            "on_part_end": self.part_end,
+        }
 
     def part_begin(self) -> None:
         self.headers, self.header_field, self.header_value = {}, b"", b""
@@ -161,8 +166,11 @@ class _State:
 
 def usable_name(name: str) -> bool:
     """A plain file name: not empty, `.` or `..`, no control character, at most 255 bytes."""
-    return (name not in ("", ".", "..") and len(name.encode("utf-8", "replace")) <= MAX_NAME_BYTES
-            and all(c.isprintable() for c in name))  # fmt: skip
+    return (
+        name not in ("", ".", "..")
+        and len(name.encode("utf-8", "replace")) <= MAX_NAME_BYTES
+        and all(c.isprintable() for c in name)
+    )
 
 
 def shown_name(name: str) -> str:
@@ -214,7 +222,9 @@ def import_upload(config: Config, source: Path, received: Upload, album_slug: st
     prevented: a duplicate is reported where it is and moved nowhere, a published or hand-chosen
     cover stays, a photo without a date stays undated (its file time is the upload's time).
     """
-    results: list[dict[str, str]] = [{"name": n, "status": "refused", "detail": why} for n, p, why in received.files if p is None]
+    results: list[dict[str, str]] = [
+        {"name": n, "status": "refused", "detail": why} for n, p, why in received.files if p is None
+    ]
     names = {str(p): n for n, p, _ in received.files if p is not None}
     if not names:
         discard(source)
@@ -226,7 +236,10 @@ def import_upload(config: Config, source: Path, received: Upload, album_slug: st
     except GalleryError as exc:  # still busy after the wait, or the library refused: keep the files for later
         source.with_suffix(".queued").touch()
         why = i18n.text("upload_queued", lang) + f" ({scrub(str(exc), config)})"
-        return {"files": results + [{"name": n, "status": "queued", "detail": ""} for n in names.values()], "error": why}
+        return {
+            "files": results + [{"name": n, "status": "queued", "detail": ""} for n in names.values()],
+            "error": why,
+        }
     return _finish(config, (source, *earlier), report.import_id, names, results, covers, album_slug, lang)
 
 
@@ -248,8 +261,16 @@ def _run_import(config: Config, sources: tuple[Path, ...]) -> Any:
         time.sleep(RETRY_SECONDS)
 
 
-def _finish(config: Config, sources: tuple[Path, ...], import_id: int, names: dict[str, str], results: list[dict[str, str]],
-            covers: dict[int, int], album_slug: str, lang: str) -> dict[str, Any]:  # fmt: skip
+def _finish(
+    config: Config,
+    sources: tuple[Path, ...],
+    import_id: int,
+    names: dict[str, str],
+    results: list[dict[str, str]],
+    covers: dict[int, int],
+    album_slug: str,
+    lang: str,
+) -> dict[str, Any]:
     with _holding_library(config):
         conn = catalog.connect(config.db_path)
         try:
