@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
@@ -82,7 +83,9 @@ def test_album_page(demo_library: Path) -> None:
     assert 'name="twitter:card" content="summary_large_image"' in html
     assert 'type="application/json+oembed"' in html
     assert "&lt;a href=&#34;http://testserver/albums/la-melee-numerique-2017&#34;" in html, "the embed snippet, escaped"
-    assert 'alt="Revoir la Mêlée numérique en images, Toulouse, 19 septembre 2017"' in html
+    alts = re.findall(r'<li[^>]*><a[^>]*><img[^>]*alt="([^"]*)"', html)
+    assert len(alts) >= 100 and len(set(alts)) == len(alts), "each photo its own alt text"
+    assert 'alt="Toulouse, 19 septembre 2017 à 09:21, Google Pixel 6"' in html, "place, time and camera"
     assert (
         page.headers["x-content-type-options"] == "nosniff"
         and "script-src 'self'" in page.headers["content-security-policy"]
