@@ -208,7 +208,8 @@ CREATE INDEX attempts_at ON attempts(at)
 # that every writer (import, regroup, admin edits, a hand-run sqlite3) keeps it true. Photos are
 # found by place and camera; `note` (the camera's ImageDescription, the programme's venue) is
 # searched for admins only, as those fields are shown to admins only. Albums by title,
-# description and place: never by their mission's title (q=Toulouse is what is in Toulouse).
+# description and place, with their mission's title taken out of the title (« Autres photos —
+# Mission Marseille–Toulouse 2017 » is not in Toulouse): q=Toulouse is what is in Toulouse.
 # Dates in words (« septembre 2017 ») are read from the query, not indexed (gallery/search.py).
 # PostgreSQL would use a tsvector column with unaccent behind the same catalog functions.
 V8_SEARCH = """
@@ -218,7 +219,8 @@ INSERT INTO photo_search (rowid, place, camera, note)
     SELECT id, COALESCE(place, ''), TRIM(COALESCE(make, '') || ' ' || COALESCE(model, '') || ' ' || COALESCE(lens, '')),
         TRIM(COALESCE(description, '') || ' ' || COALESCE(venue, '')) FROM photos;
 INSERT INTO album_search (rowid, title, description, place)
-    SELECT id, title, description, COALESCE(place, '') FROM albums;
+    SELECT a.id, REPLACE(a.title, COALESCE((SELECT m.title FROM missions m WHERE m.id = a.mission_id), ''), ''),
+        a.description, COALESCE(a.place, '') FROM albums a;
 CREATE TRIGGER photo_search_insert AFTER INSERT ON photos BEGIN
     INSERT INTO photo_search (rowid, place, camera, note) VALUES (new.id, COALESCE(new.place, ''),
         TRIM(COALESCE(new.make, '') || ' ' || COALESCE(new.model, '') || ' ' || COALESCE(new.lens, '')),
@@ -235,12 +237,14 @@ CREATE TRIGGER photo_search_delete AFTER DELETE ON photos BEGIN
 END;
 CREATE TRIGGER album_search_insert AFTER INSERT ON albums BEGIN
     INSERT INTO album_search (rowid, title, description, place)
-        VALUES (new.id, new.title, new.description, COALESCE(new.place, ''));
+        VALUES (new.id, REPLACE(new.title, COALESCE((SELECT title FROM missions WHERE id = new.mission_id), ''), ''),
+            new.description, COALESCE(new.place, ''));
 END;
-CREATE TRIGGER album_search_update AFTER UPDATE OF title, description, place ON albums BEGIN
+CREATE TRIGGER album_search_update AFTER UPDATE OF title, description, place, mission_id ON albums BEGIN
     DELETE FROM album_search WHERE rowid = old.id;
     INSERT INTO album_search (rowid, title, description, place)
-        VALUES (new.id, new.title, new.description, COALESCE(new.place, ''));
+        VALUES (new.id, REPLACE(new.title, COALESCE((SELECT title FROM missions WHERE id = new.mission_id), ''), ''),
+            new.description, COALESCE(new.place, ''));
 END;
 CREATE TRIGGER album_search_delete AFTER DELETE ON albums BEGIN
     DELETE FROM album_search WHERE rowid = old.id;
