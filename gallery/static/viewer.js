@@ -83,6 +83,7 @@
     var toggle = this.article.querySelector("[data-action=info]");
     if (toggle) { toggle.setAttribute("aria-expanded", open ? "true" : "false"); }
     if (this.info) { this.info.hidden = !open; if (open) { this.info.focus(); } }
+    if (this.img) { this.apply(); } // the stage makes room for the panel on a wide screen
   };
 
   Viewer.prototype.toggleFullscreen = function () {
@@ -138,7 +139,7 @@
 
   Viewer.prototype.down = function (event) {
     if (event.target.closest("a, button")) { return; }
-    this.stage.setPointerCapture(event.pointerId);
+    try { this.stage.setPointerCapture(event.pointerId); } catch (e) { /* a pointer already gone */ }
     this.pointers[event.pointerId] = { x: event.clientX, y: event.clientY };
     var ids = Object.keys(this.pointers);
     if (ids.length === 2) {
@@ -233,7 +234,12 @@
 
   function start() {
     var article = document.querySelector("article.viewer");
-    if (!article) { focusTile(); window.addEventListener("hashchange", focusTile); return; }
+    if (!article) { // an album: back from the viewer, on the tile of the photo seen last
+      focusTile();
+      window.addEventListener("load", focusTile); // again once laid out (leaving full screen can take the focus)
+      window.addEventListener("hashchange", focusTile);
+      return;
+    }
     document.body.classList.add("lightbox");
     current = new Viewer(article);
     document.addEventListener("keydown", keydown);
