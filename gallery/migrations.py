@@ -213,6 +213,7 @@ CREATE INDEX attempts_at ON attempts(at)
 # Dates in words (« septembre 2017 ») are read from the query, not indexed (gallery/search.py).
 # PostgreSQL would use a tsvector column with unaccent behind the same catalog functions.
 V8_SEARCH = """
+CREATE INDEX photos_local ON photos(taken_at_local);
 CREATE VIRTUAL TABLE photo_search USING fts5(place, camera, note, tokenize = 'unicode61 remove_diacritics 2');
 CREATE VIRTUAL TABLE album_search USING fts5(title, description, place, tokenize = 'unicode61 remove_diacritics 2');
 INSERT INTO photo_search (rowid, place, camera, note)

@@ -41,7 +41,8 @@
   Viewer.prototype.bind = function () {
     var self = this;
     this.article.querySelectorAll("[hidden][data-action]").forEach(function (b) {
-      if (b.getAttribute("data-action") !== "fullscreen" || document.fullscreenEnabled) { b.hidden = false; }
+      var action = b.getAttribute("data-action");
+      if (action === "fullscreen" ? document.fullscreenEnabled : self.img) { b.hidden = false; } // zoom: photos only
     });
     this.article.querySelectorAll("[data-action]").forEach(function (control) {
       control.addEventListener("click", function (event) {
@@ -99,6 +100,7 @@
 
   // -- zoom and pan: transform-origin 0 0, so a point q of the image is at (box + t + s q) on screen
   Viewer.prototype.zoomAt = function (scale, clientX, clientY) {
+    if (!this.img) { return; } // a video (or anything else in the figure) is not zoomed
     scale = Math.min(MAX_SCALE, Math.max(1, scale));
     var box = this.base();
     var qx = (clientX - box.left - this.x) / this.scale, qy = (clientY - box.top - this.y) / this.scale;
