@@ -188,7 +188,7 @@
   // -- next and previous: the next page's viewer swapped in, URL pushed, full screen kept
   Viewer.prototype.go = function (which) {
     var url = this.data(which);
-    if (url) { open(url, true, which); }
+    if (url) { open(url, true); }
   };
 
   Viewer.prototype.preload = function () {
@@ -201,22 +201,30 @@
 
   var current = null;
 
-  function open(url, push, which) {
+  function open(url, push) {
     fetchPage(url).then(function (html) {
       var page = new DOMParser().parseFromString(html, "text/html");
       var article = page.querySelector("article.viewer");
       if (!article || !current) { throw new Error("no viewer"); }
       var infoOpen = current.article.classList.contains("info-open");
-      var focused = document.activeElement && document.activeElement.getAttribute("data-action");
+      var focused = focusedControl(current.article);
       current.article.replaceWith(document.adoptNode(article));
       document.title = page.title;
       if (push) { history.pushState({ viewer: true }, "", url); }
       current = new Viewer(article);
       current.setInfo(infoOpen);
-      var again = focused && article.querySelector("[data-action=" + focused + "]");
-      var side = which && article.querySelector(".viewer-side." + which);
-      (again || side || article.querySelector(".viewer-stage")).focus({ preventScroll: true });
+      if (focused) { // the same control again (Enter on « next » goes on), or the stage when it is gone
+        (article.querySelector(focused) || article.querySelector(".viewer-stage")).focus({ preventScroll: true });
+      }
     }).catch(function () { window.location.href = url; });
+  }
+
+  function focusedControl(article) {
+    var active = document.activeElement;
+    if (!active || !article.contains(active)) { return null; }
+    if (active.getAttribute("data-action")) { return "[data-action=" + active.getAttribute("data-action") + "]"; }
+    if (active.classList.contains("viewer-side")) { return ".viewer-side." + (active.classList.contains("prev") ? "prev" : "next"); }
+    return ".viewer-stage";
   }
 
   function keydown(event) {
