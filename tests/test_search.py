@@ -187,6 +187,7 @@ def test_migrating_an_existing_catalog_indexes_what_is_there(library: Path) -> N
             conn.execute(f"DROP TABLE {name}")
         for trigger in [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")]:
             conn.execute(f"DROP TRIGGER {trigger}")
+        conn.execute("DROP INDEX photos_local")
         conn.execute("PRAGMA user_version = 7")
     assert catalog.migrate(conn) >= 8
     conn.close()
