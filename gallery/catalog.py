@@ -166,9 +166,15 @@ def migrate(conn: sqlite3.Connection) -> int:
 
 
 def _statements(script: str) -> Iterator[str]:
-    for statement in script.split(";\n"):
-        if statement.strip():
-            yield statement
+    """One statement at a time; a trigger's BEGIN … END stays whole (sqlite3.complete_statement)."""
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            yield pending
+            pending = ""
+    if pending.strip():
+        yield pending
 
 
 @contextmanager
@@ -487,7 +493,7 @@ def get_album_by_id(conn: sqlite3.Connection, album_id: int) -> Row | None:
 
 TILE_COLUMNS = (
     "p.sha256, p.width, p.height, p.grid_width, p.grid_height, p.placeholder, p.place, "
-    "p.taken_at_local, p.time_source, ap.hidden"
+    "p.taken_at_local, p.time_source, p.make, p.model, ap.hidden"
 )
 
 
@@ -621,31 +627,6 @@ def published_places(conn: sqlite3.Connection) -> list[Row]:
             f"SELECT p.place, p.country, COUNT(*) AS photos, COUNT(DISTINCT a.id) AS albums {PUBLIC_PHOTOS} "
             "AND p.place IS NOT NULL GROUP BY p.place, p.country ORDER BY p.country, p.place"
         )
-    )
-
-
-def search_albums(
-    conn: sqlite3.Connection, text: str, start: str | None, end: str | None, published_only: bool = True
-) -> list[Row]:
-    """Albums whose title, place or mission matches `text`, overlapping [start, end] (ISO dates)."""
-    where, params = ["a.merged_into IS NULL", "a.photo_count > 0"], []
-    if published_only:
-        where.append("a.published = 1")
-    if text:
-        where.append(
-            "(a.title LIKE ? ESCAPE '\\' OR a.place LIKE ? ESCAPE '\\' OR m.title LIKE ? ESCAPE '\\' "
-            "OR a.description LIKE ? ESCAPE '\\')"
-        )
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        params += [pattern] * 4
-    if start:
-        where.append("a.end_utc >= ?")
-        params.append(start)
-    if end:
-        where.append("a.start_utc <= ?")
-        params.append(end)
-    return dicts(
-        conn.execute(f"{ALBUM_SELECT} WHERE {' AND '.join(where)} ORDER BY a.start_utc DESC LIMIT 200", params)
     )
 
 
@@ -864,3 +845,84 @@ def relabel_import_paths(conn: sqlite3.Connection, import_id: int, prefix: str, 
                 f"UPDATE {table} SET {column} = ? || substr({column}, ?) WHERE import_id = ? AND substr({column}, 1, ?) = ?",
                 (label, len(prefix) + 1, import_id, len(prefix), prefix),
             )
+
+
+# -- viewer and search (H6) -----------------------------------------------------------------------
+# `match` is an FTS5 expression built by search.match_expression (never the visitor's raw text).
+# Local days compare a photo's local time string with ISO dates: `since <= taken_at_local < before`.
+
+PHOTO_HIT_COLUMNS = (
+    "p.id, p.sha256, p.width, p.height, p.grid_width, p.grid_height, p.placeholder, p.place, p.country, "
+    "p.taken_at_utc, p.taken_at_local, p.timezone, p.time_source, p.make, p.model, "
+    "a.slug AS album_slug, a.title AS album_title, COALESCE(ap.hidden, 0) AS hidden"
+)
+
+
+def find_photos(
+    conn: sqlite3.Connection,
+    match: str | None,
+    local_days: tuple[str | None, str | None, str | None] = (None, None, None),
+    place: tuple[str, str | None] | None = None,
+    public_only: bool = True,
+    limit: int = 120,
+) -> tuple[list[Row], int]:
+    """Photos whose words match, taken on those local days, at that (place, country); and how many."""
+    where, params = _photo_filters(match, local_days, place)
+    if public_only:
+        source = f"{PUBLIC_PHOTOS} AND {where}"
+    else:
+        source = (
+            "FROM photos p LEFT JOIN album_photos ap ON ap.photo_id = p.id LEFT JOIN albums a ON a.id = ap.album_id "
+            f"WHERE {where}"
+        )
+    total = int(conn.execute(f"SELECT COUNT(*) {source}", params).fetchone()[0])
+    rows = conn.execute(
+        f"SELECT {PHOTO_HIT_COLUMNS} {source} ORDER BY p.taken_at_utc DESC, p.id LIMIT ?", [*params, limit]
+    )
+    return dicts(rows), total
+
+
+def _photo_filters(
+    match: str | None, local_days: tuple[str | None, str | None, str | None], place: tuple[str, str | None] | None
+) -> tuple[str, list[Any]]:
+    where: list[str] = ["1 = 1"]
+    params: list[Any] = []
+    if match:
+        where.append("p.id IN (SELECT rowid FROM photo_search WHERE photo_search MATCH ?)")
+        params.append(match)
+    since, before, month = local_days
+    if since or before or month:
+        where.append(f"p.taken_at_local IS NOT NULL AND {CERTAIN_DATE}")
+    for condition, value in (("p.taken_at_local >= ?", since), ("p.taken_at_local < ?", before)):
+        if value:
+            where.append(condition)
+            params.append(value)
+    if month:
+        where.append("substr(p.taken_at_local, 6, 2) = ?")
+        params.append(month)
+    if place:
+        where.append("p.place = ? AND (p.country = ? OR ? IS NULL)")
+        params += [place[0], place[1], place[1]]
+    return " AND ".join(where), params
+
+
+def find_albums(conn: sqlite3.Connection, match: str | None, published_only: bool = True) -> list[Row]:
+    """Albums whose title, description or place match (all of them without `match`), newest first."""
+    where, params = ["a.merged_into IS NULL", "a.photo_count > 0"], []
+    if published_only:
+        where.append("a.published = 1")
+    if match:
+        where.append("a.id IN (SELECT rowid FROM album_search WHERE album_search MATCH ?)")
+        params.append(match)
+    return dicts(conn.execute(f"{ALBUM_SELECT} WHERE {' AND '.join(where)} ORDER BY a.start_utc DESC, a.id", params))
+
+
+def albums_at_place(conn: sqlite3.Connection, place: str, country: str | None) -> list[Row]:
+    """Published albums holding public photos taken at that place: what /places counts."""
+    return dicts(
+        conn.execute(
+            f"{ALBUM_SELECT} WHERE a.id IN (SELECT a.id {PUBLIC_PHOTOS} AND p.place = ? AND (p.country = ? OR ? IS NULL)) "
+            "ORDER BY a.start_utc DESC, a.id",
+            (place, country, country),
+        )
+    )

@@ -194,3 +194,34 @@ def clock_candidate(seconds: int, reason: str, zone: str | None, meets: float, l
     if lang == "en":
         return f"{clock_correction(seconds, lang)}: {why}; {share} % of its photos meet the others'"
     return f"{clock_correction(seconds, lang)} : {why} ; {share} % de ses photos rejoignent celles des autres"
+
+
+# -- viewer and search (H6) -----------------------------------------------------------------------
+TEXT.update(
+    {
+        "viewer_close": {"fr": "Fermer (Échap)", "en": "Close (Esc)"},
+        "viewer_fullscreen": {"fr": "Plein écran", "en": "Full screen"},
+        "viewer_zoom_in": {"fr": "Agrandir", "en": "Zoom in"},
+        "viewer_zoom_out": {"fr": "Réduire", "en": "Zoom out"},
+        "viewer_info": {"fr": "Informations", "en": "Details"},
+        "viewer_position": {"fr": "Photo {position} sur {total}", "en": "Photo {position} of {total}"},
+        "viewer_help": {
+            "fr": "Flèches : photo précédente ou suivante ; + et − : zoom ; F : plein écran ; I : informations ; "
+            "Échap : retour à l’album.",
+            "en": "Arrows: previous or next photo; + and −: zoom; F: full screen; I: details; Esc: back to the album.",
+        },
+        "search_help": {
+            "fr": "Un lieu, un titre, un appareil, une date en mots (« septembre 2017 ») : accents et majuscules "
+            "sont facultatifs.",
+            "en": "A place, a title, a camera, a date in words (“September 2017”): accents and capitals are optional.",
+        },
+        "search_placeholder_full": {"fr": "Toulouse, Mêlée, septembre 2017…", "en": "Toulouse, Mêlée, September 2017…"},
+        "search_albums": {"fr": "Albums", "en": "Albums"},
+        "search_photos": {"fr": "Photos", "en": "Photos"},
+        "search_photos_shown": {
+            "fr": "{shown} premières photos sur {total}.",
+            "en": "The first {shown} photos of {total}.",
+        },
+        "search_at_place": {"fr": "Photos prises à {place}", "en": "Photos taken in {place}"},
+    }
+)

@@ -203,6 +203,55 @@ CREATE INDEX attempts_key ON attempts(key, at);
 CREATE INDEX attempts_at ON attempts(at)
 """
 
+# -- viewer and search (H6) -----------------------------------------------------------------------
+# Full-text search (FTS5, accents and case folded: `melee` finds « Mêlée »), kept by triggers so
+# that every writer (import, regroup, admin edits, a hand-run sqlite3) keeps it true. Photos are
+# found by place and camera; `note` (the camera's ImageDescription, the programme's venue) is
+# searched for admins only, as those fields are shown to admins only. Albums by title,
+# description and place, with their mission's title taken out of the title (« Autres photos —
+# Mission Marseille–Toulouse 2017 » is not in Toulouse): q=Toulouse is what is in Toulouse.
+# Dates in words (« septembre 2017 ») are read from the query, not indexed (gallery/search.py).
+# PostgreSQL would use a tsvector column with unaccent behind the same catalog functions.
+V8_SEARCH = """
+CREATE INDEX photos_local ON photos(taken_at_local);
+CREATE VIRTUAL TABLE photo_search USING fts5(place, camera, note, tokenize = 'unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE album_search USING fts5(title, description, place, tokenize = 'unicode61 remove_diacritics 2');
+INSERT INTO photo_search (rowid, place, camera, note)
+    SELECT id, COALESCE(place, ''), TRIM(COALESCE(make, '') || ' ' || COALESCE(model, '') || ' ' || COALESCE(lens, '')),
+        TRIM(COALESCE(description, '') || ' ' || COALESCE(venue, '')) FROM photos;
+INSERT INTO album_search (rowid, title, description, place)
+    SELECT a.id, REPLACE(a.title, COALESCE((SELECT m.title FROM missions m WHERE m.id = a.mission_id), ''), ''),
+        a.description, COALESCE(a.place, '') FROM albums a;
+CREATE TRIGGER photo_search_insert AFTER INSERT ON photos BEGIN
+    INSERT INTO photo_search (rowid, place, camera, note) VALUES (new.id, COALESCE(new.place, ''),
+        TRIM(COALESCE(new.make, '') || ' ' || COALESCE(new.model, '') || ' ' || COALESCE(new.lens, '')),
+        TRIM(COALESCE(new.description, '') || ' ' || COALESCE(new.venue, '')));
+END;
+CREATE TRIGGER photo_search_update AFTER UPDATE OF place, make, model, lens, description, venue ON photos BEGIN
+    DELETE FROM photo_search WHERE rowid = old.id;
+    INSERT INTO photo_search (rowid, place, camera, note) VALUES (new.id, COALESCE(new.place, ''),
+        TRIM(COALESCE(new.make, '') || ' ' || COALESCE(new.model, '') || ' ' || COALESCE(new.lens, '')),
+        TRIM(COALESCE(new.description, '') || ' ' || COALESCE(new.venue, '')));
+END;
+CREATE TRIGGER photo_search_delete AFTER DELETE ON photos BEGIN
+    DELETE FROM photo_search WHERE rowid = old.id;
+END;
+CREATE TRIGGER album_search_insert AFTER INSERT ON albums BEGIN
+    INSERT INTO album_search (rowid, title, description, place)
+        VALUES (new.id, REPLACE(new.title, COALESCE((SELECT title FROM missions WHERE id = new.mission_id), ''), ''),
+            new.description, COALESCE(new.place, ''));
+END;
+CREATE TRIGGER album_search_update AFTER UPDATE OF title, description, place, mission_id ON albums BEGIN
+    DELETE FROM album_search WHERE rowid = old.id;
+    INSERT INTO album_search (rowid, title, description, place)
+        VALUES (new.id, REPLACE(new.title, COALESCE((SELECT title FROM missions WHERE id = new.mission_id), ''), ''),
+            new.description, COALESCE(new.place, ''));
+END;
+CREATE TRIGGER album_search_delete AFTER DELETE ON albums BEGIN
+    DELETE FROM album_search WHERE rowid = old.id;
+END
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, V1_ARCHIVE),
     (2, V2_DEVICES_PLACES),
@@ -211,4 +260,5 @@ MIGRATIONS: list[tuple[int, str]] = [
     (5, V5_DEVICE_CANDIDATES),
     (6, V6_MANUAL_DATES),
     (7, V7_LOGIN_ATTEMPTS),
+    (8, V8_SEARCH),
 ]

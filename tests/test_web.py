@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
@@ -82,7 +83,9 @@ def test_album_page(demo_library: Path) -> None:
     assert 'name="twitter:card" content="summary_large_image"' in html
     assert 'type="application/json+oembed"' in html
     assert "&lt;a href=&#34;http://testserver/albums/la-melee-numerique-2017&#34;" in html, "the embed snippet, escaped"
-    assert 'alt="Revoir la Mêlée numérique en images, Toulouse, 19 septembre 2017"' in html
+    alts = re.findall(r'<li[^>]*><a[^>]*><img[^>]*alt="([^"]*)"', html)
+    assert len(alts) >= 100 and len(set(alts)) == len(alts), "each photo its own alt text"
+    assert 'alt="Toulouse, 19 septembre 2017 à 09:21, Google Pixel 6"' in html, "place, time and camera"
     assert (
         page.headers["x-content-type-options"] == "nosniff"
         and "script-src 'self'" in page.headers["content-security-policy"]
@@ -96,13 +99,17 @@ def test_photo_page_has_neighbours_and_details(demo_library: Path) -> None:
     assert f'rel="prev" href="/photos/{photos[0]["sha256"]}"' in page.text
     assert f'rel="next" href="/photos/{photos[2]["sha256"]}"' in page.text
     assert "(Europe/Paris, UTC+02:00)" in page.text and "septembre 2017 à" in page.text
-    assert "Toulouse, France" in page.text and "(2/" in page.text
+    assert "Toulouse, France" in page.text and '<span class="viewer-count" aria-live="polite">2/' in page.text
+    back = f'href="/albums/la-melee-numerique-2017#p-{photos[1]["sha256"]}"'
+    assert back in page.text, "back to the album lands on the photo's tile"
+    album = client(demo_library).get("/albums/la-melee-numerique-2017").text
+    assert f'<li id="p-{photos[1]["sha256"]}"' in album
 
 
 def test_english_by_header_and_by_switch(demo_library: Path) -> None:
     web = client(demo_library)
     english = web.get("/albums/la-melee-numerique-2017", headers={"accept-language": "en-GB,en;q=0.9,fr;q=0.5"})
-    assert '<html lang="en">' in english.text and "Download all (ZIP)" in english.text
+    assert '<html lang="en">' in english.text and "Embed this album" in english.text
     assert "September 19–20, 2017" in english.text and "Spain" not in english.text
     switched = web.get("/?lang=en")
     assert "lang=en" in switched.headers["set-cookie"] and '<html lang="en">' in switched.text
@@ -140,6 +147,10 @@ def test_originals_are_off_for_the_public_by_default(demo_library: Path) -> None
     assert web.get(f"/photos/{sha}/original").status_code == 404
     assert web.get("/albums/la-melee-numerique-2017/download").status_code == 404
     assert "Télécharger l’original" not in web.get(f"/photos/{sha}").text
+    assert "Tout télécharger (ZIP)" not in web.get("/albums/la-melee-numerique-2017").text, "no link to a 404"
+    opened = client(demo_library, public_originals=True)
+    assert "Tout télécharger (ZIP)" in opened.get("/albums/la-melee-numerique-2017").text
+    assert opened.get("/albums/la-melee-numerique-2017/download").status_code == 200
 
 
 def test_originals_range_type_name_and_no_gps(demo_library: Path) -> None:

@@ -1,26 +1,6 @@
-// Galerie: keyboard and swipe in the photo viewer, the upload drop zone. No inline script anywhere.
+// Galerie: the embed snippet, the upload drop zone (the photo viewer is viewer.js). No inline script anywhere.
 (function () {
   "use strict";
-  var viewer = document.querySelector(".viewer");
-  if (viewer) {
-    var go = function (which) {
-      var target = viewer.getAttribute("data-" + which);
-      if (target) { window.location.href = target; }
-    };
-    document.addEventListener("keydown", function (event) {
-      if (event.altKey || event.ctrlKey || event.metaKey || /input|textarea|select/i.test(event.target.tagName)) { return; }
-      if (event.key === "ArrowLeft") { go("prev"); }
-      if (event.key === "ArrowRight") { go("next"); }
-    });
-    var startX = null;
-    viewer.addEventListener("touchstart", function (event) { startX = event.touches[0].clientX; }, { passive: true });
-    viewer.addEventListener("touchend", function (event) {
-      if (startX === null) { return; }
-      var delta = event.changedTouches[0].clientX - startX;
-      startX = null;
-      if (Math.abs(delta) > 60) { go(delta > 0 ? "prev" : "next"); }
-    });
-  }
   var code = document.getElementById("embed-code");
   if (code) { code.addEventListener("focus", function () { code.select(); }); }
 

@@ -14,9 +14,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from .. import catalog, i18n
+from .. import search as search_words
 from ..errors import BadRequest, NotFound
 from . import access, files, originals
-from .render import ROW_HEIGHT, alt_text, photo_moment, srcset
+from .render import ROW_HEIGHT, alt_text, distinct_alts, photo_moment, srcset
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -59,9 +60,15 @@ def album(request: Request) -> Response:
     current = access.visible_album(conn, slug, request.state.viewer)
     photos = catalog.album_photos(conn, current["id"], request.state.viewer.is_admin, catalog.TILE_COLUMNS)
     lang = request.state.lang
-    tiles = [tile(photo, alt_text(photo, current, lang)) for photo in photos]
+    alts = distinct_alts([alt_text(photo, current, lang) for photo in photos])
+    tiles = [tile(photo, alt) for photo, alt in zip(photos, alts, strict=True)]
     return _render(
-        request, "album.html", album=current, tiles=tiles, share=request.state.viewer.token_for(current["id"])
+        request,
+        "album.html",
+        album=current,
+        tiles=tiles,
+        share=request.state.viewer.token_for(current["id"]),
+        originals=_originals_allowed(request, current),
     )
 
 
@@ -201,26 +208,58 @@ def places_page(request: Request) -> Response:
 
 
 def search(request: Request) -> Response:
-    text = request.query_params.get("q", "").strip()[:200]
-    start = _iso_day(request.query_params.get("from", ""))
-    end = _iso_day(request.query_params.get("to", ""))
-    searched = bool(text or start or end)
-    results = []
-    if searched:
-        end_bound = f"{end}T23:59:59+14:00" if end else None
-        start_bound = f"{start}T00:00:00-12:00" if start else None
-        results = catalog.search_albums(
-            _db(request), text, start_bound, end_bound, published_only=not request.state.viewer.is_admin
-        )
-    return _render(request, "search.html", q=text, start=start or "", end=end or "", results=results, searched=searched)
+    """Albums and photos: words (accents and case folded), dates in words or from/to, or one place."""
+    params = request.query_params
+    text = params.get("q", "").strip()[:200]
+    start, end = _iso_day(params.get("from", "")), _iso_day(params.get("to", ""))
+    place = params.get("place", "").strip()[:200] or None
+    country = params.get("country", "").strip()[:8] or None
+    found = _search(request, text, start, end, (place, country) if place else None)
+    return _render(
+        request,
+        "search.html",
+        q=text,
+        start=start.isoformat() if start else "",
+        end=end.isoformat() if end else "",
+        place=place or "",
+        country=country or "",
+        searched=bool(text or start or end or place),
+        **found,
+    )
 
 
-def _iso_day(value: str) -> str | None:
+def _search(
+    request: Request, text: str, start: date | None, end: date | None, place: tuple[str, str | None] | None
+) -> dict[str, Any]:
+    nothing: dict[str, Any] = {"results": [], "photos": [], "photo_total": 0}
+    query = search_words.parse_query(text)
+    days = query.days.narrowed(search_words.Days(start, end))
+    if not (query.words or days or place):
+        return nothing  # nothing asked, or only punctuation
+    conn = _db(request)
+    admin = request.state.viewer.is_admin
+    photo_columns = () if admin else ("place", "camera")  # a camera's own description is for admins only
+    photo_match = search_words.match_expression(query.words, photo_columns)
+    album_match = search_words.match_expression(query.words)
+    if place:
+        albums = catalog.albums_at_place(conn, *place)
+    else:
+        albums = catalog.find_albums(conn, album_match, published_only=not admin)
+    results = [a for a in albums if search_words.album_in_days(a, days)]
+    photos, total = catalog.find_photos(
+        conn, photo_match, search_words.local_bounds(days), place, public_only=not admin
+    )
+    alts = distinct_alts([alt_text(item, None, request.state.lang) for item in photos])
+    tiles = [tile(item, alt) | {"album_title": item["album_title"]} for item, alt in zip(photos, alts, strict=True)]
+    return {"results": results, "photos": tiles, "photo_total": total}
+
+
+def _iso_day(value: str) -> date | None:
     value = value.strip()
     if not value:
         return None
     try:
-        return date.fromisoformat(value).isoformat()
+        return date.fromisoformat(value)
     except ValueError:
         raise BadRequest("dates look like 2017-09-19") from None
 

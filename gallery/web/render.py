@@ -30,7 +30,9 @@ def environment(extra_templates: Path | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.globals.update(thumb_url=thumb_url, srcset=srcset, grid_size=grid_size, ROW_HEIGHT=ROW_HEIGHT)
+    env.globals.update(
+        thumb_url=thumb_url, srcset=srcset, grid_size=grid_size, ROW_HEIGHT=ROW_HEIGHT, camera_name=camera_name
+    )
     env.filters["days"] = album_days
     env.filters["country"] = places.country_name
     return env
@@ -88,21 +90,37 @@ def photo_moment(photo: dict[str, Any], lang: str) -> str:
 
 
 def alt_text(photo: dict[str, Any], album: dict[str, Any] | None, lang: str) -> str:
-    """Alt text from what we know: album title, place, date."""
-    parts = [album["title"] if album else i18n.text("photo_of", lang)]
-    if photo.get("place"):
-        parts.append(photo["place"])
+    """Each photo its own words: its caption if it has one, else its place, time and camera."""
+    if photo.get("caption"):
+        return str(photo["caption"])
+    parts = [photo["place"]] if photo.get("place") else []
     if dates.is_uncertain(photo):
         parts.append(i18n.text("date_uncertain", lang))
     elif photo.get("taken_at_local"):
-        parts.append(
-            i18n.date_range(
-                datetime.fromisoformat(photo["taken_at_local"]).date(),
-                datetime.fromisoformat(photo["taken_at_local"]).date(),
-                lang,
-            )
-        )
+        parts.append(i18n.long_datetime(datetime.fromisoformat(photo["taken_at_local"]), lang))
+    if camera_name(photo):
+        parts.append(camera_name(photo))
+    if not parts:
+        parts.append(album["title"] if album else i18n.text("photo_of", lang))
     return ", ".join(parts)
+
+
+def distinct_alts(alts: list[str]) -> list[str]:
+    """A burst shares a minute: « …, 10:32 (2) » keeps every alt text of a page its own."""
+    seen: dict[str, int] = {}
+    distinct = []
+    for alt in alts:
+        seen[alt] = seen.get(alt, 0) + 1
+        distinct.append(alt if seen[alt] == 1 else f"{alt} ({seen[alt]})")
+    return distinct
+
+
+def camera_name(photo: dict[str, Any]) -> str:
+    """« Canon EOS 5D », without the make twice (« Canon Canon EOS 5D »)."""
+    make, model = (photo.get("make") or "").strip(), (photo.get("model") or "").strip()
+    if model and make and model.lower().startswith(make.split()[0].lower()):
+        return model
+    return f"{make} {model}".strip()
 
 
 WRITING_FORMS = frozenset({"login.html", "share_password.html"})  # a session or an attempt goes into the catalog
