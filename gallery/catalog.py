@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -18,9 +19,11 @@ from typing import Any
 from urllib.parse import quote
 
 from . import storage
+from .errors import CatalogError, GalleryError, StorageFull
 from .migrations import MIGRATIONS
 
 Row = dict[str, Any]
+Connection = sqlite3.Connection  # what every function here takes; other modules name it catalog.Connection
 
 PHOTO_COLUMNS = (
     "sha256",
@@ -87,6 +90,40 @@ def connect(db_path: Path | str, readonly: bool = False) -> sqlite3.Connection:
     return conn
 
 
+# What a failing read or write of this catalog raises: the web and the CLI answer it at their boundary.
+OperationalError = sqlite3.OperationalError
+
+
+@contextmanager
+def errors_translated() -> Iterator[None]:
+    """Raise the catalog's operational errors (locked, full, read-only) as CatalogError."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        raise CatalogError(str(exc)) from exc
+
+
+def storage_error(exc: BaseException, root: Path) -> GalleryError | None:
+    """A catalog error that the disk caused, in the error tree (read-only, full); None for any other."""
+    if isinstance(exc, CatalogError) and isinstance(exc.__cause__, sqlite3.OperationalError):
+        exc = exc.__cause__
+    if not isinstance(exc, sqlite3.OperationalError):
+        return None
+    message = str(exc).lower()
+    if "readonly" in message:
+        return storage.read_only_error(root)
+    # SQLite says "disk I/O error" when it cannot grow its -shm: a full disk, if the disk is full
+    if "disk is full" in message or ("disk i/o" in message and storage.is_full(root)):
+        return StorageFull(str(exc))
+    return None
+
+
+def rollback(conn: sqlite3.Connection) -> None:
+    """Abandon the open transaction, if any (a batch that cannot be committed)."""
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
+
+
 def read_only_uri(db_path: Path) -> str:
     """The URI that reads a WAL catalog without writing anything next to it.
 
@@ -118,6 +155,47 @@ SNAPSHOT_SECONDS = 5.0
 def is_stale(conn: sqlite3.Connection) -> bool:
     """A snapshot connection old enough to be reopened (a full disk may have been freed since)."""
     return isinstance(conn, Snapshot) and conn.stale
+
+
+class Readers:
+    """One read connection per thread (sqlite3 connections are not shared across threads), reopened when stale."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.local = threading.local()
+        self.anchor = self._anchor()
+
+    def __call__(self) -> sqlite3.Connection:
+        conn = getattr(self.local, "conn", None)
+        if conn is not None and is_stale(conn):
+            conn.close()
+            conn = None
+        if conn is None:
+            if not self.path.exists():
+                return self._empty()  # not kept: the library may appear (a first import) while we serve
+            conn = connect(self.path, readonly=True)
+            self.local.conn = conn
+        return conn
+
+    def _anchor(self) -> sqlite3.Connection | None:
+        """One connection held open for the app's life keeps the WAL index (-shm) sized and mapped, so
+        that a thread's new connection never has to grow it, even once the disk is full."""
+        if not self.path.exists():
+            return None
+        try:
+            return connect(self.path, readonly=True)
+        except sqlite3.Error:
+            return None
+
+    def _empty(self) -> sqlite3.Connection:
+        """An empty catalog in memory: a library with nothing yet shows empty pages, not errors."""
+        conn = getattr(self.local, "empty", None)
+        if conn is None:
+            conn = sqlite3.connect(":memory:", check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            migrate(conn)
+            self.local.empty = conn
+        return conn
 
 
 def _open_read_only(path: Path) -> sqlite3.Connection:
@@ -485,16 +563,23 @@ def get_album_by_id(conn: sqlite3.Connection, album_id: int) -> Row | None:
     return get_album(conn, row[0]) if row else None
 
 
-TILE_COLUMNS = (
+_TILE_COLUMNS = (
     "p.sha256, p.width, p.height, p.grid_width, p.grid_height, p.placeholder, p.place, "
     "p.taken_at_local, p.time_source, ap.hidden"
 )
 
 
-def album_photos(
-    conn: sqlite3.Connection, album_id: int, include_hidden: bool = True, columns: str = "p.*, ap.hidden, ap.pinned"
-) -> list[Row]:
-    """An album's photos in time order; `columns=TILE_COLUMNS` for just what a grid needs."""
+def album_photos(conn: sqlite3.Connection, album_id: int, include_hidden: bool = True) -> list[Row]:
+    """An album's photos in time order, every column (with `hidden` and `pinned`)."""
+    return _album_photos(conn, album_id, include_hidden, "p.*, ap.hidden, ap.pinned")
+
+
+def album_tiles(conn: sqlite3.Connection, album_id: int, include_hidden: bool = True) -> list[Row]:
+    """An album's photos in time order, with just what a grid of tiles needs."""
+    return _album_photos(conn, album_id, include_hidden, _TILE_COLUMNS)
+
+
+def _album_photos(conn: sqlite3.Connection, album_id: int, include_hidden: bool, columns: str) -> list[Row]:
     hidden = "" if include_hidden else " AND ap.hidden = 0"
     return dicts(
         conn.execute(

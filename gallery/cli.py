@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -45,11 +44,11 @@ class GalleryGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (GalleryError, sqlite3.OperationalError) as exc:
+        except (GalleryError, catalog.OperationalError) as exc:
             state = ctx.find_object(Context)
             if state and state.debug:
                 raise
-            if isinstance(exc, sqlite3.OperationalError):
+            if isinstance(exc, catalog.OperationalError):
                 if "readonly" not in str(exc) or state is None:
                     raise
                 exc = storage.read_only_error(state.config.root)  # a write through a read-only catalog

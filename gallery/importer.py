@@ -16,7 +16,6 @@ import fcntl
 import json
 import os
 import shutil
-import sqlite3
 import time
 import unicodedata
 from collections import Counter
@@ -28,7 +27,7 @@ from typing import Any
 
 from . import catalog, devices, organise, storage
 from .config import Config
-from .errors import ConfigError, ImportAborted, ImportBusy, SourceError
+from .errors import CatalogError, ConfigError, ImportAborted, ImportBusy, SourceError
 from .ingest import INCOMING, IngestSettings, init_worker, process_file
 from .models import Outcome, PhotoMeta
 from .scan import Job, check_sources, identity, iter_entries
@@ -182,11 +181,12 @@ def run_import(config: Config, options: ImportOptions, progress: Progress | None
             entries = list(iter_entries(sources, exclude=[config.media_dir, config.thumbs_dir, config.state_dir]))
             archive = Archive(conn, config, options, report.import_id)
             try:
-                for outcome in _outcomes(config, options, entries, archive):
-                    report.add(outcome)
-                    if progress:
-                        progress(outcome, len(entries))
-            except sqlite3.OperationalError as exc:  # "database or disk is full"
+                with catalog.errors_translated():
+                    for outcome in _outcomes(config, options, entries, archive):
+                        report.add(outcome)
+                        if progress:
+                            progress(outcome, len(entries))
+            except CatalogError as exc:  # "database or disk is full"
                 raise ImportAborted(
                     f"cannot write the catalog ({exc}); free some space, then run the same import again"
                 ) from None
@@ -204,10 +204,10 @@ def run_import(config: Config, options: ImportOptions, progress: Progress | None
 def _flush_if_possible(archive: Archive) -> None:
     """Commit what is archived, even when the batch stops early; a full disk may refuse that too."""
     try:
-        archive.flush()
-    except (OSError, sqlite3.OperationalError) as exc:
-        if archive.conn.in_transaction:
-            archive.conn.execute("ROLLBACK")
+        with catalog.errors_translated():
+            archive.flush()
+    except (OSError, CatalogError) as exc:
+        catalog.rollback(archive.conn)
         raise ImportAborted(
             f"cannot write the catalog ({exc}); free some space, then run the same import again"
         ) from None
@@ -246,7 +246,7 @@ def _outcomes(
     for entry in entries:
         if isinstance(entry, Outcome):
             yield archive.note(entry)
-    settings = IngestSettings(str(config.root.resolve()), config.max_file_size, config.max_pixels, options.link)
+    settings = IngestSettings(config.with_(root=config.root.resolve()), options.link)
     pool = WorkerPool(
         min(config.worker_count, max(1, len(jobs))),
         process_file,

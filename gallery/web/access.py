@@ -87,7 +87,7 @@ class PublicIndex:
             if not self.db_path.exists():
                 return False
             self.conn = catalog.connect(self.db_path, readonly=True)
-        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        version = catalog.data_version(self.conn)
         if version != self.version:
             self.shas = frozenset(catalog.public_photo_shas(self.conn))
             self.version = version

@@ -95,7 +95,7 @@ def album_page(request: Request) -> Response:
         return _login_redirect(request)
     conn = request.app.state.db()
     album = albums.find_album(conn, request.path_params["slug"])
-    photos = catalog.album_photos(conn, album["id"], True, catalog.TILE_COLUMNS)
+    photos = catalog.album_tiles(conn, album["id"], True)
     others = [a for a in catalog.list_albums(conn) if a["id"] != album["id"]]
     links = catalog.list_shares(conn, album["id"])
     return _page(

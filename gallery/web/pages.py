@@ -57,7 +57,7 @@ def album(request: Request) -> Response:
         if target and access.can_see_album(target, request.state.viewer):
             return RedirectResponse(f"/albums/{target['slug']}", status_code=301)
     current = access.visible_album(conn, slug, request.state.viewer)
-    photos = catalog.album_photos(conn, current["id"], request.state.viewer.is_admin, catalog.TILE_COLUMNS)
+    photos = catalog.album_tiles(conn, current["id"], request.state.viewer.is_admin)
     lang = request.state.lang
     tiles = [tile(photo, alt_text(photo, current, lang)) for photo in photos]
     return _render(
@@ -133,9 +133,7 @@ def photo(request: Request) -> Response:
     viewer = request.state.viewer
     current = access.visible_photo(conn, sha256, viewer)
     album_row = catalog.get_album_by_id(conn, current["album_id"]) if current["album_id"] else None
-    siblings = (
-        catalog.album_photos(conn, current["album_id"], viewer.is_admin, catalog.TILE_COLUMNS) if album_row else []
-    )
+    siblings = catalog.album_tiles(conn, current["album_id"], viewer.is_admin) if album_row else []
     index = next((i for i, p in enumerate(siblings) if p["sha256"] == sha256), 0)
     previous = siblings[index - 1] if index > 0 else None
     following = siblings[index + 1] if index + 1 < len(siblings) else None
