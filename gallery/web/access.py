@@ -7,7 +7,6 @@ exist, so that private albums do not leak their existence.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,7 +43,7 @@ def can_see_album(album: dict[str, Any] | None, viewer: Viewer) -> bool:
     return bool(album["published"]) or viewer.opens(album["id"])
 
 
-def visible_album(conn: sqlite3.Connection, slug: str, viewer: Viewer) -> dict[str, Any]:
+def visible_album(conn: catalog.Connection, slug: str, viewer: Viewer) -> dict[str, Any]:
     album = catalog.get_album(conn, slug)
     if not can_see_album(album, viewer):
         raise NotFound("album not found")
@@ -52,7 +51,7 @@ def visible_album(conn: sqlite3.Connection, slug: str, viewer: Viewer) -> dict[s
     return album
 
 
-def visible_photo(conn: sqlite3.Connection, sha256: str, viewer: Viewer) -> dict[str, Any]:
+def visible_photo(conn: catalog.Connection, sha256: str, viewer: Viewer) -> dict[str, Any]:
     """The photo, if the viewer may see it: in an album they may see, and not hidden (admins see all)."""
     photo = catalog.photo_with_album(conn, sha256)
     if photo is None:
@@ -76,7 +75,7 @@ class PublicIndex:
         self.db_path = db_path
         self.version = -1
         self.shas: frozenset[str] = frozenset()
-        self.conn: sqlite3.Connection | None = None
+        self.conn: catalog.Connection | None = None
 
     def contains(self, sha256: str) -> bool:
         """Only ever called from the event loop's thread (its connection is not shared)."""
