@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,7 +12,8 @@ import click
 
 from . import catalog, storage
 from .config import SETTINGS, Config
-from .errors import GalleryError
+from .durations import parse_duration
+from .errors import BadRequest, GalleryError
 from .text import for_terminal as printable
 
 
@@ -78,44 +78,14 @@ def main(ctx: click.Context, root: str | None, debug: bool) -> None:
 pass_context = click.make_pass_decorator(Context)
 
 
-def parse_duration(text: str) -> int:
-    """'-6h', '+5h30m', '90m', '-1d', '+02:30', '45s' -> seconds."""
-    value = text.strip()
-    match = re.fullmatch(r"([+-]?)(\d{1,2}):(\d{2})", value)
-    if match:
-        sign, hours, minutes = match.groups()
-        seconds = int(hours) * 3600 + int(minutes) * 60
-        return -seconds if sign == "-" else seconds
-    match = re.fullmatch(r"([+-]?)(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?:in)?)?(?:(\d+)s)?", value)
-    if not match or not any(match.groups()[1:]):
-        raise click.BadParameter(f"{text!r} is not a duration like -6h, +5h30m, 90m or -1d")
-    sign, days, hours, minutes, secs = match.groups()
-    seconds = int(days or 0) * 86400 + int(hours or 0) * 3600 + int(minutes or 0) * 60 + int(secs or 0)
-    return -seconds if sign == "-" else seconds
-
-
 class Duration(click.ParamType):
     name = "duration"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
-        return value if isinstance(value, int) else parse_duration(str(value))
-
-
-def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    sign = "-" if seconds < 0 else "+"
-    rest = int(round(abs(seconds)))
-    days, rest = divmod(rest, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [
-        f"{days}d" if days else "",
-        f"{hours}h" if hours else "",
-        f"{minutes:02d}m" if minutes else "",
-        f"{secs:02d}s" if secs else "",
-    ]
-    return sign + ("".join(parts) or "0")
+        try:
+            return value if isinstance(value, int) else parse_duration(str(value))
+        except BadRequest as exc:
+            raise click.BadParameter(str(exc)) from None
 
 
 def echo_json(value: Any) -> None:

@@ -217,17 +217,11 @@ def _only_zone(conn: Any, shas: tuple[str, ...]) -> str | None:
 
 
 def viewer_pass(config: Any, quiet: bool, sizes: tuple[str, ...] = (thumbs.VIEWER,)) -> None:
-    if not config.db_path.exists():
-        return
-    conn = catalog.connect(config.db_path)
-    try:
-        jobs = maintenance.missing_derivatives(config, catalog.iter_photos(conn), sizes)
-    finally:
-        conn.close()
-    if not jobs:
-        return
     started = time.monotonic()
-    made, failures = maintenance.make_derivatives(config, jobs)
+    result = maintenance.make_missing_derivatives(config, sizes)
+    if result is None:
+        return
+    made, failures = result
     if not quiet:
         click.echo(f"Viewer pass: {made} derivatives in {time.monotonic() - started:.1f} s.", err=True)
         for failure in failures:

@@ -6,7 +6,8 @@ import click
 
 from . import catalog, organise, places
 from . import devices as device_words
-from .cli import Context, Duration, echo_json, echo_table, format_duration, pass_context
+from .cli import Context, Duration, echo_json, echo_table, pass_context
+from .durations import format_duration
 from .errors import GalleryError
 
 

@@ -6,9 +6,8 @@ import sys
 
 import click
 
-from . import albums, catalog, i18n, organise, synthetic
+from . import albums, catalog, i18n, maintenance, organise, synthetic, thumbs
 from .cli import Context, pass_context
-from .cli_archive import viewer_pass
 from .errors import GalleryError
 from .importer import ImportOptions, prepare_root, run_import
 
@@ -109,7 +108,7 @@ def demo(ctx: Context, then_serve: bool, host: str, port: int, seed: int) -> Non
     finally:
         conn.close()
     report = run_import(ctx.config, ImportOptions((cards,)))
-    viewer_pass(ctx.config, quiet=True)
+    maintenance.make_missing_derivatives(ctx.config, (thumbs.VIEWER,))
     conn = catalog.connect(ctx.config.db_path)
     try:
         organise.refresh(conn, ctx.config)
@@ -151,7 +150,7 @@ def user_add(ctx: Context, name: str) -> None:
 
     Example: gallery user add alice   (scripts: echo "$PASSWORD" | gallery user add alice)
     """
-    from .web.auth import hash_password
+    from .passwords import hash_password
 
     prepare_root(ctx.config)
     if not 1 <= len(name) <= 64 or not name.isprintable():
@@ -174,7 +173,7 @@ def user_passwd(ctx: Context, name: str) -> None:
 
     Example: gallery user passwd alice
     """
-    from .web.auth import hash_password
+    from .passwords import hash_password
 
     with ctx.catalog() as conn:
         if not catalog.set_password(conn, name, hash_password(_password(confirm=True))):

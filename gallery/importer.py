@@ -17,7 +17,6 @@ import json
 import os
 import shutil
 import time
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +29,7 @@ from .config import Config
 from .errors import CatalogError, ConfigError, ImportAborted, ImportBusy, SourceError
 from .ingest import INCOMING, IngestSettings, init_worker, process_file
 from .models import Outcome, PhotoMeta
+from .names import candidate_names, safe_name
 from .scan import Job, check_sources, identity, iter_entries
 from .workers import TaskFailed, WorkerPool
 
@@ -399,31 +399,6 @@ def archive_folder(meta: PhotoMeta) -> PurePosixPath:
         return PurePosixPath("undated")
     day = meta.local_time.date()
     return PurePosixPath(f"{day:%Y}", f"{day:%Y-%m-%d}")
-
-
-def safe_name(name: str) -> str:
-    """A file name that is safe on disk and in URLs' company: no separators, controls or leading dot."""
-    name = unicodedata.normalize("NFC", name)
-    name = "".join(c for c in name if c.isprintable() and c not in "/\\\x00").strip().lstrip(".")
-    stem, dot, suffix = name.rpartition(".")
-    if not dot:
-        stem, suffix = name, ""
-    while len(stem.encode()) > 150:
-        stem = stem[:-1]
-    suffix = suffix[:10]
-    return (stem or "photo") + (f".{suffix}" if suffix else "")
-
-
-def candidate_names(folder: PurePosixPath, name: str) -> Iterator[PurePosixPath]:
-    """IMG_0001.JPG, then IMG_0001-1.JPG, IMG_0001-2.JPG, ... (never overwrite)."""
-    yield folder / name
-    stem, dot, suffix = name.rpartition(".")
-    if not dot:
-        stem, suffix = name, ""
-    n = 1
-    while True:
-        yield folder / (f"{stem}-{n}" + (f".{suffix}" if suffix else ""))
-        n += 1
 
 
 def photo_row(

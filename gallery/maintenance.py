@@ -73,6 +73,18 @@ def make_derivatives(
     return made, failed
 
 
+def make_missing_derivatives(config: Config, sizes: Iterable[str]) -> tuple[int, list[str]] | None:
+    """Render every derivative of these sizes that is missing; None when nothing was missing."""
+    if not config.db_path.exists():
+        return None
+    conn = catalog.connect(config.db_path)
+    try:
+        jobs = missing_derivatives(config, catalog.iter_photos(conn), sizes)
+    finally:
+        conn.close()
+    return make_derivatives(config, jobs) if jobs else None
+
+
 def check(conn: catalog.Connection, config: Config, repair: bool = False) -> CheckReport:
     """Re-hash every original against the catalog; list orphans and missing derivatives."""
     if not config.media_dir.is_dir():

@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from .. import albums, catalog, dates, devices, i18n, missions, organise, shares
-from ..cli import parse_duration
+from ..durations import parse_duration
 from ..errors import BadRequest, Forbidden, GalleryError, NotFound, TooLarge
 from . import auth, uploads
 
@@ -236,16 +236,11 @@ async def devices_page(request: Request) -> Response:
 
 
 def _set_offset(request: Request, device: str, offset: str) -> None:
-    import click
-
     conn = _writer(request)
     try:
         if not any(d["key"] == device for d in catalog.list_devices(conn)):
             raise NotFound("no such device")
-        try:
-            seconds = None if offset.strip() in ("", "auto") else parse_duration(offset)
-        except click.BadParameter as exc:
-            raise BadRequest(str(exc.message)) from None
+        seconds = None if offset.strip() in ("", "auto") else parse_duration(offset)  # BadRequest if malformed
         catalog.set_manual_offset(conn, device, seconds)
         organise.refresh(conn, request.app.state.config)
     finally:

@@ -16,13 +16,14 @@ import time
 import zipfile
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import anyio
 
 from .. import storage, thumbs
 from ..config import Config
+from ..names import candidate_names, safe_name
 from .access import PublicIndex
 
 DERIVATIVE_PATH = re.compile(r"^/thumbs/(grid|viewer)/([0-9a-f]{64})\.webp$")
@@ -253,12 +254,10 @@ def zip_stream(files: Iterable[tuple[Path | bytes, str]]) -> Iterator[bytes]:
 
 def archive_names(names: list[str]) -> list[str]:
     """Unique, flat file names for a ZIP: IMG_0001.JPG, IMG_0001-2.JPG, ..."""
-    from ..importer import candidate_names, safe_name
-
     taken: set[str] = set()
     out = []
     for name in names:
-        for candidate in candidate_names(Path(), safe_name(name)):  # type: ignore[arg-type]
+        for candidate in candidate_names(PurePosixPath(), safe_name(name)):
             text = str(candidate)
             if text.lower() not in taken:
                 taken.add(text.lower())
