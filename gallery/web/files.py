@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import re
 import threading
 import time
@@ -20,15 +21,30 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import anyio
+from PIL import Image
 
 from .. import storage, thumbs
 from ..config import Config
+from ..errors import NotFound
 from ..names import candidate_names, safe_name
 from .access import PublicIndex
 
 DERIVATIVE_PATH = re.compile(r"^/thumbs/(grid|viewer)/([0-9a-f]{64})\.webp$")
 CACHE_BYTES = 256 * 1024 * 1024
 NEGATIVE_TTL = 60.0
+# What a corrupt, truncated, hostile or vanished original raises while it is decoded (see ingest._render_grid):
+# a 404, remembered for NEGATIVE_TTL. Anything else is a bug or a broken library: logged, and retried.
+DECODE_ERRORS = (
+    OSError,  # vanished, unreadable, truncated, unidentified (UnidentifiedImageError), a full disk
+    Image.DecompressionBombError,
+    Image.DecompressionBombWarning,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    IndexError,
+    MemoryError,
+)
+log = logging.getLogger("gallery.web")
 IMMUTABLE = b"public, max-age=31536000, immutable"
 PRIVATE = b"private, no-store"
 
@@ -124,11 +140,16 @@ class Derivatives:
         future: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
         self.inflight[key] = future
         try:
-            data = await anyio.to_thread.run_sync(self._load_or_make, sha256, size, limiter=self.limiter)
-            if data is None:
-                self.failed[key] = time.monotonic()
+            try:
+                data = await anyio.to_thread.run_sync(self._load_or_make, sha256, size, limiter=self.limiter)
+            except Exception:  # not a bad original: say so, and let the next request try again
+                log.exception("the derivative %s could not be served", key)
+                data = None
             else:
-                self.cache.put(key, data)
+                if data is None:
+                    self.failed[key] = time.monotonic()
+                else:
+                    self.cache.put(key, data)
             future.set_result(data)
         except BaseException as exc:
             future.set_exception(exc)
@@ -152,7 +173,8 @@ class Derivatives:
             thumbs.make_derivative(self.config.thumbs_dir, sha256, path, kind, size)
             self.generated += 1
             return target.read_bytes()
-        except Exception:  # a corrupt or vanished original: answer 404, remember for a while
+        except DECODE_ERRORS as exc:  # a corrupt or vanished original: answer 404, remember for a while
+            log.warning("the derivative %s/%s cannot be made: %s: %s", size, sha256, type(exc).__name__, exc)
             return None
 
 
@@ -168,7 +190,7 @@ def _original_of(config: Config, sha256: str) -> tuple[Path, str] | None:
         return None
     try:
         return storage.resolve_inside(config.media_dir, row["path"].removeprefix("media/")), row["format"]
-    except Exception:
+    except NotFound:  # the archived original is missing (`gallery check` reports it)
         return None
 
 
