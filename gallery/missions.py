@@ -23,9 +23,8 @@ import tomllib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from . import catalog
+from . import catalog, instants
 from .errors import ProgrammeError
 from .events import ProgrammeEvent
 from .places import Venue
@@ -184,9 +183,8 @@ def zones(conn: catalog.Connection) -> list[MissionZone]:
     for mission in catalog.list_missions(conn):
         if mission["start_utc"] is None:
             continue
-        zone = ZoneInfo(mission["timezone"])
-        start = datetime.fromisoformat(mission["start_utc"]).astimezone(zone).replace(tzinfo=None)
-        end = datetime.fromisoformat(mission["end_utc"]).astimezone(zone).replace(tzinfo=None)
+        start = instants.in_zone(mission["start_utc"], mission["timezone"]).replace(tzinfo=None)
+        end = instants.in_zone(mission["end_utc"], mission["timezone"]).replace(tzinfo=None)
         out.append(MissionZone(start, end, mission["timezone"]))
     return out
 

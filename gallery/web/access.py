@@ -43,6 +43,11 @@ def can_see_album(album: dict[str, Any] | None, viewer: Viewer) -> bool:
     return bool(album["published"]) or viewer.opens(album["id"])
 
 
+def shows_positions(viewer: Viewer, album_shows_location: object) -> bool:
+    """May this viewer see positions (coordinates, GPS in originals)? Admins always; others where the album shows them."""
+    return viewer.is_admin or bool(album_shows_location)
+
+
 def visible_album(conn: catalog.Connection, slug: str, viewer: Viewer) -> dict[str, Any]:
     album = catalog.get_album(conn, slug)
     if not can_see_album(album, viewer):

@@ -36,7 +36,7 @@ def _public_album(album: dict[str, Any], photos: list[dict[str, Any]], request: 
     if not _private(request):
         for key in ("kind",):
             data.pop(key, None)
-        if album.get("show_location"):
+        if access.shows_positions(request.state.viewer, album.get("show_location")):
             for item, photo in zip(data["photos"], photos, strict=True):
                 item.update(lat=photo.get("lat"), lon=photo.get("lon"))
     data["url"] = f"{request.state.base_url}/albums/{album['slug']}"
@@ -66,7 +66,7 @@ def photo_detail(request: Request) -> Response:
     conn = _db(request)
     photo = access.visible_photo(conn, checked_sha(request.path_params["sha256"]), request.state.viewer)
     data = photo_json(photo, private=_private(request))
-    if photo.get("album_show_location") and not _private(request):
+    if not _private(request) and access.shows_positions(request.state.viewer, photo.get("album_show_location")):
         data.update(lat=photo.get("lat"), lon=photo.get("lon"))
     data["album"] = photo.get("album_slug")
     data["urls"] = {

@@ -5,15 +5,14 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
-from .. import catalog, i18n
+from .. import catalog, i18n, instants
 from ..errors import BadRequest, NotFound
 from . import access, files, originals
 from .render import ROW_HEIGHT, alt_text, photo_moment, srcset
@@ -85,7 +84,7 @@ def download(request: Request) -> Response:
     current = access.visible_album(conn, request.path_params["slug"], request.state.viewer)
     if not _originals_allowed(request, current):
         raise NotFound("downloads are not open for this album")
-    keep_gps = request.state.viewer.is_admin or bool(current["show_location"])
+    keep_gps = access.shows_positions(request.state.viewer, current["show_location"])
     items = catalog.album_photos(conn, current["id"], include_hidden=False)
     names = files.archive_names([item["original_name"] for item in items] + ["LISEZMOI-README.txt"])
     listed = _zip_entries(request.app.state.config, items, names, keep_gps)
@@ -138,7 +137,7 @@ def photo(request: Request) -> Response:
     previous = siblings[index - 1] if index > 0 else None
     following = siblings[index + 1] if index + 1 < len(siblings) else None
     lang = request.state.lang
-    show_location = viewer.is_admin or bool(current.get("album_show_location"))
+    show_location = access.shows_positions(viewer, current.get("album_show_location"))
     originals = album_row is not None and _originals_allowed(request, album_row)
     withheld = originals and not show_location and _withheld(request, current)
     return _render(
@@ -176,7 +175,7 @@ def original(request: Request) -> Response:
         raise NotFound("photo not found")
     if album_row is not None and not _originals_allowed(request, album_row):
         raise NotFound("original not available")
-    keep_gps = request.state.viewer.is_admin or bool(album_row and album_row["show_location"])
+    keep_gps = access.shows_positions(request.state.viewer, album_row and album_row["show_location"])
     return originals.response(request, current, keep_gps)
 
 
@@ -185,8 +184,7 @@ def timeline(request: Request) -> Response:
     days: OrderedDict[date, list[dict[str, Any]]] = OrderedDict()
     lang = request.state.lang
     for item in catalog.published_photos(conn, limit=2000):
-        moment = datetime.fromisoformat(item["taken_at_utc"])
-        local = moment.astimezone(ZoneInfo(item["timezone"])) if item["timezone"] else moment
+        local = instants.in_zone(item["taken_at_utc"], item["timezone"])
         item["alt"] = alt_text(item, {"title": item["album_title"]}, lang)
         days.setdefault(local.date(), []).append(item)
     labels = {day: i18n.date_range(day, day, lang) for day in days}
