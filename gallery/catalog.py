@@ -90,6 +90,16 @@ def connect(db_path: Path | str, readonly: bool = False) -> sqlite3.Connection:
     return conn
 
 
+@contextmanager
+def connection(db_path: Path | str, readonly: bool = False) -> Iterator[sqlite3.Connection]:
+    """The catalog opened for one piece of work (`connect`), closed when it ends."""
+    conn = connect(db_path, readonly=readonly)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
 # What a failing read or write of this catalog raises: the web and the CLI answer it at their boundary.
 OperationalError = sqlite3.OperationalError
 

@@ -26,11 +26,8 @@ class Context:
     def catalog(self) -> Iterator[Any]:
         if not self.config.db_path.exists():
             raise GalleryError(f"no catalog at {self.config.db_path}: run `gallery import` first")
-        conn = catalog.connect(self.config.db_path, readonly=self.read_only)
-        try:
+        with catalog.connection(self.config.db_path, readonly=self.read_only) as conn:
             yield conn
-        finally:
-            conn.close()
 
     @property
     def read_only(self) -> bool:

@@ -173,8 +173,7 @@ def run_import(config: Config, options: ImportOptions, progress: Progress | None
     started = time.monotonic()
     with library_lock(config):  # first: concurrent imports must not race on the library's folders
         prepare_root(config)
-        conn = catalog.connect(config.db_path)
-        try:
+        with catalog.connection(config.db_path) as conn:
             _refuse_missing_media(conn, config)
             _clean_leftovers(config)
             report.import_id = catalog.start_import(conn, [str(s) for s in sources], _options_json(options))
@@ -195,8 +194,6 @@ def run_import(config: Config, options: ImportOptions, progress: Progress | None
                 report.kept = archive.kept
             catalog.finish_import(conn, report.import_id, report.counts)
             organise.refresh(conn, config)
-        finally:
-            conn.close()
     report.seconds = time.monotonic() - started
     return report
 

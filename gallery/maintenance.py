@@ -77,11 +77,8 @@ def make_missing_derivatives(config: Config, sizes: Iterable[str]) -> tuple[int,
     """Render every derivative of these sizes that is missing; None when nothing was missing."""
     if not config.db_path.exists():
         return None
-    conn = catalog.connect(config.db_path)
-    try:
+    with catalog.connection(config.db_path) as conn:
         jobs = missing_derivatives(config, catalog.iter_photos(conn), sizes)
-    finally:
-        conn.close()
     return make_derivatives(config, jobs) if jobs else None
 
 

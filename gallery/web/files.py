@@ -181,11 +181,8 @@ class Derivatives:
 def _original_of(config: Config, sha256: str) -> tuple[Path, str] | None:
     from .. import catalog
 
-    conn = catalog.connect(config.db_path, readonly=True)
-    try:
+    with catalog.connection(config.db_path, readonly=True) as conn:
         row = catalog.get_photo(conn, sha256)
-    finally:
-        conn.close()
     if row is None:
         return None
     try:
