@@ -15,14 +15,16 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 from urllib.parse import quote
 
 from . import storage
 from .errors import CatalogError, GalleryError, StorageFull
 from .migrations import MIGRATIONS
+from .rows import AlbumRow, DeviceRow, PhotoRow
 
 Row = dict[str, Any]
+T = TypeVar("T")
 Connection = sqlite3.Connection  # what every function here takes; other modules name it catalog.Connection
 
 PHOTO_COLUMNS = (
@@ -293,6 +295,11 @@ def dicts(rows: Iterable[sqlite3.Row]) -> list[Row]:
     return [dict(row) for row in rows]
 
 
+def typed_rows(kind: type[T], rows: Iterable[sqlite3.Row]) -> list[T]:
+    """Rows as the TypedDict `kind` of `rows.py` (the schema's columns, checked by tests/test_catalog.py)."""
+    return [cast(T, dict(row)) for row in rows]
+
+
 # -- photos ------------------------------------------------------------------------------------
 
 
@@ -311,9 +318,9 @@ def insert_photo(conn: sqlite3.Connection, row: Mapping[str, Any]) -> int:
     return int(cursor.lastrowid or 0)
 
 
-def get_photo(conn: sqlite3.Connection, sha256: str) -> Row | None:
+def get_photo(conn: sqlite3.Connection, sha256: str) -> PhotoRow | None:
     row = conn.execute("SELECT * FROM photos WHERE sha256 = ?", (sha256,)).fetchone()
-    return dict(row) if row else None
+    return cast(PhotoRow, dict(row)) if row else None
 
 
 def get_photos(conn: sqlite3.Connection, ids: Sequence[int]) -> list[Row]:
@@ -437,13 +444,14 @@ def set_manual_offset(conn: sqlite3.Connection, key: str, seconds: int | None) -
             )
 
 
-def list_devices(conn: sqlite3.Connection) -> list[Row]:
-    return dicts(
+def list_devices(conn: sqlite3.Connection) -> list[DeviceRow]:
+    return typed_rows(
+        DeviceRow,
         conn.execute(
             "SELECT d.*, COUNT(p.id) AS photos, "
             "SUM(CASE WHEN p.lat IS NOT NULL OR p.gps_time IS NOT NULL THEN 1 ELSE 0 END) AS with_gps "
             "FROM devices d LEFT JOIN photos p ON p.device = d.key GROUP BY d.key ORDER BY d.name"
-        )
+        ),
     )
 
 
@@ -563,12 +571,12 @@ def list_albums(conn: sqlite3.Connection, published_only: bool = False, include_
     return dicts(conn.execute(f"{ALBUM_SELECT} WHERE {' AND '.join(where)} ORDER BY a.start_utc DESC, a.id"))
 
 
-def get_album(conn: sqlite3.Connection, slug: str) -> Row | None:
+def get_album(conn: sqlite3.Connection, slug: str) -> AlbumRow | None:
     row = conn.execute(f"{ALBUM_SELECT} WHERE a.slug = ?", (slug,)).fetchone()
-    return dict(row) if row else None
+    return cast(AlbumRow, dict(row)) if row else None
 
 
-def get_album_by_id(conn: sqlite3.Connection, album_id: int) -> Row | None:
+def get_album_by_id(conn: sqlite3.Connection, album_id: int) -> AlbumRow | None:
     row = conn.execute("SELECT slug FROM albums WHERE id = ?", (album_id,)).fetchone()
     return get_album(conn, row[0]) if row else None
 

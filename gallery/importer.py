@@ -28,7 +28,7 @@ from . import catalog, devices, organise, storage
 from .config import Config
 from .errors import CatalogError, ConfigError, ImportAborted, ImportBusy, SourceError
 from .ingest import INCOMING, IngestSettings, init_worker, process_file
-from .models import Outcome, PhotoMeta
+from .models import IngestResult, NewFile, Outcome, PhotoMeta, RestoreFile
 from .names import candidate_names, safe_name
 from .scan import Job, check_sources, identity, iter_entries
 from .workers import TaskFailed, WorkerPool
@@ -283,7 +283,7 @@ class Archive:
         self.pending.append(outcome)
         return outcome
 
-    def add(self, job: Job, result: dict[str, Any]) -> Outcome:
+    def add(self, job: Job, result: IngestResult) -> Outcome:
         if result["status"] == "new":
             outcome = self._archive(job, result)
         elif result["status"] == "restore":
@@ -297,7 +297,7 @@ class Archive:
         self.pending.append(outcome)
         return outcome
 
-    def _restore(self, job: Job, result: dict[str, Any]) -> Outcome:
+    def _restore(self, job: Job, result: RestoreFile) -> Outcome:
         """Put a verified copy back where the catalog says the original is (worker found it missing or damaged)."""
         sha256, incoming, damage = result["sha256"], Path(result["incoming"]), result["damage"]
         row = catalog.get_photo(self.conn, sha256)
@@ -340,7 +340,7 @@ class Archive:
         except OSError:  # media/ on another file system than .gallery/
             shutil.copyfile(target, aside)
 
-    def _archive(self, job: Job, result: dict[str, Any]) -> Outcome:
+    def _archive(self, job: Job, result: NewFile) -> Outcome:
         catalog.begin(self.conn)
         sha256 = result["sha256"]
         incoming = Path(result["incoming"])
@@ -398,9 +398,7 @@ def archive_folder(meta: PhotoMeta) -> PurePosixPath:
     return PurePosixPath(f"{day:%Y}", f"{day:%Y-%m-%d}")
 
 
-def photo_row(
-    job: Job, result: dict[str, Any], relative: str, import_id: int, options: ImportOptions
-) -> dict[str, Any]:
+def photo_row(job: Job, result: NewFile, relative: str, import_id: int, options: ImportOptions) -> dict[str, Any]:
     meta: PhotoMeta = result["meta"]
     return {
         "sha256": result["sha256"],

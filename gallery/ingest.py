@@ -15,7 +15,7 @@ import warnings
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from PIL import Image, UnidentifiedImageError
 
@@ -23,7 +23,8 @@ from . import catalog, exif, storage, thumbs
 from .config import Config
 from .errors import CatalogError
 from .formats import SNIFF_BYTES, sniff
-from .models import PhotoMeta
+from .models import IngestResult, PhotoMeta
+from .rows import PhotoRow
 from .scan import Job
 
 INCOMING = ".incoming"
@@ -36,7 +37,7 @@ class IngestSettings:
 
 
 class Rejected(Exception):
-    def __init__(self, status: str, reason: str, detail: str) -> None:
+    def __init__(self, status: Literal["skipped", "rejected"], reason: str, detail: str) -> None:
         super().__init__(detail)
         self.status, self.reason, self.detail = status, reason, detail
 
@@ -59,7 +60,7 @@ def init_worker(settings: IngestSettings) -> None:
 DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}
 
 
-def process_file(job: Job) -> dict[str, Any]:
+def process_file(job: Job) -> IngestResult:
     assert _settings is not None, "init_worker() must run first"
     try:
         return _process(job, _settings)
@@ -71,7 +72,7 @@ def process_file(job: Job) -> dict[str, Any]:
         raise
 
 
-def _process(job: Job, settings: IngestSettings) -> dict[str, Any]:
+def _process(job: Job, settings: IngestSettings) -> IngestResult:
     path = Path(job.path)
     fd = _open_regular(path, settings.config.max_file_size)
     with os.fdopen(fd, "rb") as fh:
@@ -137,7 +138,7 @@ def _hash_rest(fh: Any, head: bytes) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _archived(sha256: str) -> dict[str, Any] | None:
+def _archived(sha256: str) -> PhotoRow | None:
     """The catalog row of a photo with these bytes, if any (early dedup; the parent decides the rest)."""
     if _catalog is None:
         return None
@@ -148,7 +149,7 @@ def _archived(sha256: str) -> dict[str, Any] | None:
         return None  # a catalog without photos yet: the parent decides
 
 
-def _duplicate(source: Path, sha256: str, row: dict[str, Any], settings: IngestSettings) -> dict[str, Any]:
+def _duplicate(source: Path, sha256: str, row: PhotoRow, settings: IngestSettings) -> IngestResult:
     """A known photo: a duplicate if its archived copy is intact, else a verified copy to restore it.
 
     Every duplicate's archived copy is hashed again: duplicates are rare in a normal import, and

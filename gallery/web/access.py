@@ -7,12 +7,14 @@ exist, so that private albums do not leak their existence.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .. import catalog
 from ..errors import NotFound
+from ..rows import AlbumRow
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class Viewer:
 ANONYMOUS = Viewer()
 
 
-def can_see_album(album: dict[str, Any] | None, viewer: Viewer) -> bool:
+def can_see_album(album: Mapping[str, Any] | None, viewer: Viewer) -> bool:
     if album is None or album.get("merged_into") is not None:
         return False
     if viewer.is_admin:
@@ -48,7 +50,7 @@ def shows_positions(viewer: Viewer, album_shows_location: object) -> bool:
     return viewer.is_admin or bool(album_shows_location)
 
 
-def visible_album(conn: catalog.Connection, slug: str, viewer: Viewer) -> dict[str, Any]:
+def visible_album(conn: catalog.Connection, slug: str, viewer: Viewer) -> AlbumRow:
     album = catalog.get_album(conn, slug)
     if not can_see_album(album, viewer):
         raise NotFound("album not found")

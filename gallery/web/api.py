@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,8 +32,8 @@ def _private(request: Request) -> bool:
     return bool(request.state.viewer.is_admin)
 
 
-def _public_album(album: dict[str, Any], photos: list[dict[str, Any]], request: Request) -> dict[str, Any]:
-    data = albums.album_json(album, photos, private=_private(request))
+def _public_album(album: Mapping[str, Any], photos: list[dict[str, Any]], request: Request) -> dict[str, Any]:
+    data = albums.album_json(dict(album), photos, private=_private(request))
     if not _private(request):
         for key in ("kind",):
             data.pop(key, None)
@@ -105,10 +106,8 @@ def oembed(request: Request) -> Response:
             f'style="border:0" loading="lazy" title="{escape(album["title"], {chr(34): "&quot;"})}"></iframe>'
         ),
     }
-    if album.get("cover_sha256"):
-        data.update(
-            thumbnail_url=f"{base}{thumb_url(album['cover_sha256'])}", thumbnail_width=512, thumbnail_height=384
-        )
+    if cover := album.get("cover_sha256"):
+        data.update(thumbnail_url=f"{base}{thumb_url(cover)}", thumbnail_width=512, thumbnail_height=384)
     return JSONResponse(data)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -118,7 +118,7 @@ def _zip_entries(
         yield (note + "\n").encode(), names[-1]
 
 
-def _originals_allowed(request: Request, current: dict[str, Any]) -> bool:
+def _originals_allowed(request: Request, current: Mapping[str, Any]) -> bool:
     """Admins and share links always; anonymous visitors only when the gallery or the album allows it."""
     viewer = request.state.viewer
     if viewer.is_admin or viewer.opens(current.get("id")):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -83,7 +84,7 @@ def photo_moment(photo: dict[str, Any], lang: str) -> str:
     return i18n.text("undated", lang)
 
 
-def alt_text(photo: dict[str, Any], album: dict[str, Any] | None, lang: str) -> str:
+def alt_text(photo: Mapping[str, Any], album: Mapping[str, Any] | None, lang: str) -> str:
     """Alt text from what we know: album title, place, date."""
     parts = [album["title"] if album else i18n.text("photo_of", lang)]
     if photo.get("place"):
