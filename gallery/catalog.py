@@ -92,6 +92,15 @@ def connect(db_path: Path | str, readonly: bool = False) -> sqlite3.Connection:
     return conn
 
 
+def in_memory() -> sqlite3.Connection:
+    """An empty, up-to-date catalog in memory (an empty library's pages; unit tests)."""
+    conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys = ON")
+    migrate(conn)
+    return conn
+
+
 @contextmanager
 def connection(db_path: Path | str, readonly: bool = False) -> Iterator[sqlite3.Connection]:
     """The catalog opened for one piece of work (`connect`), closed when it ends."""
@@ -203,9 +212,7 @@ class Readers:
         """An empty catalog in memory: a library with nothing yet shows empty pages, not errors."""
         conn = getattr(self.local, "empty", None)
         if conn is None:
-            conn = sqlite3.connect(":memory:", check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            migrate(conn)
+            conn = in_memory()
             self.local.empty = conn
         return conn
 
