@@ -23,7 +23,7 @@ class Context:
         self.config = Config.from_env(root=root)
 
     @contextmanager
-    def catalog(self) -> Iterator[Any]:
+    def catalog(self) -> Iterator[catalog.Connection]:
         if not self.config.db_path.exists():
             raise GalleryError(f"no catalog at {self.config.db_path}: run `gallery import` first")
         with catalog.connection(self.config.db_path, readonly=self.read_only) as conn:

@@ -210,7 +210,7 @@ def add_commands(main: click.Group) -> None:
             sys.exit(1)
 
 
-def _only_zone(conn: Any, shas: tuple[str, ...]) -> str | None:
+def _only_zone(conn: catalog.Connection, shas: tuple[str, ...]) -> str | None:
     """The photos' own zone when they all share one (a naive DATETIME is then read in it)."""
     zones = {p["timezone"] for p in dates.find_photos(conn, shas)}
     return zones.pop() if len(zones) == 1 else None

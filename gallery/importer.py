@@ -210,7 +210,7 @@ def _flush_if_possible(archive: Archive) -> None:
         ) from None
 
 
-def _refuse_missing_media(conn: Any, config: Config) -> None:
+def _refuse_missing_media(conn: catalog.Connection, config: Config) -> None:
     """A catalog with photos and an empty media/ is an unmounted disk, not an empty archive."""
     if catalog.count_photos(conn) and not any(config.media_dir.iterdir()):
         raise ConfigError(
@@ -269,7 +269,7 @@ def _outcomes(
 class Archive:
     """Names archive files, writes catalog rows in batches, and finishes --move after commit."""
 
-    def __init__(self, conn: Any, config: Config, options: ImportOptions, import_id: int) -> None:
+    def __init__(self, conn: catalog.Connection, config: Config, options: ImportOptions, import_id: int) -> None:
         self.conn, self.config, self.options, self.import_id = conn, config, options, import_id
         self.pending: list[Outcome] = []
         self.to_unlink: list[str] = []

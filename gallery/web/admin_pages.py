@@ -61,7 +61,7 @@ def _login_redirect(request: Request) -> Response:
     return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
 
-def _writer(request: Request) -> Any:
+def _writer(request: Request) -> catalog.Connection:
     return catalog.connect(request.app.state.config.db_path)
 
 
@@ -162,7 +162,7 @@ def _apply(request: Request, slug: str, action: str, form: dict[str, str]) -> tu
         conn.close()
 
 
-def _date_photos(conn: Any, action: str, form: dict[str, str]) -> None:
+def _date_photos(conn: catalog.Connection, action: str, form: dict[str, str]) -> None:
     """Set (or confirm) the date of the photos ticked in the album's grid; regroups like the CLI."""
     shas = form.get("photos", "").split()
     if not shas:

@@ -24,7 +24,7 @@ def escape(value: str, entities: dict[str, str] | None = None) -> str:
     return _escape(text.clean(value, 100_000, multiline=True), entities or {})
 
 
-def _db(request: Request) -> Any:
+def _db(request: Request) -> catalog.Connection:
     return request.app.state.db()
 
 

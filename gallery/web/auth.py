@@ -93,7 +93,7 @@ def cookies_of(scope: dict[str, Any]) -> dict[str, str]:
     return {key: morsel.value for key, morsel in jar.items()}
 
 
-def viewer_from(conn: Any, cookies: dict[str, str], sessions: Sessions) -> Viewer:
+def viewer_from(conn: catalog.Connection, cookies: dict[str, str], sessions: Sessions) -> Viewer:
     """Who the cookies say this is; checked against the catalog every time."""
     user = None
     session = cookies.get(SESSION_COOKIE)

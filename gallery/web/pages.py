@@ -20,7 +20,7 @@ from .render import ROW_HEIGHT, alt_text, photo_moment, srcset
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
-def _db(request: Request) -> Any:
+def _db(request: Request) -> catalog.Connection:
     return request.app.state.db()
 
 
