@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from . import catalog, dates, events, i18n, text
 from .errors import BadRequest, NotFound
+from .rows import AlbumRow
 
 BURST_SECONDS = 5.0
 
@@ -484,7 +485,7 @@ def album_json(album: dict[str, Any], photos: list[dict[str, Any]], private: boo
 # -- edits by people ----------------------------------------------------------------------------------
 
 
-def find_album(conn: sqlite3.Connection, slug: str) -> dict[str, Any]:
+def find_album(conn: sqlite3.Connection, slug: str) -> AlbumRow:
     album = catalog.get_album(conn, slug)
     if album is None or album["merged_into"] is not None:
         raise NotFound(f"no album {slug!r} (`gallery albums` lists them)")

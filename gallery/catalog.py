@@ -9,18 +9,23 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 from urllib.parse import quote
 
 from . import storage
+from .errors import CatalogError, GalleryError, StorageFull
 from .migrations import MIGRATIONS
+from .rows import AlbumRow, DeviceRow, PhotoRow
 
 Row = dict[str, Any]
+T = TypeVar("T")
+Connection = sqlite3.Connection  # what every function here takes; other modules name it catalog.Connection
 
 PHOTO_COLUMNS = (
     "sha256",
@@ -87,6 +92,59 @@ def connect(db_path: Path | str, readonly: bool = False) -> sqlite3.Connection:
     return conn
 
 
+def in_memory() -> sqlite3.Connection:
+    """An empty, up-to-date catalog in memory (an empty library's pages; unit tests)."""
+    conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys = ON")
+    migrate(conn)
+    return conn
+
+
+@contextmanager
+def connection(db_path: Path | str, readonly: bool = False) -> Iterator[sqlite3.Connection]:
+    """The catalog opened for one piece of work (`connect`), closed when it ends."""
+    conn = connect(db_path, readonly=readonly)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+# What a failing read or write of this catalog raises: the web and the CLI answer it at their boundary.
+OperationalError = sqlite3.OperationalError
+
+
+@contextmanager
+def errors_translated() -> Iterator[None]:
+    """Raise the catalog's operational errors (locked, full, read-only) as CatalogError."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        raise CatalogError(str(exc)) from exc
+
+
+def storage_error(exc: BaseException, root: Path) -> GalleryError | None:
+    """A catalog error that the disk caused, in the error tree (read-only, full); None for any other."""
+    if isinstance(exc, CatalogError) and isinstance(exc.__cause__, sqlite3.OperationalError):
+        exc = exc.__cause__
+    if not isinstance(exc, sqlite3.OperationalError):
+        return None
+    message = str(exc).lower()
+    if "readonly" in message:
+        return storage.read_only_error(root)
+    # SQLite says "disk I/O error" when it cannot grow its -shm: a full disk, if the disk is full
+    if "disk is full" in message or ("disk i/o" in message and storage.is_full(root)):
+        return StorageFull(str(exc))
+    return None
+
+
+def rollback(conn: sqlite3.Connection) -> None:
+    """Abandon the open transaction, if any (a batch that cannot be committed)."""
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
+
+
 def read_only_uri(db_path: Path) -> str:
     """The URI that reads a WAL catalog without writing anything next to it.
 
@@ -118,6 +176,45 @@ SNAPSHOT_SECONDS = 5.0
 def is_stale(conn: sqlite3.Connection) -> bool:
     """A snapshot connection old enough to be reopened (a full disk may have been freed since)."""
     return isinstance(conn, Snapshot) and conn.stale
+
+
+class Readers:
+    """One read connection per thread (sqlite3 connections are not shared across threads), reopened when stale."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.local = threading.local()
+        self.anchor = self._anchor()
+
+    def __call__(self) -> sqlite3.Connection:
+        conn = getattr(self.local, "conn", None)
+        if conn is not None and is_stale(conn):
+            conn.close()
+            conn = None
+        if conn is None:
+            if not self.path.exists():
+                return self._empty()  # not kept: the library may appear (a first import) while we serve
+            conn = connect(self.path, readonly=True)
+            self.local.conn = conn
+        return conn
+
+    def _anchor(self) -> sqlite3.Connection | None:
+        """One connection held open for the app's life keeps the WAL index (-shm) sized and mapped, so
+        that a thread's new connection never has to grow it, even once the disk is full."""
+        if not self.path.exists():
+            return None
+        try:
+            return connect(self.path, readonly=True)
+        except sqlite3.Error:
+            return None
+
+    def _empty(self) -> sqlite3.Connection:
+        """An empty catalog in memory: a library with nothing yet shows empty pages, not errors."""
+        conn = getattr(self.local, "empty", None)
+        if conn is None:
+            conn = in_memory()
+            self.local.empty = conn
+        return conn
 
 
 def _open_read_only(path: Path) -> sqlite3.Connection:
@@ -211,6 +308,11 @@ def dicts(rows: Iterable[sqlite3.Row]) -> list[Row]:
     return [dict(row) for row in rows]
 
 
+def typed_rows(kind: type[T], rows: Iterable[sqlite3.Row]) -> list[T]:
+    """Rows as the TypedDict `kind` of `rows.py` (the schema's columns, checked by tests/test_catalog.py)."""
+    return [cast(T, dict(row)) for row in rows]
+
+
 # -- photos ------------------------------------------------------------------------------------
 
 
@@ -229,9 +331,9 @@ def insert_photo(conn: sqlite3.Connection, row: Mapping[str, Any]) -> int:
     return int(cursor.lastrowid or 0)
 
 
-def get_photo(conn: sqlite3.Connection, sha256: str) -> Row | None:
+def get_photo(conn: sqlite3.Connection, sha256: str) -> PhotoRow | None:
     row = conn.execute("SELECT * FROM photos WHERE sha256 = ?", (sha256,)).fetchone()
-    return dict(row) if row else None
+    return cast(PhotoRow, dict(row)) if row else None
 
 
 def get_photos(conn: sqlite3.Connection, ids: Sequence[int]) -> list[Row]:
@@ -355,13 +457,14 @@ def set_manual_offset(conn: sqlite3.Connection, key: str, seconds: int | None) -
             )
 
 
-def list_devices(conn: sqlite3.Connection) -> list[Row]:
-    return dicts(
+def list_devices(conn: sqlite3.Connection) -> list[DeviceRow]:
+    return typed_rows(
+        DeviceRow,
         conn.execute(
             "SELECT d.*, COUNT(p.id) AS photos, "
             "SUM(CASE WHEN p.lat IS NOT NULL OR p.gps_time IS NOT NULL THEN 1 ELSE 0 END) AS with_gps "
             "FROM devices d LEFT JOIN photos p ON p.device = d.key GROUP BY d.key ORDER BY d.name"
-        )
+        ),
     )
 
 
@@ -481,26 +584,33 @@ def list_albums(conn: sqlite3.Connection, published_only: bool = False, include_
     return dicts(conn.execute(f"{ALBUM_SELECT} WHERE {' AND '.join(where)} ORDER BY a.start_utc DESC, a.id"))
 
 
-def get_album(conn: sqlite3.Connection, slug: str) -> Row | None:
+def get_album(conn: sqlite3.Connection, slug: str) -> AlbumRow | None:
     row = conn.execute(f"{ALBUM_SELECT} WHERE a.slug = ?", (slug,)).fetchone()
-    return dict(row) if row else None
+    return cast(AlbumRow, dict(row)) if row else None
 
 
-def get_album_by_id(conn: sqlite3.Connection, album_id: int) -> Row | None:
+def get_album_by_id(conn: sqlite3.Connection, album_id: int) -> AlbumRow | None:
     row = conn.execute("SELECT slug FROM albums WHERE id = ?", (album_id,)).fetchone()
     return get_album(conn, row[0]) if row else None
 
 
-TILE_COLUMNS = (
+_TILE_COLUMNS = (
     "p.sha256, p.width, p.height, p.grid_width, p.grid_height, p.placeholder, p.place, "
     "p.taken_at_local, p.time_source, p.make, p.model, ap.hidden"
 )
 
 
-def album_photos(
-    conn: sqlite3.Connection, album_id: int, include_hidden: bool = True, columns: str = "p.*, ap.hidden, ap.pinned"
-) -> list[Row]:
-    """An album's photos in time order; `columns=TILE_COLUMNS` for just what a grid needs."""
+def album_photos(conn: sqlite3.Connection, album_id: int, include_hidden: bool = True) -> list[Row]:
+    """An album's photos in time order, every column (with `hidden` and `pinned`)."""
+    return _album_photos(conn, album_id, include_hidden, "p.*, ap.hidden, ap.pinned")
+
+
+def album_tiles(conn: sqlite3.Connection, album_id: int, include_hidden: bool = True) -> list[Row]:
+    """An album's photos in time order, with just what a grid of tiles needs."""
+    return _album_photos(conn, album_id, include_hidden, _TILE_COLUMNS)
+
+
+def _album_photos(conn: sqlite3.Connection, album_id: int, include_hidden: bool, columns: str) -> list[Row]:
     hidden = "" if include_hidden else " AND ap.hidden = 0"
     return dicts(
         conn.execute(

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
-import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,7 +12,8 @@ import click
 
 from . import catalog, storage
 from .config import SETTINGS, Config
-from .errors import GalleryError
+from .durations import parse_duration
+from .errors import BadRequest, GalleryError
 from .text import for_terminal as printable
 
 
@@ -24,14 +23,11 @@ class Context:
         self.config = Config.from_env(root=root)
 
     @contextmanager
-    def catalog(self) -> Iterator[Any]:
+    def catalog(self) -> Iterator[catalog.Connection]:
         if not self.config.db_path.exists():
             raise GalleryError(f"no catalog at {self.config.db_path}: run `gallery import` first")
-        conn = catalog.connect(self.config.db_path, readonly=self.read_only)
-        try:
+        with catalog.connection(self.config.db_path, readonly=self.read_only) as conn:
             yield conn
-        finally:
-            conn.close()
 
     @property
     def read_only(self) -> bool:
@@ -45,11 +41,11 @@ class GalleryGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (GalleryError, sqlite3.OperationalError) as exc:
+        except (GalleryError, catalog.OperationalError) as exc:
             state = ctx.find_object(Context)
             if state and state.debug:
                 raise
-            if isinstance(exc, sqlite3.OperationalError):
+            if isinstance(exc, catalog.OperationalError):
                 if "readonly" not in str(exc) or state is None:
                     raise
                 exc = storage.read_only_error(state.config.root)  # a write through a read-only catalog
@@ -79,44 +75,14 @@ def main(ctx: click.Context, root: str | None, debug: bool) -> None:
 pass_context = click.make_pass_decorator(Context)
 
 
-def parse_duration(text: str) -> int:
-    """'-6h', '+5h30m', '90m', '-1d', '+02:30', '45s' -> seconds."""
-    value = text.strip()
-    match = re.fullmatch(r"([+-]?)(\d{1,2}):(\d{2})", value)
-    if match:
-        sign, hours, minutes = match.groups()
-        seconds = int(hours) * 3600 + int(minutes) * 60
-        return -seconds if sign == "-" else seconds
-    match = re.fullmatch(r"([+-]?)(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?:in)?)?(?:(\d+)s)?", value)
-    if not match or not any(match.groups()[1:]):
-        raise click.BadParameter(f"{text!r} is not a duration like -6h, +5h30m, 90m or -1d")
-    sign, days, hours, minutes, secs = match.groups()
-    seconds = int(days or 0) * 86400 + int(hours or 0) * 3600 + int(minutes or 0) * 60 + int(secs or 0)
-    return -seconds if sign == "-" else seconds
-
-
 class Duration(click.ParamType):
     name = "duration"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
-        return value if isinstance(value, int) else parse_duration(str(value))
-
-
-def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    sign = "-" if seconds < 0 else "+"
-    rest = int(round(abs(seconds)))
-    days, rest = divmod(rest, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [
-        f"{days}d" if days else "",
-        f"{hours}h" if hours else "",
-        f"{minutes:02d}m" if minutes else "",
-        f"{secs:02d}s" if secs else "",
-    ]
-    return sign + ("".join(parts) or "0")
+        try:
+            return value if isinstance(value, int) else parse_duration(str(value))
+        except BadRequest as exc:
+            raise click.BadParameter(str(exc)) from None
 
 
 def echo_json(value: Any) -> None:

@@ -210,24 +210,18 @@ def add_commands(main: click.Group) -> None:
             sys.exit(1)
 
 
-def _only_zone(conn: Any, shas: tuple[str, ...]) -> str | None:
+def _only_zone(conn: catalog.Connection, shas: tuple[str, ...]) -> str | None:
     """The photos' own zone when they all share one (a naive DATETIME is then read in it)."""
     zones = {p["timezone"] for p in dates.find_photos(conn, shas)}
     return zones.pop() if len(zones) == 1 else None
 
 
 def viewer_pass(config: Any, quiet: bool, sizes: tuple[str, ...] = (thumbs.VIEWER,)) -> None:
-    if not config.db_path.exists():
-        return
-    conn = catalog.connect(config.db_path)
-    try:
-        jobs = maintenance.missing_derivatives(config, catalog.iter_photos(conn), sizes)
-    finally:
-        conn.close()
-    if not jobs:
-        return
     started = time.monotonic()
-    made, failures = maintenance.make_derivatives(config, jobs)
+    result = maintenance.make_missing_derivatives(config, sizes)
+    if result is None:
+        return
+    made, failures = result
     if not quiet:
         click.echo(f"Viewer pass: {made} derivatives in {time.monotonic() - started:.1f} s.", err=True)
         for failure in failures:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from . import catalog, organise, places
 from . import devices as device_words
-from .cli import Context, Duration, echo_json, echo_table, format_duration, pass_context
+from .cli import Context, Duration, echo_json, echo_table, pass_context
+from .durations import format_duration
 from .errors import GalleryError
+from .rows import DeviceRow
 
 
 def add_commands(main: click.Group) -> None:
@@ -64,7 +68,7 @@ def _quoted(text: str) -> str:
     return f'"{text}"' if any(c in text for c in " ()#'") else text
 
 
-def _device_json(row: dict) -> dict:
+def _device_json(row: DeviceRow) -> dict[str, Any]:
     return {
         "key": row["key"],
         "name": row["name"],

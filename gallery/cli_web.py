@@ -6,9 +6,8 @@ import sys
 
 import click
 
-from . import albums, catalog, i18n, organise, synthetic
+from . import albums, catalog, i18n, maintenance, organise, synthetic, thumbs
 from .cli import Context, pass_context
-from .cli_archive import viewer_pass
 from .errors import GalleryError
 from .importer import ImportOptions, prepare_root, run_import
 
@@ -102,22 +101,16 @@ def demo(ctx: Context, then_serve: bool, host: str, port: int, seed: int) -> Non
     programme.write_text(scenario.programme, encoding="utf-8")
     from . import missions
 
-    conn = catalog.connect(ctx.config.db_path)
-    try:
+    with catalog.connection(ctx.config.db_path) as conn:
         existing = {album["id"] for album in catalog.list_albums(conn, include_merged=True)}
         missions.load(conn, scenario.programme)
-    finally:
-        conn.close()
     report = run_import(ctx.config, ImportOptions((cards,)))
-    viewer_pass(ctx.config, quiet=True)
-    conn = catalog.connect(ctx.config.db_path)
-    try:
+    maintenance.make_missing_derivatives(ctx.config, (thumbs.VIEWER,))
+    with catalog.connection(ctx.config.db_path) as conn:
         organise.refresh(conn, ctx.config)
         # Only what this run created: an album an admin unpublished stays unpublished.
         albums.publish(conn, [a["slug"] for a in catalog.list_albums(conn) if a["id"] not in existing], True)
         listed = catalog.list_albums(conn)
-    finally:
-        conn.close()
     click.echo(f"Imported {report.counts['imported']} photos ({report.counts['duplicate']} already there).")
     for album in listed:
         click.echo(f"  {album['title']}  ({i18n.photo_count(album['photo_count'], 'en')})  /albums/{album['slug']}")
@@ -151,18 +144,15 @@ def user_add(ctx: Context, name: str) -> None:
 
     Example: gallery user add alice   (scripts: echo "$PASSWORD" | gallery user add alice)
     """
-    from .web.auth import hash_password
+    from .passwords import hash_password
 
     prepare_root(ctx.config)
     if not 1 <= len(name) <= 64 or not name.isprintable():
         raise GalleryError("a user name has 1 to 64 printable characters")
-    conn = catalog.connect(ctx.config.db_path)
-    try:
+    with catalog.connection(ctx.config.db_path) as conn:
         if catalog.get_user(conn, name):
             raise GalleryError(f"user {name!r} exists; use `gallery user passwd`")
         catalog.add_user(conn, name, hash_password(_password(confirm=True)))
-    finally:
-        conn.close()
     click.echo(f"User {name!r} added.")
 
 
@@ -174,7 +164,7 @@ def user_passwd(ctx: Context, name: str) -> None:
 
     Example: gallery user passwd alice
     """
-    from .web.auth import hash_password
+    from .passwords import hash_password
 
     with ctx.catalog() as conn:
         if not catalog.set_password(conn, name, hash_password(_password(confirm=True))):

@@ -8,7 +8,6 @@ as a manual time (an instant with its offset, and a zone if known) that beats ev
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -43,7 +42,7 @@ def parse_moment(text: str, zone: str | None) -> datetime:
     return moment
 
 
-def find_photos(conn: sqlite3.Connection, shas: Sequence[str]) -> list[dict[str, Any]]:
+def find_photos(conn: catalog.Connection, shas: Sequence[str]) -> list[dict[str, Any]]:
     """Photos by sha256 or a unique prefix of at least 6 characters; BadRequest names the first unknown."""
     found = []
     for sha in shas:
@@ -54,7 +53,7 @@ def find_photos(conn: sqlite3.Connection, shas: Sequence[str]) -> list[dict[str,
     return found
 
 
-def set_dates(conn: sqlite3.Connection, shas: Sequence[str], moment: datetime, zone: str | None) -> int:
+def set_dates(conn: catalog.Connection, shas: Sequence[str], moment: datetime, zone: str | None) -> int:
     """Give photos a date set by hand (an aware instant, and its zone if known), then regroup."""
     photos = find_photos(conn, shas)
     with catalog.transaction(conn):
@@ -63,7 +62,7 @@ def set_dates(conn: sqlite3.Connection, shas: Sequence[str], moment: datetime, z
     return len(photos)
 
 
-def confirm_dates(conn: sqlite3.Connection, shas: Sequence[str]) -> tuple[int, list[str]]:
+def confirm_dates(conn: catalog.Connection, shas: Sequence[str]) -> tuple[int, list[str]]:
     """A person says the date we show is right: it becomes a manual date. Returns (confirmed, undated shas)."""
     photos = find_photos(conn, shas)
     confirmed, undated = [], []
@@ -79,7 +78,7 @@ def confirm_dates(conn: sqlite3.Connection, shas: Sequence[str]) -> tuple[int, l
     return len(confirmed), undated
 
 
-def _regroup(conn: sqlite3.Connection) -> None:
+def _regroup(conn: catalog.Connection) -> None:
     from . import organise  # organise -> albums -> dates: imported when used
 
     organise.refresh(conn)

@@ -12,6 +12,7 @@
   - TooLarge (413)        an upload over the limits
   - ReadOnlyLibrary (503) the library cannot be written (read-only media, another user's files)
   - StorageFull (503)     a write failed because the disk is full (reads keep working)
+  - CatalogError (503)    the catalog could not be read or written (locked, full, damaged)
 """
 
 from __future__ import annotations
@@ -62,4 +63,10 @@ class ReadOnlyLibrary(GalleryError):
 
 
 class StorageFull(GalleryError):
+    status_code = 503
+
+
+class CatalogError(GalleryError):
+    """The catalog refused a read or a write; the database's own error is its __cause__."""
+
     status_code = 503

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .geo import distance_km, distances_km
+
 BURST = 5.0  # seconds
 WINDOW = 10  # units each side for the adaptive gap statistics
 K_STD = 1.5
@@ -222,8 +224,8 @@ def _space_cuts(items: Sequence[Item], unit_starts: np.ndarray, unit_gaps: np.nd
     lon = np.array([items[starts[u]].lon for u in located], dtype=np.float64)
     before_lat, before_lon = _window_medians(lat, before=True), _window_medians(lon, before=True)
     after_lat, after_lon = _window_medians(lat, before=False), _window_medians(lon, before=False)
-    km = _distances(before_lat[:-1], before_lon[:-1], after_lat[1:], after_lon[1:])
-    step = _distances(lat[:-1], lon[:-1], lat[1:], lon[1:])
+    km = distances_km(before_lat[:-1], before_lon[:-1], after_lat[1:], after_lon[1:])
+    step = distances_km(lat[:-1], lon[:-1], lat[1:], lon[1:])
     candidates = km > PLACE_KM
     cuts: dict[int, str] = {}
     j = 0
@@ -248,12 +250,6 @@ def _window_medians(values: np.ndarray, before: bool) -> np.ndarray:
     width = SPACE_WINDOW - 1
     padded = np.pad(values, (width, 0) if before else (0, width), mode="edge")
     return np.median(np.lib.stride_tricks.sliding_window_view(padded, SPACE_WINDOW), axis=1)
-
-
-def _distances(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
-    return 12742.0 * np.arcsin(np.sqrt(np.minimum(1.0, h)))
 
 
 def _cut_between(first_unit: int, next_unit: int, unit_gaps: np.ndarray) -> int:
@@ -407,13 +403,6 @@ def _place_clusters(moments: list[_Moment]) -> list[int]:
 
 
 # -- helpers ------------------------------------------------------------------------------------
-
-
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 12742.0 * math.asin(math.sqrt(min(1.0, h)))
 
 
 def _duration(seconds: float) -> str:

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from . import dates
+from . import dates, instants
 
 
 def taken_at(row: dict[str, Any]) -> str | None:
     """ISO 8601 capture time: with its offset when the instant is known, naive when it is not."""
     if row.get("taken_at_utc"):
-        utc = datetime.fromisoformat(row["taken_at_utc"])
-        return utc.astimezone(ZoneInfo(row["timezone"])).isoformat() if row.get("timezone") else utc.isoformat()
+        return instants.in_zone(row["taken_at_utc"], row.get("timezone")).isoformat()
     return row.get("taken_at_local") or row.get("camera_time")
 
 

@@ -16,9 +16,7 @@ import fcntl
 import json
 import os
 import shutil
-import sqlite3
 import time
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,9 +26,10 @@ from typing import Any
 
 from . import catalog, devices, organise, storage
 from .config import Config
-from .errors import ConfigError, ImportAborted, ImportBusy, SourceError
+from .errors import CatalogError, ConfigError, ImportAborted, ImportBusy, SourceError
 from .ingest import INCOMING, IngestSettings, init_worker, process_file
-from .models import Outcome, PhotoMeta
+from .models import IngestResult, NewFile, Outcome, PhotoMeta, RestoreFile
+from .names import candidate_names, safe_name
 from .scan import Job, check_sources, identity, iter_entries
 from .workers import TaskFailed, WorkerPool
 
@@ -174,19 +173,19 @@ def run_import(config: Config, options: ImportOptions, progress: Progress | None
     started = time.monotonic()
     with library_lock(config):  # first: concurrent imports must not race on the library's folders
         prepare_root(config)
-        conn = catalog.connect(config.db_path)
-        try:
+        with catalog.connection(config.db_path) as conn:
             _refuse_missing_media(conn, config)
             _clean_leftovers(config)
             report.import_id = catalog.start_import(conn, [str(s) for s in sources], _options_json(options))
             entries = list(iter_entries(sources, exclude=[config.media_dir, config.thumbs_dir, config.state_dir]))
             archive = Archive(conn, config, options, report.import_id)
             try:
-                for outcome in _outcomes(config, options, entries, archive):
-                    report.add(outcome)
-                    if progress:
-                        progress(outcome, len(entries))
-            except sqlite3.OperationalError as exc:  # "database or disk is full"
+                with catalog.errors_translated():
+                    for outcome in _outcomes(config, options, entries, archive):
+                        report.add(outcome)
+                        if progress:
+                            progress(outcome, len(entries))
+            except CatalogError as exc:  # "database or disk is full"
                 raise ImportAborted(
                     f"cannot write the catalog ({exc}); free some space, then run the same import again"
                 ) from None
@@ -195,8 +194,6 @@ def run_import(config: Config, options: ImportOptions, progress: Progress | None
                 report.kept = archive.kept
             catalog.finish_import(conn, report.import_id, report.counts)
             organise.refresh(conn, config)
-        finally:
-            conn.close()
     report.seconds = time.monotonic() - started
     return report
 
@@ -204,16 +201,16 @@ def run_import(config: Config, options: ImportOptions, progress: Progress | None
 def _flush_if_possible(archive: Archive) -> None:
     """Commit what is archived, even when the batch stops early; a full disk may refuse that too."""
     try:
-        archive.flush()
-    except (OSError, sqlite3.OperationalError) as exc:
-        if archive.conn.in_transaction:
-            archive.conn.execute("ROLLBACK")
+        with catalog.errors_translated():
+            archive.flush()
+    except (OSError, CatalogError) as exc:
+        catalog.rollback(archive.conn)
         raise ImportAborted(
             f"cannot write the catalog ({exc}); free some space, then run the same import again"
         ) from None
 
 
-def _refuse_missing_media(conn: Any, config: Config) -> None:
+def _refuse_missing_media(conn: catalog.Connection, config: Config) -> None:
     """A catalog with photos and an empty media/ is an unmounted disk, not an empty archive."""
     if catalog.count_photos(conn) and not any(config.media_dir.iterdir()):
         raise ConfigError(
@@ -246,7 +243,7 @@ def _outcomes(
     for entry in entries:
         if isinstance(entry, Outcome):
             yield archive.note(entry)
-    settings = IngestSettings(str(config.root.resolve()), config.max_file_size, config.max_pixels, options.link)
+    settings = IngestSettings(config.with_(root=config.root.resolve()), options.link)
     pool = WorkerPool(
         min(config.worker_count, max(1, len(jobs))),
         process_file,
@@ -272,7 +269,7 @@ def _outcomes(
 class Archive:
     """Names archive files, writes catalog rows in batches, and finishes --move after commit."""
 
-    def __init__(self, conn: Any, config: Config, options: ImportOptions, import_id: int) -> None:
+    def __init__(self, conn: catalog.Connection, config: Config, options: ImportOptions, import_id: int) -> None:
         self.conn, self.config, self.options, self.import_id = conn, config, options, import_id
         self.pending: list[Outcome] = []
         self.to_unlink: list[str] = []
@@ -286,7 +283,7 @@ class Archive:
         self.pending.append(outcome)
         return outcome
 
-    def add(self, job: Job, result: dict[str, Any]) -> Outcome:
+    def add(self, job: Job, result: IngestResult) -> Outcome:
         if result["status"] == "new":
             outcome = self._archive(job, result)
         elif result["status"] == "restore":
@@ -300,7 +297,7 @@ class Archive:
         self.pending.append(outcome)
         return outcome
 
-    def _restore(self, job: Job, result: dict[str, Any]) -> Outcome:
+    def _restore(self, job: Job, result: RestoreFile) -> Outcome:
         """Put a verified copy back where the catalog says the original is (worker found it missing or damaged)."""
         sha256, incoming, damage = result["sha256"], Path(result["incoming"]), result["damage"]
         row = catalog.get_photo(self.conn, sha256)
@@ -343,7 +340,7 @@ class Archive:
         except OSError:  # media/ on another file system than .gallery/
             shutil.copyfile(target, aside)
 
-    def _archive(self, job: Job, result: dict[str, Any]) -> Outcome:
+    def _archive(self, job: Job, result: NewFile) -> Outcome:
         catalog.begin(self.conn)
         sha256 = result["sha256"]
         incoming = Path(result["incoming"])
@@ -401,34 +398,7 @@ def archive_folder(meta: PhotoMeta) -> PurePosixPath:
     return PurePosixPath(f"{day:%Y}", f"{day:%Y-%m-%d}")
 
 
-def safe_name(name: str) -> str:
-    """A file name that is safe on disk and in URLs' company: no separators, controls or leading dot."""
-    name = unicodedata.normalize("NFC", name)
-    name = "".join(c for c in name if c.isprintable() and c not in "/\\\x00").strip().lstrip(".")
-    stem, dot, suffix = name.rpartition(".")
-    if not dot:
-        stem, suffix = name, ""
-    while len(stem.encode()) > 150:
-        stem = stem[:-1]
-    suffix = suffix[:10]
-    return (stem or "photo") + (f".{suffix}" if suffix else "")
-
-
-def candidate_names(folder: PurePosixPath, name: str) -> Iterator[PurePosixPath]:
-    """IMG_0001.JPG, then IMG_0001-1.JPG, IMG_0001-2.JPG, ... (never overwrite)."""
-    yield folder / name
-    stem, dot, suffix = name.rpartition(".")
-    if not dot:
-        stem, suffix = name, ""
-    n = 1
-    while True:
-        yield folder / (f"{stem}-{n}" + (f".{suffix}" if suffix else ""))
-        n += 1
-
-
-def photo_row(
-    job: Job, result: dict[str, Any], relative: str, import_id: int, options: ImportOptions
-) -> dict[str, Any]:
+def photo_row(job: Job, result: NewFile, relative: str, import_id: int, options: ImportOptions) -> dict[str, Any]:
     meta: PhotoMeta = result["meta"]
     return {
         "sha256": result["sha256"],

@@ -10,19 +10,21 @@ import errno
 import hashlib
 import logging
 import os
-import sqlite3
 import stat
 import warnings
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from PIL import Image, UnidentifiedImageError
 
 from . import catalog, exif, storage, thumbs
+from .config import Config
+from .errors import CatalogError
 from .formats import SNIFF_BYTES, sniff
-from .models import PhotoMeta
+from .models import IngestResult, PhotoMeta
+from .rows import PhotoRow
 from .scan import Job
 
 INCOMING = ".incoming"
@@ -30,20 +32,18 @@ INCOMING = ".incoming"
 
 @dataclass(frozen=True)
 class IngestSettings:
-    root: str
-    max_file_size: int
-    max_pixels: int
+    config: Config  # the library's folders, catalog and limits (root resolved)
     link: bool = False
 
 
 class Rejected(Exception):
-    def __init__(self, status: str, reason: str, detail: str) -> None:
+    def __init__(self, status: Literal["skipped", "rejected"], reason: str, detail: str) -> None:
         super().__init__(detail)
         self.status, self.reason, self.detail = status, reason, detail
 
 
 _settings: IngestSettings | None = None
-_catalog: sqlite3.Connection | None = None
+_catalog: catalog.Connection | None = None
 
 
 def init_worker(settings: IngestSettings) -> None:
@@ -51,18 +51,16 @@ def init_worker(settings: IngestSettings) -> None:
     global _settings, _catalog
     _settings = settings
     logging.getLogger("exifread").setLevel(logging.CRITICAL)  # per-file problems are reported, not logged
-    Image.MAX_IMAGE_PIXELS = settings.max_pixels
+    Image.MAX_IMAGE_PIXELS = settings.config.max_pixels
     warnings.simplefilter("error", Image.DecompressionBombWarning)
-    db = Path(settings.root) / "gallery.db"
-    _catalog = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) if db.exists() else None
-    if _catalog is not None:
-        _catalog.row_factory = sqlite3.Row
+    db = settings.config.db_path
+    _catalog = catalog.connect(db, readonly=True) if db.exists() else None
 
 
 DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}
 
 
-def process_file(job: Job) -> dict[str, Any]:
+def process_file(job: Job) -> IngestResult:
     assert _settings is not None, "init_worker() must run first"
     try:
         return _process(job, _settings)
@@ -74,9 +72,9 @@ def process_file(job: Job) -> dict[str, Any]:
         raise
 
 
-def _process(job: Job, settings: IngestSettings) -> dict[str, Any]:
+def _process(job: Job, settings: IngestSettings) -> IngestResult:
     path = Path(job.path)
-    fd = _open_regular(path, settings.max_file_size)
+    fd = _open_regular(path, settings.config.max_file_size)
     with os.fdopen(fd, "rb") as fh:
         head = fh.read(SNIFF_BYTES)
         sniffed = sniff(head, path.suffix)
@@ -89,7 +87,7 @@ def _process(job: Job, settings: IngestSettings) -> dict[str, Any]:
         fh.seek(0)
         tags, exif_error = _read_tags(fh)
     kind = sniffed.kind
-    rendered = _render_grid(path, kind, sha256, Path(settings.root))
+    rendered = _render_grid(path, kind, sha256, settings.config.thumbs_dir)
     if not _has_essentials(tags):
         tags = {**_pillow_tags(path, kind), **tags}  # exifread misses some HEIF and PNG blocks
     meta = _complete_meta(exif.parse_tags(tags), path)
@@ -140,23 +138,24 @@ def _hash_rest(fh: Any, head: bytes) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _archived(sha256: str) -> dict[str, Any] | None:
+def _archived(sha256: str) -> PhotoRow | None:
     """The catalog row of a photo with these bytes, if any (early dedup; the parent decides the rest)."""
     if _catalog is None:
         return None
     try:
-        return catalog.get_photo(_catalog, sha256)
-    except sqlite3.OperationalError:
+        with catalog.errors_translated():
+            return catalog.get_photo(_catalog, sha256)
+    except CatalogError:
         return None  # a catalog without photos yet: the parent decides
 
 
-def _duplicate(source: Path, sha256: str, row: dict[str, Any], settings: IngestSettings) -> dict[str, Any]:
+def _duplicate(source: Path, sha256: str, row: PhotoRow, settings: IngestSettings) -> IngestResult:
     """A known photo: a duplicate if its archived copy is intact, else a verified copy to restore it.
 
     Every duplicate's archived copy is hashed again: duplicates are rare in a normal import, and
     re-importing a card is exactly when the operator wants the proof before wiping it.
     """
-    damage = archive_damage(Path(settings.root) / row["path"], sha256, row["size"], source)
+    damage = archive_damage(settings.config.root / row["path"], sha256, row["size"], source)
     if damage is None:
         return {"status": "duplicate", "sha256": sha256}
     incoming = _copy_incoming(source, sha256, settings)
@@ -207,9 +206,9 @@ def _pillow_tags(path: Path, kind: str) -> dict[str, Any]:
         return {}
 
 
-def _render_grid(path: Path, kind: str, sha256: str, root: Path) -> thumbs.Rendered:
+def _render_grid(path: Path, kind: str, sha256: str, thumbs_dir: Path) -> thumbs.Rendered:
     try:
-        return thumbs.make_derivative(root / "thumbnails", sha256, path, kind, thumbs.GRID, fresh=True)
+        return thumbs.make_derivative(thumbs_dir, sha256, path, kind, thumbs.GRID, fresh=True)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise Rejected("rejected", "too_many_pixels", str(exc)) from None
     except UnidentifiedImageError:
@@ -267,7 +266,7 @@ def render_file(job: RenderJob) -> str:
 
 def _copy_incoming(source: Path, sha256: str, settings: IngestSettings) -> Path:
     """A verified copy (or link) of the source in media/.incoming; a full disk stops the batch."""
-    incoming = Path(settings.root) / "media" / INCOMING / sha256
+    incoming = settings.config.media_dir / INCOMING / sha256
     try:
         storage.copy_verified(source, incoming, sha256, link=settings.link, durable=False)
     except OSError as exc:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,7 +73,16 @@ def make_derivatives(
     return made, failed
 
 
-def check(conn: sqlite3.Connection, config: Config, repair: bool = False) -> CheckReport:
+def make_missing_derivatives(config: Config, sizes: Iterable[str]) -> tuple[int, list[str]] | None:
+    """Render every derivative of these sizes that is missing; None when nothing was missing."""
+    if not config.db_path.exists():
+        return None
+    with catalog.connection(config.db_path) as conn:
+        jobs = missing_derivatives(config, catalog.iter_photos(conn), sizes)
+    return make_derivatives(config, jobs) if jobs else None
+
+
+def check(conn: catalog.Connection, config: Config, repair: bool = False) -> CheckReport:
     """Re-hash every original against the catalog; list orphans and missing derivatives."""
     if not config.media_dir.is_dir():
         raise ConfigError(f"media folder {config.media_dir} is missing or unmounted; nothing was changed")

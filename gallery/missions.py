@@ -19,14 +19,12 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 import tomllib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from . import catalog
+from . import catalog, instants
 from .errors import ProgrammeError
 from .events import ProgrammeEvent
 from .places import Venue
@@ -173,26 +171,25 @@ def _line_of(text: str, section: str, field: str | None = None, index: int = 0) 
 # -- catalog side ------------------------------------------------------------------------------------
 
 
-def load(conn: sqlite3.Connection, text: str) -> int:
+def load(conn: catalog.Connection, text: str) -> int:
     """Store a programme (idempotent: same title, same events, same ids); returns the mission id."""
     programme = parse_programme(text)
     return catalog.save_mission(conn, programme, text)
 
 
-def zones(conn: sqlite3.Connection) -> list[MissionZone]:
+def zones(conn: catalog.Connection) -> list[MissionZone]:
     """Each mission's zone over the local span of its events (the timeline's `mission_zone`)."""
     out = []
     for mission in catalog.list_missions(conn):
         if mission["start_utc"] is None:
             continue
-        zone = ZoneInfo(mission["timezone"])
-        start = datetime.fromisoformat(mission["start_utc"]).astimezone(zone).replace(tzinfo=None)
-        end = datetime.fromisoformat(mission["end_utc"]).astimezone(zone).replace(tzinfo=None)
+        start = instants.in_zone(mission["start_utc"], mission["timezone"]).replace(tzinfo=None)
+        end = instants.in_zone(mission["end_utc"], mission["timezone"]).replace(tzinfo=None)
         out.append(MissionZone(start, end, mission["timezone"]))
     return out
 
 
-def venues(conn: sqlite3.Connection) -> tuple[Venue, ...]:
+def venues(conn: catalog.Connection) -> tuple[Venue, ...]:
     """Programme events with coordinates name their venue, like `gallery places add` does."""
     return tuple(
         Venue(e["name"], e["lat"], e["lon"], e["radius_m"], e["place"], None)
@@ -201,7 +198,7 @@ def venues(conn: sqlite3.Connection) -> tuple[Venue, ...]:
     )
 
 
-def programme_events(conn: sqlite3.Connection) -> list[ProgrammeEvent]:
+def programme_events(conn: catalog.Connection) -> list[ProgrammeEvent]:
     return [
         ProgrammeEvent(
             key=e["id"],
@@ -216,7 +213,7 @@ def programme_events(conn: sqlite3.Connection) -> list[ProgrammeEvent]:
     ]
 
 
-def mission_span(conn: sqlite3.Connection) -> list[tuple[int, str, float, float]]:
+def mission_span(conn: catalog.Connection) -> list[tuple[int, str, float, float]]:
     """(mission id, title, start, end) in UTC seconds, one day of margin each side."""
     day = timedelta(days=1).total_seconds()
     return [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal, TypedDict
 
 
 @dataclass(frozen=True)
@@ -39,3 +40,48 @@ class Outcome:
     reason: str = ""  # machine-readable code for skipped/rejected, e.g. "too_many_pixels"
     detail: str = ""  # human sentence
     sha256: str | None = None
+
+
+# -- what a worker answers for one file (ingest.process_file); the parent alone writes the catalog --------
+
+
+class NewFile(TypedDict):
+    """A file whose bytes the archive does not hold: its grid derivative is made, a verified copy waits."""
+
+    status: Literal["new"]
+    sha256: str
+    size: int
+    format: str
+    incoming: str  # the verified copy in media/.incoming/, renamed into place by the parent
+    meta: PhotoMeta
+    width: int
+    height: int
+    placeholder: str | None
+    grid_width: int
+    grid_height: int
+    sharpness: float | None
+
+
+class RestoreFile(TypedDict):
+    """Known bytes whose archived copy is missing or damaged: a verified copy to put back."""
+
+    status: Literal["restore"]
+    sha256: str
+    incoming: str
+    damage: str  # missing | changed | unreadable
+
+
+class DuplicateFile(TypedDict):
+    status: Literal["duplicate"]
+    sha256: str
+
+
+class RefusedFile(TypedDict):
+    """Skipped or rejected (reason: a machine-readable code), or fatal: the library cannot take more."""
+
+    status: Literal["skipped", "rejected", "fatal"]
+    reason: str
+    detail: str
+
+
+IngestResult = NewFile | RestoreFile | DuplicateFile | RefusedFile

@@ -16,7 +16,8 @@ from importlib import resources
 import numpy as np
 from babel import Locale
 
-EARTH_KM = 6371.0
+from .geo import EARTH_KM, distance_km
+
 MAX_TOWN_KM = 30.0  # farther than this from any town centre, we do not name a town
 CELL_DEGREES = 1.0
 
@@ -36,14 +37,6 @@ class Place:
     town: str  # in French where the data has a French form, else the local name
     country: str  # ISO 3166 code
     venue: str | None = None
-
-
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_KM * math.asin(math.sqrt(min(1.0, h)))
 
 
 class Gazetteer:

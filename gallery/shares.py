@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, time
 
 from . import albums, catalog
 from .errors import BadRequest, NotFound
 
 
-def create(conn: sqlite3.Connection, slug: str, expires: str | None = None, password: str | None = None) -> str:
+def create(conn: catalog.Connection, slug: str, expires: str | None = None, password: str | None = None) -> str:
     """A new share link's token (shown once: only its hash is kept)."""
-    from .web.auth import hash_password, new_token, token_hash
+    from .passwords import hash_password, new_token, token_hash
 
     album = albums.find_album(conn, slug)
     token = new_token()
@@ -38,9 +37,9 @@ def _expiry(text: str | None) -> str | None:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def revoke(conn: sqlite3.Connection, slug_or_token: str | None, share_id: int | None = None) -> int:
+def revoke(conn: catalog.Connection, slug_or_token: str | None, share_id: int | None = None) -> int:
     """Revoke every link of an album (by slug), one link (by token or id); returns how many."""
-    from .web.auth import token_hash
+    from .passwords import token_hash
 
     if share_id:
         return catalog.revoke_shares(conn, share_id=share_id)

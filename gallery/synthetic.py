@@ -358,12 +358,6 @@ def _exif(photo: Photo):  # type: ignore[no-untyped-def]
     return exif
 
 
-def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    p1, p2 = math.radians(a[0]), math.radians(b[0])
-    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(b[1] - a[1]) / 2) ** 2
-    return 12742.0 * math.asin(math.sqrt(h))
-
-
 def quebec_scenario() -> Scenario:
     """A visit to Montréal and Québec (America/Toronto), one camera still on Paris time (+6 h)."""
     d3, d4, d5 = (date(2018, 4, day) for day in (3, 4, 5))

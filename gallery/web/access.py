@@ -7,13 +7,14 @@ exist, so that private albums do not leak their existence.
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .. import catalog
 from ..errors import NotFound
+from ..rows import AlbumRow
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class Viewer:
 ANONYMOUS = Viewer()
 
 
-def can_see_album(album: dict[str, Any] | None, viewer: Viewer) -> bool:
+def can_see_album(album: Mapping[str, Any] | None, viewer: Viewer) -> bool:
     if album is None or album.get("merged_into") is not None:
         return False
     if viewer.is_admin:
@@ -44,7 +45,12 @@ def can_see_album(album: dict[str, Any] | None, viewer: Viewer) -> bool:
     return bool(album["published"]) or viewer.opens(album["id"])
 
 
-def visible_album(conn: sqlite3.Connection, slug: str, viewer: Viewer) -> dict[str, Any]:
+def shows_positions(viewer: Viewer, album_shows_location: object) -> bool:
+    """May this viewer see positions (coordinates, GPS in originals)? Admins always; others where the album shows them."""
+    return viewer.is_admin or bool(album_shows_location)
+
+
+def visible_album(conn: catalog.Connection, slug: str, viewer: Viewer) -> AlbumRow:
     album = catalog.get_album(conn, slug)
     if not can_see_album(album, viewer):
         raise NotFound("album not found")
@@ -52,7 +58,7 @@ def visible_album(conn: sqlite3.Connection, slug: str, viewer: Viewer) -> dict[s
     return album
 
 
-def visible_photo(conn: sqlite3.Connection, sha256: str, viewer: Viewer) -> dict[str, Any]:
+def visible_photo(conn: catalog.Connection, sha256: str, viewer: Viewer) -> dict[str, Any]:
     """The photo, if the viewer may see it: in an album they may see, and not hidden (admins see all)."""
     photo = catalog.photo_with_album(conn, sha256)
     if photo is None:
@@ -76,7 +82,7 @@ class PublicIndex:
         self.db_path = db_path
         self.version = -1
         self.shas: frozenset[str] = frozenset()
-        self.conn: sqlite3.Connection | None = None
+        self.conn: catalog.Connection | None = None
 
     def contains(self, sha256: str) -> bool:
         """Only ever called from the event loop's thread (its connection is not shared)."""
@@ -87,7 +93,7 @@ class PublicIndex:
             if not self.db_path.exists():
                 return False
             self.conn = catalog.connect(self.db_path, readonly=True)
-        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        version = catalog.data_version(self.conn)
         if version != self.version:
             self.shas = frozenset(catalog.public_photo_shas(self.conn))
             self.version = version

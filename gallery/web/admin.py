@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from .. import catalog
+from .. import catalog, passwords
 from ..errors import Forbidden, NotFound
 from . import auth, limits
 
@@ -59,8 +59,10 @@ async def login(request: Request) -> Response:
     if user is None:
         return renderer.page(request, "login.html", status=401, next=target, error="wrong")
     await anyio.to_thread.run_sync(attempt.succeeded)
-    token = auth.new_token()
-    await anyio.to_thread.run_sync(_start_session, request.app.state.config.db_path, auth.token_hash(token), user["id"])
+    token = passwords.new_token()
+    await anyio.to_thread.run_sync(
+        _start_session, request.app.state.config.db_path, passwords.token_hash(token), user["id"]
+    )
     response = RedirectResponse(safe_next(str(form.get("next", target))), status_code=303)
     response.headers.append(
         "set-cookie",
@@ -79,12 +81,12 @@ def _check(db_path: Any, name: str, password: str) -> dict[str, Any] | None:
         finally:
             conn.close()
     stored = user["password_hash"] if user else _unknown_user_hash()
-    return user if auth.check_password(password, stored) and user else None
+    return user if passwords.check_password(password, stored) and user else None
 
 
 @lru_cache(maxsize=1)
 def _unknown_user_hash() -> str:
-    return auth.hash_password(secrets.token_hex(16))
+    return passwords.hash_password(secrets.token_hex(16))
 
 
 def _start_session(db_path: Any, token_hash: str, user_id: int) -> None:
@@ -105,7 +107,7 @@ async def logout(request: Request) -> Response:
         def end() -> None:
             conn = catalog.connect(request.app.state.config.db_path)
             try:
-                catalog.end_session(conn, auth.token_hash(token))
+                catalog.end_session(conn, passwords.token_hash(token))
             finally:
                 conn.close()
 
@@ -129,7 +131,7 @@ async def share(request: Request) -> Response:
         )
     found = None
     if len(token) <= 100:
-        found = await anyio.to_thread.run_sync(catalog.get_share, request.app.state.db(), auth.token_hash(token))
+        found = await anyio.to_thread.run_sync(catalog.get_share, request.app.state.db(), passwords.token_hash(token))
     if found is None:
         raise NotFound("album not found")
     await anyio.to_thread.run_sync(lookup.succeeded)
@@ -156,7 +158,7 @@ async def share(request: Request) -> Response:
                 )
             )
         password = str(form.get("password", ""))[:1000]
-        ok = await anyio.to_thread.run_sync(auth.check_password, password, found["password_hash"])
+        ok = await anyio.to_thread.run_sync(passwords.check_password, password, found["password_hash"])
         if not ok:
             return _no_referrer(renderer.page(request, "share_password.html", status=401, token=token, error="wrong"))
         await anyio.to_thread.run_sync(attempt.succeeded)

@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from .. import albums, catalog, dates, devices, i18n, missions, organise, shares
-from ..cli import parse_duration
+from ..durations import parse_duration
 from ..errors import BadRequest, Forbidden, GalleryError, NotFound, TooLarge
 from . import auth, uploads
 
@@ -61,7 +61,7 @@ def _login_redirect(request: Request) -> Response:
     return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
 
-def _writer(request: Request) -> Any:
+def _writer(request: Request) -> catalog.Connection:
     return catalog.connect(request.app.state.config.db_path)
 
 
@@ -95,7 +95,7 @@ def album_page(request: Request) -> Response:
         return _login_redirect(request)
     conn = request.app.state.db()
     album = albums.find_album(conn, request.path_params["slug"])
-    photos = catalog.album_photos(conn, album["id"], True, catalog.TILE_COLUMNS)
+    photos = catalog.album_tiles(conn, album["id"], True)
     others = [a for a in catalog.list_albums(conn) if a["id"] != album["id"]]
     links = catalog.list_shares(conn, album["id"])
     return _page(
@@ -162,7 +162,7 @@ def _apply(request: Request, slug: str, action: str, form: dict[str, str]) -> tu
         conn.close()
 
 
-def _date_photos(conn: Any, action: str, form: dict[str, str]) -> None:
+def _date_photos(conn: catalog.Connection, action: str, form: dict[str, str]) -> None:
     """Set (or confirm) the date of the photos ticked in the album's grid; regroups like the CLI."""
     shas = form.get("photos", "").split()
     if not shas:
@@ -236,16 +236,11 @@ async def devices_page(request: Request) -> Response:
 
 
 def _set_offset(request: Request, device: str, offset: str) -> None:
-    import click
-
     conn = _writer(request)
     try:
         if not any(d["key"] == device for d in catalog.list_devices(conn)):
             raise NotFound("no such device")
-        try:
-            seconds = None if offset.strip() in ("", "auto") else parse_duration(offset)
-        except click.BadParameter as exc:
-            raise BadRequest(str(exc.message)) from None
+        seconds = None if offset.strip() in ("", "auto") else parse_duration(offset)  # BadRequest if malformed
         catalog.set_manual_offset(conn, device, seconds)
         organise.refresh(conn, request.app.state.config)
     finally:

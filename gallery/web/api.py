@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,7 +24,7 @@ def escape(value: str, entities: dict[str, str] | None = None) -> str:
     return _escape(text.clean(value, 100_000, multiline=True), entities or {})
 
 
-def _db(request: Request) -> Any:
+def _db(request: Request) -> catalog.Connection:
     return request.app.state.db()
 
 
@@ -31,12 +32,12 @@ def _private(request: Request) -> bool:
     return bool(request.state.viewer.is_admin)
 
 
-def _public_album(album: dict[str, Any], photos: list[dict[str, Any]], request: Request) -> dict[str, Any]:
-    data = albums.album_json(album, photos, private=_private(request))
+def _public_album(album: Mapping[str, Any], photos: list[dict[str, Any]], request: Request) -> dict[str, Any]:
+    data = albums.album_json(dict(album), photos, private=_private(request))
     if not _private(request):
         for key in ("kind",):
             data.pop(key, None)
-        if album.get("show_location"):
+        if access.shows_positions(request.state.viewer, album.get("show_location")):
             for item, photo in zip(data["photos"], photos, strict=True):
                 item.update(lat=photo.get("lat"), lon=photo.get("lon"))
     data["url"] = f"{request.state.base_url}/albums/{album['slug']}"
@@ -66,7 +67,7 @@ def photo_detail(request: Request) -> Response:
     conn = _db(request)
     photo = access.visible_photo(conn, checked_sha(request.path_params["sha256"]), request.state.viewer)
     data = photo_json(photo, private=_private(request))
-    if photo.get("album_show_location") and not _private(request):
+    if not _private(request) and access.shows_positions(request.state.viewer, photo.get("album_show_location")):
         data.update(lat=photo.get("lat"), lon=photo.get("lon"))
     data["album"] = photo.get("album_slug")
     data["urls"] = {
@@ -105,10 +106,8 @@ def oembed(request: Request) -> Response:
             f'style="border:0" loading="lazy" title="{escape(album["title"], {chr(34): "&quot;"})}"></iframe>'
         ),
     }
-    if album.get("cover_sha256"):
-        data.update(
-            thumbnail_url=f"{base}{thumb_url(album['cover_sha256'])}", thumbnail_width=512, thumbnail_height=384
-        )
+    if cover := album.get("cover_sha256"):
+        data.update(thumbnail_url=f"{base}{thumb_url(cover)}", thumbnail_width=512, thumbnail_height=384)
     return JSONResponse(data)
 
 

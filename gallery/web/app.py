@@ -6,8 +6,6 @@ import errno
 import logging
 import re
 import secrets
-import sqlite3
-import threading
 from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
@@ -39,47 +37,6 @@ _HOST = re.compile(
 )
 
 
-class Databases:
-    """One read connection per thread (sqlite3 connections are not shared across threads)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.local = threading.local()
-        self.anchor = self._anchor()
-
-    def __call__(self) -> sqlite3.Connection:
-        conn = getattr(self.local, "conn", None)
-        if conn is not None and catalog.is_stale(conn):
-            conn.close()
-            conn = None
-        if conn is None:
-            if not self.path.exists():
-                return self._empty()  # not kept: the library may appear (a first import) while we serve
-            conn = catalog.connect(self.path, readonly=True)
-            self.local.conn = conn
-        return conn
-
-    def _anchor(self) -> sqlite3.Connection | None:
-        """One connection held open for the app's life keeps the WAL index (-shm) sized and mapped, so
-        that a thread's new connection never has to grow it, even once the disk is full."""
-        if not self.path.exists():
-            return None
-        try:
-            return catalog.connect(self.path, readonly=True)
-        except sqlite3.Error:
-            return None
-
-    def _empty(self) -> sqlite3.Connection:
-        """An empty catalog in memory: a library with nothing yet shows empty pages, not errors."""
-        conn = getattr(self.local, "empty", None)
-        if conn is None:
-            conn = sqlite3.connect(":memory:", check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            catalog.migrate(conn)
-            self.local.empty = conn
-        return conn
-
-
 def routes() -> list[Any]:
     from . import admin
 
@@ -108,12 +65,12 @@ def create_app(config: Config) -> Any:
     """The ASGI app: derivatives fast path -> request preparation and headers -> Starlette routes."""
     from . import auth
 
-    # sqlite3 and OS errors get their own entry so that a full or read-only disk becomes a 503 with
+    # catalog and OS errors get their own entry so that a full or read-only disk becomes a 503 with
     # words, handled like a GalleryError (the catch-all Exception handler re-raises after answering)
     handlers = {
         GalleryError: _gallery_error,
         HTTPException: _http_error,
-        sqlite3.OperationalError: _server_error,
+        catalog.OperationalError: _server_error,
         OSError: _server_error,
         Exception: _server_error,
     }
@@ -128,7 +85,7 @@ def create_app(config: Config) -> Any:
             "logging in and share passwords are unavailable",
             config.root,
         )
-    app.state.db = Databases(config.db_path)
+    app.state.db = catalog.Readers(config.db_path)
     app.state.renderer = Renderer(environment())
     app.state.csp = CSP
     app.state.sessions = auth.Sessions(_session_key(config, app.state.read_only))
@@ -290,14 +247,9 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 
 def _storage_error(request: Request, exc: Exception) -> GalleryError | None:
     """A write that the disk refused (full, read-only) is a 503 with words, not an incident."""
-    message = str(exc).lower()
-    if isinstance(exc, sqlite3.OperationalError) and "readonly" in message:
-        return storage.read_only_error(request.app.state.config.root)
-    full = isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
-    if isinstance(exc, sqlite3.OperationalError):
-        # SQLite says "disk I/O error" when it cannot grow its -shm: a full disk, if the disk is full
-        full = "disk is full" in message or ("disk i/o" in message and storage.is_full(request.app.state.config.root))
-    if full:
+    translated = catalog.storage_error(exc, request.app.state.config.root)
+    if translated is None and isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        translated = StorageFull(str(exc))
+    if isinstance(translated, StorageFull):
         log.warning("a write failed on %s: %s", request.url.path, exc)
-        return StorageFull(str(exc))
-    return None
+    return translated

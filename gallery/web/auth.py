@@ -1,6 +1,6 @@
 """Accounts, sessions, CSRF and share tokens.
 
-* Passwords: scrypt (memory-hard), per-user salt, constant-time comparison.
+* Passwords: scrypt hashes and random tokens, from the library module `passwords`.
 * Sessions: a random 256-bit token in an HttpOnly, SameSite=Lax cookie (Secure behind HTTPS);
   only its sha256 is stored, so a copy of the catalog opens no session.
 * CSRF: every form carries the visitor's `csrf` cookie value (double submit), and a cross-site
@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import secrets
@@ -26,45 +25,15 @@ from starlette.requests import Request
 
 from .. import catalog
 from ..config import Config
+from ..passwords import token_hash
 from .access import ANONYMOUS, Viewer
 
 SESSION_COOKIE = "gallery_session"
 SHARE_COOKIE = "gallery_share"
 CSRF_COOKIE = "gallery_csrf"
 SESSION_DAYS = 14
-SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 MAX_SHARES = 20  # share links one browser keeps (the oldest is dropped)
 SHARE_COOKIE_CHARS = 2000
-
-
-def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **SCRYPT)
-    return (
-        "scrypt${n}${r}${p}$".format(**SCRYPT)
-        + base64.b64encode(salt).decode()
-        + "$"
-        + base64.b64encode(digest).decode()
-    )
-
-
-def check_password(password: str, stored: str) -> bool:
-    try:
-        _, n, r, p, salt, digest = stored.split("$")
-        computed = hashlib.scrypt(
-            password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=32
-        )
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(computed, base64.b64decode(digest))
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(24)  # 192 bits
 
 
 def secret_key(config: Config) -> bytes:
@@ -124,7 +93,7 @@ def cookies_of(scope: dict[str, Any]) -> dict[str, str]:
     return {key: morsel.value for key, morsel in jar.items()}
 
 
-def viewer_from(conn: Any, cookies: dict[str, str], sessions: Sessions) -> Viewer:
+def viewer_from(conn: catalog.Connection, cookies: dict[str, str], sessions: Sessions) -> Viewer:
     """Who the cookies say this is; checked against the catalog every time."""
     user = None
     session = cookies.get(SESSION_COOKIE)

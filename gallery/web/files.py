@@ -10,24 +10,41 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import re
 import threading
 import time
 import zipfile
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import anyio
+from PIL import Image
 
 from .. import storage, thumbs
 from ..config import Config
+from ..errors import NotFound
+from ..names import candidate_names, safe_name
 from .access import PublicIndex
 
 DERIVATIVE_PATH = re.compile(r"^/thumbs/(grid|viewer)/([0-9a-f]{64})\.webp$")
 CACHE_BYTES = 256 * 1024 * 1024
 NEGATIVE_TTL = 60.0
+# What a corrupt, truncated, hostile or vanished original raises while it is decoded (see ingest._render_grid):
+# a 404, remembered for NEGATIVE_TTL. Anything else is a bug or a broken library: logged, and retried.
+DECODE_ERRORS = (
+    OSError,  # vanished, unreadable, truncated, unidentified (UnidentifiedImageError), a full disk
+    Image.DecompressionBombError,
+    Image.DecompressionBombWarning,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    IndexError,
+    MemoryError,
+)
+log = logging.getLogger("gallery.web")
 IMMUTABLE = b"public, max-age=31536000, immutable"
 PRIVATE = b"private, no-store"
 
@@ -123,11 +140,16 @@ class Derivatives:
         future: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
         self.inflight[key] = future
         try:
-            data = await anyio.to_thread.run_sync(self._load_or_make, sha256, size, limiter=self.limiter)
-            if data is None:
-                self.failed[key] = time.monotonic()
+            try:
+                data = await anyio.to_thread.run_sync(self._load_or_make, sha256, size, limiter=self.limiter)
+            except Exception:  # not a bad original: say so, and let the next request try again
+                log.exception("the derivative %s could not be served", key)
+                data = None
             else:
-                self.cache.put(key, data)
+                if data is None:
+                    self.failed[key] = time.monotonic()
+                else:
+                    self.cache.put(key, data)
             future.set_result(data)
         except BaseException as exc:
             future.set_exception(exc)
@@ -151,23 +173,21 @@ class Derivatives:
             thumbs.make_derivative(self.config.thumbs_dir, sha256, path, kind, size)
             self.generated += 1
             return target.read_bytes()
-        except Exception:  # a corrupt or vanished original: answer 404, remember for a while
+        except DECODE_ERRORS as exc:  # a corrupt or vanished original: answer 404, remember for a while
+            log.warning("the derivative %s/%s cannot be made: %s: %s", size, sha256, type(exc).__name__, exc)
             return None
 
 
 def _original_of(config: Config, sha256: str) -> tuple[Path, str] | None:
     from .. import catalog
 
-    conn = catalog.connect(config.db_path, readonly=True)
-    try:
+    with catalog.connection(config.db_path, readonly=True) as conn:
         row = catalog.get_photo(conn, sha256)
-    finally:
-        conn.close()
     if row is None:
         return None
     try:
         return storage.resolve_inside(config.media_dir, row["path"].removeprefix("media/")), row["format"]
-    except Exception:
+    except NotFound:  # the archived original is missing (`gallery check` reports it)
         return None
 
 
@@ -253,12 +273,10 @@ def zip_stream(files: Iterable[tuple[Path | bytes, str]]) -> Iterator[bytes]:
 
 def archive_names(names: list[str]) -> list[str]:
     """Unique, flat file names for a ZIP: IMG_0001.JPG, IMG_0001-2.JPG, ..."""
-    from ..importer import candidate_names, safe_name
-
     taken: set[str] = set()
     out = []
     for name in names:
-        for candidate in candidate_names(Path(), safe_name(name)):  # type: ignore[arg-type]
+        for candidate in candidate_names(PurePosixPath(), safe_name(name)):
             text = str(candidate)
             if text.lower() not in taken:
                 taken.add(text.lower())

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Iterator
-from datetime import date, datetime
+from collections.abc import Iterator, Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
-from .. import catalog, i18n
+from .. import catalog, i18n, instants
 from .. import search as search_words
 from ..errors import BadRequest, NotFound
 from . import access, files, originals
@@ -22,7 +21,7 @@ from .render import ROW_HEIGHT, alt_text, distinct_alts, photo_moment, srcset
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
-def _db(request: Request) -> Any:
+def _db(request: Request) -> catalog.Connection:
     return request.app.state.db()
 
 
@@ -58,7 +57,7 @@ def album(request: Request) -> Response:
         if target and access.can_see_album(target, request.state.viewer):
             return RedirectResponse(f"/albums/{target['slug']}", status_code=301)
     current = access.visible_album(conn, slug, request.state.viewer)
-    photos = catalog.album_photos(conn, current["id"], request.state.viewer.is_admin, catalog.TILE_COLUMNS)
+    photos = catalog.album_tiles(conn, current["id"], request.state.viewer.is_admin)
     lang = request.state.lang
     alts = distinct_alts([alt_text(photo, current, lang) for photo in photos])
     tiles = [tile(photo, alt) for photo, alt in zip(photos, alts, strict=True)]
@@ -92,7 +91,7 @@ def download(request: Request) -> Response:
     current = access.visible_album(conn, request.path_params["slug"], request.state.viewer)
     if not _originals_allowed(request, current):
         raise NotFound("downloads are not open for this album")
-    keep_gps = request.state.viewer.is_admin or bool(current["show_location"])
+    keep_gps = access.shows_positions(request.state.viewer, current["show_location"])
     items = catalog.album_photos(conn, current["id"], include_hidden=False)
     names = files.archive_names([item["original_name"] for item in items] + ["LISEZMOI-README.txt"])
     listed = _zip_entries(request.app.state.config, items, names, keep_gps)
@@ -126,7 +125,7 @@ def _zip_entries(
         yield (note + "\n").encode(), names[-1]
 
 
-def _originals_allowed(request: Request, current: dict[str, Any]) -> bool:
+def _originals_allowed(request: Request, current: Mapping[str, Any]) -> bool:
     """Admins and share links always; anonymous visitors only when the gallery or the album allows it."""
     viewer = request.state.viewer
     if viewer.is_admin or viewer.opens(current.get("id")):
@@ -140,14 +139,12 @@ def photo(request: Request) -> Response:
     viewer = request.state.viewer
     current = access.visible_photo(conn, sha256, viewer)
     album_row = catalog.get_album_by_id(conn, current["album_id"]) if current["album_id"] else None
-    siblings = (
-        catalog.album_photos(conn, current["album_id"], viewer.is_admin, catalog.TILE_COLUMNS) if album_row else []
-    )
+    siblings = catalog.album_tiles(conn, current["album_id"], viewer.is_admin) if album_row else []
     index = next((i for i, p in enumerate(siblings) if p["sha256"] == sha256), 0)
     previous = siblings[index - 1] if index > 0 else None
     following = siblings[index + 1] if index + 1 < len(siblings) else None
     lang = request.state.lang
-    show_location = viewer.is_admin or bool(current.get("album_show_location"))
+    show_location = access.shows_positions(viewer, current.get("album_show_location"))
     originals = album_row is not None and _originals_allowed(request, album_row)
     withheld = originals and not show_location and _withheld(request, current)
     return _render(
@@ -185,7 +182,7 @@ def original(request: Request) -> Response:
         raise NotFound("photo not found")
     if album_row is not None and not _originals_allowed(request, album_row):
         raise NotFound("original not available")
-    keep_gps = request.state.viewer.is_admin or bool(album_row and album_row["show_location"])
+    keep_gps = access.shows_positions(request.state.viewer, album_row and album_row["show_location"])
     return originals.response(request, current, keep_gps)
 
 
@@ -194,8 +191,7 @@ def timeline(request: Request) -> Response:
     days: OrderedDict[date, list[dict[str, Any]]] = OrderedDict()
     lang = request.state.lang
     for item in catalog.published_photos(conn, limit=2000):
-        moment = datetime.fromisoformat(item["taken_at_utc"])
-        local = moment.astimezone(ZoneInfo(item["timezone"])) if item["timezone"] else moment
+        local = instants.in_zone(item["taken_at_utc"], item["timezone"])
         item["alt"] = alt_text(item, {"title": item["album_title"]}, lang)
         days.setdefault(local.date(), []).append(item)
     labels = {day: i18n.date_range(day, day, lang) for day in days}

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from .. import dates, i18n, places, thumbs
+from .. import dates, i18n, instants, places, thumbs
 from ..errors import ReadOnlyLibrary
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -63,11 +63,8 @@ def album_days(album: dict[str, Any], lang: str = "fr") -> str:
     """« 19 et 20 septembre 2017 », in the album's own zone."""
     if not album.get("start_utc") or not album.get("end_utc"):
         return ""
-    zone = ZoneInfo(album["timezone"]) if album.get("timezone") else None
-    start = datetime.fromisoformat(album["start_utc"])
-    end = datetime.fromisoformat(album["end_utc"])
-    if zone:
-        start, end = start.astimezone(zone), end.astimezone(zone)
+    start = instants.in_zone(album["start_utc"], album.get("timezone"))
+    end = instants.in_zone(album["end_utc"], album.get("timezone"))
     return i18n.date_range(start.date(), end.date(), lang)
 
 
@@ -78,7 +75,7 @@ def photo_moment(photo: dict[str, Any], lang: str) -> str:
     if photo.get("taken_at_utc"):
         moment = datetime.fromisoformat(photo["taken_at_utc"])
         if photo.get("timezone"):
-            local = moment.astimezone(ZoneInfo(photo["timezone"]))
+            local = instants.in_zone(photo["taken_at_utc"], photo["timezone"])
             offset = local.strftime("%z")
             return f"{i18n.long_datetime(local.replace(tzinfo=None), lang)} ({photo['timezone']}, UTC{offset[:3]}:{offset[3:]})"
         return f"{i18n.long_datetime(moment.replace(tzinfo=None), lang)} (UTC)"
@@ -89,7 +86,7 @@ def photo_moment(photo: dict[str, Any], lang: str) -> str:
     return i18n.text("undated", lang)
 
 
-def alt_text(photo: dict[str, Any], album: dict[str, Any] | None, lang: str) -> str:
+def alt_text(photo: Mapping[str, Any], album: Mapping[str, Any] | None, lang: str) -> str:
     """Each photo its own words: its caption if it has one, else its place, time and camera."""
     if photo.get("caption"):
         return str(photo["caption"])
@@ -115,7 +112,7 @@ def distinct_alts(alts: list[str]) -> list[str]:
     return distinct
 
 
-def camera_name(photo: dict[str, Any]) -> str:
+def camera_name(photo: Mapping[str, Any]) -> str:
     """« Canon EOS 5D », without the make twice (« Canon Canon EOS 5D »)."""
     make, model = (photo.get("make") or "").strip(), (photo.get("model") or "").strip()
     if model and make and model.lower().startswith(make.split()[0].lower()):
