@@ -349,7 +349,9 @@ def test_timeout_kills_a_slow_file_and_the_batch_goes_on(
     noise = Image.effect_noise((6000, 6000), 80).convert("RGB")
     noise.save(folder / "slow.png", compress_level=1)  # a legitimate but slow file: a big PNG
     make_photo(folder / "fast.jpg", WHEN)
-    monkeypatch.setenv("GALLERY_FILE_TIMEOUT", "0.3")
+    monkeypatch.setenv(
+        "GALLERY_FILE_TIMEOUT", "1.0"
+    )  # the PNG takes several seconds; a JPEG well under one, even on a loaded machine
     started = time.monotonic()
     report = gallery.json("import", str(folder), "--jobs", "1", "--no-viewer")
     assert [r["reason"] for r in report["rejected"]] == ["timeout"]
