@@ -20,8 +20,8 @@ from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
-from . import catalog, exif, storage, thumbs
-from .formats import SNIFF_BYTES, sniff
+from . import catalog, exif, kinds, storage, thumbs
+from .kinds.base import Extra
 from .models import PhotoMeta
 from .scan import Job
 
@@ -34,6 +34,15 @@ class IngestSettings:
     max_file_size: int
     max_pixels: int
     link: bool = False
+    max_media_size: int = 64 * 1024**3  # videos and RAW (kinds with `large`)
+
+
+MIN_THROUGHPUT = 10_000_000  # bytes per second: a slow card, read three times (hash, copy, verify)
+
+
+def time_limit(job: Job, base: float) -> float:
+    """Seconds one file may take: the base limit, plus time to stream its bytes (a 4 GB clip gets 460 s)."""
+    return base + job.size / MIN_THROUGHPUT
 
 
 class Rejected(Exception):
@@ -76,40 +85,85 @@ def process_file(job: Job) -> dict[str, Any]:
 
 def _process(job: Job, settings: IngestSettings) -> dict[str, Any]:
     path = Path(job.path)
-    fd = _open_regular(path, settings.max_file_size)
+    fd = _open_regular(path, max(settings.max_file_size, settings.max_media_size))
     with os.fdopen(fd, "rb") as fh:
-        head = fh.read(SNIFF_BYTES)
-        sniffed = sniff(head, path.suffix)
+        head = fh.read(kinds.SNIFF_BYTES)
+        sniffed = kinds.sniff(head, path.suffix)
         if sniffed.kind is None:
             raise Rejected("skipped", sniffed.reason, sniffed.detail)
+        kind = kinds.kind_of(sniffed.kind)
+        _check_size(os.fstat(fh.fileno()).st_size, settings.max_media_size if kind.large else settings.max_file_size)
         sha256, size = _hash_rest(fh, head)
         archived = _archived(sha256)
         if archived is not None:
             return _duplicate(path, sha256, archived, settings)
+        if not kind.listed:  # a sidecar: archived with its main file by the parent
+            incoming = _copy_incoming(path, sha256, settings)
+            return {
+                "status": "companion",
+                "sha256": sha256,
+                "size": size,
+                "format": sniffed.kind,
+                "incoming": str(incoming),
+            }
         fh.seek(0)
-        tags, exif_error = _read_tags(fh)
-    kind = sniffed.kind
-    rendered = _render_grid(path, kind, sha256, Path(settings.root))
-    if not _has_essentials(tags):
-        tags = {**_pillow_tags(path, kind), **tags}  # exifread misses some HEIF and PNG blocks
-    meta = _complete_meta(exif.parse_tags(tags), path)
+        tags, exif_error = _read_tags(fh) if kind.read_meta is None else ({}, None)
+    fmt = sniffed.kind
+    if kind.read_meta is not None:
+        meta, extra = _kind_meta(kind, path)
+    else:
+        meta, extra = exif.parse_tags(tags if _has_essentials(tags) else {**_pillow_tags(path, fmt), **tags}), Extra()
+    rendered = _render_grid(path, fmt, sha256, Path(settings.root))
+    meta = _complete_meta(meta, path)
     if exif_error:
         meta = PhotoMeta(**{**asdict(meta), "bad_tags": (*meta.bad_tags, exif_error)})
+    width, height = _displayed(rendered, extra)
     incoming = _copy_incoming(path, sha256, settings)
     return {
         "status": "new",
         "sha256": sha256,
         "size": size,
-        "format": kind,
+        "format": fmt,
+        "media_type": kind.name,
+        "duration": extra.duration,
+        "codec": extra.codec,
         "incoming": str(incoming),
         "meta": meta,
-        "width": rendered.width,
-        "height": rendered.height,
+        "width": width,
+        "height": height,
         "placeholder": rendered.placeholder,
         "grid_width": rendered.derivative_width,
         "grid_height": rendered.derivative_height,
         "sharpness": rendered.sharpness,
     }
+
+
+def _check_size(size: int, limit: int) -> None:
+    if size > limit:
+        raise Rejected("skipped", "too_big", f"{size} bytes is over the {limit}-byte limit")
+
+
+def _kind_meta(kind: kinds.MediaKind, path: Path) -> tuple[PhotoMeta, Extra]:
+    """A video's or RAW's metadata; a file its reader cannot open is rejected with the reader's words."""
+    assert kind.read_meta is not None
+    try:
+        return kind.read_meta(path)
+    except MemoryError:
+        raise Rejected("rejected", "too_big", "out of memory while reading the metadata") from None
+    except OSError as exc:
+        if exc.errno in DISK_FULL:
+            raise
+        raise Rejected("rejected", "corrupt", f"cannot read this {kind.name}: {exc}") from None
+    except Exception as exc:  # PyAV raises its own error tree (InvalidDataError for a truncated MP4, ...)
+        raise Rejected("rejected", "corrupt", f"cannot read this {kind.name}: {type(exc).__name__}: {exc}") from None
+
+
+def _displayed(rendered: thumbs.Rendered, extra: Extra) -> tuple[int, int]:
+    """The full displayed size: a video's frame size (turned like its poster), else the decoded picture's."""
+    if not extra.width or not extra.height:
+        return rendered.width, rendered.height
+    long, short = max(extra.width, extra.height), min(extra.width, extra.height)
+    return (long, short) if rendered.width >= rendered.height else (short, long)
 
 
 def _open_regular(path: Path, max_size: int) -> int:
@@ -127,7 +181,7 @@ def _open_regular(path: Path, max_size: int) -> int:
         raise Rejected("rejected", "empty", "empty file (0 bytes)")
     if info.st_size > max_size:
         os.close(fd)
-        raise Rejected("skipped", "too_big", f"{info.st_size} bytes is over the {max_size}-byte limit")
+        _check_size(info.st_size, max_size)
     return fd
 
 

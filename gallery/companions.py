@@ -1,0 +1,81 @@
+"""An item's other originals: sidecars (.xmp, .AAE, .THM, .LRV) and the RAW of a RAW+JPEG pair.
+
+Matching rules (issue 12):
+- a sidecar belongs to the item imported from the same folder whose file name is the sidecar's
+  stem (IMG_0001.CR2.xmp -> IMG_0001.CR2) or shares its stem (IMG_0001.xmp -> IMG_0001.*); a
+  sidecar whose main file is not in the catalog yet waits (photo_sha256 NULL) and is attached
+  when that file arrives, in a later import;
+- a RAW and a photo are one item when they come from the same device, have the same stem and the
+  same capture second (sub-seconds compared when both have them): the photo stays the item (its
+  sha256 is the identity and the URL), the RAW becomes its companion. A RAW published first keeps
+  its URL: the web layer redirects a companion's sha256 to its item.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+from typing import Any
+
+from . import catalog
+from .kinds import sidecar
+
+PAIR_STILLS = ("jpeg", "heif", "avif")  # the picture of a RAW+JPEG pair
+
+
+def main_of(conn: Any, name: str, source_path: str) -> dict[str, Any] | None:
+    """The item a sidecar named `name` belongs to, among those imported from its folder."""
+    folder = PurePath(source_path).parent
+    for stem in sidecar.main_stems(name):
+        exact = [
+            r for r in catalog.photos_by_stem(conn, PurePath(stem).stem) if r["original_name"].lower() == stem.lower()
+        ]
+        for rows in (exact, catalog.photos_by_stem(conn, stem)):
+            here = [r for r in rows if PurePath(r["source_path"]).parent == folder]
+            if here:
+                return _preferred(here)
+    return None
+
+
+def _preferred(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """With IMG_1.JPG and IMG_1.CR2 both items, a shared IMG_1.xmp goes to the RAW (editors write it for the RAW)."""
+    return sorted(rows, key=lambda r: (r["media_type"] != "raw", r["id"]))[0]
+
+
+def attach_waiting(conn: Any, item: dict[str, Any]) -> int:
+    """Attach the sidecars that arrived before `item` (earlier imports); returns how many."""
+    attached = 0
+    for waiting in catalog.waiting_companions(conn):
+        main = main_of(conn, waiting["original_name"], waiting["source_path"])
+        if main is not None and main["sha256"] == item["sha256"]:
+            catalog.attach_companion(conn, waiting["sha256"], item["sha256"])
+            attached += 1
+    return attached
+
+
+def same_shot(raw: dict[str, Any], still: dict[str, Any]) -> bool:
+    """Same device, same stem, same capture second (sub-seconds too when both carry them)."""
+    if raw["device"] != still["device"] or not raw["camera_time"] or not still["camera_time"]:
+        return False
+    if PurePath(raw["original_name"]).stem.lower() != PurePath(still["original_name"]).stem.lower():
+        return False
+    a, b = raw["camera_time"], still["camera_time"]
+    if a[:19] != b[:19]:
+        return False
+    return len(a) == 19 or len(b) == 19 or a == b
+
+
+def pair_raws(conn: Any, import_id: int) -> list[tuple[str, str]]:
+    """Make each RAW of a pair the companion of its photo; returns (raw sha256, photo sha256) pairs."""
+    paired = []
+    for row in catalog.photos_of_import(conn, import_id):
+        if row["media_type"] not in ("raw", "photo"):
+            continue
+        for other in catalog.photos_by_stem(conn, PurePath(row["original_name"]).stem):
+            raw, still = (row, other) if row["media_type"] == "raw" else (other, row)
+            if raw["media_type"] != "raw" or still["format"] not in PAIR_STILLS or not same_shot(raw, still):
+                continue
+            if catalog.get_companion(conn, raw["sha256"]) is None:
+                catalog.demote_to_companion(conn, raw, still["sha256"], "raw")
+                paired.append((raw["sha256"], still["sha256"]))
+            break
+    return paired
