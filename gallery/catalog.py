@@ -492,7 +492,7 @@ def get_album_by_id(conn: sqlite3.Connection, album_id: int) -> Row | None:
 
 TILE_COLUMNS = (
     "p.sha256, p.width, p.height, p.grid_width, p.grid_height, p.placeholder, p.place, "
-    "p.taken_at_local, p.time_source, ap.hidden"
+    "p.taken_at_local, p.time_source, ap.hidden, p.media_type, p.duration"
 )
 
 
@@ -949,3 +949,7 @@ def companion_item(conn: sqlite3.Connection, sha256: str) -> str | None:
     """The item a companion belongs to (a published RAW's URL redirects there)."""
     row = conn.execute("SELECT photo_sha256 FROM companions WHERE sha256 = ?", (sha256,)).fetchone()
     return row[0] if row else None
+
+
+def iter_companions(conn: sqlite3.Connection) -> list[Row]:
+    return dicts(conn.execute("SELECT * FROM companions ORDER BY id"))

@@ -326,6 +326,11 @@ _thumbs_dir = ""
 
 def render_file(job: RenderJob) -> str:
     """Write one missing derivative of an archived original (the viewer pass, `check --repair`)."""
+    if job.size == kinds.video.WEB_COPY:  # a video's web copy (kinds/video.py)
+        target = Path(_thumbs_dir) / kinds.video.web_copy_path(job.sha256)
+        if not target.exists():
+            kinds.video.make_web_copy(Path(job.source), target)
+        return job.sha256
     thumbs.make_derivative(Path(_thumbs_dir), job.sha256, Path(job.source), job.kind, job.size)
     return job.sha256
 

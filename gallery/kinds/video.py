@@ -8,13 +8,16 @@ clock (naive), so the device's learned offset corrects it like a photo's.
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime
-from pathlib import Path
+from fractions import Fraction
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from PIL import Image
 
+from .. import storage
 from ..models import PhotoMeta
 from .base import Extra, MediaKind, Sniffed
 from .photo import iso_brands
@@ -221,3 +224,89 @@ def plays_in_browsers(codec: str | None, fmt: str) -> bool:
 
 
 KIND = MediaKind("video", FORMATS, sniff, read_meta=read_meta, picture=picture, large=True)
+
+
+# -- The web copy: what a browser plays, without any metadata ----------------------------------
+
+WEB_COPY = "video"  # its derivative "size" in RenderJob and the viewer pass
+WEB_RATE = 1_000_000  # bytes of original per second of transcode time allowed, on top of the base limit
+WEB_EDGE = 1080  # the short edge of a preview, at most (1080p)
+WEB_CRF = "23"
+
+
+def web_copy_path(sha256: str) -> PurePosixPath:
+    """thumbnails/video/<ab>/<cd>/<sha256>.mp4, relative to the thumbnails folder."""
+    return PurePosixPath("video", sha256[:2], sha256[2:4], f"{sha256}.mp4")
+
+
+def make_web_copy(source: Path, target: Path) -> None:
+    """An H.264/AAC MP4 (faststart, at most 1080p) with no metadata at all: no date, no place, no device.
+
+    Written to a temp file and renamed: a killed transcode leaves nothing, the next pass starts again.
+    """
+    import av
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = storage.temp_path(target).with_suffix(".mp4.tmp")
+    try:
+        with (
+            av.open(str(source), metadata_errors="ignore") as inp,
+            av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as out,
+        ):
+            _transcode(inp, out, _rotation(source))
+        with open(tmp, "rb") as written:
+            os.fsync(written.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _rotation(source: Path) -> int:
+    """Degrees (counter-clockwise) the first frame must turn to stand upright."""
+    import av
+
+    with av.open(str(source), metadata_errors="ignore") as container:
+        frame = next(container.decode(video=0), None)
+        return int(getattr(frame, "rotation", 0) or 0) % 360 if frame is not None else 0
+
+
+def _transcode(inp: Any, out: Any, rotation: int) -> None:
+    video_in = inp.streams.video[0]
+    video_in.thread_type = "AUTO"
+    audio_in = next(iter(inp.streams.audio), None)
+    coded = _web_size(video_in.codec_context.width, video_in.codec_context.height)
+    width, height = (coded[1], coded[0]) if rotation in (90, 270) else coded
+    rate = video_in.average_rate or Fraction(25, 1)
+    video_out = out.add_stream("libx264", rate=rate if rate <= 60 else Fraction(60, 1))
+    video_out.width, video_out.height, video_out.pix_fmt = width, height, "yuv420p"
+    video_out.options = {"crf": WEB_CRF, "preset": "veryfast", "movflags": "+faststart"}
+    audio_out = out.add_stream("aac", rate=48000) if audio_in is not None else None
+    streams = [video_in] + ([audio_in] if audio_in is not None else [])
+    for packet in inp.demux(streams):
+        for frame in packet.decode():
+            if packet.stream is video_in:
+                frame = _upright(frame, rotation, coded)
+                frame.pts = None
+                out.mux(video_out.encode(frame))
+            elif audio_out is not None:
+                frame.pts = None
+                out.mux(audio_out.encode(frame))
+    out.mux(video_out.encode(None))
+    if audio_out is not None:
+        out.mux(audio_out.encode(None))
+
+
+def _web_size(width: int, height: int) -> tuple[int, int]:
+    scale = min(1.0, WEB_EDGE / max(1, min(width, height)))
+    return max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2)
+
+
+def _upright(frame: Any, rotation: int, coded: tuple[int, int]) -> Any:
+    """Scale to the web size, then turn as the display matrix says (the copy carries no matrix)."""
+    import av
+
+    scaled = frame.reformat(width=coded[0], height=coded[1], format="yuv420p")
+    if not rotation:
+        return scaled
+    return av.VideoFrame.from_image(scaled.to_image().rotate(rotation, expand=True)).reformat(format="yuv420p")
