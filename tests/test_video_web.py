@@ -168,3 +168,35 @@ def test_chromium_plays_an_iphone_hevc_clip_from_its_preview(video_library: Path
             assert page.evaluate(FRAME) > 0.5, "a frame of the test pattern was drawn"
         finally:
             browser.close()
+
+
+def test_a_browser_upload_takes_a_video_past_the_photo_limit(library: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from gallery.cli import main
+
+    from .conftest import make_photo
+    from .test_admin import PASSWORD, logged_in
+
+    added = CliRunner().invoke(main, ["--root", str(library), "user", "add", "alice"], input=PASSWORD + "\n")
+    assert added.exit_code == 0, added.output
+    web = logged_in(library, upload_max_bytes=5_000, upload_max_files=5)
+    clip = ffmpeg(tmp_path / "up" / "PXL_0009.mp4", *ANDROID_TAGS)
+    photo = make_photo(tmp_path / "up" / "big.jpg", None, size=(300, 200), extra=b"x" * 6_000)
+    assert clip.stat().st_size > 5_000
+    response = web.post(
+        "/admin/upload",
+        data={"csrf": web.cookies["gallery_csrf"], "album": "iot-valley-2017"},
+        files=[
+            ("files", ("PXL_0009.mp4", clip.read_bytes(), "video/mp4")),
+            ("files", ("big.jpg", photo.read_bytes(), "image/jpeg")),
+        ],
+        headers={"accept": "application/json"},
+    )
+    assert response.status_code == 200, response.text
+    by_name = {f["name"]: f for f in response.json()["files"]}
+    assert by_name["PXL_0009.mp4"]["status"] == "imported"
+    assert by_name["big.jpg"]["status"] != "imported" and "5000-byte" in by_name["big.jpg"]["detail"]
+    assert Gallery(library).rows("SELECT media_type FROM photos WHERE original_name = 'PXL_0009.mp4'") == [
+        {"media_type": "video"}
+    ]
