@@ -35,7 +35,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "file_timeout",
         60.0,
-        "Seconds a worker may spend on one file before it is killed, plus one second per 10 MB of the file.",
+        "Seconds a worker may spend on one file before it is killed, plus one second per 10 MB for a video or RAW file.",
     ),
     Setting("worker_memory", 2048, "Address-space limit of each import worker, in MiB (0: no limit)."),
     Setting("base_url", "", "Public address of the gallery (for feeds, oEmbed and share links)."),
