@@ -164,9 +164,10 @@ def _kind_meta(kind: kinds.MediaKind, path: Path) -> tuple[PhotoMeta, Extra]:
     except OSError as exc:
         if exc.errno in DISK_FULL:
             raise
-        raise Rejected("rejected", "corrupt", f"cannot read this {kind.name}: {exc}") from None
+        raise Rejected("rejected", "corrupt", f"cannot read this {kind.name}: {exc.strerror or 'read error'}") from None
     except Exception as exc:  # PyAV raises its own error tree (InvalidDataError for a truncated MP4, ...)
-        raise Rejected("rejected", "corrupt", f"cannot read this {kind.name}: {type(exc).__name__}: {exc}") from None
+        words = getattr(exc, "strerror", None) or str(exc)  # PyAV's str() names the file: no server path in a report
+        raise Rejected("rejected", "corrupt", f"cannot read this {kind.name}: {words}") from None
 
 
 def _displayed(rendered: thumbs.Rendered, extra: Extra) -> tuple[int, int]:

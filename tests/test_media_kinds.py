@@ -91,6 +91,8 @@ def test_nothing_on_a_card_is_left_behind(gallery: Gallery, card: Path) -> None:
         "ZERO.MP4": "empty",
         "CUT.MP4": "corrupt",
     }
+    (cut,) = [o for o in report["rejected"] if o["path"].endswith("CUT.MP4")]
+    assert cut["detail"] == "cannot read this video: Invalid data found when processing input", "no server path"
     assert {o["path"] for o in report["skipped"]} == {
         str(card / n) for n in ("README.txt", ".DS_Store", "DCIM/Thumbs.db")
     }
@@ -132,6 +134,8 @@ def test_nothing_on_a_card_is_left_behind(gallery: Gallery, card: Path) -> None:
 
     again = gallery.import_(card)
     assert (again["imported"], again["duplicates"]) == (0, 8), "the same dedup for every kind"
+    checked = gallery("check")
+    assert "Checked 8 originals" in checked.output and "All good" in checked.output, "companions are originals too"
 
 
 @needs_ffmpeg
