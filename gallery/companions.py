@@ -13,10 +13,12 @@ Matching rules (issue 12):
 
 from __future__ import annotations
 
-from pathlib import PurePath
+import json
+from pathlib import Path, PurePath
 from typing import Any
 
-from . import catalog
+from . import catalog, storage
+from .errors import NotFound
 from .kinds import sidecar
 
 PAIR_STILLS = ("jpeg", "heif", "avif")  # the picture of a RAW+JPEG pair
@@ -41,14 +43,16 @@ def _preferred(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return sorted(rows, key=lambda r: (r["media_type"] != "raw", r["id"]))[0]
 
 
-def attach_waiting(conn: Any, item: dict[str, Any]) -> int:
-    """Attach the sidecars that arrived before `item` (earlier imports); returns how many."""
+def attach_waiting(conn: Any, root: Path, item: dict[str, Any]) -> int:
+    """Attach the sidecars that arrived before `item` (earlier imports), then read them; returns how many."""
     attached = 0
     for waiting in catalog.waiting_companions(conn):
         main = main_of(conn, waiting["original_name"], waiting["source_path"])
         if main is not None and main["sha256"] == item["sha256"]:
             catalog.attach_companion(conn, waiting["sha256"], item["sha256"])
             attached += 1
+    if attached:
+        apply_sidecars(conn, root, item["sha256"])
     return attached
 
 
@@ -64,7 +68,7 @@ def same_shot(raw: dict[str, Any], still: dict[str, Any]) -> bool:
     return len(a) == 19 or len(b) == 19 or a == b
 
 
-def pair_raws(conn: Any, import_id: int) -> list[tuple[str, str]]:
+def pair_raws(conn: Any, root: Path, import_id: int) -> list[tuple[str, str]]:
     """Make each RAW of a pair the companion of its photo; returns (raw sha256, photo sha256) pairs."""
     paired = []
     for row in catalog.photos_of_import(conn, import_id):
@@ -76,6 +80,44 @@ def pair_raws(conn: Any, import_id: int) -> list[tuple[str, str]]:
                 continue
             if catalog.get_companion(conn, raw["sha256"]) is None:
                 catalog.demote_to_companion(conn, raw, still["sha256"], "raw")
+                apply_sidecars(conn, root, still["sha256"])  # the RAW's .xmp now speaks for the item
                 paired.append((raw["sha256"], still["sha256"]))
             break
     return paired
+
+
+def apply_sidecars(conn: Any, root: Path, item_sha256: str) -> bool:
+    """What the item's .xmp says wins over the embedded values: title, description, rating, keywords, date.
+
+    The date's source becomes `xmp_sidecar` (the JSON's `date_source`); True when something changed.
+    """
+    item = catalog.get_photo(conn, item_sha256)
+    if item is None:
+        return False
+    changes: dict[str, Any] = {}
+    for row in catalog.companions_of(conn, item_sha256):
+        if row["format"] != "xmp":
+            continue
+        try:
+            facts = sidecar.parse_xmp(storage.resolve_inside(root, row["path"]).read_bytes()[: sidecar.XMP_LIMIT + 1])
+        except (OSError, NotFound):
+            continue  # a sidecar gone from media/: `gallery check` reports it
+        changes.update(_facts_to_columns(facts))
+    changes = {k: v for k, v in changes.items() if item.get(k) != v}
+    if changes:
+        catalog.update_photos(conn, [(item["id"], changes)])
+    return bool(changes)
+
+
+def _facts_to_columns(facts: sidecar.XmpFacts) -> dict[str, Any]:
+    columns: dict[str, Any] = {}
+    for name in ("title", "description", "rating"):
+        if getattr(facts, name) is not None:
+            columns[name] = getattr(facts, name)
+    if facts.keywords:
+        columns["keywords"] = json.dumps(list(facts.keywords), ensure_ascii=False)
+    if facts.local_time is not None:
+        columns.update(
+            camera_time=facts.local_time.isoformat(), camera_offset=facts.offset_minutes, date_source="xmp_sidecar"
+        )
+    return columns

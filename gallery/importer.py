@@ -371,7 +371,7 @@ class Archive:
         relative = self._final_path(archive_folder(meta), Path(job.shown).name, sha256, incoming)
         row = photo_row(job, result, relative, self.import_id, self.options)
         catalog.insert_photo(self.conn, row)
-        companions.attach_waiting(self.conn, row)
+        companions.attach_waiting(self.conn, self.config.root, row)
         self.kinds[row["media_type"]] += 1
         return Outcome(job.shown, "imported", sha256=sha256)
 
@@ -385,7 +385,7 @@ class Archive:
             yield outcome
         self.sidecars = []
         catalog.begin(self.conn)
-        self.paired += len(companions.pair_raws(self.conn, self.import_id))
+        self.paired += len(companions.pair_raws(self.conn, self.config.root, self.import_id))
 
     def _companion(self, job: Job, result: dict[str, Any]) -> Outcome:
         catalog.begin(self.conn)
@@ -414,6 +414,8 @@ class Archive:
             },
         )
         self.kinds["sidecar"] += 1
+        if main is not None:
+            companions.apply_sidecars(self.conn, self.config.root, main["sha256"])
         detail = "" if main else "its main file is not in the archive yet: attached when it arrives"
         return Outcome(job.shown, "imported", "sidecar" if main else "sidecar_waiting", detail, sha256)
 

@@ -261,3 +261,47 @@ def test_a_burst_never_pairs_across_shots(gallery: Gallery, tmp_path: Path) -> N
     report = gallery.import_(folder)
     assert report["raw_pairs"] == 0
     assert sorted(row["media_type"] for row in gallery.rows()) == ["photo", "raw"]
+
+
+XMP = """<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/"
+  xmlns:exif="http://ns.adobe.com/exif/1.0/" xmp:Rating="4" exif:DateTimeOriginal="2017-09-21T14:30:05.12+02:00">
+<dc:title><rdf:Alt><rdf:li xml:lang="x-default">Le stand</rdf:li></rdf:Alt></dc:title>
+<dc:description><rdf:Alt><rdf:li xml:lang="x-default">Démonstration   au public</rdf:li></rdf:Alt></dc:description>
+<dc:subject><rdf:Bag><rdf:li>mission</rdf:li><rdf:li>Labège</rdf:li></rdf:Bag></dc:subject>
+</rdf:Description></rdf:RDF></x:xmpmeta>
+"""
+
+
+def test_an_xmp_sidecar_is_read_field_by_field() -> None:
+    from gallery.kinds.sidecar import parse_xmp
+
+    facts = parse_xmp(XMP.encode())
+    assert (facts.title, facts.description, facts.rating) == ("Le stand", "Démonstration au public", 4)
+    assert facts.keywords == ("mission", "Labège")
+    assert (facts.local_time, facts.offset_minutes) == (datetime(2017, 9, 21, 14, 30, 5, 120000), 120)
+    assert parse_xmp(b"<not xml") == parse_xmp(b"") == type(facts)()
+    assert parse_xmp(b'<!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>').title is None
+
+
+@pytest.mark.parametrize("sidecar_first", [False, True])
+def test_the_sidecar_wins_over_the_embedded_values(gallery: Gallery, tmp_path: Path, sidecar_first: bool) -> None:
+    card = tmp_path / "card"
+    photo = make_photo(card / "IMG_0007.JPG", datetime(2020, 1, 1, 8, 0), description="embedded words")
+    (card / "IMG_0007.JPG.xmp").write_text(XMP, encoding="utf-8")
+    if sidecar_first:  # the sidecar alone first (it waits), then its photo, in another import
+        photo.rename(tmp_path / "later.JPG")
+        first = gallery.import_(card)
+        assert first["archived"] == {"sidecar": 1} and gallery.rows() == []
+        (tmp_path / "later.JPG").rename(photo)
+    gallery.import_(card)
+    (row,) = gallery.rows()
+    assert (row["title"], row["description"], row["rating"]) == ("Le stand", "Démonstration au public", 4)
+    assert (row["camera_time"], row["camera_offset"], row["date_source"]) == (
+        "2017-09-21T14:30:05.120000",
+        120,
+        "xmp_sidecar",
+    )
+    assert row["taken_at_utc"] == "2017-09-21T12:30:05.120000+00:00"
+    (item,) = gallery.json("photos")
+    assert item["keywords"] == ["mission", "Labège"] and item["date_source"] == "xmp_sidecar"
