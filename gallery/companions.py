@@ -56,7 +56,7 @@ def attach_waiting(conn: Any, root: Path, item: dict[str, Any]) -> int:
     return attached
 
 
-def same_shot(raw: dict[str, Any], still: dict[str, Any]) -> bool:
+def same_shot(raw: dict[str, Any], still: dict[str, Any]) -> bool:  # raw: or a Live Photo's motion
     """Same device, same stem, same capture second (sub-seconds too when both carry them)."""
     if raw["device"] != still["device"] or not raw["camera_time"] or not still["camera_time"]:
         return False
@@ -68,20 +68,37 @@ def same_shot(raw: dict[str, Any], still: dict[str, Any]) -> bool:
     return len(a) == 19 or len(b) == 19 or a == b
 
 
-def pair_raws(conn: Any, root: Path, import_id: int) -> list[tuple[str, str]]:
-    """Make each RAW of a pair the companion of its photo; returns (raw sha256, photo sha256) pairs."""
+LIVE_MAX_SECONDS = 6.0  # a Live Photo's motion lasts about 3 s; a longer clip is a video of its own
+
+
+def _role(companion: dict[str, Any], still: dict[str, Any]) -> str | None:
+    """raw or motion when `companion` can belong to `still`, else None."""
+    if still["media_type"] != "photo" or still["format"] not in PAIR_STILLS:
+        return None
+    if companion["media_type"] == "raw":
+        return "raw"
+    if companion["media_type"] == "video" and (companion["duration"] or 0) <= LIVE_MAX_SECONDS:
+        return "motion"  # a Live Photo's MOV: same stem and second as its HEIC or JPEG
+    return None
+
+
+def pair_raws(conn: Any, root: Path, import_id: int) -> list[tuple[str, str, str]]:
+    """Make each RAW of a pair (and each Live Photo's motion clip) the companion of its photo.
+
+    Returns (companion sha256, photo sha256, role) for every pair made.
+    """
     paired = []
     for row in catalog.photos_of_import(conn, import_id):
-        if row["media_type"] not in ("raw", "photo"):
+        if row["media_type"] not in ("raw", "photo", "video") or catalog.get_companion(conn, row["sha256"]):
             continue
         for other in catalog.photos_by_stem(conn, PurePath(row["original_name"]).stem):
-            raw, still = (row, other) if row["media_type"] == "raw" else (other, row)
-            if raw["media_type"] != "raw" or still["format"] not in PAIR_STILLS or not same_shot(raw, still):
+            companion, still = (other, row) if row["media_type"] == "photo" else (row, other)
+            role = _role(companion, still)
+            if role is None or not same_shot(companion, still) or catalog.get_companion(conn, companion["sha256"]):
                 continue
-            if catalog.get_companion(conn, raw["sha256"]) is None:
-                catalog.demote_to_companion(conn, raw, still["sha256"], "raw")
-                apply_sidecars(conn, root, still["sha256"])  # the RAW's .xmp now speaks for the item
-                paired.append((raw["sha256"], still["sha256"]))
+            catalog.demote_to_companion(conn, companion, still["sha256"], role)
+            apply_sidecars(conn, root, still["sha256"])  # the RAW's .xmp now speaks for the item
+            paired.append((companion["sha256"], still["sha256"], role))
             break
     return paired
 

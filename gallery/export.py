@@ -29,7 +29,6 @@ def photo_json(row: dict[str, Any], private: bool = True) -> dict[str, Any]:
         "time_source": row.get("time_source"),
         "date_uncertain": dates.is_uncertain(row),
         "media_type": row.get("media_type", "photo"),
-
         "duration": row.get("duration"),
         "width": row["width"],
         "height": row["height"],

@@ -66,6 +66,7 @@ class Report:
     notes: list[str] = field(default_factory=list)  # what the operator must know (--link shares inodes)
     archived: Counter[str] = field(default_factory=Counter)  # per media kind: photo, video, raw, image, sidecar
     paired: int = 0  # RAW+JPEG pairs made one item (the RAW is the photo's companion)
+    live: int = 0  # Live Photos made one item (the MOV is the photo's companion)
     seconds: float = 0.0
 
     def add(self, outcome: Outcome) -> None:
@@ -84,6 +85,7 @@ class Report:
             "restored": self.counts["restored"],
             "archived": dict(sorted(self.archived.items())),
             "raw_pairs": self.paired,
+            "live_photos": self.live,
             "skipped": [_problem(o) for o in self.skipped],
             "rejected": [_problem(o) for o in self.rejected],
             **({"restored_files": [_problem(o) for o in self.restored]} if self.restored else {}),
@@ -197,7 +199,7 @@ def run_import(config: Config, options: ImportOptions, progress: Progress | None
             finally:
                 _flush_if_possible(archive)
                 report.kept = archive.kept
-                report.archived, report.paired = archive.kinds, archive.paired
+                report.archived, report.paired, report.live = archive.kinds, archive.paired, archive.live
             catalog.finish_import(conn, report.import_id, report.counts)
             organise.refresh(conn, config)
         finally:
@@ -294,6 +296,7 @@ class Archive:
         self.sidecars: list[tuple[Job, dict[str, Any]]] = []  # archived after the main files (add_companions)
         self.kinds: Counter[str] = Counter()
         self.paired = 0  # RAW+JPEG pairs made one item
+        self.live = 0  # Live Photos: a still and its motion clip made one item
 
     def note(self, outcome: Outcome) -> Outcome:
         """Record an answer that needed no archiving (skipped by the walk, failed in a worker)."""
@@ -385,7 +388,11 @@ class Archive:
             yield outcome
         self.sidecars = []
         catalog.begin(self.conn)
-        self.paired += len(companions.pair_raws(self.conn, self.config.root, self.import_id))
+        for _companion, _photo, role in companions.pair_raws(self.conn, self.config.root, self.import_id):
+            if role == "raw":
+                self.paired += 1
+            else:
+                self.live += 1
 
     def _companion(self, job: Job, result: dict[str, Any]) -> Outcome:
         catalog.begin(self.conn)

@@ -305,3 +305,21 @@ def test_the_sidecar_wins_over_the_embedded_values(gallery: Gallery, tmp_path: P
     assert row["taken_at_utc"] == "2017-09-21T12:30:05.120000+00:00"
     (item,) = gallery.json("photos")
     assert item["keywords"] == ["mission", "Labège"] and item["date_source"] == "xmp_sidecar"
+
+
+@needs_ffmpeg
+def test_a_live_photo_is_one_item_and_its_motion_a_companion(gallery: Gallery, tmp_path: Path) -> None:
+    card = tmp_path / "iphone"
+    still = make_photo(card / "IMG_0100.JPG", WHEN, offset="+02:00", make="Apple", model="iPhone 15")
+    ffmpeg(card / "IMG_0100.MOV", *APPLE_TAGS, seconds=3)
+    ffmpeg(card / "IMG_0101.MOV", *APPLE_TAGS, seconds=2)  # another stem: a video of its own
+    report = gallery.import_(card)
+    assert report["live_photos"] == 1
+    items = {row["original_name"]: row["media_type"] for row in gallery.rows()}
+    assert items == {"IMG_0100.JPG": "photo", "IMG_0101.MOV": "video"}
+    (motion,) = gallery.rows("SELECT * FROM companions")
+    assert (motion["role"], motion["original_name"], motion["photo_sha256"]) == (
+        "motion",
+        "IMG_0100.MOV",
+        sha256_of(still),
+    )
