@@ -57,6 +57,17 @@ def location_tags(data: bytes, where: Path) -> list[str]:
     return found
 
 
+def duration_of(data: bytes, where: Path) -> float:
+    where.write_bytes(data)
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(where)],
+        capture_output=True,
+        check=True,
+        text=True,
+    )
+    return float(probe.stdout)
+
+
 def test_the_grid_shows_a_poster_with_its_duration(video_library: Path) -> None:
     web = client(video_library)
     (album,) = web.get("/api/albums").json()
@@ -77,6 +88,7 @@ def test_public_videos_play_from_a_copy_without_location(video_library: Path, tm
         played = web.get(f"/photos/{row['sha256']}/video")
         assert played.status_code == 200 and played.headers["content-type"] == "video/mp4"
         assert played.content != (video_library / row["path"]).read_bytes(), "a copy, not the original"
+        assert duration_of(played.content, tmp_path / f"copy.{fmt}.mp4") == pytest.approx(2, abs=0.1)
         assert location_tags(played.content, tmp_path / f"public.{fmt}.mp4") == []
         assert location_tags((video_library / row["path"]).read_bytes(), tmp_path / f"original.{fmt}"), (
             "the oracle does see the original's place"
@@ -200,3 +212,40 @@ def test_a_browser_upload_takes_a_video_past_the_photo_limit(library: Path, tmp_
     assert Gallery(library).rows("SELECT media_type FROM photos WHERE original_name = 'PXL_0009.mp4'") == [
         {"media_type": "video"}
     ]
+
+
+def test_a_transcode_killed_midway_leaves_nothing_and_the_next_pass_makes_it(tmp_path: Path) -> None:
+    import os
+    import signal
+    import sys
+
+    card = tmp_path / "card"
+    ffmpeg(card / "CLIP.MOV", *APPLE_TAGS, codec="libx265", seconds=30, size="1280x720")
+    gallery = Gallery(tmp_path / "library")
+    gallery.root.mkdir()
+    gallery.import_(card, extra=("--no-viewer",))
+    (row,) = gallery.rows()
+    folder = gallery.root / "thumbnails" / "video" / row["sha256"][:2] / row["sha256"][2:4]
+    target = folder / f"{row['sha256']}.mp4"
+    command = [sys.executable, "-m", "gallery", "--root", str(gallery.root), "thumbs"]
+    process = subprocess.Popen(command, start_new_session=True, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(3000):  # polled: the transcode writes its temp file first
+            if list(folder.glob("*.tmp")) or process.poll() is not None:
+                break
+            time.sleep(0.01)
+        assert list(folder.glob("*.tmp")), "the transcode had started"
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)  # the CLI and its workers, like a power cut
+        process.wait()
+    assert not target.exists(), "a killed transcode leaves no web copy that could be half-written"
+    gallery("thumbs")
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration:stream=codec_name", "-of", "json", str(target)],
+        capture_output=True,
+        check=True,
+        text=True,
+    )
+    facts = json.loads(probe.stdout)
+    assert float(facts["format"]["duration"]) == pytest.approx(30, abs=0.5)
+    assert [s["codec_name"] for s in facts["streams"]] == ["h264"]

@@ -286,11 +286,10 @@ def _transcode(inp: Any, out: Any, rotation: int) -> None:
     for packet in inp.demux(streams):
         for frame in packet.decode():
             if packet.stream is video_in:
-                frame = _upright(frame, rotation, coded)
-                frame.pts = None
-                out.mux(video_out.encode(frame))
+                upright = _upright(frame, rotation, coded)
+                upright.pts, upright.time_base = frame.pts, frame.time_base  # the clip keeps its timing
+                out.mux(video_out.encode(upright))
             elif audio_out is not None:
-                frame.pts = None
                 out.mux(audio_out.encode(frame))
     out.mux(video_out.encode(None))
     if audio_out is not None:
