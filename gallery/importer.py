@@ -323,7 +323,7 @@ class Archive:
     def _restore(self, job: Job, result: dict[str, Any]) -> Outcome:
         """Put a verified copy back where the catalog says the original is (worker found it missing or damaged)."""
         sha256, incoming, damage = result["sha256"], Path(result["incoming"]), result["damage"]
-        row = catalog.get_photo(self.conn, sha256)
+        row = catalog.get_photo(self.conn, sha256) or catalog.get_companion(self.conn, sha256)
         if sha256 in self.restored or row is None:  # restored by an earlier file of this import (or gone)
             incoming.unlink(missing_ok=True)
             if row is None:
@@ -367,7 +367,9 @@ class Archive:
         catalog.begin(self.conn)
         sha256 = result["sha256"]
         incoming = Path(result["incoming"])
-        if catalog.has_photo(self.conn, sha256):  # the same bytes twice in this batch
+        if catalog.has_photo(self.conn, sha256) or catalog.get_companion(
+            self.conn, sha256
+        ):  # twice in this batch, or a RAW now a companion
             incoming.unlink(missing_ok=True)
             return Outcome(job.shown, "duplicate", "already_archived", "same content as another file", sha256)
         meta: PhotoMeta = result["meta"]

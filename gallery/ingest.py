@@ -211,9 +211,9 @@ def _archived(sha256: str) -> dict[str, Any] | None:
     if _catalog is None:
         return None
     try:
-        return catalog.get_photo(_catalog, sha256)
+        return catalog.get_photo(_catalog, sha256) or catalog.get_companion(_catalog, sha256)
     except sqlite3.OperationalError:
-        return None  # a catalog without photos yet: the parent decides
+        return None  # a catalog without photos (or companions) yet: the parent decides
 
 
 def _duplicate(source: Path, sha256: str, row: dict[str, Any], settings: IngestSettings) -> dict[str, Any]:

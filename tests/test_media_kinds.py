@@ -250,6 +250,9 @@ def test_a_raw_and_its_jpeg_are_one_item_whatever_the_order(gallery: Gallery, tm
     assert set(companions) == {"raw", "xmp"}
     assert all(row["photo_sha256"] == item["sha256"] for row in companions.values())
     assert sha256_of(gallery.root / companions["raw"]["path"]) == sha256_of(RAW_DIR / DNG)
+    again = gallery.import_(raw_card)
+    assert (again["imported"], again["duplicates"]) == (0, 2), "a RAW that is a companion is still archived"
+    assert len(gallery.rows()) == 1
 
 
 @pytest.mark.corpus

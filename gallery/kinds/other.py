@@ -1,4 +1,7 @@
-"""Media we archive and list without decoding them (JPEG XL, unknown ISO media): a plain tile stands in."""
+"""Media we archive and list without decoding them (JPEG XL, unknown ISO media): a plain tile stands in.
+
+Their metadata is whatever exifread finds (JPEG XL keeps EXIF in a box it reads).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from .base import MediaKind, Sniffed, no_meta
+from .base import MediaKind, Sniffed
 from .photo import iso_brands
+from .raw import read_meta
 
 FORMATS = {"jxl": "image/jxl", "isom": "application/mp4"}
 TILE = (512, 384)
@@ -26,4 +30,4 @@ def picture(path: Path, fmt: str, long_edge: int) -> Image.Image:
     return Image.new("RGB", TILE, (96, 96, 104))
 
 
-KIND = MediaKind("image", FORMATS, sniff, read_meta=no_meta, picture=picture)
+KIND = MediaKind("image", FORMATS, sniff, read_meta=read_meta, picture=picture)  # exifread reads JPEG XL's Exif box

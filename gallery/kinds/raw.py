@@ -62,6 +62,7 @@ def sniff(head: bytes, suffix: str) -> Sniffed | None:
 
 
 def read_meta(path: Path) -> tuple[PhotoMeta, Extra]:
+    """EXIF as exifread reads it from any TIFF-based file (and JPEG XL's Exif box)."""
     with open(path, "rb") as fh:
         try:
             tags = exif.read_tags(fh)

@@ -20,7 +20,7 @@ from PIL import Image
 from .. import storage
 from ..models import PhotoMeta
 from .base import Extra, MediaKind, Sniffed
-from .photo import iso_brands
+from .photo import AVIF_BRANDS, HEIF_BRANDS, iso_brands
 
 FORMATS = {
     "mp4": "video/mp4",
@@ -59,6 +59,8 @@ def sniff(head: bytes, suffix: str) -> Sniffed | None:
     if head[4:8] == b"ftyp":
         brands = iso_brands(head)
         major = brands[0]
+        if major in HEIF_BRANDS | AVIF_BRANDS:
+            return None  # a HEIF or AVIF image whose compatible brands name video ones too
         if major == b"qt  ":
             return Sniffed("mov")
         if major.startswith((b"3gp", b"3g2")):
