@@ -326,3 +326,11 @@ def test_a_live_photo_is_one_item_and_its_motion_a_companion(gallery: Gallery, t
         "IMG_0100.MOV",
         sha256_of(still),
     )
+
+
+def test_sidecar_names_point_at_their_main_file() -> None:
+    from gallery.kinds.sidecar import main_stems
+
+    assert main_stems("IMG_0001.CR2.xmp") == ["IMG_0001.CR2", "IMG_0001"]
+    assert main_stems("IMG_0001.xmp") == ["IMG_0001"]
+    assert main_stems("GL010123.LRV") == ["GL010123", "GH010123", "GX010123"]

@@ -37,6 +37,8 @@ def main_stems(name: str) -> list[str]:
     path = PurePath(name)
     stem = path.stem  # IMG_1.CR2
     inner = PurePath(stem)
+    if path.suffix.lower() == ".lrv" and stem[:2].upper() == "GL":  # GoPro: GL010123.LRV beside GH/GX010123.MP4
+        return [stem, f"GH{stem[2:]}", f"GX{stem[2:]}"]
     return [stem, inner.stem] if inner.suffix else [stem]
 
 
