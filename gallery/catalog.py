@@ -64,6 +64,9 @@ PHOTO_COLUMNS = (
     "device",
     "import_zone",
     "clock_shift",
+    "media_type",
+    "duration",
+    "codec",
 )
 
 
@@ -321,11 +324,16 @@ def has_photo(conn: sqlite3.Connection, sha256: str) -> bool:
 
 
 def path_in_use(conn: sqlite3.Connection, path: str) -> bool:
+    if conn.execute("SELECT 1 FROM companions WHERE path = ?", (path,)).fetchone() is not None:
+        return True  # media kinds (issue 12): a sidecar or RAW companion holds the name
     return conn.execute("SELECT 1 FROM photos WHERE path = ?", (path,)).fetchone() is not None
 
 
+_PHOTO_DEFAULTS = {"media_type": "photo"}  # a caller that knows no kinds inserts a photo
+
+
 def insert_photo(conn: sqlite3.Connection, row: Mapping[str, Any]) -> int:
-    values = [row.get(column) for column in PHOTO_COLUMNS]
+    values = [row.get(column, _PHOTO_DEFAULTS.get(column)) for column in PHOTO_COLUMNS]
     placeholders = ", ".join("?" for _ in PHOTO_COLUMNS)
     cursor = conn.execute(f"INSERT INTO photos ({', '.join(PHOTO_COLUMNS)}) VALUES ({placeholders})", values)
     return int(cursor.lastrowid or 0)
@@ -596,7 +604,7 @@ def get_album_by_id(conn: sqlite3.Connection, album_id: int) -> AlbumRow | None:
 
 _TILE_COLUMNS = (
     "p.sha256, p.width, p.height, p.grid_width, p.grid_height, p.placeholder, p.place, "
-    "p.taken_at_local, p.time_source, p.make, p.model, ap.hidden"
+    "p.taken_at_local, p.time_source, p.make, p.model, ap.hidden, p.media_type, p.duration"
 )
 
 
@@ -963,7 +971,7 @@ def relabel_import_paths(conn: sqlite3.Connection, import_id: int, prefix: str, 
 
 PHOTO_HIT_COLUMNS = (
     "p.id, p.sha256, p.width, p.height, p.grid_width, p.grid_height, p.placeholder, p.place, p.country, "
-    "p.taken_at_utc, p.taken_at_local, p.timezone, p.time_source, p.make, p.model, "
+    "p.taken_at_utc, p.taken_at_local, p.timezone, p.time_source, p.make, p.model, p.media_type, p.duration, "
     "a.slug AS album_slug, a.title AS album_title, COALESCE(ap.hidden, 0) AS hidden"
 )
 
@@ -1036,3 +1044,87 @@ def albums_at_place(conn: sqlite3.Connection, place: str, country: str | None) -
             (place, country, country),
         )
     )
+
+
+# -- Media kinds (issue 12): companions (RAW beside its JPEG, sidecars) -------------------------
+
+COMPANION_COLUMNS = (
+    "sha256",
+    "photo_sha256",
+    "role",
+    "path",
+    "original_name",
+    "source_path",
+    "format",
+    "size",
+    "camera_time",
+    "device",
+    "import_id",
+    "imported_at",
+)
+
+
+def insert_companion(conn: sqlite3.Connection, row: Mapping[str, Any]) -> None:
+    values = [row.get(column) for column in COMPANION_COLUMNS]
+    marks = ", ".join("?" for _ in COMPANION_COLUMNS)
+    conn.execute(f"INSERT INTO companions ({', '.join(COMPANION_COLUMNS)}) VALUES ({marks})", values)
+
+
+def get_companion(conn: sqlite3.Connection, sha256: str) -> Row | None:
+    row = conn.execute("SELECT * FROM companions WHERE sha256 = ?", (sha256,)).fetchone()
+    return dict(row) if row else None
+
+
+def companions_of(conn: sqlite3.Connection, photo_sha256: str) -> list[Row]:
+    """Every other original of an item (RAW, sidecars), in a stable order."""
+    return dicts(conn.execute("SELECT * FROM companions WHERE photo_sha256 = ? ORDER BY role, id", (photo_sha256,)))
+
+
+def waiting_companions(conn: sqlite3.Connection) -> list[Row]:
+    """Companions archived before their main file arrived."""
+    return dicts(conn.execute("SELECT * FROM companions WHERE photo_sha256 IS NULL ORDER BY id"))
+
+
+def attach_companion(conn: sqlite3.Connection, sha256: str, photo_sha256: str) -> None:
+    conn.execute("UPDATE companions SET photo_sha256 = ? WHERE sha256 = ?", (photo_sha256, sha256))
+
+
+def photos_by_stem(conn: sqlite3.Connection, stem: str) -> list[Row]:
+    """Items whose original file name is `stem` plus one extension (sidecar and RAW+JPEG matching)."""
+    pattern = stem.replace("!", "!!").replace("%", "!%").replace("_", "!_") + ".%"
+    rows = conn.execute("SELECT * FROM photos WHERE original_name LIKE ? ESCAPE '!'", (pattern,))
+    return [dict(row) for row in rows if "." not in row["original_name"][len(stem) + 1 :]]
+
+
+def set_media_identity(conn: sqlite3.Connection, old_sha256: str, row: Mapping[str, Any]) -> None:
+    """Replace an item's main original (a RAW that becomes the companion of its newly arrived JPEG)."""
+    assignments = ", ".join(f"{column} = ?" for column in row)
+    conn.execute(f"UPDATE photos SET {assignments} WHERE sha256 = ?", [*row.values(), old_sha256])
+
+
+def photos_of_import(conn: sqlite3.Connection, import_id: int) -> list[Row]:
+    return dicts(conn.execute("SELECT * FROM photos WHERE import_id = ? ORDER BY id", (import_id,)))
+
+
+def demote_to_companion(conn: sqlite3.Connection, photo: Mapping[str, Any], main_sha256: str, role: str) -> None:
+    """An item becomes another item's companion (a RAW of a RAW+JPEG pair); its sidecars follow it."""
+    insert_companion(
+        conn,
+        {
+            **{column: photo.get(column) for column in COMPANION_COLUMNS},
+            "photo_sha256": main_sha256,
+            "role": role,
+        },
+    )
+    conn.execute("UPDATE companions SET photo_sha256 = ? WHERE photo_sha256 = ?", (main_sha256, photo["sha256"]))
+    conn.execute("DELETE FROM photos WHERE sha256 = ?", (photo["sha256"],))
+
+
+def companion_item(conn: sqlite3.Connection, sha256: str) -> str | None:
+    """The item a companion belongs to (a published RAW's URL redirects there)."""
+    row = conn.execute("SELECT photo_sha256 FROM companions WHERE sha256 = ?", (sha256,)).fetchone()
+    return row[0] if row else None
+
+
+def iter_companions(conn: sqlite3.Connection) -> list[Row]:
+    return dicts(conn.execute("SELECT * FROM companions ORDER BY id"))

@@ -47,6 +47,9 @@ class Progress:
             self.bar.close()
 
 
+KIND_WORDS = {"photo": "photos", "video": "videos", "raw": "RAW", "image": "other images", "sidecar": "sidecars"}
+
+
 def print_summary(report: Report) -> None:
     counts = report.counts
     restored = f"restored {counts['restored']}, " if counts["restored"] else ""
@@ -54,6 +57,10 @@ def print_summary(report: Report) -> None:
         f"Imported {counts['imported']}, duplicates {counts['duplicate']}, {restored}skipped {counts['skipped']}, "
         f"rejected {counts['rejected']} in {report.seconds:.1f} s."
     )
+    if report.archived:
+        kinds = ", ".join(f"{KIND_WORDS.get(kind, kind)} {n}" for kind, n in sorted(report.archived.items()) if n)
+        pairs = f" ({report.paired} RAW+JPEG pairs shown as one photo each)" if report.paired else ""
+        click.echo(f"Archived: {kinds}{pairs}.")
     if counts["imported"] == 0 and counts["duplicate"] and not counts["rejected"] and not counts["restored"]:
         click.echo("Nothing new: every file is already in the archive.")
     for outcome in report.restored + report.rejected + report.skipped:  # file names may hold escape sequences

@@ -27,7 +27,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("jobs", 0, "Worker processes for import and thumbnails; 0 means one per CPU core."),
     Setting("max_pixels", 89_478_485, "Largest image (width x height) accepted; bigger ones are rejected."),
     Setting("max_file_size", 512 * 1024 * 1024, "Files bigger than this many bytes are skipped unread."),
-    Setting("file_timeout", 60.0, "Seconds a worker may spend on one file before it is killed."),
+    Setting(
+        "max_media_size",
+        64 * 1024**3,
+        "Videos and RAW files bigger than this many bytes are skipped unread (they are hashed and copied streamed).",
+    ),
+    Setting(
+        "file_timeout",
+        60.0,
+        "Seconds a worker may spend on one file before it is killed, plus one second per 10 MB for a video or RAW file.",
+    ),
     Setting("worker_memory", 2048, "Address-space limit of each import worker, in MiB (0: no limit)."),
     Setting("base_url", "", "Public address of the gallery (for feeds, oEmbed and share links)."),
     Setting("secret_key", "", "Key signing session cookies; generated into ROOT/.gallery/secret if empty."),
@@ -50,6 +59,7 @@ class Config:
     jobs: int = 0
     max_pixels: int = 89_478_485
     max_file_size: int = 512 * 1024 * 1024
+    max_media_size: int = 64 * 1024**3
     file_timeout: float = 60.0
     worker_memory: int = 2048
     base_url: str = ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from . import dates, instants
@@ -24,6 +25,8 @@ def photo_json(row: dict[str, Any], private: bool = True) -> dict[str, Any]:
         "timezone": row.get("timezone"),
         "time_source": row.get("time_source"),
         "date_uncertain": dates.is_uncertain(row),
+        "media_type": row.get("media_type", "photo"),
+        "duration": row.get("duration"),
         "width": row["width"],
         "height": row["height"],
         "make": row.get("make"),
@@ -42,6 +45,10 @@ def photo_json(row: dict[str, Any], private: bool = True) -> dict[str, Any]:
             path=row["path"],
             source_path=row["source_path"],
             format=row["format"],
+            codec=row.get("codec"),
+            title=row.get("title"),  # from an XMP sidecar: a person's words, kept private like the description
+            rating=row.get("rating"),
+            keywords=json.loads(row["keywords"]) if row.get("keywords") else [],
             size=row["size"],
             camera_time=row.get("camera_time"),
             date_source=row.get("date_source"),

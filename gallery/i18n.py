@@ -157,6 +157,8 @@ TEXT: dict[str, dict[str, str]] = {
         "téléversement.",
         "en": "An import is running: the files are kept and will be imported with the next upload.",
     },
+    # media kinds (issue 12)
+    "video": {"fr": "vidéo", "en": "video"},
 }
 
 

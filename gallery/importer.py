@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from . import catalog, devices, organise, storage
+from . import catalog, companions, devices, organise, storage
 from .config import Config
 from .errors import CatalogError, ConfigError, ImportAborted, ImportBusy, SourceError
-from .ingest import INCOMING, IngestSettings, init_worker, process_file
-from .models import IngestResult, NewFile, Outcome, PhotoMeta, RestoreFile
+from .ingest import INCOMING, IngestSettings, init_worker, process_file, time_limit
+from .models import CompanionFile, IngestResult, NewFile, Outcome, PhotoMeta, RestoreFile
 from .names import candidate_names, safe_name
 from .scan import Job, check_sources, identity, iter_entries
 from .workers import TaskFailed, WorkerPool
@@ -63,6 +63,9 @@ class Report:
     restored: list[Outcome] = field(default_factory=list)  # archived copies found missing or damaged, copied again
     kept: list[str] = field(default_factory=list)  # --move: sources that could not be removed
     notes: list[str] = field(default_factory=list)  # what the operator must know (--link shares inodes)
+    archived: Counter[str] = field(default_factory=Counter)  # per media kind: photo, video, raw, image, sidecar
+    paired: int = 0  # RAW+JPEG pairs made one item (the RAW is the photo's companion)
+    live: int = 0  # Live Photos made one item (the MOV is the photo's companion)
     seconds: float = 0.0
 
     def add(self, outcome: Outcome) -> None:
@@ -79,6 +82,9 @@ class Report:
             "imported": self.counts["imported"],
             "duplicates": self.counts["duplicate"],
             "restored": self.counts["restored"],
+            "archived": dict(sorted(self.archived.items())),
+            "raw_pairs": self.paired,
+            "live_photos": self.live,
             "skipped": [_problem(o) for o in self.skipped],
             "rejected": [_problem(o) for o in self.rejected],
             **({"restored_files": [_problem(o) for o in self.restored]} if self.restored else {}),
@@ -192,6 +198,7 @@ def run_import(config: Config, options: ImportOptions, progress: Progress | None
             finally:
                 _flush_if_possible(archive)
                 report.kept = archive.kept
+                report.archived, report.paired, report.live = archive.kinds, archive.paired, archive.live
             catalog.finish_import(conn, report.import_id, report.counts)
             organise.refresh(conn, config)
     report.seconds = time.monotonic() - started
@@ -251,6 +258,7 @@ def _outcomes(
         (settings,),
         timeout=config.file_timeout,
         memory_mb=config.worker_memory,
+        time_limit=lambda job: time_limit(job, config.file_timeout),
     )
     with pool:
         for job, result in pool.run(jobs):
@@ -262,8 +270,11 @@ def _outcomes(
                     "(what was archived so far is kept)"
                 )
             else:
-                yield archive.add(job, result)
+                outcome = archive.add(job, result)
+                if outcome is not None:  # None: a sidecar, answered by add_companions()
+                    yield outcome
             archive.maybe_flush()
+    yield from archive.add_companions()  # once every main file of this import has its row
 
 
 class Archive:
@@ -277,17 +288,24 @@ class Archive:
         self.restored: set[str] = set()  # sha256 of the archived copies this import put back
         self.dirs: set[Path] = set()
         self.batch_started = time.monotonic()
+        self.sidecars: list[tuple[Job, CompanionFile]] = []  # archived after the main files (add_companions)
+        self.kinds: Counter[str] = Counter()
+        self.paired = 0  # RAW+JPEG pairs made one item
+        self.live = 0  # Live Photos: a still and its motion clip made one item
 
     def note(self, outcome: Outcome) -> Outcome:
         """Record an answer that needed no archiving (skipped by the walk, failed in a worker)."""
         self.pending.append(outcome)
         return outcome
 
-    def add(self, job: Job, result: IngestResult) -> Outcome:
+    def add(self, job: Job, result: IngestResult) -> Outcome | None:
         if result["status"] == "new":
             outcome = self._archive(job, result)
         elif result["status"] == "restore":
             outcome = self._restore(job, result)
+        elif result["status"] == "companion":
+            self.sidecars.append((job, result))
+            return None
         elif result["status"] == "duplicate":
             outcome = Outcome(job.shown, "duplicate", "already_archived", "already in the archive", result["sha256"])
         else:
@@ -300,7 +318,7 @@ class Archive:
     def _restore(self, job: Job, result: RestoreFile) -> Outcome:
         """Put a verified copy back where the catalog says the original is (worker found it missing or damaged)."""
         sha256, incoming, damage = result["sha256"], Path(result["incoming"]), result["damage"]
-        row = catalog.get_photo(self.conn, sha256)
+        row = catalog.get_photo(self.conn, sha256) or catalog.get_companion(self.conn, sha256)
         if sha256 in self.restored or row is None:  # restored by an earlier file of this import (or gone)
             incoming.unlink(missing_ok=True)
             if row is None:
@@ -344,14 +362,66 @@ class Archive:
         catalog.begin(self.conn)
         sha256 = result["sha256"]
         incoming = Path(result["incoming"])
-        if catalog.has_photo(self.conn, sha256):  # the same bytes twice in this batch
+        if catalog.has_photo(self.conn, sha256) or catalog.get_companion(
+            self.conn, sha256
+        ):  # twice in this batch, or a RAW now a companion
             incoming.unlink(missing_ok=True)
             return Outcome(job.shown, "duplicate", "already_archived", "same content as another file", sha256)
         meta: PhotoMeta = result["meta"]
         relative = self._final_path(archive_folder(meta), Path(job.shown).name, sha256, incoming)
         row = photo_row(job, result, relative, self.import_id, self.options)
         catalog.insert_photo(self.conn, row)
+        companions.attach_waiting(self.conn, self.config.root, row)
+        self.kinds[row["media_type"]] += 1
         return Outcome(job.shown, "imported", sha256=sha256)
+
+    def add_companions(self) -> Iterator[Outcome]:
+        """Archive the sidecars next to their main file (or waiting for it), then pair RAWs with their photos."""
+        for job, result in self.sidecars:
+            outcome = self._companion(job, result)
+            if self.options.move and outcome.status in ("imported", "duplicate"):
+                self.to_unlink.append(job.path)
+            self.pending.append(outcome)
+            yield outcome
+        self.sidecars = []
+        catalog.begin(self.conn)
+        for _companion, _photo, role in companions.pair_raws(self.conn, self.config.root, self.import_id):
+            if role == "raw":
+                self.paired += 1
+            else:
+                self.live += 1
+
+    def _companion(self, job: Job, result: CompanionFile) -> Outcome:
+        catalog.begin(self.conn)
+        sha256, incoming = result["sha256"], Path(result["incoming"])
+        if catalog.get_companion(self.conn, sha256) is not None or catalog.has_photo(self.conn, sha256):
+            incoming.unlink(missing_ok=True)
+            return Outcome(job.shown, "duplicate", "already_archived", "already in the archive", sha256)
+        name = Path(job.shown).name
+        main = companions.main_of(self.conn, name, job.shown)
+        folder = PurePosixPath(main["path"]).parent.relative_to("media") if main else PurePosixPath("undated")
+        relative = self._final_path(folder, name, sha256, incoming)
+        catalog.insert_companion(
+            self.conn,
+            {
+                "sha256": sha256,
+                "photo_sha256": main["sha256"] if main else None,
+                "role": result["format"],
+                "path": relative,
+                "original_name": name,
+                "source_path": job.shown,
+                "format": result["format"],
+                "size": result["size"],
+                "device": main["device"] if main else None,
+                "import_id": self.import_id,
+                "imported_at": catalog.now_iso(),
+            },
+        )
+        self.kinds["sidecar"] += 1
+        if main is not None:
+            companions.apply_sidecars(self.conn, self.config.root, main["sha256"])
+        detail = "" if main else "its main file is not in the archive yet: attached when it arrives"
+        return Outcome(job.shown, "imported", "sidecar" if main else "sidecar_waiting", detail, sha256)
 
     def _final_path(self, folder: PurePosixPath, name: str, sha256: str, incoming: Path) -> str:
         for candidate in candidate_names(folder, safe_name(name)):
@@ -437,4 +507,7 @@ def photo_row(job: Job, result: NewFile, relative: str, import_id: int, options:
         "device": devices.device_key(meta.make, meta.model, meta.serial, job.source_dir),
         "import_zone": options.timezone,
         "clock_shift": options.clock_offset,
+        "media_type": result.get("media_type", "photo"),
+        "duration": result.get("duration"),
+        "codec": result.get("codec"),
     }

@@ -12,6 +12,7 @@ import logging
 import os
 import stat
 import warnings
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,12 +20,11 @@ from typing import Any, Literal
 
 from PIL import Image, UnidentifiedImageError
 
-from . import catalog, exif, storage, thumbs
+from . import catalog, exif, kinds, storage, thumbs
 from .config import Config
 from .errors import CatalogError
-from .formats import SNIFF_BYTES, sniff
+from .kinds.base import Extra
 from .models import IngestResult, PhotoMeta
-from .rows import PhotoRow
 from .scan import Job
 
 INCOMING = ".incoming"
@@ -34,6 +34,25 @@ INCOMING = ".incoming"
 class IngestSettings:
     config: Config  # the library's folders, catalog and limits (root resolved)
     link: bool = False
+
+
+MIN_THROUGHPUT = 10_000_000  # bytes per second: a slow card, read three times (hash, copy, verify)
+
+
+LARGE_SUFFIXES = frozenset(
+    {".mp4", ".mov", ".m4v", ".3gp", ".avi", ".mts", ".m2ts", ".ts", ".mpg", ".mkv", ".lrv"}
+    | {f".{fmt}" for fmt in kinds.raw.FORMATS}
+)
+
+
+def time_limit(job: Job, base: float) -> float:
+    """Seconds one file may take: a video's or RAW's grows with its size (a 4 GB clip gets 460 s).
+
+    The name is only a hint here (the bytes decide the kind): a photo named .mov gets more time, not more trust.
+    """
+    if Path(job.path).suffix.lower() not in LARGE_SUFFIXES:
+        return base
+    return base + job.size / MIN_THROUGHPUT
 
 
 class Rejected(Exception):
@@ -74,40 +93,89 @@ def process_file(job: Job) -> IngestResult:
 
 def _process(job: Job, settings: IngestSettings) -> IngestResult:
     path = Path(job.path)
-    fd = _open_regular(path, settings.config.max_file_size)
+    fd = _open_regular(path, max(settings.config.max_file_size, settings.config.max_media_size))
     with os.fdopen(fd, "rb") as fh:
-        head = fh.read(SNIFF_BYTES)
-        sniffed = sniff(head, path.suffix)
+        head = fh.read(kinds.SNIFF_BYTES)
+        sniffed = kinds.sniff(head, path.suffix)
         if sniffed.kind is None:
             raise Rejected("skipped", sniffed.reason, sniffed.detail)
+        kind = kinds.kind_of(sniffed.kind)
+        _check_size(
+            os.fstat(fh.fileno()).st_size,
+            settings.config.max_media_size if kind.large else settings.config.max_file_size,
+        )
         sha256, size = _hash_rest(fh, head)
         archived = _archived(sha256)
         if archived is not None:
             return _duplicate(path, sha256, archived, settings)
+        if not kind.listed:  # a sidecar: archived with its main file by the parent
+            incoming = _copy_incoming(path, sha256, settings)
+            return {
+                "status": "companion",
+                "sha256": sha256,
+                "size": size,
+                "format": sniffed.kind,
+                "incoming": str(incoming),
+            }
         fh.seek(0)
-        tags, exif_error = _read_tags(fh)
-    kind = sniffed.kind
-    rendered = _render_grid(path, kind, sha256, settings.config.thumbs_dir)
-    if not _has_essentials(tags):
-        tags = {**_pillow_tags(path, kind), **tags}  # exifread misses some HEIF and PNG blocks
-    meta = _complete_meta(exif.parse_tags(tags), path)
+        tags, exif_error = _read_tags(fh) if kind.read_meta is None else ({}, None)
+    fmt = sniffed.kind
+    if kind.read_meta is not None:
+        meta, extra = _kind_meta(kind, path)
+    else:
+        meta, extra = exif.parse_tags(tags if _has_essentials(tags) else {**_pillow_tags(path, fmt), **tags}), Extra()
+    rendered = _render_grid(path, fmt, sha256, settings.config.thumbs_dir)
+    meta = _complete_meta(meta, path)
     if exif_error:
         meta = PhotoMeta(**{**asdict(meta), "bad_tags": (*meta.bad_tags, exif_error)})
+    width, height = _displayed(rendered, extra)
     incoming = _copy_incoming(path, sha256, settings)
     return {
         "status": "new",
         "sha256": sha256,
         "size": size,
-        "format": kind,
+        "format": fmt,
+        "media_type": kind.name,
+        "duration": extra.duration,
+        "codec": extra.codec,
         "incoming": str(incoming),
         "meta": meta,
-        "width": rendered.width,
-        "height": rendered.height,
+        "width": width,
+        "height": height,
         "placeholder": rendered.placeholder,
         "grid_width": rendered.derivative_width,
         "grid_height": rendered.derivative_height,
         "sharpness": rendered.sharpness,
     }
+
+
+def _check_size(size: int, limit: int) -> None:
+    if size > limit:
+        raise Rejected("skipped", "too_big", f"{size} bytes is over the {limit}-byte limit")
+
+
+def _kind_meta(kind: kinds.MediaKind, path: Path) -> tuple[PhotoMeta, Extra]:
+    """A video's or RAW's metadata; a file its reader cannot open is rejected with the reader's words."""
+    assert kind.read_meta is not None
+    try:
+        return kind.read_meta(path)
+    except MemoryError:
+        raise Rejected("rejected", "too_big", "out of memory while reading the metadata") from None
+    except OSError as exc:
+        if exc.errno in DISK_FULL:
+            raise
+        raise Rejected("rejected", "corrupt", f"cannot read this {kind.name}: {exc.strerror or 'read error'}") from None
+    except Exception as exc:  # PyAV raises its own error tree (InvalidDataError for a truncated MP4, ...)
+        words = getattr(exc, "strerror", None) or str(exc)  # PyAV's str() names the file: no server path in a report
+        raise Rejected("rejected", "corrupt", f"cannot read this {kind.name}: {words}") from None
+
+
+def _displayed(rendered: thumbs.Rendered, extra: Extra) -> tuple[int, int]:
+    """The full displayed size: a video's frame size (turned like its poster), else the decoded picture's."""
+    if not extra.width or not extra.height:
+        return rendered.width, rendered.height
+    long, short = max(extra.width, extra.height), min(extra.width, extra.height)
+    return (long, short) if rendered.width >= rendered.height else (short, long)
 
 
 def _open_regular(path: Path, max_size: int) -> int:
@@ -125,7 +193,7 @@ def _open_regular(path: Path, max_size: int) -> int:
         raise Rejected("rejected", "empty", "empty file (0 bytes)")
     if info.st_size > max_size:
         os.close(fd)
-        raise Rejected("skipped", "too_big", f"{info.st_size} bytes is over the {max_size}-byte limit")
+        _check_size(info.st_size, max_size)
     return fd
 
 
@@ -138,18 +206,18 @@ def _hash_rest(fh: Any, head: bytes) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _archived(sha256: str) -> PhotoRow | None:
-    """The catalog row of a photo with these bytes, if any (early dedup; the parent decides the rest)."""
+def _archived(sha256: str) -> Mapping[str, Any] | None:
+    """The catalog row of a photo (or companion) with these bytes, if any (early dedup; the parent decides the rest)."""
     if _catalog is None:
         return None
     try:
         with catalog.errors_translated():
-            return catalog.get_photo(_catalog, sha256)
+            return catalog.get_photo(_catalog, sha256) or catalog.get_companion(_catalog, sha256)
     except CatalogError:
-        return None  # a catalog without photos yet: the parent decides
+        return None  # a catalog without photos (or companions) yet: the parent decides
 
 
-def _duplicate(source: Path, sha256: str, row: PhotoRow, settings: IngestSettings) -> IngestResult:
+def _duplicate(source: Path, sha256: str, row: Mapping[str, Any], settings: IngestSettings) -> IngestResult:
     """A known photo: a duplicate if its archived copy is intact, else a verified copy to restore it.
 
     Every duplicate's archived copy is hashed again: duplicates are rare in a normal import, and
@@ -260,6 +328,11 @@ _thumbs_dir = ""
 
 def render_file(job: RenderJob) -> str:
     """Write one missing derivative of an archived original (the viewer pass, `check --repair`)."""
+    if job.size == kinds.video.WEB_COPY:  # a video's web copy (kinds/video.py)
+        target = Path(_thumbs_dir) / kinds.video.web_copy_path(job.sha256)
+        if not target.exists():
+            kinds.video.make_web_copy(Path(job.source), target)
+        return job.sha256
     thumbs.make_derivative(Path(_thumbs_dir), job.sha256, Path(job.source), job.kind, job.size)
     return job.sha256
 

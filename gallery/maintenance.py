@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import catalog, storage, thumbs
+from . import catalog, kinds, storage, thumbs
 from .config import Config
 from .errors import ConfigError
 from .ingest import INCOMING, RenderJob, init_render_worker, render_file
@@ -41,6 +41,10 @@ class CheckReport:
 def missing_derivatives(config: Config, rows: Iterable[dict], sizes: Iterable[str]) -> list[RenderJob]:
     jobs = []
     for row in rows:
+        if row.get("media_type") == "video" and thumbs.VIEWER in sizes:
+            if not (config.thumbs_dir / kinds.video.web_copy_path(row["sha256"])).exists():
+                source = str((config.root / row["path"]).resolve())
+                jobs.append(RenderJob(row["sha256"], source, row["format"], kinds.video.WEB_COPY))
         for size in sizes:
             if not (config.thumbs_dir / thumbs.derivative_path(row["sha256"], size)).exists():
                 jobs.append(RenderJob(row["sha256"], str((config.root / row["path"]).resolve()), row["format"], size))
@@ -61,6 +65,7 @@ def make_derivatives(
         (config.max_pixels, str(config.thumbs_dir)),
         timeout=config.file_timeout,
         memory_mb=config.worker_memory,
+        time_limit=lambda job: _render_limit(job, config.file_timeout),
     )
     with pool:
         for job, result in pool.run(jobs):
@@ -82,6 +87,16 @@ def make_missing_derivatives(config: Config, sizes: Iterable[str]) -> tuple[int,
     return make_derivatives(config, jobs) if jobs else None
 
 
+def _render_limit(job: RenderJob, base: float) -> float:
+    """A video's web copy gets time for its size (a transcode); a picture gets the base limit."""
+    if job.size != kinds.video.WEB_COPY:
+        return base
+    try:
+        return base + Path(job.source).stat().st_size / kinds.video.WEB_RATE
+    except OSError:
+        return base
+
+
 def check(conn: catalog.Connection, config: Config, repair: bool = False) -> CheckReport:
     """Re-hash every original against the catalog; list orphans and missing derivatives."""
     if not config.media_dir.is_dir():
@@ -89,7 +104,7 @@ def check(conn: catalog.Connection, config: Config, repair: bool = False) -> Che
     report = CheckReport()
     rows = catalog.iter_photos(conn)
     known = set()
-    for row in rows:
+    for row in [*rows, *catalog.iter_companions(conn)]:  # a RAW or sidecar is an original too
         report.checked += 1
         path = config.root / row["path"]
         known.add(path.resolve())

@@ -252,6 +252,35 @@ CREATE TRIGGER album_search_delete AFTER DELETE ON albums BEGIN
 END
 """
 
+# Media kinds (issue 12): a video or RAW is an item like a photo (media_type says which); an item
+# can have more originals than its main file (a RAW beside its JPEG, an .xmp, .AAE, .THM, .LRV):
+# each is a companion, archived and verified like the main file, never listed on its own. A
+# companion whose main file is not (yet) in the catalog waits with photo_sha256 NULL.
+V9_MEDIA_KINDS = """
+ALTER TABLE photos ADD COLUMN media_type TEXT NOT NULL DEFAULT 'photo';
+ALTER TABLE photos ADD COLUMN duration REAL;
+ALTER TABLE photos ADD COLUMN codec TEXT;
+ALTER TABLE photos ADD COLUMN title TEXT;
+ALTER TABLE photos ADD COLUMN rating INTEGER;
+ALTER TABLE photos ADD COLUMN keywords TEXT;
+CREATE TABLE companions (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL UNIQUE,
+    photo_sha256 TEXT REFERENCES photos(sha256) ON DELETE SET NULL ON UPDATE CASCADE,
+    role TEXT NOT NULL,
+    path TEXT NOT NULL UNIQUE,
+    original_name TEXT NOT NULL,
+    source_path TEXT NOT NULL,
+    format TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    camera_time TEXT,
+    device TEXT,
+    import_id INTEGER REFERENCES imports(id),
+    imported_at TEXT NOT NULL
+);
+CREATE INDEX companions_photo ON companions(photo_sha256)
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, V1_ARCHIVE),
     (2, V2_DEVICES_PLACES),
@@ -261,4 +290,5 @@ MIGRATIONS: list[tuple[int, str]] = [
     (6, V6_MANUAL_DATES),
     (7, V7_LOGIN_ATTEMPTS),
     (8, V8_SEARCH),
+    (9, V9_MEDIA_KINDS),
 ]

@@ -52,6 +52,9 @@ class NewFile(TypedDict):
     sha256: str
     size: int
     format: str
+    media_type: str  # the kind that read it: photo, video, raw, other (gallery/kinds)
+    duration: float | None  # seconds, for videos
+    codec: str | None
     incoming: str  # the verified copy in media/.incoming/, renamed into place by the parent
     meta: PhotoMeta
     width: int
@@ -71,6 +74,16 @@ class RestoreFile(TypedDict):
     damage: str  # missing | changed | unreadable
 
 
+class CompanionFile(TypedDict):
+    """A file archived with a main file and never listed alone (an .xmp, .AAE, .THM, .LRV)."""
+
+    status: Literal["companion"]
+    sha256: str
+    size: int
+    format: str
+    incoming: str
+
+
 class DuplicateFile(TypedDict):
     status: Literal["duplicate"]
     sha256: str
@@ -84,4 +97,4 @@ class RefusedFile(TypedDict):
     detail: str
 
 
-IngestResult = NewFile | RestoreFile | DuplicateFile | RefusedFile
+IngestResult = NewFile | RestoreFile | CompanionFile | DuplicateFile | RefusedFile

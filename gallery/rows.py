@@ -60,6 +60,12 @@ class PhotoRow(TypedDict):
     venue: str | None
     manual_time: str | None
     manual_zone: str | None
+    media_type: str  # photo | video | raw | other (gallery/kinds)
+    duration: float | None  # seconds, videos
+    codec: str | None
+    title: str | None  # from an XMP sidecar
+    rating: int | None
+    keywords: str | None
 
 
 class AlbumRow(TypedDict):

@@ -52,7 +52,10 @@ def open_image(path: Path, kind: str) -> Image.Image:
 
     if kind in ("heif", "avif"):
         _register_heif()
-    return Image.open(path, formats=[PILLOW_FORMATS[kind]])
+    image = Image.open(path, formats=[PILLOW_FORMATS[kind]])
+    if getattr(image, "n_frames", 1) > 1 and kind in ("gif", "psd"):
+        image.seek(0)  # an animated GIF's first frame; a PSD's merged image
+    return image
 
 
 def _register_heif() -> None:
@@ -67,6 +70,16 @@ def load_for_size(
     path: Path, kind: str, long_edge: int, min_edge: int | None = None
 ) -> tuple[Image.Image, tuple[int, int]]:
     """Decode at (about) the size needed, oriented; returns the image and the full displayed size."""
+    from .formats import PILLOW_FORMATS
+
+    if kind not in PILLOW_FORMATS:  # a video's poster, a RAW's preview: the kind's module draws it
+        from . import kinds
+
+        picture = kinds.kind_of(kind).picture
+        if picture is None:
+            raise ValueError(f"no picture for {kind!r}")
+        image = picture(path, kind, long_edge)
+        return image, image.size
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         image = open_image(path, kind)

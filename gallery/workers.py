@@ -83,10 +83,11 @@ class _Worker:
         self.queue.append(item)
         self.conn.send(item)
 
-    def done(self, timeout: float) -> Any:
+    def done(self, limit: Callable[[Any], float]) -> Any:
         """The first queued item is answered: the next one starts its clock now."""
         item = self.queue.popleft()
-        self.deadline = time.monotonic() + timeout
+        if self.queue:
+            self.deadline = time.monotonic() + limit(self.queue[0])
         return item
 
     def kill(self) -> None:
@@ -107,10 +108,16 @@ class WorkerPool:
         init_args: tuple[Any, ...] = (),
         timeout: float = 60.0,
         memory_mb: int = 0,
+        time_limit: Callable[[Any], float] | None = None,
     ) -> None:
         self.size, self.task, self.init, self.init_args = max(1, size), task, init, init_args
         self.timeout, self.memory_mb = timeout, memory_mb
+        self.time_limit = time_limit  # per item (a video's limit grows with its size); else `timeout`
         self.workers: list[_Worker] = []
+
+    def limit(self, item: Any) -> float:
+        """Seconds `item` may take."""
+        return self.time_limit(item) if self.time_limit is not None else self.timeout
 
     def __enter__(self) -> WorkerPool:
         self.workers = [_Worker(self) for _ in range(self.size)]
@@ -138,7 +145,7 @@ class WorkerPool:
                     item = self.pending.popleft() if self.pending else next(source, _END)
                     if item is _END:
                         break
-                    worker.give(item, self.timeout)
+                    worker.give(item, self.limit(item))
             busy = [w for w in self.workers if w.busy]
             if not busy:
                 return
@@ -155,9 +162,9 @@ class WorkerPool:
                     yield worker.item, TaskFailed("worker_crashed", _death(worker))
                     self._replace(worker)
                     continue
-                yield worker.done(self.timeout), value
+                yield worker.done(self.limit), value
             elif time.monotonic() >= worker.deadline:
-                yield worker.item, TaskFailed("timeout", f"took longer than {self.timeout:g} s")
+                yield worker.item, TaskFailed("timeout", f"took longer than {self.limit(worker.item):g} s")
                 self._replace(worker)
 
     def _replace(self, worker: _Worker) -> None:

@@ -193,8 +193,12 @@ def test_no_date_in_file_name(name: str) -> None:
         (b"RIFF\0\0\0\0WEBPVP8 " + b"\0" * 48, "webp", ""),
         (b"\0\0\0\x18ftypheic\0\0\0\0mif1heic" + b"\0" * 36, "heif", ""),
         (b"\0\0\0\x1cftypavif\0\0\0\0avifmif1miaf" + b"\0" * 32, "avif", ""),
-        (b"\0\0\0\x18ftypmp42\0\0\0\0isommp42" + b"\0" * 36, None, "unsupported_format"),
-        (b"GIF89a" + b"\0" * 58, None, "unsupported_format"),
+        (b"\0\0\0\x18ftypmp42\0\0\0\0isommp42" + b"\0" * 36, "mp4", ""),
+        (b"\0\0\0\x18ftypcrx \0\0\0\0crx isom" + b"\0" * 36, "cr3", ""),
+        (b"\0\0\0\x14ftypqt  \0\0\0\0qt  " + b"\0" * 40, "mov", ""),
+        (b"RIFF\0\0\0\0AVI LIST" + b"\0" * 48, "avi", ""),
+        (b"GIF89a" + b"\0" * 58, "gif", ""),
+        (b"%PDF-1.4" + b"\0" * 56, None, "unsupported_format"),
         (b"<svg onload=alert(1)>", None, "not_an_image"),
         (b"hello, world", None, "not_an_image"),
     ],
@@ -204,6 +208,8 @@ def test_sniff_by_content(head: bytes, kind: str | None, reason: str) -> None:
     assert (found.kind, found.reason) == (kind, reason)
 
 
-def test_raw_files_are_refused_by_name_only_when_tiff_inside() -> None:
-    assert sniff(b"II*\x00" + b"\0" * 60, ".DNG").reason == "unsupported_format"
+def test_raw_files_are_told_from_tiff_by_name_only_when_tiff_inside() -> None:
+    assert sniff(b"II*\x00" + b"\0" * 60, ".DNG").kind == "dng"
+    assert sniff(b"II*\x00" + b"\0" * 60, ".tif").kind == "tiff"
+    assert sniff(b"II*\x00\x10\0\0\0CR\x02\0" + b"\0" * 52, ".tif").kind == "cr2"  # CR2 says so itself
     assert sniff(b"\xff\xd8\xff" + b"\0" * 61, ".DNG").kind == "jpeg"

@@ -134,12 +134,12 @@ CASES: dict[str, tuple[Builder, dict[str, str]]] = {
         {
             "eps.jpg": "skipped:unsupported_format",
             "pdf.jpg": "skipped:unsupported_format",
-            "psd.jpg": "skipped:unsupported_format",
+            "psd.jpg": "rejected:corrupt",  # PSD and GIF are archived kinds now: these headers are broken ones
             "icns.jpg": "skipped:not_an_image",
             "sgi.jpg": "skipped:not_an_image",
             "fits.jpg": "skipped:not_an_image",
             "bmp.jpg": "skipped:unsupported_format",
-            "gif.jpg": "skipped:unsupported_format",
+            "gif.jpg": "rejected:corrupt",
         },
     ),
     "B26 content, not extension": (

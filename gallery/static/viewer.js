@@ -27,7 +27,7 @@
   function Viewer(article) {
     this.article = article;
     this.stage = article.querySelector(".viewer-stage");
-    this.img = article.querySelector("#photo");
+    this.img = article.querySelector("img#photo"); // a video plays; it does not zoom
     this.info = article.querySelector(".viewer-info");
     this.scale = 1; this.x = 0; this.y = 0;
     this.pointers = {};

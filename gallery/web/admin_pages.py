@@ -267,7 +267,9 @@ async def upload(request: Request) -> Response:
         raise Forbidden("the form came from another site")
     source, folder = uploads.staging(config, request.state.viewer.user or "admin")
     try:
-        received = await uploads.receive_files(request, folder, config.upload_max_files, config.upload_max_bytes)
+        received = await uploads.receive_files(
+            request, folder, config.upload_max_files, config.upload_max_bytes, config.max_media_size
+        )
         if not auth.csrf_ok(request, received.fields.get("csrf")):
             raise Forbidden("the form expired or came from another site; reload the page and try again")
     except BaseException:

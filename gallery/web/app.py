@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 from .. import catalog, i18n, storage
 from ..config import Config
 from ..errors import GalleryError, ReadOnlyLibrary, StorageFull
-from . import access, api, files, pages
+from . import access, api, files, pages, videos
 from .render import Renderer, environment
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -46,6 +46,8 @@ def routes() -> list[Any]:
         Route("/albums/{slug}/download", pages.download),
         Route("/photos/{sha256}", pages.photo),
         Route("/photos/{sha256}/original", pages.original),
+        Route("/photos/{sha256}/video", videos.play),
+        Route("/photos/{sha256}/originals/{companion}", pages.companion_original),
         Route("/timeline", pages.timeline),
         Route("/places", pages.places_page),
         Route("/search", pages.search),
@@ -100,6 +102,7 @@ def create_app(config: Config) -> Any:
         generate=not app.state.read_only,
     )
     app.state.derivatives = served
+    app.state.web_copies = videos.WebCopies(config.thumbs_dir, config.worker_count, not app.state.read_only)
     return served
 
 

@@ -19,10 +19,14 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from .. import i18n, leakcheck, privacy, storage
+from .. import i18n, kinds, leakcheck, privacy, storage
 from ..errors import Forbidden
 from ..formats import MIME_TYPES
 
+NOT_PROVABLE = (
+    "videos, RAW files and sidecars keep places in structures this server cannot prove clean: "
+    "their originals are only served with the location (a video plays from its copy without metadata)"
+)
 CACHE_VERSION = "v2"  # bump whenever privacy or leakcheck changes what they remove or refuse
 
 
@@ -83,6 +87,8 @@ def _cache_dir(config: Any) -> Path:
 
 
 def _without_location(config: Any, photo: dict[str, Any], path: Path) -> Servable:
+    if kinds.kind_of(photo["format"]).name not in ("photo",):  # media kinds (issue 12)
+        return Servable(None, NOT_PROVABLE)
     folder = _cache_dir(config)
     sha, kind = photo["sha256"], photo["format"]
     copy, same, withheld = folder / f"{sha}.{kind}", folder / f"{sha}.same", folder / f"{sha}.withheld"

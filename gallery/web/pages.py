@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response, StreamingResponse
+from starlette.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 
-from .. import catalog, i18n, instants
+from .. import catalog, i18n, instants, storage
 from .. import search as search_words
 from ..errors import BadRequest, NotFound
+from ..formats import MIME_TYPES
 from . import access, files, originals
 from .render import ROW_HEIGHT, alt_text, distinct_alts, photo_moment, srcset
 
@@ -83,7 +84,17 @@ def tile(photo: dict[str, Any], alt: str) -> dict[str, Any]:
         "alt": alt,
         "placeholder": photo["placeholder"],
         "hidden": photo["hidden"],
+        "duration": duration_label(photo.get("duration")) if photo.get("media_type") == "video" else "",
     }
+
+
+def duration_label(seconds: float | None) -> str:
+    """1:05, 12:00, 2:00:00: what a video's badge says."""
+    if seconds is None:
+        return "0:00"
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
 def download(request: Request) -> Response:
@@ -137,6 +148,9 @@ def photo(request: Request) -> Response:
     conn = _db(request)
     sha256 = checked_sha(request.path_params["sha256"])
     viewer = request.state.viewer
+    main = catalog.companion_item(conn, sha256)
+    if main is not None:  # a RAW published before its JPEG arrived: the item is the JPEG now
+        return RedirectResponse(f"/photos/{main}", status_code=301)
     current = access.visible_photo(conn, sha256, viewer)
     album_row = catalog.get_album_by_id(conn, current["album_id"]) if current["album_id"] else None
     siblings = catalog.album_tiles(conn, current["album_id"], viewer.is_admin) if album_row else []
@@ -161,6 +175,39 @@ def photo(request: Request) -> Response:
         show_location=show_location,
         originals=originals,
         withheld=withheld,
+        companions=_downloadable_companions(conn, current, show_location) if originals else [],
+    )
+
+
+def _downloadable_companions(conn: Any, current: dict[str, Any], show_location: bool) -> list[dict[str, Any]]:
+    """The item's other originals (a RAW, sidecars), offered only with the location (they may carry it)."""
+    return catalog.companions_of(conn, current["sha256"]) if show_location else []
+
+
+def companion_original(request: Request) -> Response:
+    """One of an item's other originals (its RAW, its .xmp): as the original, for those who see locations."""
+    conn = _db(request)
+    sha256 = checked_sha(request.path_params["sha256"])
+    wanted = checked_sha(request.path_params["companion"])
+    viewer = request.state.viewer
+    current = access.visible_photo(conn, sha256, viewer)
+    album_row = catalog.get_album_by_id(conn, current["album_id"]) if current["album_id"] else None
+    if album_row is None and not viewer.is_admin:
+        raise NotFound("photo not found")
+    if album_row is not None and not _originals_allowed(request, album_row):
+        raise NotFound("original not available")
+    if not (viewer.is_admin or (album_row and album_row["show_location"])):
+        raise NotFound("original not available")
+    row = next((c for c in catalog.companions_of(conn, sha256) if c["sha256"] == wanted), None)
+    if row is None:
+        raise NotFound("original not found")
+    path = storage.resolve_inside(request.app.state.config.media_dir, row["path"].removeprefix("media/"))
+    return FileResponse(
+        path,
+        media_type=MIME_TYPES[row["format"]],
+        filename=row["original_name"],
+        content_disposition_type="attachment",
+        headers={"x-content-type-options": "nosniff", "cache-control": "private, max-age=3600"},
     )
 
 

@@ -37,13 +37,18 @@ class Upload:
     files: list[tuple[str, Path | None, str]] = field(default_factory=list)  # (name, path or None, why refused)
 
 
-async def receive_files(request: Request, folder: Path, max_files: int, max_bytes: int) -> Upload:
-    """Parse a multipart request into `folder`; raises TooLarge past `max_files`, BadRequest if malformed."""
+async def receive_files(
+    request: Request, folder: Path, max_files: int, max_bytes: int, max_media_bytes: int | None = None
+) -> Upload:
+    """Parse a multipart request into `folder`; raises TooLarge past `max_files`, BadRequest if malformed.
+
+    `max_media_bytes` is the limit of a file whose first bytes say video or RAW (issue 12).
+    """
     content_type, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
     if content_type != b"multipart/form-data" or not boundary:
         raise BadRequest("expected a multipart/form-data upload")
-    state = _State(folder, max_files, max_bytes)
+    state = _State(folder, max_files, max_bytes, max_media_bytes or max_bytes)
     parser = MultipartParser(boundary, state.callbacks(), max_header_count=8)  # type: ignore[arg-type]
     try:
         async for chunk in request.stream():
@@ -58,9 +63,18 @@ async def receive_files(request: Request, folder: Path, max_files: int, max_byte
     return state.upload
 
 
+def _limit_for(head: bytes, filename: str, max_bytes: int, max_media_bytes: int) -> int:
+    """A video's or RAW's limit when its first bytes say so, else the photo limit."""
+    from .. import kinds
+
+    found = kinds.sniff(head, Path(filename).suffix)
+    return max_media_bytes if found.kind is not None and kinds.kind_of(found.kind).large else max_bytes
+
+
 class _State:
-    def __init__(self, folder: Path, max_files: int, max_bytes: int) -> None:
+    def __init__(self, folder: Path, max_files: int, max_bytes: int, max_media_bytes: int) -> None:
         self.folder, self.max_files, self.max_bytes = folder, max_files, max_bytes
+        self.max_media_bytes, self.limit = max_media_bytes, max_bytes
         self.upload = Upload()
         self.header_field, self.header_value = b"", b""
         self.headers: dict[bytes, bytes] = {}
@@ -126,9 +140,13 @@ class _State:
             if len(self.value) > MAX_FIELD_BYTES:
                 raise TooLarge("a form field is too long")
             return
+        if self.size == 0:
+            self.limit = _limit_for(
+                bytes(data[start : start + 64]), self.filename, self.max_bytes, self.max_media_bytes
+            )
         self.size += end - start
-        if self.size > self.max_bytes and not self.refused:
-            self.refused = f"over the {self.max_bytes}-byte limit"
+        if self.size > self.limit and not self.refused:
+            self.refused = f"over the {self.limit}-byte limit"
             self._drop()
         if self.refused or self.handle is None:
             return

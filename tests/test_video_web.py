@@ -1,0 +1,251 @@
+"""Videos on the web (issue 12): poster and duration in the grid, a player in the viewer, no location in public bytes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from gallery.config import Config
+from gallery.web.app import create_app
+
+from .conftest import Gallery, serving
+from .test_media_kinds import ANDROID_TAGS, APPLE_TAGS, ffmpeg, needs_ffmpeg
+
+pytestmark = needs_ffmpeg
+
+
+@pytest.fixture(scope="module")
+def video_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("videos")
+    card = base / "card"
+    ffmpeg(card / "PXL_0001.mp4", *ANDROID_TAGS)
+    ffmpeg(card / "IMG_0002.MOV", *APPLE_TAGS, codec="libx265")
+    gallery = Gallery(base / "library")
+    gallery.root.mkdir()
+    gallery.import_(card)  # with the viewer pass: the web copies are made here
+    gallery("albums", "publish", "--all")
+    return gallery.root
+
+
+def client(root: Path, **settings: Any) -> TestClient:
+    return TestClient(create_app(Config(root=root, **settings)), follow_redirects=False)
+
+
+def videos(root: Path) -> dict[str, dict[str, Any]]:
+    return {row["format"]: row for row in Gallery(root).rows()}
+
+
+def location_tags(data: bytes, where: Path) -> list[str]:
+    """What exiftool and ffprobe find of a place in these bytes (the oracles are not ours)."""
+    where.write_bytes(data)
+    exif = subprocess.run(["exiftool", "-j", "-G", "-a", str(where)], capture_output=True, check=True, text=True)
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format_tags:stream_tags", "-of", "json", str(where)],
+        capture_output=True,
+        check=True,
+        text=True,
+    )
+    found = [f"{k}={v}" for k, v in json.loads(exif.stdout)[0].items() if "gps" in k.lower() or "location" in k.lower()]
+    found += [line for line in probe.stdout.splitlines() if "location" in line.lower() or "6709" in line]
+    return found
+
+
+def duration_of(data: bytes, where: Path) -> float:
+    where.write_bytes(data)
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(where)],
+        capture_output=True,
+        check=True,
+        text=True,
+    )
+    return float(probe.stdout)
+
+
+def test_the_grid_shows_a_poster_with_its_duration(video_library: Path) -> None:
+    web = client(video_library)
+    (album,) = web.get("/api/albums").json()
+    page = web.get(f"/albums/{album['slug']}").text
+    assert page.count('<span class="duration" aria-hidden="true">▶ 0:02</span>') == 2
+    assert "vidéo 0:02" in page, "the alt text says it is a video"
+    detail = web.get(f"/api/photos/{videos(video_library)['mov']['sha256']}").json()
+    assert (detail["media_type"], detail["duration"]) == ("video", 2.0)
+    assert "lat" not in detail
+
+
+def test_public_videos_play_from_a_copy_without_location(video_library: Path, tmp_path: Path) -> None:
+    web = client(video_library, public_originals=True)
+    for fmt, row in videos(video_library).items():
+        page = web.get(f"/photos/{row['sha256']}").text
+        assert f'<source src="/photos/{row["sha256"]}/video" type="video/mp4">' in page
+        assert row["lat"] is not None, "the original has a place"
+        played = web.get(f"/photos/{row['sha256']}/video")
+        assert played.status_code == 200 and played.headers["content-type"] == "video/mp4"
+        assert played.content != (video_library / row["path"]).read_bytes(), "a copy, not the original"
+        assert duration_of(played.content, tmp_path / f"copy.{fmt}.mp4") == pytest.approx(2, abs=0.1)
+        assert location_tags(played.content, tmp_path / f"public.{fmt}.mp4") == []
+        assert location_tags((video_library / row["path"]).read_bytes(), tmp_path / f"original.{fmt}"), (
+            "the oracle does see the original's place"
+        )
+        part = web.get(f"/photos/{row['sha256']}/video", headers={"range": "bytes=0-99"})
+        assert part.status_code == 206 and len(part.content) == 100
+        withheld = web.get(f"/photos/{row['sha256']}/original")
+        assert withheld.status_code == 403, "a video original keeps its place: not served without it"
+
+
+def test_those_who_see_the_place_play_the_h264_original(video_library: Path) -> None:
+    slug = client(video_library).get("/api/albums").json()[0]["slug"]
+    Gallery(video_library)("albums", "set", slug, "--show-location")
+    try:
+        web = client(video_library)
+        rows = videos(video_library)
+        original = web.get(f"/photos/{rows['mp4']['sha256']}/video")
+        assert original.content == (video_library / rows["mp4"]["path"]).read_bytes()
+        hevc = web.get(f"/photos/{rows['mov']['sha256']}/video")
+        assert hevc.status_code == 200 and hevc.content != (video_library / rows["mov"]["path"]).read_bytes()
+    finally:
+        Gallery(video_library)("albums", "set", slug, "--hide-location")
+
+
+def test_a_missing_web_copy_is_made_once_in_the_background(video_library: Path, tmp_path: Path) -> None:
+    rows = videos(video_library)
+    copy = video_library / "thumbnails" / "video" / rows["mov"]["sha256"][:2] / rows["mov"]["sha256"][2:4]
+    target = copy / f"{rows['mov']['sha256']}.mp4"
+    target.unlink()
+    web = client(video_library)
+    first = web.get(f"/photos/{rows['mov']['sha256']}/video")
+    assert first.status_code == 503 and first.headers["retry-after"] == "10", "being prepared"
+    for _ in range(600):  # polled, not timed: the copy appears when the background thread is done
+        if target.is_file():
+            break
+        time.sleep(0.05)
+    assert web.get(f"/photos/{rows['mov']['sha256']}/video").status_code == 200
+    assert not list(copy.glob("*.tmp")), "nothing half-written is left"
+
+
+def test_a_video_that_is_not_visible_is_not_served(video_library: Path) -> None:
+    rows = videos(video_library)
+    slug = client(video_library).get("/api/albums").json()[0]["slug"]
+    Gallery(video_library)("albums", "unpublish", slug)
+    try:
+        assert client(video_library).get(f"/photos/{rows['mp4']['sha256']}/video").status_code == 404
+    finally:
+        Gallery(video_library)("albums", "publish", slug)
+    assert client(video_library).get(f"/photos/{'0' * 64}/video").status_code == 404
+    assert client(video_library).get("/photos/not-a-hash/video").status_code == 404
+
+
+@pytest.fixture(scope="module")
+def video_server(video_library: Path) -> Iterator[str]:
+    from .test_browser import CHROMIUM
+
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed")
+    pytest.importorskip("playwright.sync_api")
+    with serving(video_library) as url:
+        yield url
+
+
+PLAY = """() => { const v = document.getElementById('photo'); v.muted = true; v.play(); return v.tagName; }"""
+FRAME = """() => {
+  const v = document.getElementById('photo'); const c = document.createElement('canvas');
+  c.width = v.videoWidth; c.height = v.videoHeight; const g = c.getContext('2d'); g.drawImage(v, 0, 0);
+  const d = g.getImageData(0, 0, c.width, c.height).data; let lit = 0;
+  for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] > 60) lit++;
+  return lit / (d.length / 4);
+}"""
+
+
+@pytest.mark.browser
+def test_chromium_plays_an_iphone_hevc_clip_from_its_preview(video_library: Path, video_server: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from .test_browser import CHROMIUM, CHROMIUM_ARGS, wait_until
+
+    sha256 = videos(video_library)["mov"]["sha256"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            page.goto(f"{video_server}/photos/{sha256}")
+            assert page.evaluate(PLAY) == "VIDEO"
+            wait_until(page, "document.getElementById('photo').readyState >= 2")
+            assert page.evaluate("document.getElementById('photo').error") is None
+            assert page.evaluate(FRAME) > 0.5, "a frame of the test pattern was drawn"
+        finally:
+            browser.close()
+
+
+def test_a_browser_upload_takes_a_video_past_the_photo_limit(library: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from gallery.cli import main
+
+    from .conftest import make_photo
+    from .test_admin import PASSWORD, logged_in
+
+    added = CliRunner().invoke(main, ["--root", str(library), "user", "add", "alice"], input=PASSWORD + "\n")
+    assert added.exit_code == 0, added.output
+    web = logged_in(library, upload_max_bytes=5_000, upload_max_files=5)
+    clip = ffmpeg(tmp_path / "up" / "PXL_0009.mp4", *ANDROID_TAGS)
+    photo = make_photo(tmp_path / "up" / "big.jpg", None, size=(300, 200), extra=b"x" * 6_000)
+    assert clip.stat().st_size > 5_000
+    response = web.post(
+        "/admin/upload",
+        data={"csrf": web.cookies["gallery_csrf"], "album": "iot-valley-2017"},
+        files=[
+            ("files", ("PXL_0009.mp4", clip.read_bytes(), "video/mp4")),
+            ("files", ("big.jpg", photo.read_bytes(), "image/jpeg")),
+        ],
+        headers={"accept": "application/json"},
+    )
+    assert response.status_code == 200, response.text
+    by_name = {f["name"]: f for f in response.json()["files"]}
+    assert by_name["PXL_0009.mp4"]["status"] == "imported"
+    assert by_name["big.jpg"]["status"] != "imported" and "5000-byte" in by_name["big.jpg"]["detail"]
+    assert Gallery(library).rows("SELECT media_type FROM photos WHERE original_name = 'PXL_0009.mp4'") == [
+        {"media_type": "video"}
+    ]
+
+
+def test_a_transcode_killed_midway_leaves_nothing_and_the_next_pass_makes_it(tmp_path: Path) -> None:
+    import os
+    import signal
+    import sys
+
+    card = tmp_path / "card"
+    ffmpeg(card / "CLIP.MOV", *APPLE_TAGS, codec="libx265", seconds=30, size="1280x720")
+    gallery = Gallery(tmp_path / "library")
+    gallery.root.mkdir()
+    gallery.import_(card, extra=("--no-viewer",))
+    (row,) = gallery.rows()
+    folder = gallery.root / "thumbnails" / "video" / row["sha256"][:2] / row["sha256"][2:4]
+    target = folder / f"{row['sha256']}.mp4"
+    command = [sys.executable, "-m", "gallery", "--root", str(gallery.root), "thumbs"]
+    process = subprocess.Popen(command, start_new_session=True, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(3000):  # polled: the transcode writes its temp file first
+            if list(folder.glob("*.tmp")) or process.poll() is not None:
+                break
+            time.sleep(0.01)
+        assert list(folder.glob("*.tmp")), "the transcode had started"
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)  # the CLI and its workers, like a power cut
+        process.wait()
+    assert not target.exists(), "a killed transcode leaves no web copy that could be half-written"
+    gallery("thumbs")
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration:stream=codec_name", "-of", "json", str(target)],
+        capture_output=True,
+        check=True,
+        text=True,
+    )
+    facts = json.loads(probe.stdout)
+    assert float(facts["format"]["duration"]) == pytest.approx(30, abs=0.5)
+    assert [s["codec_name"] for s in facts["streams"]] == ["h264"]
