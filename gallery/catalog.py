@@ -864,3 +864,58 @@ def relabel_import_paths(conn: sqlite3.Connection, import_id: int, prefix: str, 
                 f"UPDATE {table} SET {column} = ? || substr({column}, ?) WHERE import_id = ? AND substr({column}, 1, ?) = ?",
                 (label, len(prefix) + 1, import_id, len(prefix), prefix),
             )
+
+
+# -- regroup (issue 10): what an incremental regroup reads and writes ----------------------------------
+
+
+def iter_dating(conn: sqlite3.Connection, chunk: int = 5000) -> Iterator[Row]:
+    """Every photo's id and the columns that say whether and when it is dated, streamed in chunks."""
+    cursor = conn.execute(
+        "SELECT id, taken_at_utc, time_source, date_source FROM photos WHERE taken_at_utc IS NOT NULL"
+    )
+    while rows := cursor.fetchmany(chunk):
+        yield from (dict(row) for row in rows)
+
+
+def iter_photo_chunks(conn: sqlite3.Connection, chunk: int = 5000) -> Iterator[list[Row]]:
+    """Every photo, in id order, a chunk at a time (a full pass that never holds every row twice)."""
+    last = 0
+    while rows := dicts(conn.execute("SELECT * FROM photos WHERE id > ? ORDER BY id LIMIT ?", (last, chunk))):
+        yield rows
+        last = rows[-1]["id"]
+
+
+def memberships_of(conn: sqlite3.Connection, photo_ids: Sequence[int]) -> list[Row]:
+    out: list[Row] = []
+    for start in range(0, len(photo_ids), 500):
+        part = photo_ids[start : start + 500]
+        marks = ", ".join("?" for _ in part)
+        out += dicts(conn.execute(f"SELECT * FROM album_photos WHERE photo_id IN ({marks})", part))
+    return out
+
+
+def replace_memberships(
+    conn: sqlite3.Connection, photo_ids: Sequence[int], rows: Iterable[tuple[int, int, int, int]]
+) -> None:
+    """Replace the memberships of these photos only: (photo_id, album_id, pinned, hidden)."""
+    for start in range(0, len(photo_ids), 500):
+        part = photo_ids[start : start + 500]
+        conn.execute(f"DELETE FROM album_photos WHERE photo_id IN ({', '.join('?' for _ in part)})", part)
+    conn.executemany("INSERT INTO album_photos (photo_id, album_id, pinned, hidden) VALUES (?, ?, ?, ?)", rows)
+
+
+TIMING_COLUMNS = (
+    "id, device, camera_time, camera_offset, date_source, gps_time, lat, lon, clock_shift, import_zone, "
+    "manual_time, manual_zone, taken_at_utc, timezone, taken_at_local, time_source, "
+    "place, country, venue, place_lat, place_lon, place_inferred"
+)
+
+
+def timing_rows(conn: sqlite3.Connection) -> list[Row]:
+    """What re-timing and re-placing read of every photo (not the whole row: an import's memory)."""
+    return dicts(conn.execute(f"SELECT {TIMING_COLUMNS} FROM photos ORDER BY COALESCE(taken_at_utc, camera_time), id"))
+
+
+def photo_ids_of_import(conn: sqlite3.Connection, import_id: int) -> list[int]:
+    return [row[0] for row in conn.execute("SELECT id FROM photos WHERE import_id = ?", (import_id,))]

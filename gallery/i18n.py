@@ -157,6 +157,11 @@ TEXT: dict[str, dict[str, str]] = {
         "téléversement.",
         "en": "An import is running: the files are kept and will be imported with the next upload.",
     },
+    # -- regroup (issue 10): album titles made by regrouping
+    "event_review": {"fr": "Revoir {name} en images", "en": "{name} in pictures"},
+    "part_morning": {"fr": "(matin)", "en": "(morning)"},
+    "part_afternoon": {"fr": "(après-midi)", "en": "(afternoon)"},
+    "part_evening": {"fr": "(soir)", "en": "(evening)"},
 }
 
 

@@ -194,7 +194,7 @@ def run_import(config: Config, options: ImportOptions, progress: Progress | None
                 _flush_if_possible(archive)
                 report.kept = archive.kept
             catalog.finish_import(conn, report.import_id, report.counts)
-            organise.refresh(conn, config)
+            organise.refresh(conn, config, catalog.photo_ids_of_import(conn, report.import_id))
         finally:
             conn.close()
     report.seconds = time.monotonic() - started

@@ -7,7 +7,7 @@ Everything here is derived from the catalog and recomputed as a whole, so it is 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -17,9 +17,16 @@ from .config import Config
 from .timeline import DeviceClock, Shot, Timing
 
 
-def refresh(conn: sqlite3.Connection, config: Config | None = None) -> dict[str, int]:
-    """Recompute times, places and albums; returns counts of what changed."""
-    rows = catalog.iter_photos(conn)
+def refresh(
+    conn: sqlite3.Connection, config: Config | None = None, touched: Collection[int] | None = None
+) -> dict[str, int]:
+    """Recompute times, places and albums; returns counts of what changed.
+
+    `touched=None` regroups every photo. Otherwise only the segments of time that the touched
+    photos (new ones, say) and the photos this refresh re-timed or re-placed were or are in are
+    regrouped: what the change can affect, nothing else (the same albums as a full pass).
+    """
+    rows = catalog.timing_rows(conn)
     zone_at = _zone_finder()
     windows = missions.programme_events(conn)
     home = (config or Config()).home_timezone
@@ -36,11 +43,19 @@ def refresh(conn: sqlite3.Connection, config: Config | None = None) -> dict[str,
         for v in catalog.list_venues(conn)
     ) + missions.venues(conn)
     updates = list(_changes(rows, timings, venues))
+    before = {r["id"]: r["taken_at_utc"] for r in rows}
+    count = len(rows)
+    del rows, timings
     with catalog.transaction(conn):
         changed = catalog.update_photos(conn, updates)
         catalog.save_device_clocks(conn, [_clock_row(c) for c in clocks.values()])
-    grouped = albums.regroup(conn)
-    return {"photos": len(rows), "retimed": changed, **grouped}
+    if touched is None:
+        grouped = albums.regroup(conn)
+    else:
+        moved = [photo_id for photo_id, _ in updates]
+        times = [datetime.fromisoformat(before[i]).timestamp() for i in moved if before.get(i)]
+        grouped = albums.regroup(conn, {*touched, *moved}, times)
+    return {"photos": count, "retimed": changed, **grouped}
 
 
 def shot_from_row(row: dict[str, Any]) -> Shot:
