@@ -156,7 +156,7 @@ def plan(
     by_id = {p["id"]: p for p in photos}
     rows = {a["id"]: a for a in albums}
     in_scope = frozenset(by_id) if scope is None else frozenset(scope)
-    outside = outside or {}
+    outside = {} if outside is None else outside
     previous = dict(edits.memberships)
     items, undated = split_dated(by_id[i] for i in sorted(in_scope))
     groups = events.group_into_events(items, missions.programme, lambda i: by_id[i]["place"])
