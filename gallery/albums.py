@@ -56,18 +56,26 @@ def make_plan(
         edits = regrouping.Edits(_memberships(catalog.memberships(conn)), splits)
         return regrouping.plan(photos, album_rows, edits, mission_data)
     scope = scope_of(conn, touched, times, mission_data.programme)
-    photos = catalog.get_photos(conn, sorted(scope))
-    edits = regrouping.Edits(_memberships(catalog.memberships_of(conn, sorted(scope))), splits)
-    return regrouping.plan(
-        photos,
-        album_rows,
-        edits,
-        mission_data,
-        taken_slugs=catalog.slugs_in_use(conn),
-        scope=scope,
-        outside=_Outside(conn, scope),
-        also=also,
-    )
+    while True:
+        photos = catalog.get_photos(conn, sorted(scope))
+        edits = regrouping.Edits(_memberships(catalog.memberships_of(conn, sorted(scope))), splits)
+        outside = _Outside(conn, scope)
+        made = regrouping.plan(
+            photos,
+            album_rows,
+            edits,
+            mission_data,
+            taken_slugs=catalog.slugs_in_use(conn),
+            scope=scope,
+            outside=outside,
+            also=also,
+        )
+        # an album the change touches that also holds photos elsewhere (moved, merged, undated):
+        # those photos and their segments join the scope, so that its reasons are whole too
+        more = {p["id"] for rows in outside.cache.values() for p in rows}
+        if not more:
+            return made
+        scope = scope_of(conn, scope | more, times, mission_data.programme)
 
 
 def scope_of(
