@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,6 +39,32 @@ def regroup(
         made = make_plan(conn, touched, times, also)
         apply(conn, made)
     return made.counts
+
+
+def regroup_all(conn: sqlite3.Connection, progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
+    """A full pass that never holds the archive: one segment of time after the other, then the
+    undated photos and the albums left empty. Memory follows the largest segment, not the archive."""
+    mission_data = missions_from_catalog(conn)
+    dated = sorted(
+        (datetime.fromisoformat(row["taken_at_utc"]).timestamp(), row["id"])
+        for row in catalog.iter_dating(conn)
+        if regrouping.is_dated(row)
+    )
+    bounds = events.segments([t for t, _ in dated], mission_data.programme)
+    totals = {"albums": 0, "new_albums": 0, "removed_albums": 0}
+    for done, (first, last) in enumerate(bounds):
+        counts = regroup(conn, [photo_id for _, photo_id in dated[first:last]])
+        for key in ("new_albums", "removed_albums"):
+            totals[key] += counts[key]
+        if progress:
+            progress(done + 1, len(bounds))
+    del dated
+    undated = [row["id"] for row in catalog.iter_dating(conn, with_undated=True) if not regrouping.is_dated(row)]
+    counts = regroup(conn, undated, also=catalog.empty_album_ids(conn))
+    totals["new_albums"] += counts["new_albums"]
+    totals["removed_albums"] += counts["removed_albums"]
+    totals["albums"] = len(catalog.list_albums(conn))
+    return totals
 
 
 def make_plan(

@@ -869,11 +869,10 @@ def relabel_import_paths(conn: sqlite3.Connection, import_id: int, prefix: str, 
 # -- regroup (issue 10): what an incremental regroup reads and writes ----------------------------------
 
 
-def iter_dating(conn: sqlite3.Connection, chunk: int = 5000) -> Iterator[Row]:
+def iter_dating(conn: sqlite3.Connection, chunk: int = 5000, with_undated: bool = False) -> Iterator[Row]:
     """Every photo's id and the columns that say whether and when it is dated, streamed in chunks."""
-    cursor = conn.execute(
-        "SELECT id, taken_at_utc, time_source, date_source FROM photos WHERE taken_at_utc IS NOT NULL"
-    )
+    where = "" if with_undated else " WHERE taken_at_utc IS NOT NULL"
+    cursor = conn.execute(f"SELECT id, taken_at_utc, time_source, date_source FROM photos{where}")
     while rows := cursor.fetchmany(chunk):
         yield from (dict(row) for row in rows)
 
@@ -919,3 +918,7 @@ def timing_rows(conn: sqlite3.Connection) -> list[Row]:
 
 def photo_ids_of_import(conn: sqlite3.Connection, import_id: int) -> list[int]:
     return [row[0] for row in conn.execute("SELECT id FROM photos WHERE import_id = ?", (import_id,))]
+
+
+def empty_album_ids(conn: sqlite3.Connection) -> list[int]:
+    return [row[0] for row in conn.execute("SELECT id FROM albums WHERE id NOT IN (SELECT album_id FROM album_photos)")]

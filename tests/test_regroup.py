@@ -252,3 +252,32 @@ def _one_edit(action: str, conn: sqlite3.Connection, sha: str, slug: str, other:
                 albums.split(conn, slug, datetime.fromisoformat(middle))
     except GalleryError:
         pass  # an edit the gallery refuses is refused in both
+
+
+def test_regroup_all_from_the_cli_streams_segments_and_matches_one_full_plan(tmp_path: Path) -> None:
+    from .conftest import Gallery
+
+    root = tmp_path / "library"
+    (root / "media").mkdir(parents=True)
+    twin = tmp_path / "twin.db"
+    for path in (root / "gallery.db", twin):
+        conn = catalog.connect(path)
+        catalog.migrate(conn)
+        for index in (0, 2):
+            synthetic_catalog.insert(conn, synthetic_catalog.trip_photos(index))
+        organise.refresh(conn)  # one full plan, all in memory
+        conn.close()
+    gallery = Gallery(root)
+    assert "say --all" in gallery("regroup", ok=False).output
+    out = gallery("regroup", "--all").output
+    assert "0 re-timed" in out and "0 new, 0 removed" in out, out
+    with catalog.connect(root / "gallery.db") as left, catalog.connect(twin) as right:
+        assert _snapshot(left) == _snapshot(right)
+        # from scratch: no album at all, a full pass segment by segment makes the same albums
+        for conn in (left, right):
+            with catalog.transaction(conn):
+                conn.execute("DELETE FROM album_photos")
+                conn.execute("DELETE FROM albums")
+        albums.regroup_all(left)
+        albums.regroup(right)
+        assert _snapshot(left) == _snapshot(right)
