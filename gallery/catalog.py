@@ -911,9 +911,15 @@ TIMING_COLUMNS = (
 )
 
 
-def timing_rows(conn: sqlite3.Connection) -> list[Row]:
+def timing_rows(conn: sqlite3.Connection, import_id: int | None = None) -> list[Row]:
     """What re-timing and re-placing read of every photo (not the whole row: an import's memory)."""
-    return dicts(conn.execute(f"SELECT {TIMING_COLUMNS} FROM photos ORDER BY COALESCE(taken_at_utc, camera_time), id"))
+    where = "" if import_id is None else " WHERE import_id = ?"
+    return dicts(
+        conn.execute(
+            f"SELECT {TIMING_COLUMNS} FROM photos{where} ORDER BY COALESCE(taken_at_utc, camera_time), id",
+            () if import_id is None else (import_id,),
+        )
+    )
 
 
 def photo_ids_of_import(conn: sqlite3.Connection, import_id: int) -> list[int]:

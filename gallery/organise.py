@@ -26,7 +26,25 @@ def refresh(
     photos (new ones, say) and the photos this refresh re-timed or re-placed were or are in are
     regrouped: what the change can affect, nothing else (the same albums as a full pass).
     """
-    rows = catalog.timing_rows(conn)
+    count, updates, before = retime(conn, config)
+    changed = len(updates)
+    if touched is None:
+        grouped = albums.regroup(conn)
+    else:
+        moved = [photo_id for photo_id, _ in updates]
+        times = [datetime.fromisoformat(b).timestamp() for i in moved if (b := before.get(i))]
+        grouped = albums.regroup(conn, {*touched, *moved}, times)
+    return {"photos": count, "retimed": changed, **grouped}
+
+
+def retime(
+    conn: sqlite3.Connection, config: Config | None = None, rows: list[dict[str, Any]] | None = None
+) -> tuple[int, list[tuple[int, dict[str, Any]]], dict[int, str | None]]:
+    """Put photos (all, or `rows` of `catalog.timing_rows`) on their true time and place; write it.
+
+    Returns how many photos were read, the changes written, and each photo's UTC time before.
+    """
+    rows = catalog.timing_rows(conn) if rows is None else rows
     zone_at = _zone_finder()
     windows = missions.programme_events(conn)
     home = (config or Config()).home_timezone
@@ -44,18 +62,10 @@ def refresh(
     ) + missions.venues(conn)
     updates = list(_changes(rows, timings, venues))
     before = {r["id"]: r["taken_at_utc"] for r in rows}
-    count = len(rows)
-    del rows, timings
     with catalog.transaction(conn):
-        changed = catalog.update_photos(conn, updates)
+        catalog.update_photos(conn, updates)
         catalog.save_device_clocks(conn, [_clock_row(c) for c in clocks.values()])
-    if touched is None:
-        grouped = albums.regroup(conn)
-    else:
-        moved = [photo_id for photo_id, _ in updates]
-        times = [datetime.fromisoformat(before[i]).timestamp() for i in moved if before.get(i)]
-        grouped = albums.regroup(conn, {*touched, *moved}, times)
-    return {"photos": count, "retimed": changed, **grouped}
+    return len(rows), updates, before
 
 
 def shot_from_row(row: dict[str, Any]) -> Shot:
