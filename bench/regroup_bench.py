@@ -72,9 +72,9 @@ def child_import(root: Path, source: Path) -> dict[str, float]:
         "    print(json.dumps({'seconds': time.monotonic() - started,"
         " 'rss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}), file=sys.stderr)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code, str(root), str(source)], capture_output=True, text=True, check=True
-    )
+    done = subprocess.run([sys.executable, "-c", code, str(root), str(source)], capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"gallery import failed in {root}:\n{done.stdout}\n{done.stderr}")
     return json.loads(done.stderr.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
@@ -120,6 +120,7 @@ def main() -> None:
             weeks = conn.execute("SELECT COUNT(*) FROM imports").fetchone()[0]
         copy = work / "copy"
         (copy / "media").mkdir(parents=True)
+        (copy / "media" / "rows-only.txt").write_text("the large library's photos are catalog rows, no files\n")
         shutil.copy2(large / "gallery.db", copy / "gallery.db")
         empty = work / "empty"
         source = ten_files(work / "ten", weeks + 1)

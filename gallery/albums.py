@@ -96,9 +96,18 @@ def make_plan(
             outside=outside,
             also=also,
         )
-        # an album the change touches that also holds photos elsewhere (moved, merged, undated):
-        # those photos and their segments join the scope, so that its reasons are whole too
-        more = {p["id"] for rows in outside.cache.values() for p in rows}
+        # an event album the change touches that also holds photos elsewhere (moved there, merged,
+        # split): those photos and their segments join the scope, so that its reasons are whole too.
+        # « Autres photos » and « Non datées » have one reason each, whatever the segment: their
+        # other photos are only counted (unless an album was merged into them).
+        merged_into = {a["merged_into"] for a in album_rows if a["merged_into"] is not None}
+        kinds = {a["id"]: a["kind"] for a in album_rows}
+        more = {
+            p["id"]
+            for album_id, rows in outside.cache.items()
+            if kinds.get(album_id) == "event" or album_id in merged_into
+            for p in rows
+        }
         if not more:
             return made
         scope = scope_of(conn, scope | more, times, mission_data.programme)
