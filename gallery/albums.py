@@ -119,26 +119,42 @@ def scope_of(
     times: Collection[float],
     programme: Sequence[events.ProgrammeEvent],
 ) -> set[int]:
-    """The touched photos, and every dated photo of the segments they (or `times`) fall in."""
+    """The touched photos, and every dated photo of the segments they (or `times`) fall in.
+
+    Each segment is found by walking the time index out from the instant until a gap that
+    separates segments (`events.is_boundary`): what is read follows the segment, not the archive.
+    """
     scope = set(touched)
     instants = set(times)
     for photo in catalog.get_photos(conn, sorted(touched)):
         if regrouping.is_dated(photo):
             instants.add(datetime.fromisoformat(photo["taken_at_utc"]).timestamp())
-    if not instants:
-        return scope
-    dated = sorted(
-        (datetime.fromisoformat(row["taken_at_utc"]).timestamp(), row["id"])
-        for row in catalog.iter_dating(conn)
-        if regrouping.is_dated(row)
-    )
-    stamps = [t for t, _ in dated]
-    for first, last in events.segments(stamps, programme):
-        low, high = stamps[first], stamps[last - 1]
-        if any(low <= t <= high for t in instants):
-            scope.update(photo_id for _, photo_id in dated[first:last])
-    # an instant in a gap between two segments: a photo left it, nothing there to regroup
+    covered: list[tuple[float, float]] = []
+    for instant in sorted(instants):
+        if any(low <= instant <= high for low, high in covered):
+            continue
+        start = datetime.fromtimestamp(instant, UTC).isoformat()
+        low, low_iso = _walk(conn, start, instant, programme, later=False)
+        high, high_iso = _walk(conn, start, instant, programme, later=True)
+        covered.append((low, high))
+        scope.update(r["id"] for r in catalog.dating_between(conn, low_iso, high_iso) if regrouping.is_dated(r))
     return scope
+
+
+def _walk(
+    conn: sqlite3.Connection, start: str, instant: float, programme: Sequence[events.ProgrammeEvent], later: bool
+) -> tuple[float, str]:
+    """The last dated photo reached from `instant` before a segment boundary: (its time, its ISO)."""
+    edge, edge_iso = instant, start
+    for row in catalog.dating_from(conn, start, later):
+        if not regrouping.is_dated(row):
+            continue
+        moment = datetime.fromisoformat(row["taken_at_utc"]).timestamp()
+        before, after = (edge, moment) if later else (moment, edge)
+        if events.is_boundary(before, after, programme):
+            break
+        edge, edge_iso = moment, row["taken_at_utc"]
+    return edge, edge_iso
 
 
 class _Outside(Mapping[int, list[dict[str, Any]]]):

@@ -928,3 +928,24 @@ def photo_ids_of_import(conn: sqlite3.Connection, import_id: int) -> list[int]:
 
 def empty_album_ids(conn: sqlite3.Connection) -> list[int]:
     return [row[0] for row in conn.execute("SELECT id FROM albums WHERE id NOT IN (SELECT album_id FROM album_photos)")]
+
+
+def dating_from(conn: sqlite3.Connection, utc_iso: str, later: bool) -> Iterator[Row]:
+    """Photos with a UTC time from `utc_iso` on (or back), nearest first, read lazily (the index)."""
+    sign, order = (">=", "ASC") if later else ("<=", "DESC")
+    cursor = conn.execute(
+        "SELECT id, taken_at_utc, time_source, date_source FROM photos "
+        f"WHERE taken_at_utc {sign} ? ORDER BY taken_at_utc {order}",
+        (utc_iso,),
+    )
+    while rows := cursor.fetchmany(200):
+        yield from (dict(row) for row in rows)
+
+
+def dating_between(conn: sqlite3.Connection, first_iso: str, last_iso: str) -> list[Row]:
+    return dicts(
+        conn.execute(
+            "SELECT id, taken_at_utc, time_source, date_source FROM photos WHERE taken_at_utc BETWEEN ? AND ?",
+            (first_iso, last_iso),
+        )
+    )
