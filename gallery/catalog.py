@@ -911,15 +911,15 @@ TIMING_COLUMNS = (
 )
 
 
-def timing_rows(conn: sqlite3.Connection, import_id: int | None = None) -> list[Row]:
-    """What re-timing and re-placing read of every photo (not the whole row: an import's memory)."""
+def timing_rows(conn: sqlite3.Connection, import_id: int | None = None, chunk: int = 5000) -> Iterator[Row]:
+    """What re-timing and re-placing read of each photo (not the whole row), streamed in chunks."""
     where = "" if import_id is None else " WHERE import_id = ?"
-    return dicts(
-        conn.execute(
-            f"SELECT {TIMING_COLUMNS} FROM photos{where} ORDER BY COALESCE(taken_at_utc, camera_time), id",
-            () if import_id is None else (import_id,),
-        )
+    cursor = conn.execute(
+        f"SELECT {TIMING_COLUMNS} FROM photos{where} ORDER BY COALESCE(taken_at_utc, camera_time), id",
+        () if import_id is None else (import_id,),
     )
+    while rows := cursor.fetchmany(chunk):
+        yield from (dict(row) for row in rows)
 
 
 def photo_ids_of_import(conn: sqlite3.Connection, import_id: int) -> list[int]:
