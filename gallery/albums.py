@@ -165,7 +165,7 @@ class _Outside(Mapping[int, list[dict[str, Any]]]):
 
     def __getitem__(self, album_id: int) -> list[dict[str, Any]]:
         if album_id not in self.cache:
-            rows = catalog.album_photos(self.conn, album_id)
+            rows = catalog.album_members(self.conn, album_id)
             self.cache[album_id] = [r for r in rows if r["id"] not in self.scope]
         return self.cache[album_id]
 

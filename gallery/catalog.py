@@ -949,3 +949,14 @@ def dating_between(conn: sqlite3.Connection, first_iso: str, last_iso: str) -> l
             (first_iso, last_iso),
         )
     )
+
+
+# The photo columns regrouping reads (gallery/regroup.py): an album's members, without the rest.
+REGROUP_COLUMNS = (
+    "p.id, p.taken_at_utc, p.taken_at_local, p.timezone, p.time_source, p.date_source, p.place, p.country, "
+    "p.place_lat, p.place_lon, p.place_inferred, p.sharpness, ap.hidden, ap.pinned"
+)
+
+
+def album_members(conn: sqlite3.Connection, album_id: int) -> list[Row]:
+    return album_photos(conn, album_id, columns=REGROUP_COLUMNS)
