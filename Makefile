@@ -44,6 +44,7 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/events_bench.py
 	$(BIN)/python bench/events_eval.py
 	$(BIN)/python bench/page_bench.py
+	$(BIN)/python bench/regroup_bench.py
 	$(BIN)/python bench/serve_bench.py
 
 clean:

@@ -1128,3 +1128,99 @@ def companion_item(conn: sqlite3.Connection, sha256: str) -> str | None:
 
 def iter_companions(conn: sqlite3.Connection) -> list[Row]:
     return dicts(conn.execute("SELECT * FROM companions ORDER BY id"))
+
+
+# -- regroup (issue 10): what an incremental regroup reads and writes ----------------------------------
+
+
+def iter_dating(conn: sqlite3.Connection, chunk: int = 5000, with_undated: bool = False) -> Iterator[Row]:
+    """Every photo's id and the columns that say whether and when it is dated, streamed in chunks."""
+    where = "" if with_undated else " WHERE taken_at_utc IS NOT NULL"
+    cursor = conn.execute(f"SELECT id, taken_at_utc, time_source, date_source FROM photos{where}")
+    while rows := cursor.fetchmany(chunk):
+        yield from (dict(row) for row in rows)
+
+
+def iter_photo_chunks(conn: sqlite3.Connection, chunk: int = 5000) -> Iterator[list[Row]]:
+    """Every photo, in id order, a chunk at a time (a full pass that never holds every row twice)."""
+    last = 0
+    while rows := dicts(conn.execute("SELECT * FROM photos WHERE id > ? ORDER BY id LIMIT ?", (last, chunk))):
+        yield rows
+        last = rows[-1]["id"]
+
+
+def memberships_of(conn: sqlite3.Connection, photo_ids: Sequence[int]) -> list[Row]:
+    out: list[Row] = []
+    for start in range(0, len(photo_ids), 500):
+        part = photo_ids[start : start + 500]
+        marks = ", ".join("?" for _ in part)
+        out += dicts(conn.execute(f"SELECT * FROM album_photos WHERE photo_id IN ({marks})", part))
+    return out
+
+
+def replace_memberships(
+    conn: sqlite3.Connection, photo_ids: Sequence[int], rows: Iterable[tuple[int, int, int, int]]
+) -> None:
+    """Replace the memberships of these photos only: (photo_id, album_id, pinned, hidden)."""
+    for start in range(0, len(photo_ids), 500):
+        part = photo_ids[start : start + 500]
+        conn.execute(f"DELETE FROM album_photos WHERE photo_id IN ({', '.join('?' for _ in part)})", part)
+    conn.executemany("INSERT INTO album_photos (photo_id, album_id, pinned, hidden) VALUES (?, ?, ?, ?)", rows)
+
+
+TIMING_COLUMNS = (
+    "id, device, camera_time, camera_offset, date_source, gps_time, lat, lon, clock_shift, import_zone, "
+    "manual_time, manual_zone, taken_at_utc, timezone, taken_at_local, time_source, "
+    "place, country, venue, place_lat, place_lon, place_inferred"
+)
+
+
+def timing_rows(conn: sqlite3.Connection, import_id: int | None = None, chunk: int = 5000) -> Iterator[Row]:
+    """What re-timing and re-placing read of each photo (not the whole row), streamed in chunks."""
+    where = "" if import_id is None else " WHERE import_id = ?"
+    cursor = conn.execute(
+        f"SELECT {TIMING_COLUMNS} FROM photos{where} ORDER BY COALESCE(taken_at_utc, camera_time), id",
+        () if import_id is None else (import_id,),
+    )
+    while rows := cursor.fetchmany(chunk):
+        yield from (dict(row) for row in rows)
+
+
+def photo_ids_of_import(conn: sqlite3.Connection, import_id: int) -> list[int]:
+    return [row[0] for row in conn.execute("SELECT id FROM photos WHERE import_id = ?", (import_id,))]
+
+
+def empty_album_ids(conn: sqlite3.Connection) -> list[int]:
+    return [row[0] for row in conn.execute("SELECT id FROM albums WHERE id NOT IN (SELECT album_id FROM album_photos)")]
+
+
+def dating_from(conn: sqlite3.Connection, utc_iso: str, later: bool) -> Iterator[Row]:
+    """Photos with a UTC time from `utc_iso` on (or back), nearest first, read lazily (the index)."""
+    sign, order = (">=", "ASC") if later else ("<=", "DESC")
+    cursor = conn.execute(
+        "SELECT id, taken_at_utc, time_source, date_source FROM photos "
+        f"WHERE taken_at_utc {sign} ? ORDER BY taken_at_utc {order}",
+        (utc_iso,),
+    )
+    while rows := cursor.fetchmany(200):
+        yield from (dict(row) for row in rows)
+
+
+def dating_between(conn: sqlite3.Connection, first_iso: str, last_iso: str) -> list[Row]:
+    return dicts(
+        conn.execute(
+            "SELECT id, taken_at_utc, time_source, date_source FROM photos WHERE taken_at_utc BETWEEN ? AND ?",
+            (first_iso, last_iso),
+        )
+    )
+
+
+# The photo columns regrouping reads (gallery/regroup.py): an album's members, without the rest.
+REGROUP_COLUMNS = (
+    "p.id, p.taken_at_utc, p.taken_at_local, p.timezone, p.time_source, p.date_source, p.place, p.country, "
+    "p.place_lat, p.place_lon, p.place_inferred, p.sharpness, ap.hidden, ap.pinned"
+)
+
+
+def album_members(conn: sqlite3.Connection, album_id: int) -> list[Row]:
+    return _album_photos(conn, album_id, True, REGROUP_COLUMNS)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from . import albums, catalog, missions, organise
+from . import albums, catalog, export, missions, organise
 from .cli import Context, echo_json, echo_table, pass_context
 from .errors import GalleryError
 
@@ -83,7 +83,7 @@ def albums_(click_ctx: click.Context, ctx: Context, as_json: bool) -> None:
     with ctx.catalog() as conn:
         rows = catalog.list_albums(conn)
         if as_json:
-            echo_json([albums.album_json(a, catalog.album_photos(conn, a["id"])) for a in rows])
+            echo_json([export.album_json(a, catalog.album_photos(conn, a["id"])) for a in rows])
             return
     echo_table(
         [

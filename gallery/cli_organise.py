@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from . import catalog, organise, places
+from . import albums, catalog, organise, places
 from . import devices as device_words
 from .cli import Context, Duration, echo_json, echo_table, pass_context
 from .durations import format_duration
@@ -17,6 +17,31 @@ from .rows import DeviceRow
 def add_commands(main: click.Group) -> None:
     main.add_command(devices)
     main.add_command(places_)
+    main.add_command(regroup_command)
+
+
+@click.command("regroup")
+@click.option("--all", "every", is_flag=True, help="Regroup every photo (a full pass, segment by segment).")
+@pass_context
+def regroup_command(ctx: Context, every: bool) -> None:
+    """Put photos on their true time again and regroup every album: what an import does for its
+    own photos, done for the whole archive (after an upgrade, or to check that nothing is left).
+
+    Memory follows the largest stretch of photos without a 36 h pause, not the archive.
+
+    Example: gallery regroup --all
+    """
+    if not every:
+        raise GalleryError(
+            "say --all: gallery regroup --all regroups every photo (imports and edits regroup their own)"
+        )
+    with ctx.catalog() as conn:
+        counts = organise.refresh(conn, ctx.config, touched=())
+        grouped = albums.regroup_all(conn)
+    click.echo(
+        f"{counts['photos']} photos, {counts['retimed']} re-timed; {grouped['albums']} albums "
+        f"({grouped['new_albums']} new, {grouped['removed_albums']} removed)."
+    )
 
 
 @click.group(invoke_without_command=True)
@@ -97,7 +122,7 @@ def set_offset(ctx: Context, device: str, delta: int) -> None:
     with ctx.catalog() as conn:
         key = find_device(conn, device)
         catalog.set_manual_offset(conn, key, delta)
-        counts = organise.refresh(conn, ctx.config)
+        counts = organise.refresh(conn, ctx.config, touched=())
     click.echo(f"{key}: camera time {format_duration(delta)}; {counts['retimed']} photos re-timed.")
 
 
@@ -112,7 +137,7 @@ def clear_offset(ctx: Context, device: str) -> None:
     with ctx.catalog() as conn:
         key = find_device(conn, device)
         catalog.set_manual_offset(conn, key, None)
-        organise.refresh(conn, ctx.config)
+        organise.refresh(conn, ctx.config, touched=())
     click.echo(f"{key}: back to automatic.")
 
 

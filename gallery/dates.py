@@ -58,7 +58,7 @@ def set_dates(conn: catalog.Connection, shas: Sequence[str], moment: datetime, z
     photos = find_photos(conn, shas)
     with catalog.transaction(conn):
         catalog.set_manual_times(conn, [(p["id"], moment.isoformat(), zone) for p in photos])
-    _regroup(conn)
+    _regroup(conn, [p["id"] for p in photos])
     return len(photos)
 
 
@@ -74,11 +74,11 @@ def confirm_dates(conn: catalog.Connection, shas: Sequence[str]) -> tuple[int, l
         confirmed.append((photo["id"], moment.isoformat(), photo["timezone"]))
     with catalog.transaction(conn):
         catalog.set_manual_times(conn, confirmed)
-    _regroup(conn)
+    _regroup(conn, [p["id"] for p in photos])
     return len(confirmed), undated
 
 
-def _regroup(conn: catalog.Connection) -> None:
+def _regroup(conn: catalog.Connection, touched: Sequence[int]) -> None:
     from . import organise  # organise -> albums -> dates: imported when used
 
-    organise.refresh(conn)
+    organise.refresh(conn, touched=touched)  # the segments these photos were and are in

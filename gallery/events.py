@@ -12,6 +12,10 @@
 4. Moving moments (transit: spread over 3 km, or reached and left at over 30 km/h) and events
    of fewer than MIN_EVENT_PHOTOS photos are not forced into an event: « Autres photos ».
 
+Items fall into segments first: a gap over SEGMENT_GAP (36 h, where nothing chains) that no
+programme window covers starts a new one, and each segment is grouped on its own. So a change
+touches only its segments' groups: `gallery/regroup.py` regroups those and nothing else.
+
 Every cut and merge is recorded as a sentence, for `gallery albums explain`.
 """
 
@@ -40,6 +44,7 @@ UNLOCATED_GAP = 3 * 3600.0
 TRANSIT_KMH = 30.0
 TRANSIT_KM = 3.0
 MIN_EVENT_PHOTOS = 8  # fewer photos (a meal, a stop) are strays, not an event worth an album
+SEGMENT_GAP = SAME_PLACE_GAP  # a longer gap, outside every programme window, separates independent segments
 
 
 @dataclass(frozen=True)
@@ -90,12 +95,38 @@ def group_into_events(
 ) -> list[Group]:
     """Partition dated items into events (and « others »); the result does not depend on input order."""
     ordered = sorted(items, key=lambda i: (i.t, i.id))
-    groups, rest = _programme_groups(ordered, programme, town_of or (lambda _: None))
-    if rest:
-        moments = _moments(rest)
-        groups += _events(rest, moments)
+    groups: list[Group] = []
+    for first, last in segments([i.t for i in ordered], programme):
+        groups += _segment_groups(ordered[first:last], programme, town_of or (lambda _: None))
     groups.sort(key=lambda g: (g.start, min(g.ids)))
     return groups
+
+
+def _segment_groups(
+    ordered: Sequence[Item], programme: Sequence[ProgrammeEvent], town_of: Callable[[int], str | None]
+) -> list[Group]:
+    window = [e for e in programme if e.end >= ordered[0].t and e.start <= ordered[-1].t]
+    groups, rest = _programme_groups(ordered, window, town_of)
+    if rest:
+        groups += _events(rest, _moments(rest))
+    return groups
+
+
+def segments(times: Sequence[float], programme: Sequence[ProgrammeEvent] = ()) -> list[tuple[int, int]]:
+    """Index ranges [first, last) of sorted `times` grouped independently of each other."""
+    out, first = [], 0
+    for index in range(1, len(times)):
+        if is_boundary(times[index - 1], times[index], programme):
+            out.append((first, index))
+            first = index
+    if times:
+        out.append((first, len(times)))
+    return out
+
+
+def is_boundary(before: float, after: float, programme: Sequence[ProgrammeEvent]) -> bool:
+    """A gap long enough that nothing chains across it, and that no programme window overlaps."""
+    return after - before > SEGMENT_GAP and not any(e.start <= after and e.end >= before for e in programme)
 
 
 # -- programme --------------------------------------------------------------------------------

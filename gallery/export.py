@@ -61,3 +61,28 @@ def photo_json(row: dict[str, Any], private: bool = True) -> dict[str, Any]:
             venue=row.get("venue"),
         )
     return item
+
+
+def iso_in_zone(utc_iso: str | None, zone: str | None) -> str | None:
+    if not utc_iso:
+        return None
+    return instants.in_zone(utc_iso, zone).isoformat()  # stored instants are UTC: as stored without a zone
+
+
+def album_json(album: dict[str, Any], photos: list[dict[str, Any]], private: bool = True) -> dict[str, Any]:
+    """`gallery albums --json` and the API: slug, title, ..., photos [{sha256, original_name, taken_at}]."""
+    return {
+        "slug": album["slug"],
+        "title": album["title"],
+        "description": album["description"],
+        "start": iso_in_zone(album["start_utc"], album["timezone"]),
+        "end": iso_in_zone(album["end_utc"], album["timezone"]),
+        "place": album["place"],
+        "country": album["country"],
+        "mission": album.get("mission"),
+        "published": bool(album["published"]),
+        "cover": album.get("cover_sha256"),
+        "kind": album["kind"],
+        "photo_count": len(photos),
+        "photos": [photo_json(p, private) for p in photos],
+    }

@@ -159,6 +159,11 @@ TEXT: dict[str, dict[str, str]] = {
     },
     # media kinds (issue 12)
     "video": {"fr": "vidéo", "en": "video"},
+    # -- regroup (issue 10): album titles made by regrouping
+    "event_review": {"fr": "Revoir {name} en images", "en": "{name} in pictures"},
+    "part_morning": {"fr": "(matin)", "en": "(morning)"},
+    "part_afternoon": {"fr": "(après-midi)", "en": "(afternoon)"},
+    "part_evening": {"fr": "(soir)", "en": "(evening)"},
 }
 
 

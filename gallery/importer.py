@@ -200,7 +200,7 @@ def run_import(config: Config, options: ImportOptions, progress: Progress | None
                 report.kept = archive.kept
                 report.archived, report.paired, report.live = archive.kinds, archive.paired, archive.live
             catalog.finish_import(conn, report.import_id, report.counts)
-            organise.refresh(conn, config)
+            organise.refresh(conn, config, catalog.photo_ids_of_import(conn, report.import_id))
     report.seconds = time.monotonic() - started
     return report
 

@@ -7,7 +7,7 @@ Everything here is derived from the catalog and recomputed as a whole, so it is 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -17,30 +17,76 @@ from .config import Config
 from .timeline import DeviceClock, Shot, Timing
 
 
-def refresh(conn: sqlite3.Connection, config: Config | None = None) -> dict[str, int]:
-    """Recompute times, places and albums; returns counts of what changed."""
-    rows = catalog.iter_photos(conn)
+def refresh(
+    conn: sqlite3.Connection, config: Config | None = None, touched: Collection[int] | None = None
+) -> dict[str, int]:
+    """Recompute times, places and albums; returns counts of what changed.
+
+    `touched=None` regroups every photo. Otherwise only the segments of time that the touched
+    photos (new ones, say) and the photos this refresh re-timed or re-placed were or are in are
+    regrouped: what the change can affect, nothing else (the same albums as a full pass).
+    """
+    count, updates, before = retime(conn, config)
+    changed = len(updates)
+    if touched is None:
+        grouped = albums.regroup(conn)
+    else:
+        moved = [photo_id for photo_id, _ in updates]
+        times = [datetime.fromisoformat(b).timestamp() for i in moved if (b := before.get(i))]
+        grouped = albums.regroup(conn, {*touched, *moved}, times)
+    return {"photos": count, "retimed": changed, **grouped}
+
+
+# What a refresh may change in a photo row; what it keeps of each photo while it works.
+PLACED = (
+    "taken_at_utc",
+    "timezone",
+    "taken_at_local",
+    "time_source",
+    "place",
+    "country",
+    "venue",
+    "place_lat",
+    "place_lon",
+    "place_inferred",
+)
+
+
+def retime(
+    conn: sqlite3.Connection, config: Config | None = None, rows: Iterable[dict[str, Any]] | None = None
+) -> tuple[int, list[tuple[int, dict[str, Any]]], dict[int, str | None]]:
+    """Put photos (all, or `rows` of `catalog.timing_rows`) on their true time and place; write it.
+
+    Rows are streamed: each becomes a Shot and a tuple of its current values, never a whole row.
+    Returns how many photos were read, the changes written, and each photo's UTC time before.
+    """
+    shots: list[Shot] = []
+    current: dict[int, tuple[Any, ...]] = {}
+    for row in catalog.timing_rows(conn) if rows is None else rows:
+        shots.append(shot_from_row(row))
+        current[row["id"]] = tuple(row[k] for k in PLACED)
     zone_at = _zone_finder()
     windows = missions.programme_events(conn)
     home = (config or Config()).home_timezone
     timings, clocks = timeline.resolve(
-        [shot_from_row(r) for r in rows],
+        shots,
         zone_at,
         catalog.manual_offsets(conn),
         missions.zones(conn),
         windows,
         home if timeline.is_zone(home) else None,
     )
+    del shots
     venues = tuple(
         places.Venue(**{k: v[k] for k in ("name", "lat", "lon", "radius_m", "town", "country")})
         for v in catalog.list_venues(conn)
     ) + missions.venues(conn)
-    updates = list(_changes(rows, timings, venues))
+    updates = list(_changes(current, timings, venues))
+    del timings
     with catalog.transaction(conn):
-        changed = catalog.update_photos(conn, updates)
+        catalog.update_photos(conn, updates)
         catalog.save_device_clocks(conn, [_clock_row(c) for c in clocks.values()])
-    grouped = albums.regroup(conn)
-    return {"photos": len(rows), "retimed": changed, **grouped}
+    return len(current), updates, {photo_id: values[0] for photo_id, values in current.items()}
 
 
 def shot_from_row(row: dict[str, Any]) -> Shot:
@@ -82,14 +128,11 @@ def _zone_finder() -> timeline.ZoneAt:
 
 
 def _changes(
-    rows: Sequence[dict[str, Any]], timings: Sequence[Timing], venues: tuple[places.Venue, ...]
-) -> list[tuple[int, dict[str, Any]]]:
-    by_id = {t.id: t for t in timings}
+    current: dict[int, tuple[Any, ...]], timings: Sequence[Timing], venues: tuple[places.Venue, ...]
+) -> Iterator[tuple[int, dict[str, Any]]]:
     towns = places.gazetteer() if any(t.lat is not None for t in timings) else None
     located: dict[tuple[float, float], places.Place | None] = {}
-    out = []
-    for row in rows:
-        timing = by_id[row["id"]]
+    for timing in timings:
         values = _time_columns(timing)
         if timing.lat is not None and timing.lon is not None and towns is not None:
             key = (round(timing.lat, 5), round(timing.lon, 5))
@@ -106,10 +149,10 @@ def _changes(
             )
         else:
             values.update(place=None, country=None, venue=None, place_lat=None, place_lon=None, place_inferred=0)
-        diff = {k: v for k, v in values.items() if row.get(k) != v}
+        before = dict(zip(PLACED, current[timing.id], strict=True))
+        diff = {k: v for k, v in values.items() if before.get(k) != v}
         if diff:
-            out.append((row["id"], diff))
-    return out
+            yield timing.id, diff
 
 
 def _time_columns(timing: Timing) -> dict[str, Any]:

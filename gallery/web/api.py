@@ -11,9 +11,9 @@ from xml.sax.saxutils import escape as _escape
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from .. import albums, catalog, text
+from .. import catalog, text
 from ..errors import BadRequest, NotFound
-from ..export import photo_json
+from ..export import album_json, photo_json
 from . import access
 from .pages import checked_sha
 from .render import album_days, thumb_url
@@ -33,7 +33,7 @@ def _private(request: Request) -> bool:
 
 
 def _public_album(album: Mapping[str, Any], photos: list[dict[str, Any]], request: Request) -> dict[str, Any]:
-    data = albums.album_json(dict(album), photos, private=_private(request))
+    data = album_json(dict(album), photos, private=_private(request))
     if not _private(request):
         for key in ("kind",):
             data.pop(key, None)

@@ -1,0 +1,156 @@
+"""Cost that follows the change: an import of 10 photos and album edits, large library vs small.
+
+    python bench/regroup_bench.py                # 100,000 photos (builds them once, ~N min)
+    python bench/regroup_bench.py --photos 10000
+
+The large library is built from catalog rows directly (synthetic trips, gallery/synthetic_catalog.py:
+the demo week repeated week after week, 545 photos and 4 devices each), each trip put on its time
+on its own, then one `albums.regroup_all`: a full import of 100,000 JPEG files would take hours
+on this machine. What is measured is real: a `gallery import` of 10 JPEG files (a new device, a
+new trip day) into a copy of that library and into an empty one, each in a child process whose
+peak RSS is read; then moving, hiding and renaming in the large library, in a library of one trip
+(the same segment size: what a change costs is its segment of time, see gallery/regroup.py) and
+in the 10-photo one.
+
+Targets (issue 10): import large/empty <= 1.5, edits large/small <= 1.5, import peak RSS < 400 MiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from gallery import albums, catalog, organise, synthetic, synthetic_catalog
+from gallery.config import Config
+
+MIB = 1024 * 1024
+
+
+def build(root: Path, photos: int) -> float:
+    """A library of about `photos` photos, from rows; returns the seconds it took."""
+    started = time.monotonic()
+    (root / "media").mkdir(parents=True, exist_ok=True)
+    conn = catalog.connect(root / "gallery.db")
+    catalog.migrate(conn)
+    index = 0
+    while catalog.count_photos(conn) < photos:
+        ids = synthetic_catalog.insert(conn, synthetic_catalog.trip_photos(index), f"trip {index}")
+        import_id = conn.execute("SELECT import_id FROM photos WHERE id = ?", (ids[0],)).fetchone()[0]
+        organise.retime(conn, Config(root=root), catalog.timing_rows(conn, import_id))
+        index += 1
+    albums.regroup_all(conn)
+    conn.close()
+    return time.monotonic() - started
+
+
+def ten_files(folder: Path, week: int) -> Path:
+    """10 JPEG files from a phone nobody imported yet, on a day after every trip."""
+    trip = synthetic_catalog.trip(week)
+    phone = synthetic.Device(f"new-{week}", "Samsung", "Galaxy S21", gps=1.0, offset_tag=True)
+    scenario = synthetic.Scenario("bench", trip.zone, trip.visits[-1:], (phone,), extras=())
+    photos = synthetic.photos(scenario, seed=week)[:10]
+    synthetic.write_photos(folder, photos, size=(320, 240), extras=())
+    return folder
+
+
+def child_import(root: Path, source: Path) -> dict[str, float]:
+    """Run `gallery import` in a child process: its wall time and peak RSS."""
+    code = (
+        "import json, resource, sys, time\n"
+        "from pathlib import Path\n"
+        "from gallery.cli import main\n"
+        "started = time.monotonic()\n"
+        "try:\n"
+        "    main(['--root', sys.argv[1], 'import', sys.argv[2], '--jobs', '1'], standalone_mode=False)\n"
+        "finally:\n"
+        "    print(json.dumps({'seconds': time.monotonic() - started,"
+        " 'rss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(root), str(source)], capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"gallery import failed in {root}:\n{done.stdout}\n{done.stderr}")
+    return json.loads(done.stderr.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def edit_seconds(db: Path, repeat: int) -> dict[str, float]:
+    """Median seconds of a move, a hide and a rename (each undone, so the library stays the same)."""
+    conn = catalog.connect(db)
+    rows = [a for a in catalog.list_albums(conn) if a["kind"] == "event" and a["photo_count"] >= 2]
+    if len(rows) < 2:
+        rows = catalog.list_albums(conn)
+    first, second = rows[len(rows) // 2], rows[(len(rows) // 2 + 1) % len(rows)]
+    sha = catalog.album_photos(conn, first["id"])[0]["sha256"]
+    times: dict[str, list[float]] = {"move": [], "hide": [], "rename": []}
+    for n in range(repeat):
+        started = time.monotonic()
+        albums.move(conn, sha, second["slug"])
+        times["move"].append(time.monotonic() - started)
+        albums.move(conn, sha, first["slug"])
+        started = time.monotonic()
+        albums.hide(conn, first["slug"], sha)
+        times["hide"].append(time.monotonic() - started)
+        albums.hide(conn, first["slug"], sha, hidden=False)
+        started = time.monotonic()
+        albums.rename(conn, second["slug"], f"Titre {n}")
+        times["rename"].append(time.monotonic() - started)
+    conn.close()
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--photos", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--keep", type=Path, help="build the large library here (reused when it exists)")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="regroup-bench-"))
+    try:
+        large = args.keep or work / "large"
+        if not (large / "gallery.db").exists():
+            print(f"building {args.photos:,} photos from catalog rows ...", flush=True)
+            print(f"  built in {build(large, args.photos):.0f} s", flush=True)
+        with catalog.connect(large / "gallery.db") as conn:
+            count = catalog.count_photos(conn)
+            weeks = conn.execute("SELECT COUNT(*) FROM imports").fetchone()[0]
+        copy = work / "copy"
+        (copy / "media").mkdir(parents=True)
+        (copy / "media" / "rows-only.txt").write_text("the large library's photos are catalog rows, no files\n")
+        shutil.copy2(large / "gallery.db", copy / "gallery.db")
+        empty = work / "empty"
+        source = ten_files(work / "ten", weeks + 1)
+        into_empty = child_import(empty, source)
+        into_large = child_import(copy, source)
+        small_edit = edit_seconds(empty / "gallery.db", args.repeat)
+        large_edit = edit_seconds(copy / "gallery.db", args.repeat)
+        one_trip = work / "one-trip"
+        build(one_trip, 1)
+        trip_edit = edit_seconds(one_trip / "gallery.db", args.repeat)
+        print(f"library: {count:,} photos; import of 10 photos (gallery import, child process, --jobs 1)")
+        print(f"  into empty: {into_empty['seconds']:.2f} s, peak RSS {into_empty['rss'] / MIB:.0f} MiB")
+        print(f"  into large: {into_large['seconds']:.2f} s, peak RSS {into_large['rss'] / MIB:.0f} MiB")
+        ratio = into_large["seconds"] / into_empty["seconds"]
+        print(f"  ratio {ratio:.2f} (target <= 1.5); peak RSS target < 400 MiB")
+        print("edits (median of --repeat): large library, a library of one trip (545 photos), of 10 photos")
+        for kind in ("move", "hide", "rename"):
+            print(
+                f"  {kind:7s} {large_edit[kind] * 1000:7.1f} ms | one trip {trip_edit[kind] * 1000:6.1f} ms,"
+                f" ratio {large_edit[kind] / trip_edit[kind]:.2f} | 10 photos {small_edit[kind] * 1000:6.1f} ms,"
+                f" ratio {large_edit[kind] / small_edit[kind]:.2f} (target <= 1.5)"
+            )
+        print(
+            f"(self peak RSS of the bench process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB)"
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,283 @@
+"""Regrouping as a pure plan (from literals, no database), and incremental = full (real SQLite)."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gallery import albums, catalog, events, organise, regroup, synthetic_catalog
+from gallery.errors import GalleryError
+
+T0 = datetime(2017, 9, 18, 8, 0, tzinfo=UTC)
+MARSEILLE = (43.3, 5.37, "Marseille")
+TOULOUSE = (43.6, 1.44, "Toulouse")
+
+
+def photo(pid: int, when: datetime, where: tuple[float, float, str] | None = MARSEILLE, **extra: Any) -> dict[str, Any]:
+    lat, lon, town = where if where else (None, None, None)
+    return {
+        "id": pid,
+        "taken_at_utc": when.isoformat(),
+        "taken_at_local": when.replace(tzinfo=None).isoformat(),
+        "timezone": "Europe/Paris",
+        "time_source": "gps_clock",
+        "date_source": "exif_original",
+        "place_lat": lat,
+        "place_lon": lon,
+        "place_inferred": 0,
+        "place": town,
+        "country": "FR" if town else None,
+        "sharpness": float(pid % 7),
+        **extra,
+    }
+
+
+def burst(first: int, start: datetime, where: tuple[float, float, str] | None = MARSEILLE, n: int = 10) -> list[Any]:
+    return [photo(first + k, start + timedelta(minutes=3 * k), where) for k in range(n)]
+
+
+def album(aid: int, slug: str, **extra: Any) -> dict[str, Any]:
+    return {**regroup.NEW_ALBUM_DEFAULTS, "id": aid, "slug": slug, "kind": "event", "title": slug, **extra}
+
+
+def test_a_plan_from_literals_makes_one_album_per_event_with_french_titles() -> None:
+    photos = burst(1, T0) + burst(20, T0 + timedelta(days=1), TOULOUSE)
+    made = regroup.plan(photos, [], regroup.Edits(), regroup.Missions())
+    assert [a.slug for a in made.new_albums] == ["marseille-2017-09-18", "toulouse-2017-09-19"]
+    titles = sorted(values["title"] for values in made.updates.values())
+    assert titles == ["Marseille, 18 septembre 2017", "Toulouse, 19 septembre 2017"]
+    assert {ref for _, ref, _, _ in made.memberships} == {a.ref for a in made.new_albums}
+    assert made.counts == {"albums": 2, "new_albums": 2, "removed_albums": 0}
+
+
+def test_an_existing_album_keeps_its_id_and_only_changed_fields_are_written() -> None:
+    photos = burst(1, T0)
+    first = regroup.plan(photos, [], regroup.Edits(), regroup.Missions())
+    values = next(iter(first.updates.values()))
+    row = album(7, first.new_albums[0].slug, **values)
+    edits = regroup.Edits({p["id"]: regroup.Membership(7) for p in photos})
+    again = regroup.plan(photos, [row], edits, regroup.Missions())
+    assert again.new_albums == [] and again.updates == {} and again.emptied == [] and again.removed == []
+    more = regroup.plan(photos + [photo(11, T0 + timedelta(minutes=31))], [row], edits, regroup.Missions())
+    assert more.updates[7]["photo_count"] == 11 and "title" not in more.updates[7]
+
+
+def test_pinned_and_hidden_photos_stay_as_people_left_them() -> None:
+    photos = burst(1, T0) + burst(20, T0 + timedelta(days=1), TOULOUSE)
+    rows = [album(1, "a", title_manual=1, title="Ma matinée", edited=1), album(2, "b")]
+    edits = regroup.Edits(
+        {
+            **{p["id"]: regroup.Membership(1) for p in photos[:10]},
+            **{p["id"]: regroup.Membership(2) for p in photos[10:]},
+            25: regroup.Membership(1, pinned=True),
+            3: regroup.Membership(1, hidden=True),
+        }
+    )
+    made = regroup.plan(photos, rows, edits, regroup.Missions())
+    where = {pid: (ref, pinned, hidden) for pid, ref, pinned, hidden in made.memberships}
+    assert where[25] == (1, True, False) and where[3] == (1, False, True)
+    assert made.updates[1]["photo_count"] == 10  # 10 + the pinned one - the hidden one
+    assert "title" not in made.updates.get(1, {})  # a title set by hand is never recomputed
+
+
+def test_a_merged_album_forwards_and_a_split_sends_later_photos_on() -> None:
+    photos = burst(1, T0)
+    rows = [album(1, "a"), album(2, "b", merged_into=1, edited=1), album(3, "c", edited=1)]
+    edits = regroup.Edits(
+        {p["id"]: regroup.Membership(2) for p in photos},
+        [regroup.Split(1, (T0 + timedelta(minutes=14)).isoformat(), 3)],
+    )
+    made = regroup.plan(photos, rows, edits, regroup.Missions())
+    where = {pid: ref for pid, ref, _, _ in made.memberships}
+    assert [where[i] for i in range(1, 11)] == [1] * 5 + [3] * 5
+
+
+def test_a_scoped_plan_leaves_other_photos_alone_and_counts_them() -> None:
+    first, second = burst(1, T0), burst(20, T0 + timedelta(days=5), TOULOUSE)
+    rows = [album(1, "marseille"), album(2, "toulouse")]
+    edits = regroup.Edits({p["id"]: regroup.Membership(2) for p in second})
+    outside = {1: [{**p, "hidden": 0} for p in first], 2: []}
+    made = regroup.plan(
+        second + [photo(30, T0 + timedelta(days=5, minutes=40), TOULOUSE)],
+        rows,
+        edits,
+        regroup.Missions(),
+        scope={*(p["id"] for p in second), 30},
+        outside=outside,
+        taken_slugs={"marseille", "toulouse"},
+    )
+    assert {pid for pid, *_ in made.memberships} == {*(p["id"] for p in second), 30}
+    assert set(made.updates) == {2} and made.updates[2]["photo_count"] == 11
+
+
+def test_titles_alike_get_the_part_of_the_day_in_french_and_english() -> None:
+    photos = burst(1, T0) + burst(20, T0 + timedelta(hours=5), TOULOUSE)
+    for row in photos[10:]:
+        row["place"] = "Marseille"  # two events, one town name, one day
+    made = regroup.plan(photos, [], regroup.Edits(), regroup.Missions())
+    titles = sorted(v["title"] for v in made.updates.values())
+    assert titles == ["Marseille, 18 septembre 2017 (après-midi)", "Marseille, 18 septembre 2017 (matin)"]
+    assert regroup.default_title(
+        {"kind": "event", "mission_event_id": 5}, None, None, None, None, {5: {"title": None, "name": "X"}}, None, "en"
+    ) == ("X in pictures")
+
+
+def test_segments_cut_at_long_gaps_outside_programme_windows() -> None:
+    day = 86400.0
+    times = [0.0, 100.0, 2 * day, 2 * day + 50, 4 * day]
+    assert events.segments(times) == [(0, 2), (2, 4), (4, 5)]
+    festival = events.ProgrammeEvent(1, 200.0, 2 * day)
+    assert events.segments(times, [festival]) == [(0, 4), (4, 5)]
+
+
+def test_one_burst_threshold() -> None:
+    assert not hasattr(albums, "BURST_SECONDS") and events.BURST == 5.0
+
+
+# -- incremental = full, over random edit sequences --------------------------------------------------
+
+
+def _snapshot(conn: sqlite3.Connection) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    slugs = {a["id"]: a["slug"] for a in catalog.album_rows(conn)}
+    for row in catalog.album_rows(conn):
+        members = catalog.album_photos(conn, row["id"])
+        out[row["slug"]] = (
+            row["kind"],
+            row["title"],
+            row["photo_count"],
+            row["start_utc"],
+            row["end_utc"],
+            row["place"],
+            row["mission_id"],
+            row["cover_id"],
+            slugs.get(row["merged_into"]),
+            row["explain"],
+            sorted((p["sha256"], p["pinned"], p["hidden"]) for p in members),
+        )
+    return out
+
+
+def _pick_photo(conn: sqlite3.Connection, rng: random.Random) -> str | None:
+    rows = conn.execute("SELECT p.sha256 FROM album_photos ap JOIN photos p ON p.id = ap.photo_id ORDER BY p.id")
+    shas = [r[0] for r in rows]
+    return rng.choice(shas) if shas else None
+
+
+def _pick_album(conn: sqlite3.Connection, rng: random.Random) -> str | None:
+    slugs = sorted(a["slug"] for a in catalog.list_albums(conn))
+    return rng.choice(slugs) if slugs else None
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_incremental_regroup_equals_a_full_one_over_random_edits(tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    fast = catalog.connect(tmp_path / "fast.db")
+    full = catalog.connect(tmp_path / "full.db")
+    for conn in (fast, full):
+        catalog.migrate(conn)
+    pending = [photos for index in (0, 1, 3) for photos in _by_device(synthetic_catalog.trip_photos(index, seed))]
+    rng.shuffle(pending)  # device by device, GPS-less cameras included, trips in any order
+    steps = 0
+    while pending or steps < 14:
+        steps += 1
+        action = (
+            "import"
+            if pending and (steps % 2 or rng.random() < 0.4)
+            else rng.choice(["move", "hide", "rename", "offset", "merge", "split", "unhide"])
+        )
+        if action == "import":
+            batch = pending.pop()
+            for conn in (fast, full):
+                ids = synthetic_catalog.insert(conn, batch)
+                organise.refresh(conn, touched=ids if conn is fast else None)
+        else:
+            _edit(action, rng, fast, full)
+        assert _snapshot(fast) == _snapshot(full), f"step {steps}: {action}"
+    assert len(_snapshot(fast)) >= 4
+
+
+def _by_device(photos: list[Any]) -> list[list[Any]]:
+    out: dict[str, list[Any]] = {}
+    for p in photos:
+        out.setdefault(p.device.folder, []).append(p)
+    return list(out.values())
+
+
+def _edit(action: str, rng: random.Random, fast: sqlite3.Connection, full: sqlite3.Connection) -> None:
+    sha, slug, other = _pick_photo(fast, rng), _pick_album(fast, rng), _pick_album(fast, rng)
+    if action == "offset":
+        devices = sorted(r["key"] for r in catalog.list_devices(fast))
+        if not devices:
+            return
+        device, seconds = rng.choice(devices), rng.choice([-3600, 3600, 7200, -21600, None])
+        for conn in (fast, full):
+            catalog.set_manual_offset(conn, device, seconds)
+            organise.refresh(conn, touched=() if conn is fast else None)
+        return
+    if sha is None or slug is None or other is None:
+        return
+    title = f"Titre {rng.random():.3f}"
+    for conn in (fast, full):
+        with pytest.MonkeyPatch.context() as patch:
+            if conn is full:  # the same edit, followed by a full regroup instead of the incremental one
+                patch.setattr(albums, "regroup", lambda conn, *_, **__: FULL_REGROUP(conn))
+            _one_edit(action, conn, sha, slug, other, title)
+
+
+FULL_REGROUP = albums.regroup
+
+
+def _one_edit(action: str, conn: sqlite3.Connection, sha: str, slug: str, other: str, title: str) -> None:
+    try:
+        if action == "move":
+            albums.move(conn, sha, slug)
+        elif action in ("hide", "unhide"):
+            row = catalog.photo_with_album(conn, sha)
+            assert row is not None
+            albums.hide(conn, row["album_slug"], sha, hidden=action == "hide")
+        elif action == "rename":
+            albums.rename(conn, slug, title)
+        elif action == "merge":
+            albums.merge(conn, slug, other)
+        elif action == "split":
+            photos = catalog.album_photos(conn, catalog.get_album(conn, slug)["id"])  # type: ignore[index]
+            middle = photos[len(photos) // 2]["taken_at_utc"] if photos else None
+            if middle:
+                albums.split(conn, slug, datetime.fromisoformat(middle))
+    except GalleryError:
+        pass  # an edit the gallery refuses is refused in both
+
+
+def test_regroup_all_from_the_cli_streams_segments_and_matches_one_full_plan(tmp_path: Path) -> None:
+    from .conftest import Gallery
+
+    root = tmp_path / "library"
+    (root / "media").mkdir(parents=True)
+    twin = tmp_path / "twin.db"
+    for path in (root / "gallery.db", twin):
+        conn = catalog.connect(path)
+        catalog.migrate(conn)
+        for index in (0, 2):
+            synthetic_catalog.insert(conn, synthetic_catalog.trip_photos(index))
+        organise.refresh(conn)  # one full plan, all in memory
+        conn.close()
+    gallery = Gallery(root)
+    assert "say --all" in gallery("regroup", ok=False).output
+    out = gallery("regroup", "--all").output
+    assert "0 re-timed" in out and "0 new, 0 removed" in out, out
+    with catalog.connect(root / "gallery.db") as left, catalog.connect(twin) as right:
+        assert _snapshot(left) == _snapshot(right)
+        # from scratch: no album at all, a full pass segment by segment makes the same albums
+        for conn in (left, right):
+            with catalog.transaction(conn):
+                conn.execute("DELETE FROM album_photos")
+                conn.execute("DELETE FROM albums")
+        albums.regroup_all(left)
+        albums.regroup(right)
+        assert _snapshot(left) == _snapshot(right)
