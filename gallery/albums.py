@@ -9,7 +9,6 @@ in, which gives the same albums as a full pass and costs what the change costs.
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -25,7 +24,7 @@ __all__ = ["default_title", "derived_fields", "pick_cover", "slugify", "split_da
 
 
 def regroup(
-    conn: sqlite3.Connection,
+    conn: catalog.Connection,
     touched: Collection[int] | None = None,
     times: Collection[float] = (),
     also: Collection[int] = (),
@@ -42,7 +41,7 @@ def regroup(
     return made.counts
 
 
-def regroup_all(conn: sqlite3.Connection, progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
+def regroup_all(conn: catalog.Connection, progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
     """A full pass that never holds the archive: one segment of time after the other, then the
     undated photos and the albums left empty. Memory follows the largest segment, not the archive."""
     mission_data = missions_from_catalog(conn)
@@ -69,7 +68,7 @@ def regroup_all(conn: sqlite3.Connection, progress: Callable[[int, int], None] |
 
 
 def make_plan(
-    conn: sqlite3.Connection,
+    conn: catalog.Connection,
     touched: Collection[int] | None = None,
     times: Collection[float] = (),
     also: Collection[int] = (),
@@ -115,7 +114,7 @@ def make_plan(
 
 
 def scope_of(
-    conn: sqlite3.Connection,
+    conn: catalog.Connection,
     touched: Collection[int],
     times: Collection[float],
     programme: Sequence[events.ProgrammeEvent],
@@ -143,7 +142,7 @@ def scope_of(
 
 
 def _walk(
-    conn: sqlite3.Connection, start: str, instant: float, programme: Sequence[events.ProgrammeEvent], later: bool
+    conn: catalog.Connection, start: str, instant: float, programme: Sequence[events.ProgrammeEvent], later: bool
 ) -> tuple[float, str]:
     """The last dated photo reached from `instant` before a segment boundary: (its time, its ISO)."""
     edge, edge_iso = instant, start
@@ -161,7 +160,7 @@ def _walk(
 class _Outside(Mapping[int, list[dict[str, Any]]]):
     """The photos an album holds outside the scope, read from the catalog when the plan asks."""
 
-    def __init__(self, conn: sqlite3.Connection, scope: Collection[int]) -> None:
+    def __init__(self, conn: catalog.Connection, scope: Collection[int]) -> None:
         self.conn, self.scope, self.cache = conn, set(scope), dict[int, list[dict[str, Any]]]()
 
     def __getitem__(self, album_id: int) -> list[dict[str, Any]]:
@@ -181,7 +180,7 @@ def _memberships(rows: Sequence[Mapping[str, Any]]) -> dict[int, regrouping.Memb
     return {r["photo_id"]: regrouping.Membership(r["album_id"], bool(r["pinned"]), bool(r["hidden"])) for r in rows}
 
 
-def missions_from_catalog(conn: sqlite3.Connection) -> regrouping.Missions:
+def missions_from_catalog(conn: catalog.Connection) -> regrouping.Missions:
     return regrouping.Missions(
         missions.programme_events(conn),
         [regrouping.Span(*span) for span in missions.mission_span(conn)],
@@ -189,7 +188,7 @@ def missions_from_catalog(conn: sqlite3.Connection) -> regrouping.Missions:
     )
 
 
-def apply(conn: sqlite3.Connection, plan: regrouping.Plan) -> dict[Any, int]:
+def apply(conn: catalog.Connection, plan: regrouping.Plan) -> dict[Any, int]:
     """Write a plan (inside the caller's transaction); returns the album id of each reference."""
     catalog.delete_albums(conn, plan.emptied)  # first, so that a new album may take back its slug
     ids: dict[Any, int] = {}
@@ -218,14 +217,14 @@ def apply(conn: sqlite3.Connection, plan: regrouping.Plan) -> dict[Any, int]:
 # -- edits by people ----------------------------------------------------------------------------------
 
 
-def find_album(conn: sqlite3.Connection, slug: str) -> AlbumRow:
+def find_album(conn: catalog.Connection, slug: str) -> AlbumRow:
     album = catalog.get_album(conn, slug)
     if album is None or album["merged_into"] is not None:
         raise NotFound(f"no album {slug!r} (`gallery albums` lists them)")
     return album
 
 
-def find_photo(conn: sqlite3.Connection, sha_prefix: str) -> int:
+def find_photo(conn: catalog.Connection, sha_prefix: str) -> int:
     if not re.fullmatch(r"[0-9a-fA-F]{6,64}", sha_prefix):
         raise BadRequest(f"{sha_prefix!r} is not a sha256 (or a prefix of at least 6 hex digits)")
     found = catalog.photos_by_prefix(conn, sha_prefix.lower())
@@ -234,19 +233,19 @@ def find_photo(conn: sqlite3.Connection, sha_prefix: str) -> int:
     return int(found[0]["id"])
 
 
-def rename(conn: sqlite3.Connection, slug: str, title: str) -> None:
+def rename(conn: catalog.Connection, slug: str, title: str) -> None:
     album = find_album(conn, slug)
     with catalog.transaction(conn):
         catalog.update_album(conn, album["id"], {"title": _clean(title, 200), "title_manual": 1, "edited": 1})
 
 
-def describe(conn: sqlite3.Connection, slug: str, text: str) -> None:
+def describe(conn: catalog.Connection, slug: str, text: str) -> None:
     album = find_album(conn, slug)
     with catalog.transaction(conn):
         catalog.update_album(conn, album["id"], {"description": _clean(text, 5000, multiline=True), "edited": 1})
 
 
-def set_cover(conn: sqlite3.Connection, slug: str, sha_prefix: str) -> None:
+def set_cover(conn: catalog.Connection, slug: str, sha_prefix: str) -> None:
     album, photo_id = find_album(conn, slug), find_photo(conn, sha_prefix)
     if photo_id not in {p["id"] for p in catalog.album_photos(conn, album["id"], include_hidden=False)}:
         raise BadRequest("that photo is not in this album, or it is hidden")
@@ -254,7 +253,7 @@ def set_cover(conn: sqlite3.Connection, slug: str, sha_prefix: str) -> None:
         catalog.update_album(conn, album["id"], {"cover_id": photo_id, "cover_manual": 1, "edited": 1})
 
 
-def hide(conn: sqlite3.Connection, slug: str, sha_prefix: str, hidden: bool = True) -> None:
+def hide(conn: catalog.Connection, slug: str, sha_prefix: str, hidden: bool = True) -> None:
     album, photo_id = find_album(conn, slug), find_photo(conn, sha_prefix)
     with catalog.transaction(conn):
         if not catalog.set_hidden(conn, album["id"], photo_id, hidden):
@@ -263,11 +262,11 @@ def hide(conn: sqlite3.Connection, slug: str, sha_prefix: str, hidden: bool = Tr
     regroup(conn, [photo_id])
 
 
-def move(conn: sqlite3.Connection, sha_prefix: str, slug: str) -> None:
+def move(conn: catalog.Connection, sha_prefix: str, slug: str) -> None:
     move_many(conn, [sha_prefix], slug)
 
 
-def move_many(conn: sqlite3.Connection, sha_prefixes: Sequence[str], slug: str) -> None:
+def move_many(conn: catalog.Connection, sha_prefixes: Sequence[str], slug: str) -> None:
     """Pin photos to an album (a move by hand, or an upload into it); one regroup for all."""
     album = find_album(conn, slug)
     ids = [find_photo(conn, sha) for sha in sha_prefixes]
@@ -279,7 +278,7 @@ def move_many(conn: sqlite3.Connection, sha_prefixes: Sequence[str], slug: str) 
 
 
 def set_options(
-    conn: sqlite3.Connection, slug: str, show_location: bool | None = None, allow_originals: bool | None = None
+    conn: catalog.Connection, slug: str, show_location: bool | None = None, allow_originals: bool | None = None
 ) -> None:
     """Per-album privacy choices: show positions publicly, let visitors download originals."""
     album = find_album(conn, slug)
@@ -292,7 +291,7 @@ def set_options(
         catalog.update_album(conn, album["id"], values)
 
 
-def merge(conn: sqlite3.Connection, into: str, source: str) -> None:
+def merge(conn: catalog.Connection, into: str, source: str) -> None:
     target, merged = find_album(conn, into), find_album(conn, source)
     if target["id"] == merged["id"]:
         raise BadRequest("an album cannot be merged into itself")
@@ -305,7 +304,7 @@ def merge(conn: sqlite3.Connection, into: str, source: str) -> None:
     regroup(conn, moved, also=[merged["id"]])
 
 
-def split(conn: sqlite3.Connection, slug: str, at: datetime) -> str:
+def split(conn: catalog.Connection, slug: str, at: datetime) -> str:
     """Photos of the album taken at or after `at` go to a new album (now and after every regroup)."""
     album = find_album(conn, slug)
     moment = at if at.tzinfo else at.replace(tzinfo=ZoneInfo(album["timezone"] or "UTC"))
@@ -327,7 +326,7 @@ def split(conn: sqlite3.Connection, slug: str, at: datetime) -> str:
     return new_slug
 
 
-def publish(conn: sqlite3.Connection, slugs: Sequence[str], published: bool = True, every: bool = False) -> int:
+def publish(conn: catalog.Connection, slugs: Sequence[str], published: bool = True, every: bool = False) -> int:
     albums = catalog.list_albums(conn) if every else [find_album(conn, s) for s in slugs]
     with catalog.transaction(conn):
         for album in albums:

@@ -6,7 +6,6 @@ Everything here is derived from the catalog and recomputed as a whole, so it is 
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
 from functools import lru_cache
@@ -18,7 +17,7 @@ from .timeline import DeviceClock, Shot, Timing
 
 
 def refresh(
-    conn: sqlite3.Connection, config: Config | None = None, touched: Collection[int] | None = None
+    conn: catalog.Connection, config: Config | None = None, touched: Collection[int] | None = None
 ) -> dict[str, int]:
     """Recompute times, places and albums; returns counts of what changed.
 
@@ -53,7 +52,7 @@ PLACED = (
 
 
 def retime(
-    conn: sqlite3.Connection, config: Config | None = None, rows: Iterable[dict[str, Any]] | None = None
+    conn: catalog.Connection, config: Config | None = None, rows: Iterable[dict[str, Any]] | None = None
 ) -> tuple[int, list[tuple[int, dict[str, Any]]], dict[int, str | None]]:
     """Put photos (all, or `rows` of `catalog.timing_rows`) on their true time and place; write it.
 

@@ -7,7 +7,6 @@ per trip and person). Rows hold what an import would write from each photo's EXI
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -67,7 +66,7 @@ def photo_row(photo: synthetic.Photo, number: int, import_id: int) -> dict[str, 
     }
 
 
-def insert(conn: sqlite3.Connection, photos: list[synthetic.Photo], label: str = "synthetic") -> list[int]:
+def insert(conn: catalog.Connection, photos: list[synthetic.Photo], label: str = "synthetic") -> list[int]:
     """Insert photos as one import would (rows only, no files); returns their ids."""
     with catalog.transaction(conn):
         import_id = catalog.start_import(conn, [label], {})
