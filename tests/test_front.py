@@ -103,7 +103,7 @@ def test_admin_changes_reach_the_public_tree_while_serving(library: Path, fronte
 def test_a_share_link_opens_private_images_through_x_accel_and_revoking_closes_them(
     library: Path, fronted: tuple[str, str]
 ) -> None:
-    base, _ = fronted
+    base, app = fronted
     sha = photos_of(library, PRIVATE)[0]
     conn = catalog.connect(library / "gallery.db")
     try:
@@ -120,8 +120,21 @@ def test_a_share_link_opens_private_images_through_x_accel_and_revoking_closes_t
         assert "x-accel-redirect" not in response.headers
         viewer = client.get(f"/thumbs/viewer/{sha}.webp")
         assert viewer.status_code == 200 and viewer.content[:4] == b"RIFF", "made on demand, sent by nginx"
+        Gallery(library)("albums", "set", PRIVATE, "--originals")
+        original = client.get(f"/photos/{sha}/original")
+        assert original.status_code == 200 and original.content[:2] == b"\xff\xd8", original.text[:200]
+        assert original.headers["content-disposition"].startswith("attachment")
+        assert "x-accel-redirect" not in original.headers
+        direct = httpx2.get(
+            f"{app}/photos/{sha}/original", headers={"x-gallery-accel": "/_gallery"}, cookies=client.cookies
+        )
+        assert direct.headers["x-accel-redirect"].startswith("/_gallery/"), "the bytes were nginx's, not Python's"
+        assert direct.content == b""
+        part = client.get(f"/photos/{sha}/original", headers={"range": "bytes=0-9"})
+        assert part.status_code == 206 and part.content == original.content[:10], "nginx answers Range"
         Gallery(library)("albums", "unshare", token)
         assert closes_within_a_second(client, grid(sha)), "a revoked link closes at once"
+        assert client.get(f"/photos/{sha}/original").status_code == 404
 
 
 def test_check_repair_rebuilds_the_public_tree(library: Path) -> None:
