@@ -68,7 +68,10 @@ def _sync_front(ctx: click.Context) -> None:
     state = ctx.find_object(Context)
     if state is None or not front.enabled(state.config) or state.read_only:
         return
-    front.sync(state.config)
+    try:
+        front.sync(state.config)
+    except (OSError, sqlite3.Error) as exc:  # never hide the command's own outcome; `check --repair` redoes it
+        click.echo(f"Warning: the nginx public tree could not follow the catalog: {printable(str(exc))}", err=True)
 
 
 def settings_epilog() -> str:

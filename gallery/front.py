@@ -87,7 +87,12 @@ def sync(config: Config, create: bool = False) -> Synced:
             present = {}
             for entry in os.scandir(folder):
                 sha = entry.name.removesuffix(".webp")
-                if entry.name.endswith(".webp") and sha in public and os.readlink(entry.path) == link_target(sha, size):
+                if (
+                    entry.name.endswith(".webp")
+                    and sha in public
+                    and entry.is_symlink()
+                    and os.readlink(entry.path) == link_target(sha, size)
+                ):
                     present[sha] = entry.path
                 else:  # not public any more, a stray file, or a link to the wrong place
                     os.unlink(entry.path)
@@ -207,7 +212,9 @@ server {{
     # (private, hidden, shared, not made yet) goes to the app, which decides.
     # Their URLs carry the sha256, so the bytes never change: browsers and CDNs keep them
     # max-age={max_age} seconds (GALLERY_PUBLIC_MAX_AGE; shorten it behind a CDN you cannot purge).
-    location ~ "^/thumbs/(grid|viewer)/[0-9a-f]{{64}}\\.webp$" {{
+    # (A prefix location: nginx has already normalised the URI, and only links named
+    # thumbs/<size>/<sha256>.webp exist in that tree; anything else reaches the app, which answers 404.)
+    location /thumbs/ {{
         root {public};
         try_files $uri @gallery;
         types {{ }}

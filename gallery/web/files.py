@@ -31,6 +31,7 @@ from .access import PublicIndex
 DERIVATIVE_PATH = re.compile(r"^/thumbs/(grid|viewer)/([0-9a-f]{64})\.webp$")
 CACHE_BYTES = 256 * 1024 * 1024
 NEGATIVE_TTL = 60.0
+ALLOWED_SECONDS = 1.0  # a share link reaching its expiry time closes within this
 IMMUTABLE = b"public, max-age=31536000, immutable"
 PRIVATE = b"private, no-store"
 
@@ -89,6 +90,10 @@ class Derivatives:
         self.generated = 0  # how many derivatives this process rendered (tests count them)
         self.limiter = anyio.CapacityLimiter(max(1, config.worker_count))
         self.public_cache = f"public, max-age={config.public_max_age}, immutable".encode()
+        # (sha256, Cookie header) -> (catalog version, when): a "yes" for a private image, reused for at
+        # most ALLOWED_SECONDS and only while the catalog is unchanged (a revoke, a logout, a hide
+        # change the version); a "no" is never kept, so every refusal is decided (and counted) afresh
+        self.allowed_cache: dict[tuple[str, bytes], tuple[int, float]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         match = DERIVATIVE_PATH.match(scope.get("path", "")) if scope["type"] == "http" else None
@@ -100,9 +105,11 @@ class Derivatives:
             await _plain(send, 405, b"method not allowed")
             return
         public = self.public.contains(sha256)
-        if not public and not await anyio.to_thread.run_sync(self.allowed, scope, sha256):
-            await _plain(send, 404, b"not found")
-            return
+        if not public and not self._recently_allowed(scope, sha256):
+            if not await anyio.to_thread.run_sync(self.allowed, scope, sha256):
+                await _plain(send, 404, b"not found")
+                return
+            self._remember_allowed(scope, sha256)
         etag = f'"{sha256[:32]}-{size}"'.encode()
         cache = self.public_cache if public else PRIVATE
         if _header(scope, b"if-none-match") in (etag, b"*"):
@@ -122,6 +129,20 @@ class Derivatives:
             return
         await send({"type": "http.response.start", "status": 200, "headers": _headers(etag, cache, len(data))})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else data})
+
+    def _recently_allowed(self, scope: Scope, sha256: str) -> bool:
+        cookie = _header(scope, b"cookie")
+        if not cookie:
+            return False
+        seen = self.allowed_cache.get((sha256, cookie))
+        return seen is not None and seen[0] == self.public.version and time.monotonic() - seen[1] < ALLOWED_SECONDS
+
+    def _remember_allowed(self, scope: Scope, sha256: str) -> None:
+        cookie = _header(scope, b"cookie")
+        if cookie:
+            if len(self.allowed_cache) > 10_000:
+                self.allowed_cache.clear()
+            self.allowed_cache[(sha256, cookie)] = (self.public.version, time.monotonic())
 
     async def bytes_of(self, sha256: str, size: str) -> bytes | None:
         key = f"{size}/{sha256}"
