@@ -150,3 +150,25 @@ def test_check_repair_rebuilds_the_public_tree(library: Path) -> None:
     assert found.exit_code == 1 and "not public" in found.stdout and "without a link" in found.stdout
     gallery("check", "--repair")
     assert not stray.is_symlink() and front.link_path(config, public, "viewer").is_symlink()
+
+
+def test_a_shorter_max_age_for_a_cdn_reaches_the_app_and_the_block(library: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from gallery.web import create_app
+
+    config = Config(root=library, public_max_age=3600)
+    sha = photos_of(library, PUBLIC)[0]
+    response = TestClient(create_app(config)).get(grid(sha))
+    assert response.headers["cache-control"] == "public, max-age=3600, immutable"
+    block = front.nginx_config(config, "photos.example.org", "80", "127.0.0.1:8000")
+    assert 'add_header Cache-Control "public, max-age=3600, immutable";' in block
+    assert "server_name photos.example.org;" in block and "proxy_pass http://127.0.0.1:8000;" in block
+
+
+def test_nginx_config_refuses_values_that_would_inject_directives(library: Path) -> None:
+    gallery = Gallery(library)
+    for option, value in (("--server-name", "a.org; include /etc/passwd"), ("--upstream", "x}"), ("--listen", "")):
+        refused = gallery("nginx-config", option, value, ok=False)
+        assert refused.exit_code == 2 and "nginx" in refused.output, refused.output
+    assert not front.enabled(Config(root=library)), "nothing was made"
