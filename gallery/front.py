@@ -177,7 +177,7 @@ def accel_prefix(value: bytes | None) -> str | None:
 
 
 def nginx_config(config: Config, server_name: str = "_", listen: str = "80", upstream: str = "127.0.0.1:8000") -> str:
-    """A complete, commented nginx `server` block for this library."""
+    """A complete, commented nginx configuration for this library: an `upstream` and a `server` block."""
     from .web.app import STATIC
 
     root = config.root.resolve()
@@ -189,6 +189,13 @@ def nginx_config(config: Config, server_name: str = "_", listen: str = "80", ups
 # Put it in /etc/nginx/sites-available/gallery (or conf.d/gallery.conf) and `nginx -t && systemctl reload nginx`.
 # nginx's worker user (www-data on Debian) must be able to read {root}/thumbnails, {root}/media,
 # {public} and {STATIC}.
+
+# The app, with connections kept open between nginx and it (a new TCP connection per proxied
+# request would cost more than the app's own work on a shared image).
+upstream gallery_app {{
+    server {upstream};
+    keepalive 32;
+}}
 
 server {{
     listen {listen};
@@ -216,7 +223,9 @@ server {{
     # thumbs/<size>/<sha256>.webp exist in that tree; anything else reaches the app, which answers 404.)
     location /thumbs/ {{
         root {public};
-        try_files $uri @gallery;
+        # no link (private, hidden, shared, not made yet): the app decides (one open, no extra stat)
+        log_not_found off;
+        error_page 404 = @gallery;
         types {{ }}
         default_type image/webp;
         etag on;
@@ -253,12 +262,12 @@ server {{
 
     # Everything else: pages, API, admin, uploads, ZIPs.
     location / {{
-        proxy_pass http://{upstream};
+        proxy_pass http://gallery_app;
         proxy_read_timeout 300s;
         proxy_request_buffering off;
     }}
     location @gallery {{
-        proxy_pass http://{upstream};
+        proxy_pass http://gallery_app;
     }}
 }}
 """

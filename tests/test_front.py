@@ -163,7 +163,7 @@ def test_a_shorter_max_age_for_a_cdn_reaches_the_app_and_the_block(library: Path
     assert response.headers["cache-control"] == "public, max-age=3600, immutable"
     block = front.nginx_config(config, "photos.example.org", "80", "127.0.0.1:8000")
     assert 'add_header Cache-Control "public, max-age=3600, immutable";' in block
-    assert "server_name photos.example.org;" in block and "proxy_pass http://127.0.0.1:8000;" in block
+    assert "server_name photos.example.org;" in block and "server 127.0.0.1:8000;" in block
 
 
 def test_nginx_config_refuses_values_that_would_inject_directives(library: Path) -> None:
