@@ -205,9 +205,14 @@ def _derivative_lock(config: Config, sha256: str, size: str) -> Iterator[None]:
     derivative there and makes nothing.
     """
     folder = config.thumbs_dir / LOCKS
-    folder.mkdir(parents=True, exist_ok=True)
     lock = folder / f"{size}-{sha256}.lock"
-    with open(lock, "a") as handle:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(lock, "a")  # noqa: SIM115 (closed below)
+    except OSError:  # a full disk: no lock file to be had; the generation itself will fail the same way
+        yield
+        return
+    with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
