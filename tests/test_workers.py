@@ -80,3 +80,41 @@ def test_revoking_and_unpublishing_close_every_worker_at_once(library: Path) -> 
         assert runner.invoke(main, ["--root", str(library), "albums", "unshare", token]).exit_code == 0
         assert runner.invoke(main, ["--root", str(library), "albums", "unpublish", PUBLIC]).exit_code == 0
         assert {r.status_code for r in gets(base, urls, cookies)} == {404}, "no worker serves from a stale cache"
+
+
+def _make_in_a_process(root: str, sha: str) -> None:
+    from gallery.config import Config
+    from gallery.web import create_app
+
+    create_app(Config(root=Path(root)))._load_or_make(sha, "viewer")  # the app is the Derivatives middleware
+
+
+def test_the_lock_file_lets_one_process_of_many_make_a_derivative(
+    library: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four processes (forked, so they share this slowed renderer) ask for one missing derivative at once."""
+    import multiprocessing
+    import time
+
+    from gallery import thumbs
+
+    slow = thumbs.make_derivative
+
+    def slowed(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.5)  # long enough for every process to arrive while the first one renders
+        return slow(*args, **kwargs)
+
+    monkeypatch.setattr(thumbs, "make_derivative", slowed)
+    monkeypatch.setenv("GALLERY_COUNT_GENERATIONS", "1")
+    sha = photos_of(library, PUBLIC)[0]
+    (library / "thumbnails" / thumbs.derivative_path(sha, "viewer")).unlink(missing_ok=True)
+    context = multiprocessing.get_context("fork")
+    processes = [context.Process(target=_make_in_a_process, args=(str(library), sha)) for _ in range(4)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(60)
+        assert process.exitcode == 0
+    made = (library / ".gallery" / "generated.log").read_text().split()
+    assert len(made) == 1, f"made {len(made)} times by {len(set(made))} processes"
+    assert (library / "thumbnails" / thumbs.derivative_path(sha, "viewer")).is_file()
