@@ -137,7 +137,9 @@ def nginx_server(work: Path, thumbs: Path, pages: Path, access_log: bool = False
         process.wait(10)
 
 
-def wrk(url: str, paths: list[str], seconds: int = 10, connections: int = 50) -> dict[str, float]:
+def wrk(
+    url: str, paths: list[str], seconds: int = 10, connections: int = 50, headers: tuple[str, ...] = ()
+) -> dict[str, float]:
     """Requests/s and p50/p99 latency (ms) from wrk, cycling through `paths`."""
     binary = shutil.which("wrk")
     if binary is None:
@@ -150,7 +152,9 @@ def wrk(url: str, paths: list[str], seconds: int = 10, connections: int = 50) ->
         "  return wrk.format(nil, paths[i])\nend\n"
     )
     output = subprocess.run(
-        [binary, "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
+        [binary, "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script)]
+        + [arg for header in headers for arg in ("-H", header)]
+        + [url],
         capture_output=True,
         text=True,
         check=True,

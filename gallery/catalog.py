@@ -116,6 +116,7 @@ def connection(db_path: Path | str, readonly: bool = False) -> Iterator[sqlite3.
 
 # What a failing read or write of this catalog raises: the web and the CLI answer it at their boundary.
 OperationalError = sqlite3.OperationalError
+DatabaseError = sqlite3.Error  # any error of the database itself (corrupt file included)
 
 
 @contextmanager
@@ -1224,3 +1225,25 @@ REGROUP_COLUMNS = (
 
 def album_members(conn: sqlite3.Connection, album_id: int) -> list[Row]:
     return _album_photos(conn, album_id, True, REGROUP_COLUMNS)
+
+
+# -- backups (issue 15) ----------------------------------------------------------------------------
+
+
+def backup_into(conn: sqlite3.Connection, target: Path) -> None:
+    """SQLite's online backup of `conn` into `target`: consistent while others read and write, one
+    self-contained file (no -wal to carry)."""
+    copy = sqlite3.connect(target)
+    try:
+        conn.backup(copy)
+        copy.execute("PRAGMA journal_mode = DELETE")
+        copy.commit()
+    finally:
+        copy.close()
+
+
+def archived_files(conn: sqlite3.Connection) -> list[Row]:
+    """Every original the catalog names, main files and companions (RAW, sidecars): sha256, path, size."""
+    return dicts(
+        conn.execute("SELECT sha256, path, size FROM photos UNION ALL SELECT sha256, path, size FROM companions")
+    )

@@ -40,7 +40,10 @@ class GalleryGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            finally:
+                _sync_front(ctx)
         except (GalleryError, catalog.OperationalError) as exc:
             state = ctx.find_object(Context)
             if state and state.debug:
@@ -51,6 +54,20 @@ class GalleryGroup(click.Group):
                 exc = storage.read_only_error(state.config.root)  # a write through a read-only catalog
             click.echo(f"Error: {printable(str(exc))}", err=True)
             sys.exit(1)
+
+
+def _sync_front(ctx: click.Context) -> None:
+    """After every command (it may have published, unpublished, hidden or merged): the nginx public
+    tree follows the catalog at once, served or not. Nothing to do without a tree or on a read-only library."""
+    from . import front
+
+    state = ctx.find_object(Context)
+    if state is None or not front.enabled(state.config) or state.read_only:
+        return
+    try:
+        front.sync(state.config)
+    except (OSError, catalog.DatabaseError) as exc:  # never hide the command's own outcome; `check --repair` redoes it
+        click.echo(f"Warning: the nginx public tree could not follow the catalog: {printable(str(exc))}", err=True)
 
 
 def settings_epilog() -> str:
@@ -101,9 +118,10 @@ def register(*modules: Callable[[click.Group], None]) -> None:
 
 
 def _load_commands() -> None:
-    from . import cli_albums, cli_archive, cli_organise, cli_web
+    from . import cli_albums, cli_archive, cli_organise, cli_prod, cli_web
 
     register(cli_archive.add_commands, cli_organise.add_commands, cli_albums.add_commands, cli_web.add_commands)
+    register(cli_prod.add_commands)
 
 
 _load_commands()

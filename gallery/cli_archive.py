@@ -197,7 +197,7 @@ def add_commands(main: click.Group) -> None:
             click.echo(f"  {sha[:12]} has no date to confirm: use `gallery photos set-date`.")
 
     @main.command()
-    @click.option("--repair", is_flag=True, help="Rebuild missing derivatives.")
+    @click.option("--repair", is_flag=True, help="Rebuild missing derivatives and the nginx public tree.")
     @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
     @pass_context
     def check(ctx: Context, repair: bool, as_json: bool) -> None:
@@ -242,9 +242,12 @@ def _print_check(report: maintenance.CheckReport) -> None:
         ("changed", report.changed),
         ("orphan", report.orphans),
         ("missing derivative", report.missing_derivatives),
+        ("front", report.front),
     ):
         for item in items:
             click.echo(f"  {label}: {item}")
     if report.repaired:
         click.echo(f"Repaired {report.repaired} derivatives.")
+    if report.derivatives_left_out and report.missing_derivatives:
+        click.echo("Warning: no thumbnails/ folder (left out of a backup?): `gallery thumbs` rebuilds them.")
     click.echo("All good." if report.ok else "Problems found.")

@@ -50,6 +50,12 @@ SETTINGS: tuple[Setting, ...] = (
         "The organisation's home time zone (IANA): a camera left on it is a strong guess when aligning clocks.",
     ),
     Setting("read_only", False, "Never write to the library (automatic when it is on read-only media)."),
+    # in production (issue 15)
+    Setting(
+        "public_max_age",
+        31_536_000,
+        "Seconds browsers and CDNs keep public derivatives (immutable); shorten it behind a CDN you cannot purge.",
+    ),
 )
 
 
@@ -70,6 +76,7 @@ class Config:
     https: bool = False
     home_timezone: str = "America/Toronto"
     read_only: bool = False
+    public_max_age: int = 31_536_000
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:

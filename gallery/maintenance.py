@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import catalog, kinds, storage, thumbs
+from . import catalog, front, kinds, storage, thumbs
 from .config import Config
 from .errors import ConfigError
 from .ingest import INCOMING, RenderJob, init_render_worker, render_file
@@ -21,10 +21,15 @@ class CheckReport:
     orphans: list[str] = field(default_factory=list)
     missing_derivatives: list[str] = field(default_factory=list)
     repaired: int = 0
+    front: list[str] = field(default_factory=list)  # the nginx public tree out of step with the catalog
+    # no thumbnails/ folder at all (a backup made without --with-thumbnails, or `rm -rf thumbnails/`):
+    # missing derivatives are then a warning, rebuilt by `gallery thumbs`, not a failure
+    derivatives_left_out: bool = False
 
     @property
     def ok(self) -> bool:
-        return not (self.missing or self.changed or self.orphans or self.missing_derivatives)
+        derivatives = self.missing_derivatives and not self.derivatives_left_out
+        return not (self.missing or self.changed or self.orphans or derivatives or self.front)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -34,6 +39,8 @@ class CheckReport:
             "orphans": self.orphans,
             "missing_derivatives": self.missing_derivatives,
             "repaired": self.repaired,
+            "front": self.front,
+            "derivatives_left_out": self.derivatives_left_out,
             "ok": self.ok,
         }
 
@@ -101,7 +108,7 @@ def check(conn: catalog.Connection, config: Config, repair: bool = False) -> Che
     """Re-hash every original against the catalog; list orphans and missing derivatives."""
     if not config.media_dir.is_dir():
         raise ConfigError(f"media folder {config.media_dir} is missing or unmounted; nothing was changed")
-    report = CheckReport()
+    report = CheckReport(derivatives_left_out=not config.thumbs_dir.exists())
     rows = catalog.iter_photos(conn)
     known = set()
     for row in [*rows, *catalog.iter_companions(conn)]:  # a RAW or sidecar is an original too
@@ -122,6 +129,8 @@ def check(conn: catalog.Connection, config: Config, repair: bool = False) -> Che
         storage.remove_temp_files(config.thumbs_dir)
         report.repaired, failures = make_derivatives(config, jobs)
         report.missing_derivatives = failures
+        front.sync(config)
+    report.front = front.check(config)
     return report
 
 

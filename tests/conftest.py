@@ -209,8 +209,11 @@ def herd(app: Any, url: str, count: int) -> list[Any]:
 
 
 @contextmanager
-def serving(root: Path) -> Iterator[str]:
-    """A real `gallery serve` (granian) on a free loopback port, for as long as the block runs."""
+def serving(root: Path, *extra: str, command: list[str] | None = None) -> Iterator[str]:
+    """A real `gallery serve` (granian) on a free loopback port, for as long as the block runs.
+
+    `extra` goes after `serve` (e.g. --workers 2); `command` replaces `python -m gallery` (an installed copy).
+    """
     import socket
     import subprocess
     import sys
@@ -221,7 +224,7 @@ def serving(root: Path) -> Iterator[str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     process = subprocess.Popen(
-        [sys.executable, "-m", "gallery", "--root", str(root), "serve", "--port", str(port)],
+        [*(command or [sys.executable, "-m", "gallery"]), "--root", str(root), "serve", "--port", str(port), *extra],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from .. import catalog, i18n, storage
+from .. import catalog, front, i18n, storage
 from ..config import Config
 from ..errors import GalleryError, ReadOnlyLibrary, StorageFull
 from . import access, api, files, pages, videos
@@ -119,8 +119,16 @@ def _session_key(config: Config, read_only: bool) -> bytes:
 
 
 def app_from_env() -> Any:
-    """The app from GALLERY_* variables (server.py, `gallery serve` workers)."""
-    return create_app(Config.from_env())
+    """The app from GALLERY_* variables (server.py, `gallery serve` workers).
+
+    A served library also keeps the nginx front's public tree in step with changes made while it
+    serves (admin pages), within front.WATCH_SECONDS, once `gallery nginx-config` has made the tree.
+    """
+    config = Config.from_env()
+    app = create_app(config)
+    if not storage.library_read_only(config.root, config.db_path, config.read_only):
+        front.watch(config)
+    return app
 
 
 class Prepare:

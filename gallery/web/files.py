@@ -9,21 +9,24 @@ the first request, once, however many requests for it arrive together.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import io
 import logging
+import os
 import re
 import threading
 import time
 import zipfile
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import anyio
 from PIL import Image
 
-from .. import storage, thumbs
+from .. import front, storage, thumbs
 from ..config import Config
 from ..errors import NotFound
 from ..names import candidate_names, safe_name
@@ -45,6 +48,7 @@ DECODE_ERRORS = (
     MemoryError,
 )
 log = logging.getLogger("gallery.web")
+ALLOWED_SECONDS = 1.0  # a share link reaching its expiry time closes within this
 IMMUTABLE = b"public, max-age=31536000, immutable"
 PRIVATE = b"private, no-store"
 
@@ -102,6 +106,11 @@ class Derivatives:
         self.failed: dict[str, float] = {}
         self.generated = 0  # how many derivatives this process rendered (tests count them)
         self.limiter = anyio.CapacityLimiter(max(1, config.worker_count))
+        self.public_cache = f"public, max-age={config.public_max_age}, immutable".encode()
+        # (sha256, Cookie header) -> (catalog version, when): a "yes" for a private image, reused for at
+        # most ALLOWED_SECONDS and only while the catalog is unchanged (a revoke, a logout, a hide
+        # change the version); a "no" is never kept, so every refusal is decided (and counted) afresh
+        self.allowed_cache: dict[tuple[str, bytes], tuple[int, float]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         match = DERIVATIVE_PATH.match(scope.get("path", "")) if scope["type"] == "http" else None
@@ -113,20 +122,44 @@ class Derivatives:
             await _plain(send, 405, b"method not allowed")
             return
         public = self.public.contains(sha256)
-        if not public and not await anyio.to_thread.run_sync(self.allowed, scope, sha256):
-            await _plain(send, 404, b"not found")
-            return
+        if not public and not self._recently_allowed(scope, sha256):
+            if not await anyio.to_thread.run_sync(self.allowed, scope, sha256):
+                await _plain(send, 404, b"not found")
+                return
+            self._remember_allowed(scope, sha256)
         etag = f'"{sha256[:32]}-{size}"'.encode()
+        cache = self.public_cache if public else PRIVATE
         if _header(scope, b"if-none-match") in (etag, b"*"):
-            await send({"type": "http.response.start", "status": 304, "headers": _headers(etag, public, None)})
+            await send({"type": "http.response.start", "status": 304, "headers": _headers(etag, cache, None)})
             await send({"type": "http.response.body", "body": b""})
             return
         data = await self.bytes_of(sha256, size)
         if data is None:
             await _plain(send, 404, b"not found")
             return
-        await send({"type": "http.response.start", "status": 200, "headers": _headers(etag, public, len(data))})
+        accel = front.accel_prefix(_header(scope, b"x-gallery-accel"))
+        if accel is not None:  # behind the nginx front: it sends the file (the decision was ours)
+            internal = f"{accel}/thumbnails/{thumbs.derivative_path(sha256, size)}".encode()
+            headers = [*_headers(etag, cache, 0), (b"x-accel-redirect", internal)]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": _headers(etag, cache, len(data))})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else data})
+
+    def _recently_allowed(self, scope: Scope, sha256: str) -> bool:
+        cookie = _header(scope, b"cookie")
+        if not cookie:
+            return False
+        seen = self.allowed_cache.get((sha256, cookie))
+        return seen is not None and seen[0] == self.public.version and time.monotonic() - seen[1] < ALLOWED_SECONDS
+
+    def _remember_allowed(self, scope: Scope, sha256: str) -> None:
+        cookie = _header(scope, b"cookie")
+        if cookie:
+            if len(self.allowed_cache) > 10_000:
+                self.allowed_cache.clear()
+            self.allowed_cache[(sha256, cookie)] = (self.public.version, time.monotonic())
 
     async def bytes_of(self, sha256: str, size: str) -> bytes | None:
         key = f"{size}/{sha256}"
@@ -169,13 +202,53 @@ class Derivatives:
         if source is None:
             return None
         path, kind = source
+        with _derivative_lock(self.config, sha256, size):  # one generation per herd across worker processes
+            try:
+                return target.read_bytes()  # another process made it while we waited
+            except FileNotFoundError:
+                pass
+            try:
+                thumbs.make_derivative(self.config.thumbs_dir, sha256, path, kind, size)
+                self.generated += 1
+                _count_generation(self.config)
+                return target.read_bytes()
+            except DECODE_ERRORS as exc:  # a corrupt or vanished original: answer 404, remember for a while
+                log.warning("the derivative %s/%s cannot be made: %s: %s", size, sha256, type(exc).__name__, exc)
+                return None
+
+
+LOCKS = ".locks"
+
+
+@contextmanager
+def _derivative_lock(config: Config, sha256: str, size: str) -> Iterator[None]:
+    """An exclusive lock file per derivative, shared by every serving process (several workers).
+
+    Removed once the derivative exists: a process that locks the removed file finds the
+    derivative there and makes nothing.
+    """
+    folder = config.thumbs_dir / LOCKS
+    lock = folder / f"{size}-{sha256}.lock"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(lock, "a")  # noqa: SIM115 (closed below)
+    except OSError:  # a full disk: no lock file to be had; the generation itself will fail the same way
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            thumbs.make_derivative(self.config.thumbs_dir, sha256, path, kind, size)
-            self.generated += 1
-            return target.read_bytes()
-        except DECODE_ERRORS as exc:  # a corrupt or vanished original: answer 404, remember for a while
-            log.warning("the derivative %s/%s cannot be made: %s: %s", size, sha256, type(exc).__name__, exc)
-            return None
+            yield
+        finally:
+            lock.unlink(missing_ok=True)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _count_generation(config: Config) -> None:
+    """GALLERY_COUNT_GENERATIONS=1 (tests): one line per derivative made, whatever the process."""
+    if os.environ.get("GALLERY_COUNT_GENERATIONS"):
+        with open(config.state_dir / "generated.log", "a") as handle:
+            handle.write(f"{os.getpid()}\n")
 
 
 def _original_of(config: Config, sha256: str) -> tuple[Path, str] | None:
@@ -191,11 +264,11 @@ def _original_of(config: Config, sha256: str) -> tuple[Path, str] | None:
         return None
 
 
-def _headers(etag: bytes, public: bool, length: int | None) -> list[tuple[bytes, bytes]]:
+def _headers(etag: bytes, cache: bytes, length: int | None) -> list[tuple[bytes, bytes]]:
     headers = [
         (b"content-type", b"image/webp"),
         (b"etag", etag),
-        (b"cache-control", IMMUTABLE if public else PRIVATE),
+        (b"cache-control", cache),
         (b"x-content-type-options", b"nosniff"),
     ]
     if length is not None:

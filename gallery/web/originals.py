@@ -60,6 +60,11 @@ def response(request: Request, photo: dict[str, Any], keep_gps: bool) -> Respons
     if found.path is None:
         headers["content-disposition"] = _attachment(photo["original_name"])
         return Response(found.data, media_type=MIME_TYPES[photo["format"]], headers=headers)
+    internal = _internal(config, request, found.path)
+    if internal is not None:  # behind the nginx front: the decision is made, nginx sends the file (Range too)
+        headers["content-disposition"] = _attachment(photo["original_name"])
+        headers["x-accel-redirect"] = internal
+        return Response(b"", media_type=MIME_TYPES[photo["format"]], headers=headers)
     return FileResponse(
         found.path,
         media_type=MIME_TYPES[photo["format"]],
@@ -67,6 +72,25 @@ def response(request: Request, photo: dict[str, Any], keep_gps: bool) -> Respons
         content_disposition_type="attachment",
         headers=headers,
     )
+
+
+def _internal(config: Any, request: Request, path: Path) -> str | None:
+    """The nginx internal URI of a file the app decided to send, when nginx fronts the app (front.py)."""
+    from .. import front
+
+    prefix = front.accel_prefix(request.headers.get(front.ACCEL_HEADER, "").encode("latin-1", "replace"))
+    if prefix is None:
+        return None
+    for folder, location in ((config.media_dir, "media"), (config.state_dir / "public-originals", "public-originals")):
+        try:
+            relative = path.resolve().relative_to(folder.resolve()).as_posix()
+        except ValueError:
+            continue
+        # nginx takes the header as a path, not escaped: send it only when it is plain ASCII with no
+        # character nginx would read differently; anything else is streamed by the app as before
+        if relative.isascii() and relative.isprintable() and not any(c in relative for c in "?%#\\"):
+            return f"{prefix}/{location}/{relative}"
+    return None
 
 
 def _attachment(filename: str) -> str:

@@ -1,0 +1,174 @@
+"""The nginx front (issue 15), with a real nginx and a real `gallery serve`: public images come from
+disk, everything private goes through the app's decision, and closing something closes it at once."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx2
+import pytest
+
+from gallery import catalog, front, shares, thumbs
+from gallery.config import Config
+
+from .conftest import Gallery, serving
+from .nginx_front import NGINX, nginx_front
+from .test_security import photos_of
+
+pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx is not installed (apt-get install nginx)")
+PUBLIC, PRIVATE = "la-melee-numerique-2017", "iot-valley-2017"
+
+
+@pytest.fixture
+def fronted(library: Path, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """(front URL, app URL)."""
+    with serving(library) as app:
+        with nginx_front(library, app.removeprefix("http://"), tmp_path / "nginx") as base:
+            yield base, app
+
+
+def grid(sha: str) -> str:
+    return f"/thumbs/grid/{sha}.webp"
+
+
+def closes_within_a_second(client: httpx2.Client, url: str) -> bool:
+    deadline = time.monotonic() + 1.0
+    while time.monotonic() < deadline:
+        if client.get(url).status_code == 404:
+            return True
+        time.sleep(0.05)
+    return client.get(url).status_code == 404
+
+
+def test_public_thumbnails_come_from_disk_with_the_same_headers(library: Path, fronted: tuple[str, str]) -> None:
+    base, _ = fronted
+    sha = photos_of(library, PUBLIC)[0]
+    with httpx2.Client(base_url=base) as client:
+        response = client.get(grid(sha))
+        assert response.status_code == 200 and response.content[:4] == b"RIFF"
+        assert response.headers["content-type"] == "image/webp"
+        assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert "last-modified" in response.headers, "sent by nginx from the public tree, not by the app"
+        assert client.get(grid(sha), headers={"if-none-match": response.headers["etag"]}).status_code == 304
+        assert client.get("/static/style.css").headers["x-content-type-options"] == "nosniff"
+        assert client.get("/").status_code == 200
+        assert "content-security-policy" in client.get(f"/albums/{PUBLIC}").headers, "pages come from the app"
+
+
+def test_private_hidden_and_unpublished_are_not_reachable_through_the_front(
+    library: Path, fronted: tuple[str, str]
+) -> None:
+    base, _ = fronted
+    gallery = Gallery(library)
+    private, public = photos_of(library, PRIVATE), photos_of(library, PUBLIC)
+    with httpx2.Client(base_url=base) as client:
+        for sha in private[:3]:
+            assert client.get(grid(sha)).status_code == 404
+            assert client.get(f"/thumbs/viewer/{sha}.webp").status_code == 404
+            internal = f"/_gallery/thumbnails/{thumbs.derivative_path(sha, 'grid')}"
+            assert client.get(internal).status_code == 404, "internal locations answer only X-Accel-Redirect"
+        assert client.get("/gallery.db").status_code == 404
+        assert client.get("/_gallery/media/").status_code == 404
+
+        hidden = public[1]
+        assert client.get(grid(hidden)).status_code == 200
+        gallery("albums", "hide", PUBLIC, hidden)
+        assert closes_within_a_second(client, grid(hidden)), "a hidden photo stops serving at once"
+        assert client.get(grid(public[2])).status_code == 200, "the others still do"
+
+        assert client.get(grid(public[0])).status_code == 200
+        gallery("albums", "unpublish", PUBLIC)
+        assert closes_within_a_second(client, grid(public[0])), "an unpublished album stops serving at once"
+        assert client.get(f"/thumbs/viewer/{public[0]}.webp").status_code == 404
+
+
+def test_admin_changes_reach_the_public_tree_while_serving(library: Path, fronted: tuple[str, str]) -> None:
+    """A change made by another tool than the CLI (the admin pages write the catalog directly)."""
+    base, _ = fronted
+    sha = photos_of(library, PUBLIC)[0]
+    with httpx2.Client(base_url=base) as client:
+        assert client.get(grid(sha)).status_code == 200
+        conn = catalog.connect(library / "gallery.db")
+        try:
+            with catalog.transaction(conn):
+                catalog.update_album(conn, catalog.get_album(conn, PUBLIC)["id"], {"published": 0})  # type: ignore[index]
+        finally:
+            conn.close()
+        assert closes_within_a_second(client, grid(sha)), "the serving process's watcher closes it"
+
+
+def test_a_share_link_opens_private_images_through_x_accel_and_revoking_closes_them(
+    library: Path, fronted: tuple[str, str]
+) -> None:
+    base, app = fronted
+    sha = photos_of(library, PRIVATE)[0]
+    conn = catalog.connect(library / "gallery.db")
+    try:
+        token = shares.create(conn, PRIVATE)
+    finally:
+        conn.close()
+    with httpx2.Client(base_url=base, follow_redirects=False) as client:
+        assert client.get(grid(sha)).status_code == 404
+        assert client.get(f"/s/{token}").status_code == 303
+        response = client.get(grid(sha))
+        assert response.status_code == 200 and response.content[:4] == b"RIFF", response.text[:200]
+        assert response.headers["cache-control"] == "private, no-store", "a shared image is never kept by a cache"
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert "x-accel-redirect" not in response.headers
+        viewer = client.get(f"/thumbs/viewer/{sha}.webp")
+        assert viewer.status_code == 200 and viewer.content[:4] == b"RIFF", "made on demand, sent by nginx"
+        Gallery(library)("albums", "set", PRIVATE, "--originals")
+        original = client.get(f"/photos/{sha}/original")
+        assert original.status_code == 200 and original.content[:2] == b"\xff\xd8", original.text[:200]
+        assert original.headers["content-disposition"].startswith("attachment")
+        assert "x-accel-redirect" not in original.headers
+        direct = httpx2.get(
+            f"{app}/photos/{sha}/original", headers={"x-gallery-accel": "/_gallery"}, cookies=client.cookies
+        )
+        assert direct.headers["x-accel-redirect"].startswith("/_gallery/"), "the bytes were nginx's, not Python's"
+        assert direct.content == b""
+        part = client.get(f"/photos/{sha}/original", headers={"range": "bytes=0-9"})
+        assert part.status_code == 206 and part.content == original.content[:10], "nginx answers Range"
+        Gallery(library)("albums", "unshare", token)
+        assert closes_within_a_second(client, grid(sha)), "a revoked link closes at once"
+        assert client.get(f"/photos/{sha}/original").status_code == 404
+
+
+def test_check_repair_rebuilds_the_public_tree(library: Path) -> None:
+    gallery = Gallery(library)
+    config = Config(root=library)
+    assert front.sync(config, create=True).added > 0
+    private = photos_of(library, PRIVATE)[0]
+    stray = front.link_path(config, private, "grid")
+    stray.symlink_to(front.link_target(private, "grid"))  # a link that must not be there
+    public = photos_of(library, PUBLIC)[0]
+    front.link_path(config, public, "viewer").unlink()
+    found = gallery("check", "--json", ok=False)
+    assert found.exit_code == 1 and "not public" in found.stdout and "without a link" in found.stdout
+    gallery("check", "--repair")
+    assert not stray.is_symlink() and front.link_path(config, public, "viewer").is_symlink()
+
+
+def test_a_shorter_max_age_for_a_cdn_reaches_the_app_and_the_block(library: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from gallery.web import create_app
+
+    config = Config(root=library, public_max_age=3600)
+    sha = photos_of(library, PUBLIC)[0]
+    response = TestClient(create_app(config)).get(grid(sha))
+    assert response.headers["cache-control"] == "public, max-age=3600, immutable"
+    block = front.nginx_config(config, "photos.example.org", "80", "127.0.0.1:8000")
+    assert 'add_header Cache-Control "public, max-age=3600, immutable";' in block
+    assert "server_name photos.example.org;" in block and "server 127.0.0.1:8000;" in block
+
+
+def test_nginx_config_refuses_values_that_would_inject_directives(library: Path) -> None:
+    gallery = Gallery(library)
+    for option, value in (("--server-name", "a.org; include /etc/passwd"), ("--upstream", "x}"), ("--listen", "")):
+        refused = gallery("nginx-config", option, value, ok=False)
+        assert refused.exit_code == 2 and "nginx" in refused.output, refused.output
+    assert not front.enabled(Config(root=library)), "nothing was made"
