@@ -175,11 +175,11 @@ def accel_prefix(value: bytes | None) -> str | None:
 
 # -- the server block -----------------------------------------------------------------------------
 
+STATIC = Path(__file__).resolve().parent / "static"  # the package's CSS, JS and icons (web.app serves the same)
+
 
 def nginx_config(config: Config, server_name: str = "_", listen: str = "80", upstream: str = "127.0.0.1:8000") -> str:
     """A complete, commented nginx configuration for this library: an `upstream` and a `server` block."""
-    from .web.app import STATIC
-
     root = config.root.resolve()
     public = public_dir(config).resolve()
     max_age = config.public_max_age
