@@ -33,7 +33,10 @@ MARGIN = 3 * DAY  # the grid reaches this far beyond the known activity
 REACH = 50 * HOUR  # shifts searched: the farthest zone pair plus a day
 BURST_GAP = 30.0  # seconds: a device's photos closer than this are one look
 MAX_LOOKS = 300
-EFFECTIVE_LOOKS = 20.0  # the evidence of more looks is tempered down to this many
+EFFECTIVE_LOOKS = 20.0  # the evidence of more looks is tempered down to this many (at least)
+STRETCH = 10 * MINUTE  # looks within one such stretch of camera time are one moment
+INDEPENDENT_SHARE = 0.5  # ... and distinct moments count for this many independent looks each
+MAX_EFFECTIVE = 60.0  # ... up to this many
 DRIFT_SIGMA = 4 * MINUTE  # clocks drift by a few minutes on top of a real error
 CLUSTER = 20 * MINUTE  # shifts this close are one hypothesis
 DECIDE = 0.95  # posterior mass a hypothesis needs to be accepted
@@ -175,7 +178,7 @@ SPLIT_BETTER = 6.0  # nats: how much better two clocks must explain a device tha
 SPLIT_CHECK = 2.0  # ... and before a decided device is checked: neither side may be sure of another clock
 FAR_JUMP = 20 * DAY
 ZONE_SPAN = 26 * HOUR  # the widest gap between two real zones: a larger error is accepted only as a day
-PIECE_DECIDE = 0.99  # a side weighed on its own is accepted only this sure (and only when both sides are)  # a jump in camera time this long is a reset date, whichever way
+PIECE_DECIDE = 0.95  # a side weighed on its own is accepted as sure as a whole device (and only when both sides are)
 
 
 def _best_cut(times: np.ndarray, steps: np.ndarray, evidence: Evidence, whole: Verdict) -> int | None:
@@ -194,13 +197,15 @@ def _best_cut(times: np.ndarray, steps: np.ndarray, evidence: Evidence, whole: V
     per = np.where(inside, logs[np.clip(index, 0, logs.size - 1)], math.log(grid.floor))
     total = np.concatenate((np.zeros((shifts.size, 1)), np.cumsum(per, axis=1)), axis=1)
 
-    def evidence_of(loglik: np.ndarray, count: int) -> float:
-        tempered = loglik * min(1.0, EFFECTIVE_LOOKS / count) + prior
+    temper = _temper(_looks(np.sort(times))) * _looks(np.sort(times)).size / times.size  # one tempering for all
+
+    def evidence_of(loglik: np.ndarray) -> float:
+        tempered = loglik * temper + prior
         peak = float(tempered.max())
         return peak + math.log(float(np.exp(tempered - peak).sum()))
 
-    one = evidence_of(total[:, -1], times.size)
-    scores = [evidence_of(total[:, c], c) + evidence_of(total[:, -1] - total[:, c], times.size - c) for c in cuts]
+    one = evidence_of(total[:, -1])
+    scores = [evidence_of(total[:, c]) + evidence_of(total[:, -1] - total[:, c]) for c in cuts]
     best = int(np.argmax(scores))
     return cuts[best] if scores[best] - one >= (SPLIT_CHECK if whole.offset is not None else SPLIT_BETTER) else None
 
@@ -260,10 +265,24 @@ def weigh(naive: Sequence[float] | np.ndarray, evidence: Evidence, free: bool = 
 
 
 def _posterior(looks: np.ndarray, grid: _Grid, shifts: np.ndarray, local: int, evidence: Evidence) -> np.ndarray:
-    loglik = grid.loglik(looks, shifts) * min(1.0, EFFECTIVE_LOOKS / len(looks))
+    loglik = grid.loglik(looks, shifts) * _temper(looks)
     posterior = loglik + _log_prior(shifts, local, evidence, looks)
     posterior = np.exp(posterior - posterior.max())
     return posterior / posterior.sum()
+
+
+def _temper(looks: np.ndarray) -> float:
+    """Looks are not independent: those in one ten-minute stretch are one moment seen several times.
+
+    The evidence counts as many looks as the device's photos fill distinct stretches (times
+    INDEPENDENT_SHARE), at least EFFECTIVE_LOOKS and at most MAX_EFFECTIVE: evenly spread shots
+    then weigh their full sharp edges, bursts around shared moments still speak as few voices.
+    """
+    if looks.size == 0:
+        return 1.0
+    stretches = np.unique(np.floor(looks / STRETCH)).size
+    effective = min(MAX_EFFECTIVE, max(EFFECTIVE_LOOKS, INDEPENDENT_SHARE * stretches))
+    return min(1.0, effective / looks.size)
 
 
 def _changes_midway(
