@@ -375,8 +375,8 @@ def _two_clocks(
         return main.verdict.offset
     main = max(decided, key=lambda p: p.last - p.first)
     words = ", then ".join(
-        f"{_signed_hours(p.verdict.offset or 0)} for photos {p.first + 1}-{p.last + 1}"
-        if p.verdict.offset is not None
+        f"{_signed_hours(p.verdict.candidates[0].correction)} for photos {p.first + 1}-{p.last + 1}"
+        if p.verdict.offset is not None and p.verdict.candidates
         else f"unknown for photos {p.first + 1}-{p.last + 1}"
         for p in pieces
     )
@@ -384,7 +384,7 @@ def _two_clocks(
         clocks[device],
         offset=main.verdict.offset,
         candidates=main.verdict.candidates,
-        note=f"aligned, its clock changed during the trip: camera minus UTC {words}",
+        note=f"aligned, its clock changed during the trip: correction {words} (in shooting order)",
         span=None,
         pieces=tuple((todo[p.first].id, todo[p.last].id, p.verdict.offset) for p in decided),  # type: ignore[misc]
         source="alignment",
