@@ -434,13 +434,17 @@ def _offset_of(zone: str | None, when: datetime) -> int | None:
 
 
 def _log_prior(shifts: np.ndarray, local: int, evidence: Evidence, looks: np.ndarray) -> np.ndarray:
+    """Each hypothesis a bump of DRIFT_SIGMA around its shift (weights dropped on the grid, one convolution)."""
     when = datetime.fromtimestamp(float(np.median(looks)), UTC)
-    prior = np.full(shifts.size, PRIOR_ANY / shifts.size)
+    step = float(shifts[1] - shifts[0]) if shifts.size > 1 else float(BIN)
+    weights = np.zeros(shifts.size)
     for error, weight, _reason, _zone in _hypotheses(local, evidence, when):
-        centre = -(local + error)  # utc = camera - local - error
-        bump = np.exp(-0.5 * ((shifts - centre) / DRIFT_SIGMA) ** 2)
-        if bump.sum() > 0:  # a hypothesis beyond REACH has no say
-            prior += weight * bump / bump.sum()
+        index = round((-(local + error) - shifts[0]) / step)  # utc = camera - local - error
+        if 0 <= index < shifts.size:  # a hypothesis beyond REACH has no say
+            weights[index] += weight
+    reach = int(4 * DRIFT_SIGMA / step)
+    kernel = np.exp(-0.5 * (np.arange(-reach, reach + 1) * step / DRIFT_SIGMA) ** 2)
+    prior = np.convolve(weights, kernel / kernel.sum(), mode="same") + PRIOR_ANY / shifts.size
     return np.log(prior)
 
 
