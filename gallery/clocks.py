@@ -163,7 +163,8 @@ def weigh_pieces(naive: Sequence[float], evidence: Evidence) -> list[Piece]:
         before.offset is not None
         and after.offset is not None
         and abs(after.offset - before.offset) > CLUSTER
-        and min(before.candidates[0].probability, after.candidates[0].probability) >= PIECE_DECIDE
+        and min(before.candidates[0].probability, after.candidates[0].probability)
+        >= (DECIDE if backwards else PIECE_DECIDE)
         and _no_jump_back(times, cut, before.offset, after.offset)
     ):
         return [Piece(0, cut - 1, before), Piece(cut, n - 1, after)]
@@ -178,7 +179,9 @@ SPLIT_BETTER = 6.0  # nats: how much better two clocks must explain a device tha
 SPLIT_CHECK = 2.0  # ... and before a decided device is checked: neither side may be sure of another clock
 FAR_JUMP = 20 * DAY
 ZONE_SPAN = 26 * HOUR  # the widest gap between two real zones: a larger error is accepted only as a day
-PIECE_DECIDE = 0.95  # a side weighed on its own is accepted as sure as a whole device (and only when both sides are)
+PIECE_DECIDE = (
+    0.99  # a side of a forward cut is accepted only this sure (and only when both sides are); 0.95 at a jump back
+)
 
 
 def _best_cut(times: np.ndarray, steps: np.ndarray, evidence: Evidence, whole: Verdict) -> int | None:

@@ -300,11 +300,11 @@ def test_file_numbers() -> None:
 
 
 def test_a_clock_reset_mid_trip_takes_two_offsets_in_file_order() -> None:
-    """A DSLR on Québec time the first day, set to local time from the second: each run its own offset."""
+    """A DSLR on Québec time two days, set to local time on the third: each run its own offset."""
     phone = _phone("alice", 1, TRIP_MOMENTS)
     minutes = [m + 1 for m in TRIP_MOMENTS]
-    first, second = minutes[:12], minutes[12:]
-    dslr = _numbered(_camera("dslr", 200, first, timedelta(hours=-6)) + _camera("dslr", 212, second, timedelta(0)))
+    first, second = minutes[:24], minutes[24:]
+    dslr = _numbered(_camera("dslr", 200, first, timedelta(hours=-6)) + _camera("dslr", 224, second, timedelta(0)))
     timings, clocks = resolve(phone + dslr)
     assert clocks["dslr"].source == "alignment", clocks["dslr"]
     assert len(clocks["dslr"].pieces) == 2 and "changed during the trip" in clocks["dslr"].note
