@@ -40,7 +40,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -143,6 +143,7 @@ def make_trip(seed: int) -> Trip:
         else:
             builder.add_phone(f"Apple iPhone {11 + index}|folder:phone{index}")
     builder.add_transit_and_hotel()
+    builder.number_files()
     order = [*cameras, *(d for d in builder.devices if d not in cameras)]
     rng.shuffle(order)
     trip = Trip(
@@ -341,6 +342,15 @@ class _Builder:
         if family == "drift only":
             return self.rng.choice((-1, 1)) * self.rng.randint(120, 480)
         return self.rng.randint(-300, 300) if self.rng.random() < 0.5 else 0
+
+    def number_files(self) -> None:
+        """Each device numbers its files in the order it shot them (IMG_0100, IMG_0101...)."""
+        ranks: dict[str, int] = defaultdict(lambda: 100)
+        numbered = {}
+        for shot in sorted(self.shots, key=lambda s: self.truth[s.id]):
+            numbered[shot.id] = replace(shot, sequence=ranks[shot.device])
+            ranks[shot.device] += 1
+        self.shots = [numbered[s.id] for s in self.shots]
 
     def add_transit_and_hotel(self) -> None:
         for device in list(self.devices):

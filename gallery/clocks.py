@@ -33,7 +33,10 @@ MARGIN = 3 * DAY  # the grid reaches this far beyond the known activity
 REACH = 50 * HOUR  # shifts searched: the farthest zone pair plus a day
 BURST_GAP = 30.0  # seconds: a device's photos closer than this are one look
 MAX_LOOKS = 300
-EFFECTIVE_LOOKS = 20.0  # the evidence of more looks is tempered down to this many
+EFFECTIVE_LOOKS = 20.0  # the evidence of more looks is tempered down to this many (at least)
+STRETCH = 10 * MINUTE  # looks within one such stretch of camera time are one moment
+INDEPENDENT_SHARE = 0.5  # ... and distinct moments count for this many independent looks each
+MAX_EFFECTIVE = 60.0  # ... up to this many
 DRIFT_SIGMA = 4 * MINUTE  # clocks drift by a few minutes on top of a real error
 CLUSTER = 20 * MINUTE  # shifts this close are one hypothesis
 DECIDE = 0.95  # posterior mass a hypothesis needs to be accepted
@@ -46,6 +49,8 @@ PART_RULED_OUT = (
     1e-4  # (a short, burst-rich third can be sure of a wrong offset: it must also all but exclude the chosen one)
 )
 MEET = 10 * MINUTE  # a photo "meets" the others within this
+MIN_PIECE = 6  # photos: a part of a device's photos smaller than this is not weighed on its own
+CUT_GAP = 30 * MINUTE  # a forward jump in camera time between two shots that may hide a clock change
 
 PRIOR_NONE = 0.35
 PRIOR_HOME = 0.20
@@ -102,8 +107,131 @@ class Verdict:
     note: str
 
 
-def weigh(naive: Sequence[float], evidence: Evidence) -> Verdict:
-    """Decide a device's clock offset from its photos (camera seconds) and what the trip shows."""
+@dataclass(frozen=True)
+class Piece:
+    """A run of a device's photos (in shooting order) on one clock: indexes first..last inclusive."""
+
+    first: int
+    last: int
+    verdict: Verdict
+
+
+def weigh_pieces(naive: Sequence[float], evidence: Evidence) -> list[Piece]:
+    """A device's photos in shooting order (file numbers), camera seconds: one clock, or two.
+
+    A clock reset mid-trip (a zone changed, a battery swapped) shows as a jump in camera time
+    between two photos taken one after the other. A jump backwards cannot happen on one clock: the
+    photos are cut there. Otherwise every forward jump longer than a pause is a possible cut, and
+    the one where the two sides fit the trip best, each on its own clock, is weighed: when it beats
+    one clock for the whole device clearly and both sides, each weighed on its own, are sure of
+    clocks that differ, each side takes its own (the whole device then never takes one offset).
+    A side far from the trip's activity (a date reset to 2000-01-01) is left out and the other
+    side weighed alone.
+    """
+    times = np.asarray(naive, dtype=np.float64)
+    n = times.size
+    whole = weigh(times, evidence)
+    if n < 2 * MIN_PIECE or not (len(evidence.placed) or len(evidence.windows)):
+        return [Piece(0, n - 1, whole)]
+    steps = np.diff(times)
+    backwards = [int(i) + 1 for i in np.nonzero((steps < -CUT_GAP) | (steps > FAR_JUMP))[0]]
+    if len(backwards) > 1:
+        note = "cannot decide: its clock goes back in time more than once (file numbers against camera times)"
+        return [Piece(0, n - 1, Verdict(None, whole.candidates, note))]
+    cut = backwards[0] if backwards else _best_cut(times, steps, evidence, whole)
+    if cut is None:
+        return [Piece(0, n - 1, whole)]
+    if cut < MIN_PIECE or n - cut < MIN_PIECE:
+        if whole.offset is None:
+            return [Piece(0, n - 1, whole)]
+        note = f"cannot decide: its clock jumps back at photo {cut + 1}, too few photos on one side"
+        return [Piece(0, n - 1, Verdict(None, whole.candidates, note))]
+    far_before, far_after = _far(times[:cut], evidence), _far(times[cut:], evidence)
+    if far_before != far_after:  # a reset date: the photos on it are left out, the others weighed alone
+        near = weigh(times[cut:] if far_before else times[:cut], evidence)
+        left = Verdict(None, (), "cannot decide: its camera times are far from the trip (a reset date?)")
+        if near.offset is None:
+            return [Piece(0, n - 1, Verdict(None, near.candidates, f"{near.note}; {left.note[15:]}"))]
+        return (
+            [Piece(0, cut - 1, left), Piece(cut, n - 1, near)]
+            if far_before
+            else [Piece(0, cut - 1, near), Piece(cut, n - 1, left)]
+        )
+    before = weigh(times[:cut], evidence, free=far_before)
+    after = weigh(times[cut:], evidence, free=far_after)
+    if (
+        before.offset is not None
+        and after.offset is not None
+        and abs(after.offset - before.offset) > CLUSTER
+        and min(before.candidates[0].probability, after.candidates[0].probability)
+        >= (DECIDE if backwards else PIECE_DECIDE)
+        and _no_jump_back(times, cut, before.offset, after.offset)
+    ):
+        return [Piece(0, cut - 1, before), Piece(cut, n - 1, after)]
+    agrees = all(v.offset is None or abs(v.offset - (whole.offset or 0)) <= CLUSTER for v in (before, after))
+    if backwards or whole.offset is not None and not agrees:
+        note = f"cannot decide: its clock seems to change at photo {cut + 1} ({before.note}; then {after.note})"
+        return [Piece(0, n - 1, Verdict(None, whole.candidates, note))]
+    return [Piece(0, n - 1, whole)]
+
+
+SPLIT_BETTER = 6.0  # nats: how much better two clocks must explain a device than one before a cut is weighed
+SPLIT_CHECK = 2.0  # ... and before a decided device is checked: neither side may be sure of another clock
+FAR_JUMP = 20 * DAY
+ZONE_SPAN = 26 * HOUR  # the widest gap between two real zones: a larger error is accepted only as a day
+PIECE_DECIDE = (
+    0.99  # a side of a forward cut is accepted only this sure (and only when both sides are); 0.95 at a jump back
+)
+
+
+def _best_cut(times: np.ndarray, steps: np.ndarray, evidence: Evidence, whole: Verdict) -> int | None:
+    """The forward jump where two clocks explain the photos best, if clearly better than one clock."""
+    cuts = [int(i) + 1 for i in np.nonzero(steps > CUT_GAP)[0]]
+    cuts = [c for c in cuts if MIN_PIECE <= c <= times.size - MIN_PIECE]
+    if not cuts:
+        return None
+    local = _local_offset(evidence.zone, times)
+    grid = _Grid(evidence, local)
+    shifts = np.arange(-REACH, REACH + 1, 5 * BIN, dtype=np.float64)  # coarse: only the cut is chosen here
+    prior = _log_prior(shifts, local, evidence, times)
+    logs = np.log(np.maximum(grid.density, grid.floor))
+    index = ((times[None, :] + shifts[:, None] - grid.start) // BIN).astype(np.int64)
+    inside = (index >= 0) & (index < logs.size)
+    per = np.where(inside, logs[np.clip(index, 0, logs.size - 1)], math.log(grid.floor))
+    total = np.concatenate((np.zeros((shifts.size, 1)), np.cumsum(per, axis=1)), axis=1)
+
+    temper = _temper(_looks(np.sort(times))) * _looks(np.sort(times)).size / times.size  # one tempering for all
+
+    def evidence_of(loglik: np.ndarray) -> float:
+        tempered = loglik * temper + prior
+        peak = float(tempered.max())
+        return peak + math.log(float(np.exp(tempered - peak).sum()))
+
+    one = evidence_of(total[:, -1])
+    scores = [evidence_of(total[:, c]) + evidence_of(total[:, -1] - total[:, c]) for c in cuts]
+    best = int(np.argmax(scores))
+    return cuts[best] if scores[best] - one >= (SPLIT_CHECK if whole.offset is not None else SPLIT_BETTER) else None
+
+
+def _no_jump_back(times: np.ndarray, cut: int, before: int, after: int) -> bool:
+    """Read on their two clocks, the photos either side of the cut stay in shooting order."""
+    return bool(times[cut] - after >= times[cut - 1] - before - CUT_GAP)
+
+
+def _far(times: np.ndarray, evidence: Evidence) -> bool:
+    """Are these camera times further from all the trip's activity than any real clock error?"""
+    anchors = [*evidence.placed, *(w for pair in evidence.windows for w in pair)]
+    if not anchors:
+        return False
+    middle = float(np.median(times))
+    return middle < min(anchors) - REACH - MARGIN or middle > max(anchors) + REACH + MARGIN
+
+
+def weigh(naive: Sequence[float] | np.ndarray, evidence: Evidence, free: bool = False) -> Verdict:
+    """Decide a device's clock offset from its photos (camera seconds) and what the trip shows.
+
+    `free`: the photos are on a clock nothing realistic explains (a date reset): never decided.
+    """
     looks = _looks(np.sort(np.asarray(naive, dtype=np.float64)))
     if looks.size > MAX_LOOKS:  # evenly thinned: the evidence is tempered to fewer looks anyway
         looks = looks[np.linspace(0, looks.size - 1, MAX_LOOKS).round().astype(np.int64)]
@@ -112,6 +240,8 @@ def weigh(naive: Sequence[float], evidence: Evidence) -> Verdict:
         return Verdict(None, (), "no other device is placed and no programme to align with")
     local = _local_offset(evidence.zone, looks)
     grid = _Grid(evidence, local)
+    if free:  # searched over the whole trip with no prior, a reset date proved confidently wrong on bursts
+        return Verdict(None, (), "cannot decide: its camera times are far from the trip (a reset date?)")
     shifts = np.arange(-REACH, REACH + 1, BIN, dtype=np.float64)
     posterior = _posterior(looks, grid, shifts, local, evidence)
     candidates = _candidates(shifts, posterior, looks, evidence, local)
@@ -120,7 +250,15 @@ def weigh(naive: Sequence[float], evidence: Evidence) -> Verdict:
     precise = float(posterior[np.abs(shifts + best.offset) <= MEET].sum()) >= PRECISE * best.probability
     covered = grid.covered(looks - best.offset)
     changed = _changes_midway(looks, grid, shifts, local, evidence, best.offset)
-    if best.probability >= DECIDE and precise and not changed and covered >= MIN_COVERED * len(looks) and covered >= 3:
+    realistic = abs(best.correction) <= ZONE_SPAN or abs(abs(best.correction) - DAY) <= 15 * MINUTE
+    if (
+        best.probability >= DECIDE
+        and precise
+        and realistic
+        and not changed
+        and covered >= MIN_COVERED * len(looks)
+        and covered >= 3
+    ):
         return Verdict(best.offset, candidates, f"aligned: {summary}")
     if covered < MIN_COVERED * len(looks):
         summary += f"; only {covered / len(looks):.0%} of its photos fall where the trip was active"
@@ -130,10 +268,24 @@ def weigh(naive: Sequence[float], evidence: Evidence) -> Verdict:
 
 
 def _posterior(looks: np.ndarray, grid: _Grid, shifts: np.ndarray, local: int, evidence: Evidence) -> np.ndarray:
-    loglik = grid.loglik(looks, shifts) * min(1.0, EFFECTIVE_LOOKS / len(looks))
+    loglik = grid.loglik(looks, shifts) * _temper(looks)
     posterior = loglik + _log_prior(shifts, local, evidence, looks)
     posterior = np.exp(posterior - posterior.max())
     return posterior / posterior.sum()
+
+
+def _temper(looks: np.ndarray) -> float:
+    """Looks are not independent: those in one ten-minute stretch are one moment seen several times.
+
+    The evidence counts as many looks as the device's photos fill distinct stretches (times
+    INDEPENDENT_SHARE), at least EFFECTIVE_LOOKS and at most MAX_EFFECTIVE: evenly spread shots
+    then weigh their full sharp edges, bursts around shared moments still speak as few voices.
+    """
+    if looks.size == 0:
+        return 1.0
+    stretches = np.unique(np.floor(looks / STRETCH)).size
+    effective = min(MAX_EFFECTIVE, max(EFFECTIVE_LOOKS, INDEPENDENT_SHARE * stretches))
+    return min(1.0, effective / looks.size)
 
 
 def _changes_midway(
@@ -210,10 +362,15 @@ class _Grid:
         return int(self.active[index[inside]].sum())
 
     def loglik(self, looks: np.ndarray, shifts: np.ndarray) -> np.ndarray:
-        index = ((looks[None, :] + shifts[:, None] - self.start) // BIN).astype(np.int64)
-        inside = (index >= 0) & (index < self.density.size)
-        values = np.where(inside, self.density[np.clip(index, 0, self.density.size - 1)], self.floor)
-        return np.log(np.maximum(values, self.floor)).sum(axis=1)
+        logs = np.log(np.maximum(self.density, self.floor))
+        out = np.empty(shifts.size)
+        for at in range(0, shifts.size, 4096):  # in chunks: bounded memory
+            part = shifts[at : at + 4096]
+            index = ((looks[None, :] + part[:, None] - self.start) // BIN).astype(np.int64)
+            inside = (index >= 0) & (index < self.density.size)
+            values = np.where(inside, logs[np.clip(index, 0, self.density.size - 1)], math.log(self.floor))
+            out[at : at + part.size] = values.sum(axis=1)
+        return out
 
 
 def _smooth(counts: np.ndarray, sigma_bins: float) -> np.ndarray:
@@ -280,13 +437,17 @@ def _offset_of(zone: str | None, when: datetime) -> int | None:
 
 
 def _log_prior(shifts: np.ndarray, local: int, evidence: Evidence, looks: np.ndarray) -> np.ndarray:
+    """Each hypothesis a bump of DRIFT_SIGMA around its shift (weights dropped on the grid, one convolution)."""
     when = datetime.fromtimestamp(float(np.median(looks)), UTC)
-    prior = np.full(shifts.size, PRIOR_ANY / shifts.size)
+    step = float(shifts[1] - shifts[0]) if shifts.size > 1 else float(BIN)
+    weights = np.zeros(shifts.size)
     for error, weight, _reason, _zone in _hypotheses(local, evidence, when):
-        centre = -(local + error)  # utc = camera - local - error
-        bump = np.exp(-0.5 * ((shifts - centre) / DRIFT_SIGMA) ** 2)
-        if bump.sum() > 0:  # a hypothesis beyond REACH has no say
-            prior += weight * bump / bump.sum()
+        index = round((-(local + error) - shifts[0]) / step)  # utc = camera - local - error
+        if 0 <= index < shifts.size:  # a hypothesis beyond REACH has no say
+            weights[index] += weight
+    reach = int(4 * DRIFT_SIGMA / step)
+    kernel = np.exp(-0.5 * (np.arange(-reach, reach + 1) * step / DRIFT_SIGMA) ** 2)
+    prior = np.convolve(weights, kernel / kernel.sum(), mode="same") + PRIOR_ANY / shifts.size
     return np.log(prior)
 
 

@@ -102,6 +102,7 @@ def shot_from_row(row: dict[str, Any]) -> Shot:
         import_zone=row["import_zone"],
         manual_time=datetime.fromisoformat(row["manual_time"]) if row.get("manual_time") else None,
         manual_zone=row.get("manual_zone"),
+        sequence=timeline.file_number(row.get("original_name")),
     )
 
 

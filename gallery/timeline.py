@@ -59,6 +59,7 @@ class Shot:
     import_zone: str | None = None
     manual_time: datetime | None = None  # aware: a date a person set or confirmed (beats everything)
     manual_zone: str | None = None
+    sequence: int | None = None  # the file's number (IMG_0141 -> 141): the order the camera shot in
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ class DeviceClock:
     candidates: tuple[Candidate, ...] = ()  # ranked corrections, best first (alignment only)
     correction: int | None = None  # seconds to add to the camera time to read local time (set-offset's unit)
     span: tuple[datetime, datetime] | None = None  # camera times an aligned offset holds for
+    pieces: tuple[tuple[int, int, int], ...] = ()  # a clock that changed: (first id, last id, offset) in shooting order
 
 
 @dataclass(frozen=True)
@@ -320,42 +322,102 @@ def _align_devices(
     while True:
         progress = False
         for device in sorted(waiting - set(decided)):
-            todo, strays = _on_one_clock(_needs_alignment(by_device[device], timings))
+            todo = _in_shooting_order(_needs_alignment(by_device[device], timings))
             if len(todo) < ALIGN_MIN_PHOTOS:
                 continue
-            naive = [_naive_seconds(camera_time(s)) for s in todo]
-            verdict = weighing.weigh(naive, _evidence(by_device, device, timings, decided, context))
-            note = verdict.note + (
-                f"; {strays} photos dated far from the others (a reset clock?) left out" if strays else ""
-            )
-            times = sorted(_naive_camera(s) for s in todo)
-            span = (times[0], times[-1])
-            clocks[device] = replace(
-                clocks[device],
-                offset=verdict.offset,
-                candidates=verdict.candidates,
-                note=note,
-                span=span,
-                source="alignment" if verdict.offset is not None else None,
-                confidence=verdict.candidates[0].probability if verdict.candidates else None,
-            )
-            if verdict.offset is not None:
-                decided[device] = verdict.offset
+            evidence = _evidence(by_device, device, timings, decided, context)
+            pieces = weighing.weigh_pieces([_naive_seconds(camera_time(s)) for s in todo], evidence)
+            if len(pieces) > 1:
+                offset = _two_clocks(device, todo, pieces, clocks)
+            else:
+                offset = _one_clock(device, todo, pieces[0].verdict, clocks)
+            if offset is not None:
+                decided[device] = offset
                 progress = True
         if not progress:
             return
 
 
-STRAY_DAYS = 20  # a device's photos this far from its median camera time are on another clock
+def _one_clock(device: str, todo: list[Shot], verdict: weighing.Verdict, clocks: dict[str, DeviceClock]) -> int | None:
+    times = sorted(_naive_camera(s) for s in todo)
+    clocks[device] = replace(
+        clocks[device],
+        offset=verdict.offset,
+        candidates=verdict.candidates,
+        note=verdict.note,
+        span=(times[0], times[-1]),
+        source="alignment" if verdict.offset is not None else None,
+        confidence=verdict.candidates[0].probability if verdict.candidates else None,
+    )
+    return verdict.offset
 
 
-def _on_one_clock(shots: list[Shot]) -> tuple[list[Shot], int]:
-    """Leave out photos dated far from the device's others (a battery change that reset the date)."""
-    if not shots:
-        return shots, 0
-    middle = sorted(camera_time(s) for s in shots)[len(shots) // 2]  # type: ignore[type-var]
-    kept = [s for s in shots if abs(camera_time(s) - middle) <= timedelta(days=STRAY_DAYS)]  # type: ignore[operator]
-    return kept, len(shots) - len(kept)
+def _two_clocks(
+    device: str, todo: list[Shot], pieces: list[weighing.Piece], clocks: dict[str, DeviceClock]
+) -> int | None:
+    """A clock changed during the trip: each run of photos takes its own offset (the largest run names the device)."""
+    decided = [p for p in pieces if p.verdict.offset is not None]
+    if not decided:
+        return _one_clock(device, todo, pieces[0].verdict, clocks)
+    if len(decided) == 1:  # a reset date: its photos left out, the others on the one clock weighed
+        main = decided[0]
+        clocks[device] = replace(
+            clocks[device],
+            offset=main.verdict.offset,
+            candidates=main.verdict.candidates,
+            note=f"{main.verdict.note}; {len(todo) - (main.last - main.first + 1)} photos dated far from the "
+            "others (a reset clock?) left out",
+            span=None,
+            pieces=((todo[main.first].id, todo[main.last].id, main.verdict.offset or 0),),
+            source="alignment",
+            confidence=main.verdict.candidates[0].probability if main.verdict.candidates else None,
+        )
+        return main.verdict.offset
+    main = max(decided, key=lambda p: p.last - p.first)
+    words = ", then ".join(
+        f"{_signed_hours(p.verdict.candidates[0].correction)} for photos {p.first + 1}-{p.last + 1}"
+        if p.verdict.offset is not None and p.verdict.candidates
+        else f"unknown for photos {p.first + 1}-{p.last + 1}"
+        for p in pieces
+    )
+    clocks[device] = replace(
+        clocks[device],
+        offset=main.verdict.offset,
+        candidates=main.verdict.candidates,
+        note=f"aligned, its clock changed during the trip: correction {words} (in shooting order)",
+        span=None,
+        pieces=tuple((todo[p.first].id, todo[p.last].id, p.verdict.offset) for p in decided),  # type: ignore[misc]
+        source="alignment",
+        confidence=min(p.verdict.candidates[0].probability for p in decided if p.verdict.candidates),
+    )
+    return main.verdict.offset
+
+
+def _signed_hours(seconds: int) -> str:
+    sign = "-" if seconds < 0 else "+"
+    hours, minutes = divmod(abs(seconds) // 60, 60)
+    return f"{sign}{hours} h {minutes:02d}" if hours < 48 else f"{sign}{hours // 24} d"
+
+
+def _in_shooting_order(shots: list[Shot]) -> list[Shot]:
+    """By file number when every photo has a distinct one, else by camera time."""
+    numbers = [s.sequence for s in shots]
+    if shots and None not in numbers and len(set(numbers)) == len(numbers):
+        return sorted(shots, key=lambda s: s.sequence or 0)
+    return sorted(shots, key=_naive_camera)
+
+
+def file_number(name: str | None) -> int | None:
+    """The number a camera gives its files (IMG_0141.JPG -> 141, DSC01234.JPG -> 1234), if any."""
+    if not name:
+        return None
+    stem = name.rsplit("/", 1)[-1].split(".", 1)[0]
+    digits = ""
+    for char in reversed(stem):
+        if not char.isdigit():
+            break
+        digits = char + digits
+    return int(digits) if 3 <= len(digits) <= 6 else None
 
 
 def _place_manual(by_device: dict[str, list[Shot]], timings: dict[int, Timing], context: _Context) -> None:
@@ -427,6 +489,10 @@ def _apply_device_offsets(
         clock = clocks[device]
         if clock.source not in ("gps", "alignment"):
             continue
+        ordered = _in_shooting_order([s for s in group if _is_exif_dated(s)])
+        order = {s.id: n for n, s in enumerate(ordered)}
+        if clock.pieces:
+            clock = replace(clock, pieces=tuple((order[a], order[b], o) for a, b, o in clock.pieces))
         for shot in group:
             timing = timings[shot.id]
             camera = camera_time(shot)
@@ -435,8 +501,20 @@ def _apply_device_offsets(
             if clock.span and not clock.span[0] <= camera <= clock.span[1]:
                 continue  # not on the clock the alignment measured
             offset = nearby_residual(residuals[device], camera) if residuals[device] else clock.offset
+            if clock.pieces:
+                offset = _piece_offset(clock.pieces, order.get(shot.id))
+                if offset is None:  # taken on a clock nothing could place: no fallback zone either
+                    timings[shot.id] = replace(timing, source="unknown")
+                    continue
             utc = (camera - timedelta(seconds=offset or 0)).replace(tzinfo=UTC)
             timings[shot.id] = replace(timing, utc=utc, source="device_offset")
+
+
+def _piece_offset(pieces: Sequence[tuple[int, int, int]], rank: int | None) -> int | None:
+    for first, last, offset in pieces:
+        if rank is not None and first <= rank <= last:
+            return offset
+    return None
 
 
 # -- positions and zones -------------------------------------------------------------------------

@@ -44,6 +44,9 @@ def zone_at():  # type: ignore[no-untyped-def]
         (35, "aligned", 0.99),  # two cameras, realistic errors
         (18, "unresolved", 0.0),  # a battery change resets the date: never a wrong offset
         (37, "unresolved", 0.0),  # a clock reset mid-trip: never a wrong offset
+        (17, "aligned", 0.99),  # two cameras reset mid-trip (+9 h then 0, -13 h then -6 h): each cut in two
+        (67, "aligned", 0.99),  # -6 h then +1 h from photo 113, bursts: two offsets in file order
+        (89, "aligned", 0.99),  # a daily schedule, bursts, one clock: not cut in two
     ],
 )
 def test_a_frozen_trip(seed: int, state: str, min_f1: float) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
@@ -275,3 +276,57 @@ def test_a_photo_without_position_inside_a_programme_event_takes_its_venue() -> 
     timings, _ = resolve([inside, outside], missions=[mission], programme=[festival])
     assert (timings[1].lat, timings[1].lon, timings[1].position_inferred) == (*TOULOUSE, True)
     assert timings[1].zone == "Europe/Paris" and timings[2].lat is None
+
+
+# -- a clock that changes during the trip (issue 11) --------------------------------------------
+
+TRIP_MOMENTS = [
+    day * 1440 + start + k
+    for day, start in enumerate((0, 95, 210))
+    for k in (0, 2, 5, 40, 41, 44, 90, 130, 131, 170, 200, 202)
+]
+
+
+def _numbered(shots: list[Shot], first: int = 4100) -> list[Shot]:
+    return [replace(s, sequence=first + n) for n, s in enumerate(shots)]
+
+
+def test_file_numbers() -> None:
+    assert timeline.file_number("IMG_0141.JPG") == 141
+    assert timeline.file_number("cards/alice/DSC01234.jpg") == 1234
+    assert timeline.file_number("holiday.jpg") is None
+    assert timeline.file_number("20170919.jpg") is None  # a date, not a counter
+    assert timeline.file_number(None) is None
+
+
+def test_a_clock_reset_mid_trip_takes_two_offsets_in_file_order() -> None:
+    """A DSLR on Québec time two days, set to local time on the third: each run its own offset."""
+    phone = _phone("alice", 1, TRIP_MOMENTS)
+    minutes = [m + 1 for m in TRIP_MOMENTS]
+    first, second = minutes[:24], minutes[24:]
+    dslr = _numbered(_camera("dslr", 200, first, timedelta(hours=-6)) + _camera("dslr", 224, second, timedelta(0)))
+    timings, clocks = resolve(phone + dslr)
+    assert clocks["dslr"].source == "alignment", clocks["dslr"]
+    assert len(clocks["dslr"].pieces) == 2 and "changed during the trip" in clocks["dslr"].note
+    for s, minute in zip(dslr, minutes, strict=True):
+        assert abs((timings[s.id].utc - (FIRST + timedelta(minutes=minute))).total_seconds()) <= 120
+
+
+def test_a_reset_date_leaves_its_photos_out_and_places_the_others() -> None:
+    """A battery change sets the date to 2000-01-01: those photos stay unknown, never read in a zone."""
+    phone = _phone("alice", 1, TRIP_MOMENTS)
+    minutes = [m + 1 for m in TRIP_MOMENTS]
+    good = _camera("dslr", 200, minutes[:24], timedelta(hours=-6))
+    reset = [
+        shot(224 + n, datetime(2000, 1, 1) + timedelta(minutes=m - minutes[24]), "dslr")
+        for n, m in enumerate(minutes[24:])
+    ]
+    dslr = _numbered(good + reset)
+    timings, clocks = resolve(
+        phone + dslr, missions=[MissionZone(datetime(2017, 9, 18), datetime(2017, 9, 23), "Europe/Paris")]
+    )
+    assert clocks["dslr"].source == "alignment", clocks["dslr"]
+    assert "left out" in clocks["dslr"].note
+    for s, minute in zip(good, minutes[:24], strict=True):
+        assert abs((timings[s.id].utc - (FIRST + timedelta(minutes=minute))).total_seconds()) <= 120
+    assert all(timings[s.id].utc is None and timings[s.id].source == "unknown" for s in reset)
