@@ -1172,7 +1172,7 @@ def replace_memberships(
 TIMING_COLUMNS = (
     "id, device, camera_time, camera_offset, date_source, gps_time, lat, lon, clock_shift, import_zone, "
     "manual_time, manual_zone, taken_at_utc, timezone, taken_at_local, time_source, "
-    "place, country, venue, place_lat, place_lon, place_inferred"
+    "place, country, venue, place_lat, place_lon, place_inferred, original_name"
 )
 
 

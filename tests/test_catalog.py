@@ -182,3 +182,12 @@ def test_readers_serve_an_empty_catalog_until_the_library_exists_and_one_connect
     thread.start()
     thread.join()
     assert theirs[0] is not mine and catalog.count_photos(theirs[0]) == 1
+
+
+def test_retiming_reads_each_photos_file_number(conn: sqlite3.Connection) -> None:
+    """The clocks cut a camera whose clock changed mid-trip in shooting order: the file number must reach them."""
+    from gallery import organise
+
+    catalog.insert_photo(conn, photo(42, camera_time="2017-09-19T10:00:00"))
+    [row] = list(catalog.timing_rows(conn))
+    assert organise.shot_from_row(row).sequence == 42
