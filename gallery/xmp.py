@@ -131,15 +131,12 @@ def _decode(packet: bytes | str | None) -> str | None:
         return packet if len(packet) <= MAX_PACKET else None
     if not isinstance(packet, bytes | bytearray) or not packet or len(packet) > MAX_PACKET:
         return None
-    data = bytes(packet).rstrip(b"\x00")
+    data = bytes(packet)
     for bom, codec in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
         if data.startswith(bom):
-            return data.decode(codec, "replace")
-    if len(data) > 1 and data[0] == 0:
-        return data.decode("utf-16-be", "replace")
-    if len(data) > 1 and data[1] == 0:
-        return data.decode("utf-16-le", "replace")
-    return data.decode("utf-8", "replace")
+            return data.decode(codec, "replace").rstrip("\x00")
+    codec = "utf-16-be" if data[:1] == b"\x00" else "utf-16-le" if data[1:2] == b"\x00" else "utf-8"
+    return data.decode(codec, "replace").rstrip("\x00")
 
 
 def _short(tag: str, names: dict[str, str]) -> str | None:
