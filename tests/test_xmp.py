@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from PIL import Image, PngImagePlugin
@@ -208,7 +209,7 @@ def test_a_broken_packet_costs_nothing_else() -> None:
 
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "TIFF", "WEBP"])
-def test_read_tags_finds_the_embedded_packet(tmp_path, fmt: str) -> None:  # type: ignore[no-untyped-def]
+def test_read_tags_finds_the_embedded_packet(tmp_path: Path, fmt: str) -> None:
     xmp_packet = packet('xmp:CreateDate="2010-04-13T09:37:22+02:00"')
     path = make_photo(tmp_path / f"photo.{fmt.lower()}", None, make=None, model=None, fmt=fmt)
     out = io.BytesIO()
@@ -232,3 +233,21 @@ def test_read_tags_finds_the_embedded_packet(tmp_path, fmt: str) -> None:  # typ
 
 def test_read_tags_survives_a_file_pillow_cannot_open() -> None:
     assert exif.XMP_KEY not in exif.read_tags(io.BytesIO(b"\xff\xd8\xff\xe1\x00\x10" + b"\x00" * 40))
+
+
+# -- time_source: an instant from an XMP date and its offset says so -----------------------------------
+
+
+def test_an_xmp_date_with_its_offset_is_timed_as_xmp() -> None:
+    from gallery import timeline
+
+    shots = [
+        timeline.Shot(1, "scanner", datetime(2010, 4, 13, 9, 37, 22), 120, "xmp_create"),
+        timeline.Shot(2, "phone", datetime(2010, 4, 13, 9, 37, 22), 120, "exif_original"),
+        timeline.Shot(3, "scanner", datetime(2010, 4, 13, 9, 37, 22), None, "xmp_create"),
+    ]
+    timings = {t.id: t for t in timeline.resolve(shots, lambda lat, lon: None)[0]}
+    assert (timings[1].source, timings[1].utc) == ("xmp", datetime(2010, 4, 13, 7, 37, 22, tzinfo=UTC))
+    assert timings[1].zone is not None  # a fixed zone matching the offset, to show a local time
+    assert timings[2].source == "offset_tag"
+    assert (timings[3].source, timings[3].utc) == ("unknown", None)  # no offset, no place: never guessed
