@@ -251,3 +251,30 @@ def test_an_xmp_date_with_its_offset_is_timed_as_xmp() -> None:
     assert timings[1].zone is not None  # a fixed zone matching the offset, to show a local time
     assert timings[2].source == "offset_tag"
     assert (timings[3].source, timings[3].utc) == ("unknown", None)  # no offset, no place: never guessed
+
+
+# -- privacy: the XMP we read never reaches public bytes --------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "TIFF", "WEBP"])
+def test_the_packet_we_read_is_blanked_in_public_bytes(tmp_path: Path, fmt: str) -> None:
+    """Each format's XMP branch of privacy.strip_gps (PNG here with an uncompressed iTXt), checked by leakcheck."""
+    from gallery import leakcheck, privacy
+
+    located = packet('exif:GPSLatitude="45,30.5N" exif:GPSLongitude="73,34.2W" xmp:CreateDate="2010-04-13T09:37:22"')
+    out = io.BytesIO()
+    with Image.open(make_photo(tmp_path / "p.jpg", None)) as image:
+        image.load()
+        if fmt == "PNG":
+            info = PngImagePlugin.PngInfo()
+            info.add_itxt("XML:com.adobe.xmp", located.decode(), zip=False)
+            image.save(out, fmt, pnginfo=info)
+        elif fmt == "TIFF":
+            image.save(out, fmt, tiffinfo={700: located})
+        else:
+            image.save(out, fmt, xmp=located)
+    kind = fmt.lower()
+    assert exif.parse_tags(exif.read_tags(io.BytesIO(out.getvalue()))).lat is not None
+    public = privacy.strip_gps(out.getvalue(), kind)
+    assert leakcheck.findings(public, kind) == []
+    assert xmp.read_properties(exif.read_tags(io.BytesIO(public)).get(exif.XMP_KEY)) == {}
