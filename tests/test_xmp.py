@@ -11,7 +11,7 @@ from PIL import Image, PngImagePlugin
 
 from gallery import exif, xmp
 
-from .conftest import make_photo
+from .conftest import Gallery, make_photo
 
 HEAD = '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
 TAIL = "</rdf:RDF></x:xmpmeta>"
@@ -278,3 +278,18 @@ def test_the_packet_we_read_is_blanked_in_public_bytes(tmp_path: Path, fmt: str)
     public = privacy.strip_gps(out.getvalue(), kind)
     assert leakcheck.findings(public, kind) == []
     assert xmp.read_properties(exif.read_tags(io.BytesIO(public)).get(exif.XMP_KEY)) == {}
+
+
+def test_an_imported_photo_dated_only_by_xmp(gallery: Gallery, tmp_path: Path) -> None:
+    """A scan or an export with no EXIF date: archived under its XMP day, timed by its XMP offset."""
+    source = tmp_path / "s" / "scan.jpg"
+    source.parent.mkdir()
+    with Image.open(make_photo(tmp_path / "plain.jpg", None)) as image:
+        image.load()
+        image.save(source, "JPEG", xmp=packet('xmp:CreateDate="2010-04-13T09:37:22+02:00"'))
+    assert gallery.import_(source.parent)["imported"] == 1
+    [item] = gallery.json("photos")
+    assert (item["taken_at"], item["time_source"]) == ("2010-04-13T09:37:22+02:00", "xmp")
+    assert item["path"] == "media/2010/2010-04-13/scan.jpg"
+    [row] = gallery.rows()
+    assert (row["date_source"], row["camera_offset"]) == ("xmp_create", 120)
