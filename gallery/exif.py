@@ -38,7 +38,7 @@ XMP_KEY = "XMP Packet"  # the embedded XMP packet (bytes), beside exifread's nam
 
 
 def read_tags(fh: BinaryIO) -> dict[str, TagValue]:
-    """Read EXIF tags with exifread into plain values, and the embedded XMP packet (MakerNotes skipped: see exif-py #182)."""
+    """EXIF tags read by exifread as plain values, plus the embedded XMP packet (MakerNotes skipped: exif-py #182)."""
     import exifread
 
     packet = read_xmp(fh)
