@@ -3,6 +3,7 @@
 Tag values handed to `parse_tags` are plain Python: `str` for text, a list of ints, or a list
 of `(numerator, denominator)` pairs for rationals. Keys use exifread's names ("EXIF
 DateTimeOriginal", "GPS GPSLatitude", "Image Make"); the Pillow fallback produces the same.
+The embedded XMP packet, when there is one, is the bytes under `XMP_KEY` (read by `xmp.py`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, BinaryIO
 
+from . import xmp
 from .models import PhotoMeta
 
 TagValue = Any  # str | list[int] | list[tuple[int, int]] | bytes
@@ -32,12 +34,45 @@ _INVISIBLE = dict.fromkeys(
 )
 
 
+XMP_KEY = "XMP Packet"  # the embedded XMP packet (bytes), beside exifread's names
+
+
 def read_tags(fh: BinaryIO) -> dict[str, TagValue]:
-    """Read EXIF tags with exifread into plain values (MakerNotes skipped: see exif-py #182)."""
+    """EXIF tags read by exifread as plain values, plus the embedded XMP packet (MakerNotes skipped: exif-py #182)."""
     import exifread
 
+    packet = read_xmp(fh)
+    fh.seek(0)
     raw = exifread.process_file(fh, details=False, extract_thumbnail=False)
-    return {name: _plain(tag) for name, tag in raw.items() if name.startswith(_WANTED_PREFIXES)}
+    tags = {name: _plain(tag) for name, tag in raw.items() if name.startswith(_WANTED_PREFIXES)}
+    if packet is not None:
+        tags[XMP_KEY] = packet
+    return tags
+
+
+# Pillow plugins raise all of these on hostile headers; the XMP is then simply not read.
+_OPEN_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, KeyError, Warning)
+
+
+def read_xmp(fh: BinaryIO) -> bytes | None:
+    """The embedded XMP packet as Pillow exposes it (JPEG APP1, TIFF tag 700, PNG iTXt, WebP, HEIF, AVIF)."""
+    from PIL import Image
+
+    from .formats import PILLOW_FORMATS
+
+    if "HEIF" not in Image.OPEN:
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+    fh.seek(0)
+    try:
+        with Image.open(fh, formats=list(PILLOW_FORMATS.values())) as image:
+            packet = image.info.get("xmp") or image.info.get("XML:com.adobe.xmp")
+    except (*_OPEN_ERRORS, Image.DecompressionBombError):
+        return None
+    if isinstance(packet, str):
+        packet = packet.encode("utf-8", "replace")
+    return packet if isinstance(packet, bytes) and 0 < len(packet) <= xmp.MAX_PACKET else None
 
 
 def _plain(tag: Any) -> TagValue:
@@ -103,8 +138,9 @@ def parse_tags(tags: Tags) -> PhotoMeta:
             bad.append(name)
             return None
 
-    when = field(_capture_time, "DateTime")
-    gps = field(_gps_position, "GPSPosition") or (None, None)
+    packet = xmp.parse_xmp(tags.get(XMP_KEY)) if XMP_KEY in tags else xmp.EMPTY
+    when = field(lambda t: _capture_time(t, packet), "DateTime")
+    gps = field(_gps_position, "GPSPosition") or (packet.lat, packet.lon)
     return PhotoMeta(
         local_time=when[0] if when else None,
         offset_minutes=when[1] if when else None,
@@ -121,8 +157,9 @@ def parse_tags(tags: Tags) -> PhotoMeta:
         aperture=field(lambda t: _rounded(t, "EXIF FNumber", 1), "FNumber"),
         iso=field(_iso, "ISOSpeedRatings"),
         focal_length=field(lambda t: _rounded(t, "EXIF FocalLength", 1), "FocalLength"),
-        orientation=field(_orientation, "Orientation") or 1,
-        description=field(lambda t: _text(t, "Image ImageDescription", _DESCRIPTION_LIMIT), "ImageDescription"),
+        orientation=field(_orientation, "Orientation") or packet.orientation or 1,
+        description=field(lambda t: _text(t, "Image ImageDescription", _DESCRIPTION_LIMIT), "ImageDescription")
+        or packet.description,
         bad_tags=tuple(bad),
     )
 
@@ -134,9 +171,42 @@ _DATE_TAGS = (
     ("EXIF DateTimeDigitized", "EXIF SubSecTimeDigitized", "EXIF OffsetTimeDigitized", "exif_digitized"),
     ("Image DateTime", "EXIF SubSecTime", "EXIF OffsetTime", "exif_datetime"),
 )
+_XMP_DATES = (
+    ("date_original", "xmp_original"),  # exif:DateTimeOriginal
+    ("create_date", "xmp_create"),  # xmp:CreateDate
+    ("date_digitized", "xmp_digitized"),  # exif:DateTimeDigitized
+    ("date_created", "xmp_photoshop"),  # photoshop:DateCreated
+)
+
+Capture = tuple[datetime, int | None, str]
 
 
-def _capture_time(tags: Tags) -> tuple[datetime, int | None, str] | None:
+def _capture_time(tags: Tags, packet: xmp.Xmp) -> Capture | None:
+    """The best capture time: EXIF DateTimeOriginal, embedded XMP dates (with their offsets), IFD0's DateTime.
+
+    Maker dates are not read: exifread 3.5 exposes neither Olympus's APP12 PictureInfo nor a
+    Reconyx maker note, nor the Canon CIFF block of early PowerShots.
+    """
+    candidates = [*_exif_times(tags), *_xmp_times(packet)]
+    ranked = sorted(candidates, key=lambda c: _DATE_RANK.index(c[2]))
+    return ranked[0] if ranked else None
+
+
+# exiftool's order (DateTimeOriginal, then CreateDate, then the rest; EXIF before XMP for the same
+# name); IFD0's DateTime is when the file was last written, so it comes last.
+_DATE_RANK = (
+    "exif_original",
+    "xmp_original",
+    "exif_digitized",
+    "xmp_create",
+    "xmp_digitized",
+    "xmp_photoshop",
+    "exif_datetime",
+)
+
+
+def _exif_times(tags: Tags) -> list[Capture]:
+    found = []
     for date_tag, subsec_tag, offset_tag, source in _DATE_TAGS:
         when = parse_exif_datetime(tags.get(date_tag))
         if when is None:
@@ -146,8 +216,19 @@ def _capture_time(tags: Tags) -> tuple[datetime, int | None, str] | None:
         if offset is None and parse_exif_datetime(tags.get("Image DateTime")) == when.replace(microsecond=0):
             # Some phones write only OffsetTime; it applies when DateTime is the same instant.
             offset = parse_offset(tags.get("EXIF OffsetTime"))
-        return when, offset, source
-    return None
+        found.append((when, offset, source))
+    return found
+
+
+def _xmp_times(packet: xmp.Xmp) -> list[Capture]:
+    """XMP dates with their own offsets. An XMP offset is never lent to an EXIF date: Lightroom
+    writes the computer's zone there, which a photo's own position beats."""
+    found = []
+    for field_name, source in _XMP_DATES:
+        value = getattr(packet, field_name)
+        if value is not None:
+            found.append((value.local, value.offset_minutes, source))
+    return found
 
 
 _EXIF_DATETIME = re.compile(r"^\s*(\d{4})[:\-/.](\d{1,2})[:\-/.](\d{1,2})[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?")
@@ -351,7 +432,9 @@ def _iso(tags: Tags) -> int | None:
     return None
 
 
-def _orientation(tags: Tags) -> int:
+def _orientation(tags: Tags) -> int | None:
     value = tags.get("Image Orientation")
-    orientation = int(value[0]) if value else 1
+    if not value:
+        return None
+    orientation = int(value[0])
     return orientation if 1 <= orientation <= 8 else 1

@@ -259,7 +259,8 @@ def _read_tags(fh: Any) -> tuple[dict[str, Any], str | None]:
     try:
         return exif.read_tags(fh), None
     except Exception as exc:  # exifread raises plain IndexError, UnicodeDecodeError, ... (exif-py #245)
-        return {}, f"exif:{type(exc).__name__}"
+        packet = exif.read_xmp(fh)  # a broken EXIF block loses only EXIF: the XMP dates still count
+        return ({exif.XMP_KEY: packet} if packet else {}), f"exif:{type(exc).__name__}"
 
 
 def _has_essentials(tags: dict[str, Any]) -> bool:

@@ -13,7 +13,7 @@ class PhotoMeta:
 
     local_time: datetime | None = None  # naive: what the camera clock said, sub-seconds included
     offset_minutes: int | None = None  # from OffsetTimeOriginal (or its siblings)
-    date_source: str | None = None  # exif_original | exif_digitized | exif_datetime | filename | mtime
+    date_source: str | None = None  # exif_original | exif_digitized | exif_datetime | xmp_* | filename | mtime
     gps_time: datetime | None = None  # aware, UTC
     lat: float | None = None
     lon: float | None = None

@@ -3,6 +3,7 @@
 Order of trust for each photo (DESIGN.md, "Time model"):
 
 1. offset_tag          OffsetTimeOriginal with the camera time (unless its own GPS clock refutes it)
+   xmp                 the same from a date in the file's embedded XMP, with the offset written there
 2. gps_clock           the photo's GPS time, read through its device's nearby GPS residuals
 3. zone_from_position  the zone at the photo's own position applied to its (corrected) camera time
 4. device_offset       the device's offset: from its GPS photos, by aligning its activity with the
@@ -192,6 +193,10 @@ def _is_exif_dated(shot: Shot) -> bool:
     return shot.camera_time is not None and (shot.date_source or "").startswith("exif")
 
 
+def _is_xmp_dated(shot: Shot) -> bool:
+    return (shot.date_source or "").startswith("xmp")
+
+
 def _gps_residuals(group: Sequence[Shot], zone_at: ZoneAt) -> list[tuple[datetime, float]]:
     """(camera time, camera minus GPS UTC in seconds) for the device's photos carrying both, by time."""
     out = []
@@ -231,7 +236,8 @@ def _own_evidence(
         utc = (camera - timedelta(minutes=shot.camera_offset)).replace(tzinfo=UTC)
         refuted = shot.gps_time and abs((utc - shot.gps_time).total_seconds()) > OFFSET_TAG_TOLERANCE
         if not refuted:
-            return Timing(shot.id, utc, None, None, "offset_tag", *(position or (None, None)))
+            source = "xmp" if _is_xmp_dated(shot) else "offset_tag"
+            return Timing(shot.id, utc, None, None, source, *(position or (None, None)))
     if manual is None and shot.gps_time is not None and _is_exif_dated(shot):
         residual = nearby_residual(residuals, camera)
         utc = (camera - timedelta(seconds=residual or 0)).replace(tzinfo=UTC)
@@ -306,7 +312,7 @@ class _Context:
     manual: dict[str, int]
 
 
-PLACED_SOURCES = ("offset_tag", "gps_clock", "zone_from_position")
+PLACED_SOURCES = ("offset_tag", "xmp", "gps_clock", "zone_from_position")
 
 
 def _align_devices(
@@ -594,7 +600,7 @@ def _finish(shot: Shot, timing: Timing, zone_at: ZoneAt, missions: Sequence[Miss
         source = "unknown"
     if utc is None:
         return replace(timing, zone=None, local=camera, source=source)
-    if zone is None and source == "offset_tag":
+    if zone is None and source in ("offset_tag", "xmp"):
         zone = _zone_matching_offset(utc, shot.camera_offset, fallback)
     if zone is None and fallback:
         zone = fallback[0]  # only to show a local time: the instant came from better evidence
