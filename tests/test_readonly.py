@@ -201,6 +201,8 @@ def test_gallery_serve_starts_on_a_read_only_mount(library: Path, prepared: dict
                 "timeout",
                 "-s",
                 "INT",
+                "-k",
+                "20",  # a server that ignores the INT (seen under heavy load) is killed: the test never hangs
                 "4",
                 sys.executable,
                 "-m",
@@ -213,6 +215,7 @@ def test_gallery_serve_starts_on_a_read_only_mount(library: Path, prepared: dict
             ],
             capture_output=True,
             text=True,
+            timeout=120,
         )
         assert "Read-only library" in started.stdout, started.stdout + started.stderr
     finally:
