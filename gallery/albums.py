@@ -46,7 +46,7 @@ def regroup(conn: sqlite3.Connection) -> dict[str, int]:
     """Group every dated photo into events and bring the albums in line; returns counts."""
     from . import missions
 
-    photos = catalog.iter_photos(conn)
+    photos = [p for p in catalog.iter_photos(conn) if not p.get("trashed_at")]  # the trash is in no album
     by_id = {p["id"]: p for p in photos}
     items, undated = split_dated(photos)
     programme = missions.programme_events(conn)

@@ -864,3 +864,42 @@ def relabel_import_paths(conn: sqlite3.Connection, import_id: int, prefix: str, 
                 f"UPDATE {table} SET {column} = ? || substr({column}, ?) WHERE import_id = ? AND substr({column}, 1, ?) = ?",
                 (label, len(prefix) + 1, import_id, len(prefix), prefix),
             )
+
+
+# -- trash (admin curation) -----------------------------------------------------------------------
+
+
+def trash_photos(conn: sqlite3.Connection, ids: Sequence[int], at: str) -> None:
+    """Mark photos as trashed, remembering their album; they leave every album at once."""
+    for photo_id in ids:
+        conn.execute(
+            "UPDATE photos SET trashed_at = ?, trashed_from = "
+            "(SELECT album_id FROM album_photos WHERE photo_id = photos.id) WHERE id = ?",
+            (at, photo_id),
+        )
+        conn.execute("DELETE FROM album_photos WHERE photo_id = ?", (photo_id,))
+        conn.execute("UPDATE albums SET cover_id = NULL, cover_manual = 0 WHERE cover_id = ?", (photo_id,))
+
+
+def untrash_photos(conn: sqlite3.Connection, ids: Sequence[int]) -> list[Row]:
+    """Take photos out of the trash; returns their rows as they were (with trashed_from)."""
+    rows = get_photos(conn, ids)
+    conn.executemany("UPDATE photos SET trashed_at = NULL, trashed_from = NULL WHERE id = ?", [(i,) for i in ids])
+    return rows
+
+
+def trashed_photos(conn: sqlite3.Connection, before: str | None = None) -> list[Row]:
+    """Photos in the trash (trashed before `before` if given), oldest first, with their former album."""
+    where, args = ("p.trashed_at IS NOT NULL", []) if before is None else ("p.trashed_at < ?", [before])
+    return dicts(
+        conn.execute(
+            "SELECT p.*, a.slug AS from_slug, a.title AS from_title FROM photos p "
+            f"LEFT JOIN albums a ON a.id = p.trashed_from WHERE {where} ORDER BY p.trashed_at, p.id",
+            args,
+        )
+    )
+
+
+def delete_photo(conn: sqlite3.Connection, photo_id: int) -> None:
+    conn.execute("DELETE FROM album_photos WHERE photo_id = ?", (photo_id,))
+    conn.execute("DELETE FROM photos WHERE id = ?", (photo_id,))

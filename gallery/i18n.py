@@ -194,3 +194,103 @@ def clock_candidate(seconds: int, reason: str, zone: str | None, meets: float, l
     if lang == "en":
         return f"{clock_correction(seconds, lang)}: {why}; {share} % of its photos meet the others'"
     return f"{clock_correction(seconds, lang)} : {why} ; {share} % de ses photos rejoignent celles des autres"
+
+
+# -- admin curation (H5): confirmations, the selection bar, the trash, errors people read ------------
+
+TEXT.update(
+    {
+        "done_renamed": {"fr": "Album renommé.", "en": "Album renamed."},
+        "done_saved": {"fr": "Enregistré.", "en": "Saved."},
+        "done_cover": {"fr": "Couverture changée.", "en": "Cover changed."},
+        "done_hidden": {"fr": "Photos masquées : {n}.", "en": "Photos hidden: {n}."},
+        "done_shown": {"fr": "Photos affichées : {n}.", "en": "Photos shown: {n}."},
+        "done_moved": {"fr": "Photos déplacées : {n}.", "en": "Photos moved: {n}."},
+        "done_merged": {"fr": "Albums fusionnés.", "en": "Albums merged."},
+        "done_split": {"fr": "Album scindé : voici la suite.", "en": "Album split: here is the rest."},
+        "done_published": {"fr": "Album publié.", "en": "Album published."},
+        "done_unpublished": {"fr": "Album dépublié : c’est un brouillon.", "en": "Album unpublished: it is a draft."},
+        "done_unshared": {"fr": "Lien révoqué.", "en": "Link revoked."},
+        "done_dated": {"fr": "Dates enregistrées : {n} photos.", "en": "Dates saved: {n} photos."},
+        "done_shifted": {"fr": "Heure décalée : {n} photos.", "en": "Time shifted: {n} photos."},
+        "done_trashed": {
+            "fr": "Photos mises à la corbeille : {n}. Elles y restent 30 jours.",
+            "en": "Photos put in the trash: {n}. They stay there 30 days.",
+        },
+        "done_restored": {"fr": "Photos restaurées : {n}.", "en": "Photos restored: {n}."},
+        "done_emptied": {"fr": "Corbeille vidée : {n} photos supprimées.", "en": "Trash emptied: {n} photos deleted."},
+        "draft": {"fr": "brouillon", "en": "draft"},
+        "published": {"fr": "publié", "en": "published"},
+        "trash": {"fr": "Corbeille", "en": "Trash"},
+        "selection": {"fr": "Sélection", "en": "Selection"},
+        "selected_count": {"fr": "photo(s) sélectionnée(s)", "en": "photo(s) selected"},
+        "select_all": {"fr": "Tout sélectionner", "en": "Select all"},
+        "select_none": {"fr": "Tout désélectionner", "en": "Select none"},
+        "select_help": {
+            "fr": "Cochez des photos (Maj+clic pour une plage, Ctrl+A pour tout), puis choisissez une action.",
+            "en": "Tick photos (Shift+click for a range, Ctrl+A for all), then pick an action.",
+        },
+        "move_to": {"fr": "Déplacer vers l’album", "en": "Move to the album"},
+        "move_placeholder": {"fr": "Tapez pour chercher un album", "en": "Type to search an album"},
+        "move": {"fr": "Déplacer", "en": "Move"},
+        "hide": {"fr": "Masquer", "en": "Hide"},
+        "show": {"fr": "Afficher", "en": "Show"},
+        "set_cover": {"fr": "Couverture", "en": "Set as cover"},
+        "split_here": {"fr": "Scinder ici", "en": "Split here"},
+        "put_in_trash": {"fr": "Mettre à la corbeille", "en": "Put in the trash"},
+        "confirm_trash": {
+            "fr": "Mettre les photos sélectionnées à la corbeille ? Elles disparaissent de tous les albums.",
+            "en": "Put the selected photos in the trash? They leave every album.",
+        },
+        "confirm_empty": {
+            "fr": "Vider la corbeille ? Les originaux seront supprimés définitivement.",
+            "en": "Empty the trash? The originals will be deleted for good.",
+        },
+        "shift_time": {"fr": "Décaler l’heure", "en": "Shift the time"},
+        "shift_help": {"fr": "Décaler de (heures, minutes)", "en": "Shift by (hours, minutes)"},
+        "later": {"fr": "plus tard", "en": "later"},
+        "earlier": {"fr": "plus tôt", "en": "earlier"},
+        "hours": {"fr": "heures", "en": "hours"},
+        "minutes": {"fr": "minutes", "en": "minutes"},
+        "date_undated": {"fr": "Dater", "en": "Set the date"},
+        "restore": {"fr": "Restaurer", "en": "Restore"},
+        "empty_trash": {"fr": "Vider la corbeille maintenant", "en": "Empty the trash now"},
+        "trash_empty": {"fr": "La corbeille est vide.", "en": "The trash is empty."},
+        "trash_help": {
+            "fr": "Les photos restent {days} jours dans la corbeille, puis sont supprimées avec leur original.",
+            "en": "Photos stay {days} days in the trash, then are deleted with their original.",
+        },
+        "trashed_on": {"fr": "mise à la corbeille le", "en": "trashed on"},
+        "came_from": {"fr": "venait de", "en": "came from"},
+        "hidden_badge": {"fr": "masquée", "en": "hidden"},
+        "state": {"fr": "État", "en": "State"},
+    }
+)
+
+# Library errors are written in English for the CLI; the admin pages show them in French too.
+ERRORS: dict[str, str] = {
+    "tick the photos first": "Cochez d’abord des photos.",
+    "tick the photos to date first": "Cochez d’abord les photos à dater.",
+    "tick the photos to put in the trash first": "Cochez d’abord les photos à mettre à la corbeille.",
+    "pick the album from the list": "Choisissez l’album dans la liste.",
+    "give the hours and minutes as whole numbers": "Donnez les heures et les minutes en nombres entiers.",
+    "none of the ticked photos has a date to split at": "Aucune des photos cochées n’a de date où scinder.",
+    "none of the ticked photos has a date to shift": "Aucune des photos cochées n’a de date à décaler.",
+    "none of these photos is in the trash": "Aucune de ces photos n’est dans la corbeille.",
+    "that photo is not in this album, or it is hidden": "Cette photo n’est pas dans l’album, ou elle est masquée.",
+    "that photo is not in this album": "Cette photo n’est pas dans cet album.",
+    "no photo of this album was taken at or after that time": "Aucune photo de l’album n’a été prise à partir "
+    "de ce moment.",
+    "every photo of this album was taken after that time: nothing to split": "Toutes les photos de l’album sont "
+    "postérieures : rien à scinder.",
+    "an album cannot be merged into itself": "Un album ne peut pas être fusionné avec lui-même.",
+    "the title cannot be empty": "Le titre ne peut pas être vide.",
+    "give a date and time like 2017-09-18T13:00": "Donnez une date et une heure, par exemple 2017-09-18T13:00.",
+}
+
+
+def error_text(message: str, lang: str) -> str:
+    """A library error in the reader's language (English as written; French from ERRORS when known)."""
+    if lang == "en":
+        return message[:1].upper() + message[1:]
+    return ERRORS.get(message, message[:1].upper() + message[1:])

@@ -203,6 +203,14 @@ CREATE INDEX attempts_key ON attempts(key, at);
 CREATE INDEX attempts_at ON attempts(at)
 """
 
+# The trash (admin curation): a trashed photo leaves every album at once and keeps where it came from,
+# so that a restore puts it back; its original leaves media/ only when the trash is emptied.
+V8_TRASH = """
+ALTER TABLE photos ADD COLUMN trashed_at TEXT;
+ALTER TABLE photos ADD COLUMN trashed_from INTEGER;
+CREATE INDEX photos_trashed ON photos(trashed_at) WHERE trashed_at IS NOT NULL
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, V1_ARCHIVE),
     (2, V2_DEVICES_PLACES),
@@ -211,4 +219,5 @@ MIGRATIONS: list[tuple[int, str]] = [
     (5, V5_DEVICE_CANDIDATES),
     (6, V6_MANUAL_DATES),
     (7, V7_LOGIN_ATTEMPTS),
+    (8, V8_TRASH),
 ]

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .. import albums, catalog, dates, devices, i18n, missions, organise, shares
+from .. import albums, catalog, dates, devices, i18n, missions, organise, shares, trash
 from ..cli import parse_duration
 from ..errors import BadRequest, Forbidden, GalleryError, NotFound, TooLarge
 from . import auth, uploads
@@ -39,7 +39,29 @@ ALBUM_ACTIONS = (
     "unshare",
     "set-date",
     "confirm-date",
+    "shift",
+    "trash",
 )
+
+# What an album action says when it worked (an i18n key, shown on the page it redirects to).
+DONE = {
+    "rename": "done_renamed",
+    "describe": "done_saved",
+    "options": "done_saved",
+    "cover": "done_cover",
+    "hide": "done_hidden",
+    "show": "done_shown",
+    "move": "done_moved",
+    "merge": "done_merged",
+    "split": "done_split",
+    "publish": "done_published",
+    "unpublish": "done_unpublished",
+    "unshare": "done_unshared",
+    "set-date": "done_dated",
+    "confirm-date": "done_dated",
+    "shift": "done_shifted",
+    "trash": "done_trashed",
+}
 
 
 def routes() -> list[Any]:
@@ -51,6 +73,8 @@ def routes() -> list[Any]:
         Route("/admin/devices", devices_page, methods=["GET", "POST"]),
         Route("/admin/imports", imports_page),
         Route("/admin/upload", upload, methods=["GET", "POST"]),
+        Route("/admin/trash", trash_page),
+        Route("/admin/trash/{action}", trash_action, methods=["POST"]),
     ]
 
 
@@ -107,20 +131,54 @@ def album_page(request: Request) -> Response:
         shares=links,
         uncertain=dates.UNCERTAIN_SOURCES,
         created=request.query_params.get("created", ""),
-        message=request.query_params.get("message", ""),
+        message=_known(request.query_params.get("message", "")),
+        count=request.query_params.get("n", ""),
+        error="",
     )
 
 
+def _known(key: str) -> str:
+    """Only our own message keys come back from a query string (never text someone wrote into a link)."""
+    return key if key.startswith("done_") and key in i18n.TEXT else ""
+
+
 async def album_action(request: Request) -> Response:
-    form = await _checked_form(request)
+    form = await _checked_form(request, max_fields=5000)  # a whole album may be ticked
     slug, action = request.path_params["slug"], request.path_params["action"]
     if action not in ALBUM_ACTIONS:
         raise NotFound("no such action")
     values = {key: str(value) for key, value in form.items()}
     values["photos"] = " ".join(str(sha) for sha in form.getlist("photo"))  # the photos ticked in the grid
-    target, created = await anyio.to_thread.run_sync(_apply, request, slug, action, values)
-    suffix = f"?created={quote(created)}" if created else ""
+    try:
+        target, created = await anyio.to_thread.run_sync(_apply, request, slug, action, values)
+    except (BadRequest, NotFound) as exc:
+        if action != "share" and "no album" in str(exc):
+            raise
+        return _album_error(request, slug, exc)
+    count = len(values["photos"].split())
+    suffix = f"?created={quote(created)}" if created else f"?message={DONE.get(action, 'done_saved')}&n={count}"
     return RedirectResponse(f"/admin/albums/{quote(target)}{suffix}", status_code=303)
+
+
+def _album_error(request: Request, slug: str, exc: GalleryError) -> Response:
+    """The album page again, with the error in the visitor's language and nothing changed."""
+    conn = request.app.state.db()
+    album = albums.find_album(conn, slug)
+    response = _page(
+        request,
+        "admin_album.html",
+        album=album,
+        photos=catalog.album_photos(conn, album["id"], True, catalog.TILE_COLUMNS),
+        others=[a for a in catalog.list_albums(conn) if a["id"] != album["id"]],
+        shares=catalog.list_shares(conn, album["id"]),
+        uncertain=dates.UNCERTAIN_SOURCES,
+        created="",
+        message="",
+        count="",
+        error=i18n.error_text(str(exc), request.state.lang),
+    )
+    response.status_code = getattr(exc, "status_code", 400)
+    return response
 
 
 def _apply(request: Request, slug: str, action: str, form: dict[str, str]) -> tuple[str, str]:
@@ -132,15 +190,20 @@ def _apply(request: Request, slug: str, action: str, form: dict[str, str]) -> tu
         elif action == "describe":
             albums.describe(conn, slug, form.get("description", ""))
         elif action == "cover":
-            albums.set_cover(conn, slug, form.get("sha256", ""))
+            albums.set_cover(conn, slug, (_picked(form) or [""])[0])
         elif action in ("hide", "show"):
-            albums.hide(conn, slug, form.get("sha256", ""), action == "hide")
+            for sha in _picked(form, needed=True):
+                albums.hide(conn, slug, sha, action == "hide")
         elif action == "move":
-            albums.move(conn, form.get("sha256", ""), form.get("target", ""))
+            albums.move_many(conn, _picked(form, needed=True), _target_slug(conn, form.get("target", "")))
+        elif action == "shift":
+            trash.shift(conn, _picked(form, needed=True), _offset(form))
+        elif action == "trash":
+            trash.trash(conn, _picked(form, needed=True))
         elif action == "merge":
             albums.merge(conn, slug, form.get("other", ""))
         elif action == "split":
-            return albums.split(conn, slug, _moment(form.get("at", ""))), ""
+            return albums.split(conn, slug, _split_moment(conn, form)), ""
         elif action in ("publish", "unpublish"):
             albums.publish(conn, [slug], action == "publish")
         elif action == "options":
@@ -172,6 +235,48 @@ def _date_photos(conn: Any, action: str, form: dict[str, str]) -> None:
         return
     zone = form.get("timezone", "").strip() or None
     dates.set_dates(conn, shas, dates.parse_moment(form.get("when", ""), zone), zone)
+
+
+def _picked(form: dict[str, str], needed: bool = False) -> list[str]:
+    """The photos ticked in the grid, or the one photo a single-photo form names."""
+    picked = form.get("photos", "").split() or form.get("sha256", "").split()
+    if needed and not picked:
+        raise BadRequest("tick the photos first")
+    return picked
+
+
+def _target_slug(conn: Any, text: str) -> str:
+    """The album picked in the searchable list: its slug, or exactly its title."""
+    text = text.strip()
+    if catalog.get_album(conn, text):
+        return text
+    found = [a["slug"] for a in catalog.list_albums(conn) if a["title"].casefold() == text.casefold()]
+    if len(found) != 1:
+        raise BadRequest("pick the album from the list")
+    return found[0]
+
+
+def _offset(form: dict[str, str]) -> int:
+    """Hours and minutes from the form (a sign, then hours, then minutes), in seconds."""
+    try:
+        hours, minutes = int(form.get("hours") or 0), int(form.get("minutes") or 0)
+    except ValueError:
+        raise BadRequest("give the hours and minutes as whole numbers") from None
+    if not 0 <= minutes < 60 or abs(hours) > 24 * 366 or (hours == 0 and minutes == 0):
+        raise BadRequest("give the hours and minutes as whole numbers")
+    sign = -1 if form.get("sign") == "-" or hours < 0 else 1
+    return sign * (abs(hours) * 3600 + minutes * 60)
+
+
+def _split_moment(conn: Any, form: dict[str, str]) -> datetime:
+    """Split at the time typed in, or at the first ticked photo (« scinder ici »)."""
+    if form.get("at"):
+        return _moment(form["at"])
+    photos = dates.find_photos(conn, _picked(form, needed=True))
+    instants = sorted(p["taken_at_utc"] for p in photos if p["taken_at_utc"])
+    if not instants:
+        raise BadRequest("none of the ticked photos has a date to split at")
+    return datetime.fromisoformat(instants[0])
 
 
 def _moment(text: str) -> datetime:
@@ -284,3 +389,51 @@ async def upload(request: Request) -> Response:
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse(report)
     return _page(request, "admin_upload.html", albums=catalog.list_albums(db), report=report)
+
+
+def trash_page(request: Request) -> Response:
+    if not request.state.viewer.is_admin:
+        return _login_redirect(request)
+    rows = catalog.trashed_photos(request.app.state.db())
+    return _page(
+        request,
+        "admin_trash.html",
+        photos=rows,
+        keep_days=trash.KEEP_DAYS,
+        message=_known(request.query_params.get("message", "")),
+        count=request.query_params.get("n", ""),
+    )
+
+
+async def trash_action(request: Request) -> Response:
+    """Restore the ticked photos, or empty the trash now (originals deleted from media/)."""
+    form = await _checked_form(request, max_fields=5000)
+    action = request.path_params["action"]
+    if action not in ("restore", "empty"):
+        raise NotFound("no such action")
+    shas = [str(sha) for sha in form.getlist("photo")]
+    config = request.app.state.config
+
+    def run() -> int:
+        conn = _writer(request)
+        try:
+            return trash.restore(conn, shas) if action == "restore" else trash.empty(conn, config, everything=True)
+        finally:
+            conn.close()
+
+    try:
+        count = await anyio.to_thread.run_sync(run)
+    except BadRequest as exc:
+        response = _page(
+            request,
+            "admin_trash.html",
+            photos=catalog.trashed_photos(request.app.state.db()),
+            keep_days=trash.KEEP_DAYS,
+            message="",
+            count="",
+            error=i18n.error_text(str(exc), request.state.lang),
+        )
+        response.status_code = 400
+        return response
+    done = "done_restored" if action == "restore" else "done_emptied"
+    return RedirectResponse(f"/admin/trash?message={done}&n={count}", status_code=303)

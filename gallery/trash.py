@@ -1,0 +1,75 @@
+"""The trash: photos taken out of every album, restorable, deleted from media/ only when emptied."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from . import albums, catalog, dates, organise, storage, thumbs
+from .config import Config
+from .errors import BadRequest, NotFound
+
+KEEP_DAYS = 30  # a trashed photo is deleted for good this many days after it was trashed
+
+
+def trash(conn: sqlite3.Connection, shas: Sequence[str]) -> int:
+    """Put photos in the trash: they leave every album (and so every page) at once."""
+    photos = dates.find_photos(conn, shas)
+    if not photos:
+        raise BadRequest("tick the photos to put in the trash first")
+    with catalog.transaction(conn):
+        catalog.trash_photos(conn, [p["id"] for p in photos], catalog.now_iso())
+    albums.regroup(conn)
+    return len(photos)
+
+
+def restore(conn: sqlite3.Connection, shas: Sequence[str]) -> int:
+    """Take photos out of the trash, back into the album they came from when it still exists."""
+    photos = [p for p in dates.find_photos(conn, shas) if p["trashed_at"]]
+    if not photos:
+        raise BadRequest("none of these photos is in the trash")
+    with catalog.transaction(conn):
+        for row in catalog.untrash_photos(conn, [p["id"] for p in photos]):
+            if row["trashed_from"] is not None and catalog.get_album_by_id(conn, row["trashed_from"]):
+                catalog.set_membership(conn, row["id"], row["trashed_from"], pinned=True)
+    albums.regroup(conn)
+    return len(photos)
+
+
+def empty(conn: sqlite3.Connection, config: Config, everything: bool = False, now: datetime | None = None) -> int:
+    """Delete for good the photos trashed over KEEP_DAYS ago (or all): catalog row, original, derivatives."""
+    limit = None if everything else ((now or datetime.now(UTC)) - timedelta(days=KEEP_DAYS)).isoformat()
+    rows = catalog.trashed_photos(conn, before=limit)
+    for row in rows:
+        with catalog.transaction(conn):  # the row first: a crash leaves an orphan file that `check` names
+            catalog.delete_photo(conn, row["id"])
+        _remove_files(config, row)
+    return len(rows)
+
+
+def _remove_files(config: Config, row: dict[str, Any]) -> None:
+    try:
+        original = storage.resolve_inside(config.root, row["path"])
+    except NotFound:  # already gone: nothing to delete
+        original = None
+    if original is not None and original.is_relative_to(config.media_dir.resolve()):
+        original.unlink()
+    for size in thumbs.SIZES:
+        (config.thumbs_dir / thumbs.derivative_path(row["sha256"], size)).unlink(missing_ok=True)
+
+
+def shift(conn: sqlite3.Connection, shas: Sequence[str], seconds: int) -> int:
+    """Move the time of dated photos by `seconds` (a camera set wrong for one batch); undated ones are left."""
+    photos = [p for p in dates.find_photos(conn, shas) if p["taken_at_utc"]]
+    if not photos:
+        raise BadRequest("none of the ticked photos has a date to shift")
+    moved = [
+        (p["id"], (datetime.fromisoformat(p["taken_at_utc"]) + timedelta(seconds=seconds)).isoformat(), p["timezone"])
+        for p in photos
+    ]
+    with catalog.transaction(conn):
+        catalog.set_manual_times(conn, moved)
+    organise.refresh(conn)  # times are resolved again (the manual time wins), then albums follow
+    return len(photos)
