@@ -31,6 +31,19 @@ def serve(ctx: Context, host: str, port: int) -> None:
     run_server(ctx, host, port)
 
 
+def _empty_old_trash(ctx: Context) -> None:
+    """On start, photos trashed over 30 days ago go for good (catalog row, original, derivatives)."""
+    from . import catalog, trash
+
+    conn = catalog.connect(ctx.config.db_path)
+    try:
+        emptied = trash.empty(conn, ctx.config)
+    finally:
+        conn.close()
+    if emptied:
+        click.echo(f"Trash: {emptied} photos trashed over {trash.KEEP_DAYS} days ago were deleted.")
+
+
 def run_server(ctx: Context, host: str, port: int) -> None:
     """granian (measured 2x uvicorn on cached thumbnails: bench/serve_bench.py), else uvicorn."""
     import os
@@ -39,6 +52,7 @@ def run_server(ctx: Context, host: str, port: int) -> None:
         _check_readable(ctx)
     else:
         prepare_root(ctx.config)
+        _empty_old_trash(ctx)
     os.environ["GALLERY_ROOT"] = str(ctx.config.root.resolve())  # the worker rebuilds its Config from the environment
     click.echo(f"Serving {ctx.config.root.resolve()} on http://{host}:{port} (Ctrl-C to stop)")
     if ctx.read_only:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from . import catalog, devices, organise, storage
+from . import catalog, devices, organise, storage, trash
 from .config import Config
 from .errors import ConfigError, ImportAborted, ImportBusy, SourceError
 from .ingest import INCOMING, IngestSettings, init_worker, process_file
@@ -195,6 +195,7 @@ def run_import(config: Config, options: ImportOptions, progress: Progress | None
                 report.kept = archive.kept
             catalog.finish_import(conn, report.import_id, report.counts)
             organise.refresh(conn, config)
+            trash.empty(conn, config)  # photos trashed over 30 days ago go for good, with their originals
         finally:
             conn.close()
     report.seconds = time.monotonic() - started

@@ -54,12 +54,17 @@ async def login(request: Request) -> Response:
     except limits.Limited as limited:
         return _limited(
             renderer.page(
-                request, "login.html", status=429, next=target, error="busy" if limited.busy else "too_many", name=name
+                request,
+                "login.html",
+                status=429,
+                next=target,
+                error="busy" if limited.busy else "too_many",
+                typed_name=name,
             )
         )
     user = await anyio.to_thread.run_sync(_check, db_path, name, password)
     if user is None:
-        return renderer.page(request, "login.html", status=401, next=target, error="wrong", name=name)
+        return renderer.page(request, "login.html", status=401, next=target, error="wrong", typed_name=name)
     await anyio.to_thread.run_sync(attempt.succeeded)
     token = auth.new_token()
     await anyio.to_thread.run_sync(_start_session, request.app.state.config.db_path, auth.token_hash(token), user["id"])
