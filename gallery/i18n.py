@@ -291,6 +291,30 @@ ERRORS: dict[str, str] = {
 
 def error_text(message: str, lang: str) -> str:
     """A library error in the reader's language (English as written; French from ERRORS when known)."""
-    if lang == "en":
-        return message[:1].upper() + message[1:]
-    return ERRORS.get(message, message[:1].upper() + message[1:])
+    return message if lang == "en" else ERRORS.get(message, message)
+
+
+# -- admin curation (H5): the programme form -------------------------------------------------------
+
+TEXT.update(
+    {
+        "done_programme": {"fr": "Programme enregistré ; les albums suivent.", "en": "Programme saved; albums follow."},
+        "new_mission": {"fr": "Nouvelle mission", "en": "New mission"},
+        "programme": {"fr": "Programme", "en": "Programme"},
+        "programme_toml": {"fr": "Le programme en TOML", "en": "The programme as TOML"},
+        "programme_help": {
+            "fr": "Heures locales dans le fuseau de la mission. Lieu : un nom de ville (« Toulouse ») ou des "
+            "coordonnées (« 43.6045, 1.4440 »). Une ligne sans nom est ignorée.",
+            "en": "Local times in the mission's zone. Place: a town name (“Toulouse”) or coordinates "
+            "(“43.6045, 1.4440”). A row without a name is left out.",
+        },
+        "mission_title": {"fr": "Titre de la mission", "en": "Mission title"},
+        "mission_zone": {"fr": "Fuseau (ex. Europe/Paris)", "en": "Time zone (e.g. Europe/Paris)"},
+        "event": {"fr": "Événement", "en": "Event"},
+        "event_name": {"fr": "Nom", "en": "Name"},
+        "event_start": {"fr": "Début", "en": "Start"},
+        "event_end": {"fr": "Fin", "en": "End"},
+        "event_where": {"fr": "Lieu (ville ou coordonnées)", "en": "Place (town or coordinates)"},
+        "save_programme": {"fr": "Enregistrer le programme", "en": "Save the programme"},
+    }
+)

@@ -107,3 +107,32 @@ def test_trash_empties_after_thirty_days_from_the_cli(library: Path) -> None:  #
         conn.close()
     assert not gallery.json("trash", "list")
     assert gallery("trash", "restore", sha[:10], ok=False).exit_code != 0, "deleted for good"
+
+
+def test_programme_as_a_form(library: Path) -> None:  # noqa: F811
+    web = logged_in(library)
+    page = web.get("/admin/missions?title=Mission Marseille–Toulouse 2017").text
+    assert 'name="event-0-name"' in page and "la Mêlée numérique" in page, "the loaded programme fills the form"
+    fields = {
+        "csrf": web.cookies["gallery_csrf"],
+        "mode": "form",
+        "title": "Visite à Lyon",
+        "timezone": "Europe/Paris",
+        "events": "3",
+        "event-0-name": "Halle Tony Garnier",
+        "event-0-start": "2019-05-02T09:00",
+        "event-0-end": "2019-05-02T18:00",
+        "event-0-where": "45.7319, 4.8197",
+        "event-1-name": "Lyon « centre »",
+        "event-1-start": "2019-05-03T09:00",
+        "event-1-end": "2019-05-03T12:00",
+        "event-1-where": "Lyon",
+        "event-2-name": "",
+    }
+    saved = web.post("/admin/missions", data=fields)
+    assert saved.status_code == 303 and "done_programme" in saved.headers["location"]
+    source = next(m for m in Gallery(library).rows("SELECT * FROM missions") if m["title"] == "Visite à Lyon")["source"]
+    assert "lat = 45.7319" in source and 'place = "Lyon"' in source and 'name = "Lyon « centre »"' in source
+    wrong = web.post("/admin/missions", data={**fields, "event-1-start": "demain"})
+    assert wrong.status_code == 200 and "event 2: give the start" in wrong.text
+    assert 'value="Lyon « centre »"' in wrong.text, "an error loses nothing typed"

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .. import albums, catalog, dates, devices, i18n, missions, organise, shares, trash
+from .. import albums, catalog, dates, devices, i18n, missions, organise, programme_form, shares, trash
 from ..cli import parse_duration
 from ..errors import BadRequest, Forbidden, GalleryError, NotFound, TooLarge
 from . import auth, uploads
@@ -289,20 +289,59 @@ def _moment(text: str) -> datetime:
 async def missions_page(request: Request) -> Response:
     if not request.state.viewer.is_admin:
         return _login_redirect(request)
-    error, text = "", ""
+    error, text, rows = "", "", None
     if request.method == "POST":
-        form = await _checked_form(request)
-        text = str(form.get("programme", ""))
+        form = await _checked_form(request, max_fields=5000)
+        fields = {key: str(value) for key, value in form.items()}
         try:
+            text = (
+                programme_form.programme_from_form(fields)
+                if fields.get("mode") == "form"
+                else fields.get("programme", "")
+            )
             await anyio.to_thread.run_sync(_load_programme, request, text)
-            return RedirectResponse("/admin/missions", status_code=303)
+            title = missions.parse_programme(text).title
+            return RedirectResponse(f"/admin/missions?title={quote(title)}&message=done_programme", status_code=303)
         except GalleryError as exc:
-            error = str(exc)
+            error = i18n.error_text(str(exc), request.state.lang)
+            text = fields.get("programme", "") if fields.get("mode") != "form" else ""
+            rows = _rows_from_fields(fields) if fields.get("mode") == "form" else None
     conn = request.app.state.db()
-    rows = catalog.list_missions(conn)
-    if not text and (title := request.query_params.get("title")):
-        text = next((m["source"] for m in rows if m["title"] == title), "")
-    return _page(request, "admin_missions.html", missions=rows, programme=text, error=error)
+    listed = catalog.list_missions(conn)
+    title = request.query_params.get("title", "")
+    if not text and title:
+        text = next((str(m["source"]) for m in listed if m["title"] == title), "")
+    if rows is None:
+        rows = _rows_or_blank(text)
+    return _page(
+        request,
+        "admin_missions.html",
+        missions=listed,
+        programme=text,
+        rows=rows,
+        error=error,
+        message=_known(request.query_params.get("message", "")),
+    )
+
+
+def _rows_or_blank(text: str) -> dict[str, Any]:
+    try:
+        return programme_form.rows_from_programme(text) if text else programme_form.blank()
+    except GalleryError:  # a programme the form cannot show: the TOML box still can
+        return programme_form.blank()
+
+
+def _rows_from_fields(fields: dict[str, str]) -> dict[str, Any]:
+    """The form as it was sent, so that an error loses nothing typed."""
+    count = min(int(fields["events"]) if fields.get("events", "").isdigit() else 0, 500)
+    keys = ("name", "start", "end", "where", *programme_form.KEPT)
+    events = [{key: fields.get(f"event-{i}-{key}", "") for key in keys} for i in range(count)]
+    return {
+        "title": fields.get("title", ""),
+        "timezone": fields.get("timezone", ""),
+        "description": fields.get("description", ""),
+        "events": events,
+    }
 
 
 def _load_programme(request: Request, text: str) -> None:
