@@ -289,9 +289,28 @@ ERRORS: dict[str, str] = {
 }
 
 
+ERROR_PATTERNS: list[tuple[str, str]] = [
+    (r"'(.*)' is not a duration like .*", "« {0} » n’est pas une correction comme +6 h, −1 h 30 ou auto."),
+    (r"no such device", "Appareil inconnu."),
+    (r"event (\d+): give the (start|end) as a date and time", "Événement {0} : donnez une date et une heure."),
+    (r"event (\d+): the radius is a number of metres", "Événement {0} : le rayon est un nombre de mètres."),
+    (r"no single photo matches '(.*)'.*", "Aucune photo ne correspond à « {0} »."),
+]
+
+
 def error_text(message: str, lang: str) -> str:
     """A library error in the reader's language (English as written; French from ERRORS when known)."""
-    return message if lang == "en" else ERRORS.get(message, message)
+    import re
+
+    if lang == "en":
+        return message
+    if message in ERRORS:
+        return ERRORS[message]
+    for pattern, french in ERROR_PATTERNS:
+        found = re.fullmatch(pattern, message)
+        if found:
+            return french.format(*found.groups())
+    return message
 
 
 # -- admin curation (H5): the programme form -------------------------------------------------------
@@ -318,3 +337,33 @@ TEXT.update(
         "save_programme": {"fr": "Enregistrer le programme", "en": "Save the programme"},
     }
 )
+
+
+# -- admin curation (H5): the devices page ------------------------------------------------------------
+
+DEVICE_SOURCES: dict[str, dict[str, str]] = {
+    "gps": {"fr": "horloge GPS des photos", "en": "the photos' GPS clock"},
+    "alignment": {"fr": "alignement sur les autres appareils", "en": "aligned with the other devices"},
+    "manual": {"fr": "saisi à la main", "en": "set by hand"},
+    "offset_tag": {"fr": "fuseau écrit par l’appareil", "en": "zone written by the camera"},
+}
+
+
+def device_source(source: str | None, lang: str = DEFAULT) -> str:
+    """Where a device's correction comes from, in words; « — » when it has none."""
+    entry = DEVICE_SOURCES.get(source or "")
+    return (entry.get(lang) or entry[DEFAULT]) if entry else (source or "—")
+
+
+def device_note(note: str | None, lang: str = DEFAULT) -> tuple[str, str]:
+    """(note in words, its language): the common GPS note in French; others stay as the engine wrote them."""
+    import re
+
+    if not note:
+        return "", lang
+    found = re.fullmatch(r"median of (\d+) GPS clocks(?:, spread (\d+) s)?", note)
+    if found and lang == "fr":
+        spread = int(found[2] or 0)
+        tail = f", écart {clock_correction(spread).lstrip('+')}" if spread >= 60 else ""
+        return f"médiane de {found[1]} horloges GPS{tail}", "fr"
+    return note, "en"

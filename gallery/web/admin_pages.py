@@ -7,6 +7,7 @@ regrouping in exactly the same way.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -366,12 +367,14 @@ async def devices_page(request: Request) -> Response:
             )
             return RedirectResponse("/admin/devices", status_code=303)
         except (GalleryError, ValueError) as exc:
-            error = str(exc)
+            error = i18n.error_text(str(exc), request.state.lang)
     lang = request.state.lang
     rows = [
         {
             **row,
             "correction": None if row["offset_seconds"] is None else i18n.clock_correction(row["offset_seconds"]),
+            "source_words": i18n.device_source(row["offset_source"], lang),
+            "note_words": i18n.device_note(row["note"], lang),
             "choices": devices.candidates_from_row(row, lang) if row["offset_source"] is None else [],
         }
         for row in catalog.list_devices(request.app.state.db())
@@ -387,13 +390,19 @@ def _set_offset(request: Request, device: str, offset: str) -> None:
         if not any(d["key"] == device for d in catalog.list_devices(conn)):
             raise NotFound("no such device")
         try:
-            seconds = None if offset.strip() in ("", "auto") else parse_duration(offset)
+            seconds = None if offset.strip() in ("", "auto") else parse_duration(_as_duration(offset))
         except click.BadParameter as exc:
             raise BadRequest(str(exc.message)) from None
         catalog.set_manual_offset(conn, device, seconds)
         organise.refresh(conn, request.app.state.config)
     finally:
         conn.close()
+
+
+def _as_duration(text: str) -> str:
+    """« +1 h 30 » or « −6 h » as the page writes them -> '+1h30m', '-6h' as parse_duration reads them."""
+    compact = text.replace(" ", "").replace("\u2212", "-").replace("min", "m")
+    return compact + "m" if re.fullmatch(r"[+-]?\d+h\d+", compact) else compact
 
 
 def imports_page(request: Request) -> Response:
