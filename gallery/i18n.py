@@ -367,3 +367,47 @@ def device_note(note: str | None, lang: str = DEFAULT) -> tuple[str, str]:
         tail = f", écart {clock_correction(spread).lstrip('+')}" if spread >= 60 else ""
         return f"médiane de {found[1]} horloges GPS{tail}", "fr"
     return note, "en"
+
+
+# -- admin curation (H5): the import report in words ---------------------------------------------------
+
+IMPORT_STATUS: dict[str, dict[str, str]] = {
+    "skipped": {"fr": "ignoré", "en": "skipped"},
+    "rejected": {"fr": "refusé", "en": "rejected"},
+}
+IMPORT_REASONS: dict[str, dict[str, str]] = {
+    "not_an_image": {"fr": "ce n’est pas une photo", "en": "not a photo"},
+    "unsupported_format": {"fr": "format non pris en charge", "en": "format not supported"},
+    "corrupt": {"fr": "image illisible (abîmée)", "en": "unreadable image (damaged)"},
+    "truncated": {"fr": "fichier incomplet (copie interrompue ?)", "en": "incomplete file (interrupted copy?)"},
+    "empty": {"fr": "fichier vide", "en": "empty file"},
+    "too_big": {"fr": "fichier trop gros", "en": "file too big"},
+    "too_many_pixels": {"fr": "image trop grande (pixels)", "en": "image too large (pixels)"},
+    "unreadable": {"fr": "fichier illisible (droits ?)", "en": "file cannot be read (permissions?)"},
+    "not_regular_file": {"fr": "ce n’est pas un fichier ordinaire", "en": "not a regular file"},
+    "symlink_outside": {"fr": "lien vers l’extérieur de la source", "en": "link leading outside the source"},
+    "symlink_into_library": {"fr": "lien vers la galerie elle-même", "en": "link into the gallery itself"},
+    "broken_symlink": {"fr": "lien cassé", "en": "broken link"},
+    "catalog_changed": {"fr": "le catalogue a changé pendant l’import", "en": "the catalog changed meanwhile"},
+    "restore_failed": {"fr": "original impossible à restaurer", "en": "original could not be restored"},
+}
+
+
+def import_words(table: dict[str, dict[str, str]], code: str | None, lang: str = DEFAULT) -> str:
+    """A status or reason code of the import report in words (never the code itself when known)."""
+    entry = table.get(code or "")
+    if entry is None:
+        return (code or "").replace("_", " ")
+    return entry.get(lang) or entry[DEFAULT]
+
+
+TEXT.update(
+    {
+        "status_imported": {"fr": "importée", "en": "imported"},
+        "status_duplicate": {"fr": "déjà là", "en": "already there"},
+        "status_rejected": {"fr": "refusée", "en": "rejected"},
+        "status_refused": {"fr": "refusée", "en": "refused"},
+        "status_skipped": {"fr": "ignorée", "en": "skipped"},
+        "status_queued": {"fr": "en attente", "en": "queued"},
+    }
+)

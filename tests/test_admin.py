@@ -209,7 +209,8 @@ def test_import_report_page(library: Path, tmp_path: Path) -> None:
     (tmp_path / "bad" / "broken.jpg").write_bytes(b"\xff\xd8\xff" + b"\0" * 100)
     Gallery(library).import_(tmp_path / "bad")
     page = logged_in(library).get("/admin/imports")
-    assert "broken.jpg" in page.text and "rejected" in page.text
+    assert "broken.jpg" in page.text and "refusé" in page.text
+    assert str(tmp_path) not in page.text and "<td>corrupt" not in page.text, "no server path, no code"
 
 
 def test_upload_through_the_import_pipeline(library: Path, tmp_path: Path) -> None:

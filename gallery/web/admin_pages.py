@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
@@ -408,7 +409,17 @@ def _as_duration(text: str) -> str:
 def imports_page(request: Request) -> Response:
     if not request.state.viewer.is_admin:
         return _login_redirect(request)
-    return _page(request, "admin_imports.html", problems=catalog.import_problems(request.app.state.db()))
+    lang = request.state.lang
+    problems = [
+        {
+            "when": row["started_at"][:16].replace("T", " "),
+            "name": PurePosixPath(row["path"]).name,  # the file's name: never a path on the server
+            "status": i18n.import_words(i18n.IMPORT_STATUS, row["status"], lang),
+            "reason": i18n.import_words(i18n.IMPORT_REASONS, row["reason"], lang),
+        }
+        for row in catalog.import_problems(request.app.state.db())
+    ]
+    return _page(request, "admin_imports.html", problems=problems)
 
 
 async def upload(request: Request) -> Response:
