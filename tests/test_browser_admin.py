@@ -134,7 +134,8 @@ def test_staff_edits_the_programme_and_confirms_a_device(server: str, browser: o
     page.fill(f"#e{blank}-where", "Toulouse")  # type: ignore[attr-defined]
     page.click("button:has-text('Enregistrer le programme')")  # type: ignore[attr-defined]
     assert "Programme enregistré" in page.inner_text("[role=status]")  # type: ignore[attr-defined]
-    assert page.input_value(f"#e{blank}-name") == "Capitole"  # type: ignore[attr-defined]
+    names = page.eval_on_selector_all("input[name$='-name']", "inputs => inputs.map(i => i.value)")  # type: ignore[attr-defined]
+    assert "Capitole" in names, "the saved programme fills the form again"
     source = Gallery(staff_library).rows("SELECT source FROM missions")[0]["source"]
     assert 'name = "Capitole"' in source and 'place = "Toulouse"' in source
 
