@@ -411,3 +411,6 @@ TEXT.update(
         "status_queued": {"fr": "en attente", "en": "queued"},
     }
 )
+
+
+TEXT.update({"download_selection": {"fr": "Télécharger (ZIP)", "en": "Download (ZIP)"}})

@@ -134,5 +134,21 @@ def test_programme_as_a_form(library: Path) -> None:  # noqa: F811
     source = next(m for m in Gallery(library).rows("SELECT * FROM missions") if m["title"] == "Visite à Lyon")["source"]
     assert "lat = 45.7319" in source and 'place = "Lyon"' in source and 'name = "Lyon « centre »"' in source
     wrong = web.post("/admin/missions", data={**fields, "event-1-start": "demain"})
-    assert wrong.status_code == 200 and "event 2: give the start" in wrong.text
+    assert wrong.status_code == 200 and "Événement 2 : donnez une date et une heure." in wrong.text
     assert 'value="Lyon « centre »"' in wrong.text, "an error loses nothing typed"
+
+
+def test_download_the_selection(library: Path) -> None:  # noqa: F811
+    import io
+    import zipfile
+
+    web = logged_in(library)
+    shas = [p["sha256"] for p in album_json(library, MELEE)["photos"][:2]]
+    response = select(web, "download", shas)
+    assert response.status_code == 200 and response.headers["content-type"] == "application/zip"  # type: ignore[attr-defined]
+    archive = zipfile.ZipFile(io.BytesIO(response.content))  # type: ignore[attr-defined]
+    assert len(archive.namelist()) == 2
+    import hashlib
+
+    assert {hashlib.sha256(archive.read(n)).hexdigest() for n in archive.namelist()} == set(shas)
+    assert select(web, "download", []).status_code == 400  # type: ignore[attr-defined]
