@@ -605,3 +605,19 @@ def _clean(value: str, limit: int, multiline: bool = False) -> str:
     if not cleaned and not multiline:
         raise BadRequest("the title cannot be empty")
     return cleaned
+
+
+# -- admin curation: one regroup for a whole selection ---------------------------------------------------
+
+
+def hide_many(conn: sqlite3.Connection, slug: str, sha_prefixes: Sequence[str], hidden: bool = True) -> int:
+    """Hide (or show) the ticked photos of an album; nothing changes if one of them is not in it."""
+    album = find_album(conn, slug)
+    ids = [find_photo(conn, sha) for sha in sha_prefixes]
+    with catalog.transaction(conn):
+        for photo_id in ids:
+            if not catalog.set_hidden(conn, album["id"], photo_id, hidden):
+                raise BadRequest("that photo is not in this album")
+        catalog.update_album(conn, album["id"], {"edited": 1})
+    regroup(conn)
+    return len(ids)

@@ -157,8 +157,8 @@ async def album_action(request: Request) -> Response:
     try:
         target, created = await anyio.to_thread.run_sync(_apply, request, slug, action, values)
     except (BadRequest, NotFound) as exc:
-        if action != "share" and "no album" in str(exc):
-            raise
+        if isinstance(exc, NotFound) and "no album" in str(exc):
+            raise  # the album itself is missing: a plain 404
         return _album_error(request, slug, exc)
     count = len(values["photos"].split())
     suffix = f"?created={quote(created)}" if created else f"?message={DONE.get(action, 'done_saved')}&n={count}"
@@ -220,8 +220,7 @@ def _apply(request: Request, slug: str, action: str, form: dict[str, str]) -> tu
         elif action == "cover":
             albums.set_cover(conn, slug, (_picked(form) or [""])[0])
         elif action in ("hide", "show"):
-            for sha in _picked(form, needed=True):
-                albums.hide(conn, slug, sha, action == "hide")
+            albums.hide_many(conn, slug, _picked(form, needed=True), action == "hide")
         elif action == "move":
             albums.move_many(conn, _picked(form, needed=True), _target_slug(conn, form.get("target", "")))
         elif action == "shift":
