@@ -78,12 +78,12 @@ def make_plan(
     album_rows = catalog.album_rows(conn)
     splits = [regrouping.Split(r["album_id"], r["at_utc"], r["new_album_id"]) for r in catalog.splits(conn)]
     if touched is None:
-        photos = catalog.iter_photos(conn)
+        photos = [p for p in catalog.iter_photos(conn) if not p.get("trashed_at")]  # the trash is in no album
         edits = regrouping.Edits(_memberships(catalog.memberships(conn)), splits)
         return regrouping.plan(photos, album_rows, edits, mission_data)
     scope = scope_of(conn, touched, times, mission_data.programme)
     while True:
-        photos = catalog.get_photos(conn, sorted(scope))
+        photos = [p for p in catalog.get_photos(conn, sorted(scope)) if not p.get("trashed_at")]
         edits = regrouping.Edits(_memberships(catalog.memberships_of(conn, sorted(scope))), splits)
         outside = _Outside(conn, scope)
         made = regrouping.plan(
@@ -339,3 +339,19 @@ def _clean(value: str, limit: int, multiline: bool = False) -> str:
     if not cleaned and not multiline:
         raise BadRequest("the title cannot be empty")
     return cleaned
+
+
+# -- admin curation: one regroup for a whole selection ---------------------------------------------------
+
+
+def hide_many(conn: catalog.Connection, slug: str, sha_prefixes: Sequence[str], hidden: bool = True) -> int:
+    """Hide (or show) the ticked photos of an album; nothing changes if one of them is not in it."""
+    album = find_album(conn, slug)
+    ids = [find_photo(conn, sha) for sha in sha_prefixes]
+    with catalog.transaction(conn):
+        for photo_id in ids:
+            if not catalog.set_hidden(conn, album["id"], photo_id, hidden):
+                raise BadRequest("that photo is not in this album")
+        catalog.update_album(conn, album["id"], {"edited": 1})
+    regroup(conn, ids)
+    return len(ids)

@@ -1004,7 +1004,7 @@ def find_photos(
 def _photo_filters(
     match: str | None, local_days: tuple[str | None, str | None, str | None], place: tuple[str, str | None] | None
 ) -> tuple[str, list[Any]]:
-    where: list[str] = ["1 = 1"]
+    where: list[str] = ["p.trashed_at IS NULL"]  # the trash is found by no search, not even an admin's
     params: list[Any] = []
     if match:
         where.append("p.id IN (SELECT rowid FROM photo_search WHERE photo_search MATCH ?)")
@@ -1136,7 +1136,9 @@ def iter_companions(conn: sqlite3.Connection) -> list[Row]:
 
 def iter_dating(conn: sqlite3.Connection, chunk: int = 5000, with_undated: bool = False) -> Iterator[Row]:
     """Every photo's id and the columns that say whether and when it is dated, streamed in chunks."""
-    where = "" if with_undated else " WHERE taken_at_utc IS NOT NULL"
+    where = " WHERE trashed_at IS NULL" + (
+        "" if with_undated else " AND taken_at_utc IS NOT NULL"
+    )  # the trash is in no album
     cursor = conn.execute(f"SELECT id, taken_at_utc, time_source, date_source FROM photos{where}")
     while rows := cursor.fetchmany(chunk):
         yield from (dict(row) for row in rows)
@@ -1247,3 +1249,46 @@ def archived_files(conn: sqlite3.Connection) -> list[Row]:
     return dicts(
         conn.execute("SELECT sha256, path, size FROM photos UNION ALL SELECT sha256, path, size FROM companions")
     )
+
+
+# -- trash (admin curation) -----------------------------------------------------------------------
+
+
+def trash_photos(conn: sqlite3.Connection, ids: Sequence[int], at: str) -> None:
+    """Mark photos as trashed, remembering their album; they leave every album at once."""
+    for photo_id in ids:
+        conn.execute(
+            "UPDATE photos SET trashed_at = ?, trashed_from = "
+            "(SELECT album_id FROM album_photos WHERE photo_id = photos.id) WHERE id = ?",
+            (at, photo_id),
+        )
+        conn.execute("DELETE FROM album_photos WHERE photo_id = ?", (photo_id,))
+        conn.execute("UPDATE albums SET cover_id = NULL, cover_manual = 0 WHERE cover_id = ?", (photo_id,))
+
+
+def untrash_photos(conn: sqlite3.Connection, ids: Sequence[int]) -> list[Row]:
+    """Take photos out of the trash; returns their rows as they were (with trashed_from)."""
+    rows = get_photos(conn, ids)
+    conn.executemany("UPDATE photos SET trashed_at = NULL, trashed_from = NULL WHERE id = ?", [(i,) for i in ids])
+    return rows
+
+
+def trashed_photos(conn: sqlite3.Connection, before: str | None = None) -> list[Row]:
+    """Photos in the trash (trashed before `before` if given), oldest first, with their former album."""
+    where, args = ("p.trashed_at IS NOT NULL", []) if before is None else ("p.trashed_at < ?", [before])
+    return dicts(
+        conn.execute(
+            "SELECT p.*, a.slug AS from_slug, a.title AS from_title FROM photos p "
+            f"LEFT JOIN albums a ON a.id = p.trashed_from WHERE {where} ORDER BY p.trashed_at, p.id",
+            args,
+        )
+    )
+
+
+def delete_companions(conn: sqlite3.Connection, shas: Sequence[str]) -> None:
+    conn.executemany("DELETE FROM companions WHERE sha256 = ?", [(sha,) for sha in shas])
+
+
+def delete_photo(conn: sqlite3.Connection, photo_id: int) -> None:
+    conn.execute("DELETE FROM album_photos WHERE photo_id = ?", (photo_id,))
+    conn.execute("DELETE FROM photos WHERE id = ?", (photo_id,))

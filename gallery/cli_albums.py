@@ -16,6 +16,7 @@ from .errors import GalleryError
 def add_commands(main: click.Group) -> None:
     main.add_command(mission)
     main.add_command(albums_)
+    main.add_command(trash_)
 
 
 @click.group()
@@ -306,3 +307,86 @@ def set_(ctx: Context, slug: str, show_location: bool | None, originals: bool | 
     with ctx.catalog() as conn:
         albums.set_options(conn, slug, show_location, originals)
     click.echo(f"{slug}: options saved.")
+
+
+# -- the trash (admin curation) ----------------------------------------------------------------------
+
+
+@click.group("trash")
+def trash_() -> None:
+    """The trash: photos taken out of every album, deleted with their original when emptied.
+
+    Example: gallery trash empty
+    """
+
+
+@trash_.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_context
+def trash_list(ctx: Context, as_json: bool) -> None:
+    """List the photos in the trash, oldest first.
+
+    Example: gallery trash list
+    """
+    conn = catalog.connect(ctx.config.db_path)
+    try:
+        rows = catalog.trashed_photos(conn)
+    finally:
+        conn.close()
+    if as_json:
+        echo_json([{"sha256": r["sha256"], "trashed_at": r["trashed_at"], "album": r["from_slug"]} for r in rows])
+    else:
+        echo_table(
+            [[r["sha256"][:12], r["trashed_at"], r["from_slug"] or ""] for r in rows], ["sha256", "trashed", "album"]
+        )
+
+
+@trash_.command("put")
+@click.argument("shas", nargs=-1, required=True)
+@pass_context
+def trash_put(ctx: Context, shas: tuple[str, ...]) -> None:
+    """Put photos (sha256 or a prefix of 6+ characters) in the trash.
+
+    Example: gallery trash put 3fa2c1 9b07de
+    """
+    from . import trash
+
+    conn = catalog.connect(ctx.config.db_path)
+    try:
+        click.echo(f"{trash.trash(conn, list(shas))} photos put in the trash.")
+    finally:
+        conn.close()
+
+
+@trash_.command("restore")
+@click.argument("shas", nargs=-1, required=True)
+@pass_context
+def trash_restore(ctx: Context, shas: tuple[str, ...]) -> None:
+    """Take photos out of the trash, back into their album.
+
+    Example: gallery trash restore 3fa2c1
+    """
+    from . import trash
+
+    conn = catalog.connect(ctx.config.db_path)
+    try:
+        click.echo(f"{trash.restore(conn, list(shas))} photos restored.")
+    finally:
+        conn.close()
+
+
+@trash_.command("empty")
+@click.option("--all", "everything", is_flag=True, help="Also the photos trashed less than 30 days ago.")
+@pass_context
+def trash_empty(ctx: Context, everything: bool) -> None:
+    """Delete for good the photos trashed over 30 days ago (or all): catalog rows and originals.
+
+    Example: gallery trash empty --all
+    """
+    from . import trash
+
+    conn = catalog.connect(ctx.config.db_path)
+    try:
+        click.echo(f"{trash.empty(conn, ctx.config, everything=everything)} photos deleted from the trash.")
+    finally:
+        conn.close()

@@ -37,6 +37,16 @@ def serve(ctx: Context, host: str, port: int, workers: int) -> None:
     run_server(ctx, host, port, workers)
 
 
+def _empty_old_trash(ctx: Context) -> None:
+    """On start, photos trashed over 30 days ago go for good (catalog row, original, derivatives)."""
+    from . import catalog, trash
+
+    with catalog.connection(ctx.config.db_path) as conn:
+        emptied = trash.empty(conn, ctx.config)
+    if emptied:
+        click.echo(f"Trash: {emptied} photos trashed over {trash.KEEP_DAYS} days ago were deleted.")
+
+
 def run_server(ctx: Context, host: str, port: int, workers: int = 1) -> None:
     """granian (measured 2x uvicorn on cached thumbnails: bench/serve_bench.py), else uvicorn."""
     import os
@@ -48,6 +58,7 @@ def run_server(ctx: Context, host: str, port: int, workers: int = 1) -> None:
         from .web import auth
 
         auth.secret_key(ctx.config)  # made once here, before the workers: each must sign with the same key
+        _empty_old_trash(ctx)
     os.environ["GALLERY_ROOT"] = str(ctx.config.root.resolve())  # the worker rebuilds its Config from the environment
     click.echo(f"Serving {ctx.config.root.resolve()} on http://{host}:{port} (Ctrl-C to stop)")
     if ctx.read_only:

@@ -232,3 +232,221 @@ TEXT.update(
         "search_at_place": {"fr": "Photos prises à {place}", "en": "Photos taken in {place}"},
     }
 )
+# -- admin curation (H5): confirmations, the selection bar, the trash, errors people read ------------
+
+TEXT.update(
+    {
+        "done_renamed": {"fr": "Album renommé.", "en": "Album renamed."},
+        "done_saved": {"fr": "Enregistré.", "en": "Saved."},
+        "done_cover": {"fr": "Couverture changée.", "en": "Cover changed."},
+        "done_hidden": {"fr": "Photos masquées : {n}.", "en": "Photos hidden: {n}."},
+        "done_shown": {"fr": "Photos affichées : {n}.", "en": "Photos shown: {n}."},
+        "done_moved": {"fr": "Photos déplacées : {n}.", "en": "Photos moved: {n}."},
+        "done_merged": {"fr": "Albums fusionnés.", "en": "Albums merged."},
+        "done_split": {"fr": "Album scindé : voici la suite.", "en": "Album split: here is the rest."},
+        "done_published": {"fr": "Album publié.", "en": "Album published."},
+        "done_unpublished": {"fr": "Album dépublié : c’est un brouillon.", "en": "Album unpublished: it is a draft."},
+        "done_unshared": {"fr": "Lien révoqué.", "en": "Link revoked."},
+        "done_dated": {"fr": "Dates enregistrées : {n} photos.", "en": "Dates saved: {n} photos."},
+        "done_shifted": {"fr": "Heure décalée : {n} photos.", "en": "Time shifted: {n} photos."},
+        "done_trashed": {
+            "fr": "Photos mises à la corbeille : {n}. Elles y restent 30 jours.",
+            "en": "Photos put in the trash: {n}. They stay there 30 days.",
+        },
+        "done_restored": {"fr": "Photos restaurées : {n}.", "en": "Photos restored: {n}."},
+        "done_emptied": {"fr": "Corbeille vidée : {n} photos supprimées.", "en": "Trash emptied: {n} photos deleted."},
+        "draft": {"fr": "brouillon", "en": "draft"},
+        "published": {"fr": "publié", "en": "published"},
+        "trash": {"fr": "Corbeille", "en": "Trash"},
+        "selection": {"fr": "Sélection", "en": "Selection"},
+        "selected_count": {"fr": "photo(s) sélectionnée(s)", "en": "photo(s) selected"},
+        "select_all": {"fr": "Tout sélectionner", "en": "Select all"},
+        "select_none": {"fr": "Tout désélectionner", "en": "Select none"},
+        "select_help": {
+            "fr": "Cochez des photos (Maj+clic pour une plage, Ctrl+A pour tout), puis choisissez une action.",
+            "en": "Tick photos (Shift+click for a range, Ctrl+A for all), then pick an action.",
+        },
+        "move_to": {"fr": "Déplacer vers l’album", "en": "Move to the album"},
+        "move_placeholder": {"fr": "Tapez pour chercher un album", "en": "Type to search an album"},
+        "move": {"fr": "Déplacer", "en": "Move"},
+        "hide": {"fr": "Masquer", "en": "Hide"},
+        "show": {"fr": "Afficher", "en": "Show"},
+        "set_cover": {"fr": "Couverture", "en": "Set as cover"},
+        "split_here": {"fr": "Scinder ici", "en": "Split here"},
+        "put_in_trash": {"fr": "Mettre à la corbeille", "en": "Put in the trash"},
+        "confirm_trash": {
+            "fr": "Mettre les photos sélectionnées à la corbeille ? Elles disparaissent de tous les albums.",
+            "en": "Put the selected photos in the trash? They leave every album.",
+        },
+        "confirm_empty": {
+            "fr": "Vider la corbeille ? Les originaux seront supprimés définitivement.",
+            "en": "Empty the trash? The originals will be deleted for good.",
+        },
+        "shift_time": {"fr": "Décaler l’heure", "en": "Shift the time"},
+        "shift_help": {"fr": "Décaler de (heures, minutes)", "en": "Shift by (hours, minutes)"},
+        "later": {"fr": "plus tard", "en": "later"},
+        "earlier": {"fr": "plus tôt", "en": "earlier"},
+        "hours": {"fr": "heures", "en": "hours"},
+        "minutes": {"fr": "minutes", "en": "minutes"},
+        "date_undated": {"fr": "Dater", "en": "Set the date"},
+        "restore": {"fr": "Restaurer", "en": "Restore"},
+        "empty_trash": {"fr": "Vider la corbeille maintenant", "en": "Empty the trash now"},
+        "trash_empty": {"fr": "La corbeille est vide.", "en": "The trash is empty."},
+        "trash_help": {
+            "fr": "Les photos restent {days} jours dans la corbeille, puis sont supprimées avec leur original.",
+            "en": "Photos stay {days} days in the trash, then are deleted with their original.",
+        },
+        "trashed_on": {"fr": "mise à la corbeille le", "en": "trashed on"},
+        "came_from": {"fr": "venait de", "en": "came from"},
+        "hidden_badge": {"fr": "masquée", "en": "hidden"},
+        "state": {"fr": "État", "en": "State"},
+    }
+)
+
+# Library errors are written in English for the CLI; the admin pages show them in French too.
+ERRORS: dict[str, str] = {
+    "tick the photos first": "Cochez d’abord des photos.",
+    "tick the photos to date first": "Cochez d’abord les photos à dater.",
+    "tick the photos to put in the trash first": "Cochez d’abord les photos à mettre à la corbeille.",
+    "pick the album from the list": "Choisissez l’album dans la liste.",
+    "give the hours and minutes as whole numbers": "Donnez les heures et les minutes en nombres entiers.",
+    "none of the ticked photos has a date to split at": "Aucune des photos cochées n’a de date où scinder.",
+    "none of the ticked photos has a date to shift": "Aucune des photos cochées n’a de date à décaler.",
+    "none of these photos is in the trash": "Aucune de ces photos n’est dans la corbeille.",
+    "that photo is not in this album, or it is hidden": "Cette photo n’est pas dans l’album, ou elle est masquée.",
+    "that photo is not in this album": "Cette photo n’est pas dans cet album.",
+    "no photo of this album was taken at or after that time": "Aucune photo de l’album n’a été prise à partir "
+    "de ce moment.",
+    "every photo of this album was taken after that time: nothing to split": "Toutes les photos de l’album sont "
+    "postérieures : rien à scinder.",
+    "an album cannot be merged into itself": "Un album ne peut pas être fusionné avec lui-même.",
+    "the title cannot be empty": "Le titre ne peut pas être vide.",
+    "give a date and time like 2017-09-18T13:00": "Donnez une date et une heure, par exemple 2017-09-18T13:00.",
+}
+
+
+ERROR_PATTERNS: list[tuple[str, str]] = [
+    (r"'(.*)' is not a duration like .*", "« {0} » n’est pas une correction comme +6 h, −1 h 30 ou auto."),
+    (r"no such device", "Appareil inconnu."),
+    (r"event (\d+): give the (start|end) as a date and time", "Événement {0} : donnez une date et une heure."),
+    (r"event (\d+): the radius is a number of metres", "Événement {0} : le rayon est un nombre de mètres."),
+    (r"no single photo matches '(.*)'.*", "Aucune photo ne correspond à « {0} »."),
+]
+
+
+def error_text(message: str, lang: str) -> str:
+    """A library error in the reader's language (English as written; French from ERRORS when known)."""
+    import re
+
+    if lang == "en":
+        return message
+    if message in ERRORS:
+        return ERRORS[message]
+    for pattern, french in ERROR_PATTERNS:
+        found = re.fullmatch(pattern, message)
+        if found:
+            return french.format(*found.groups())
+    return message
+
+
+# -- admin curation (H5): the programme form -------------------------------------------------------
+
+TEXT.update(
+    {
+        "done_programme": {"fr": "Programme enregistré ; les albums suivent.", "en": "Programme saved; albums follow."},
+        "new_mission": {"fr": "Nouvelle mission", "en": "New mission"},
+        "programme": {"fr": "Programme", "en": "Programme"},
+        "programme_toml": {"fr": "Le programme en TOML", "en": "The programme as TOML"},
+        "programme_help": {
+            "fr": "Heures locales dans le fuseau de la mission. Lieu : un nom de ville (« Toulouse ») ou des "
+            "coordonnées (« 43.6045, 1.4440 »). Une ligne sans nom est ignorée.",
+            "en": "Local times in the mission's zone. Place: a town name (“Toulouse”) or coordinates "
+            "(“43.6045, 1.4440”). A row without a name is left out.",
+        },
+        "mission_title": {"fr": "Titre de la mission", "en": "Mission title"},
+        "mission_zone": {"fr": "Fuseau (ex. Europe/Paris)", "en": "Time zone (e.g. Europe/Paris)"},
+        "event": {"fr": "Événement", "en": "Event"},
+        "event_name": {"fr": "Nom", "en": "Name"},
+        "event_start": {"fr": "Début", "en": "Start"},
+        "event_end": {"fr": "Fin", "en": "End"},
+        "event_where": {"fr": "Lieu (ville ou coordonnées)", "en": "Place (town or coordinates)"},
+        "save_programme": {"fr": "Enregistrer le programme", "en": "Save the programme"},
+    }
+)
+
+
+# -- admin curation (H5): the devices page ------------------------------------------------------------
+
+DEVICE_SOURCES: dict[str, dict[str, str]] = {
+    "gps": {"fr": "horloge GPS des photos", "en": "the photos' GPS clock"},
+    "alignment": {"fr": "alignement sur les autres appareils", "en": "aligned with the other devices"},
+    "manual": {"fr": "saisi à la main", "en": "set by hand"},
+    "offset_tag": {"fr": "fuseau écrit par l’appareil", "en": "zone written by the camera"},
+}
+
+
+def device_source(source: str | None, lang: str = DEFAULT) -> str:
+    """Where a device's correction comes from, in words; « — » when it has none."""
+    entry = DEVICE_SOURCES.get(source or "")
+    return (entry.get(lang) or entry[DEFAULT]) if entry else (source or "—")
+
+
+def device_note(note: str | None, lang: str = DEFAULT) -> tuple[str, str]:
+    """(note in words, its language): the common GPS note in French; others stay as the engine wrote them."""
+    import re
+
+    if not note:
+        return "", lang
+    found = re.fullmatch(r"median of (\d+) GPS clocks(?:, spread (\d+) s)?", note)
+    if found and lang == "fr":
+        spread = int(found[2] or 0)
+        tail = f", écart {clock_correction(spread).lstrip('+')}" if spread >= 60 else ""
+        return f"médiane de {found[1]} horloges GPS{tail}", "fr"
+    return note, "en"
+
+
+# -- admin curation (H5): the import report in words ---------------------------------------------------
+
+IMPORT_STATUS: dict[str, dict[str, str]] = {
+    "skipped": {"fr": "ignoré", "en": "skipped"},
+    "rejected": {"fr": "refusé", "en": "rejected"},
+}
+IMPORT_REASONS: dict[str, dict[str, str]] = {
+    "not_an_image": {"fr": "ce n’est pas une photo", "en": "not a photo"},
+    "unsupported_format": {"fr": "format non pris en charge", "en": "format not supported"},
+    "corrupt": {"fr": "image illisible (abîmée)", "en": "unreadable image (damaged)"},
+    "truncated": {"fr": "fichier incomplet (copie interrompue ?)", "en": "incomplete file (interrupted copy?)"},
+    "empty": {"fr": "fichier vide", "en": "empty file"},
+    "too_big": {"fr": "fichier trop gros", "en": "file too big"},
+    "too_many_pixels": {"fr": "image trop grande (pixels)", "en": "image too large (pixels)"},
+    "unreadable": {"fr": "fichier illisible (droits ?)", "en": "file cannot be read (permissions?)"},
+    "not_regular_file": {"fr": "ce n’est pas un fichier ordinaire", "en": "not a regular file"},
+    "symlink_outside": {"fr": "lien vers l’extérieur de la source", "en": "link leading outside the source"},
+    "symlink_into_library": {"fr": "lien vers la galerie elle-même", "en": "link into the gallery itself"},
+    "broken_symlink": {"fr": "lien cassé", "en": "broken link"},
+    "catalog_changed": {"fr": "le catalogue a changé pendant l’import", "en": "the catalog changed meanwhile"},
+    "restore_failed": {"fr": "original impossible à restaurer", "en": "original could not be restored"},
+}
+
+
+def import_words(table: dict[str, dict[str, str]], code: str | None, lang: str = DEFAULT) -> str:
+    """A status or reason code of the import report in words (never the code itself when known)."""
+    entry = table.get(code or "")
+    if entry is None:
+        return (code or "").replace("_", " ")
+    return entry.get(lang) or entry[DEFAULT]
+
+
+TEXT.update(
+    {
+        "status_imported": {"fr": "importée", "en": "imported"},
+        "status_duplicate": {"fr": "déjà là", "en": "already there"},
+        "status_rejected": {"fr": "refusée", "en": "rejected"},
+        "status_refused": {"fr": "refusée", "en": "refused"},
+        "status_skipped": {"fr": "ignorée", "en": "skipped"},
+        "status_queued": {"fr": "en attente", "en": "queued"},
+    }
+)
+
+
+TEXT.update({"download_selection": {"fr": "Télécharger (ZIP)", "en": "Download (ZIP)"}})

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from . import catalog, companions, devices, organise, storage
+from . import catalog, companions, devices, organise, storage, trash
 from .config import Config
 from .errors import CatalogError, ConfigError, ImportAborted, ImportBusy, SourceError
 from .ingest import INCOMING, IngestSettings, init_worker, process_file, time_limit
@@ -201,6 +201,7 @@ def run_import(config: Config, options: ImportOptions, progress: Progress | None
                 report.archived, report.paired, report.live = archive.kinds, archive.paired, archive.live
             catalog.finish_import(conn, report.import_id, report.counts)
             organise.refresh(conn, config, catalog.photo_ids_of_import(conn, report.import_id))
+            trash.empty(conn, config)  # photos trashed over 30 days ago go for good, with their originals
     report.seconds = time.monotonic() - started
     return report
 

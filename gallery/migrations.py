@@ -281,6 +281,14 @@ CREATE TABLE companions (
 CREATE INDEX companions_photo ON companions(photo_sha256)
 """
 
+# The trash (admin curation): a trashed photo leaves every album at once and keeps where it came from,
+# so that a restore puts it back; its original leaves media/ only when the trash is emptied.
+V10_TRASH = """
+ALTER TABLE photos ADD COLUMN trashed_at TEXT;
+ALTER TABLE photos ADD COLUMN trashed_from INTEGER;
+CREATE INDEX photos_trashed ON photos(trashed_at) WHERE trashed_at IS NOT NULL
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, V1_ARCHIVE),
     (2, V2_DEVICES_PLACES),
@@ -291,4 +299,5 @@ MIGRATIONS: list[tuple[int, str]] = [
     (7, V7_LOGIN_ATTEMPTS),
     (8, V8_SEARCH),
     (9, V9_MEDIA_KINDS),
+    (10, V10_TRASH),
 ]

@@ -170,13 +170,15 @@ def test_missions_page_loads_and_reports_errors(library: Path, mission_files_ses
 def test_devices_page_sets_an_offset(library: Path) -> None:
     web = logged_in(library)
     page = web.get("/admin/devices")
-    assert "<td>Canon EOS 80D #0123456789</td>" in page.text and "alignment" in page.text
+    assert "<h2>Canon EOS 80D #0123456789</h2>" in page.text and "alignement sur les autres appareils" in page.text
     key = next(d["key"] for d in Gallery(library).json("devices") if d["name"].startswith("Canon"))
     assert post(web, "/admin/devices", device=key, offset="+6h").status_code == 303
     device = next(d for d in Gallery(library).json("devices") if d["key"] == key)
     assert device["manual"] and device["offset_seconds"] == 6 * 3600
-    assert "<td>+6 h</td>" in web.get("/admin/devices").text, "hours and minutes, never raw seconds"
-    assert "not a duration" in post(web, "/admin/devices", device=key, offset="soon").text
+    assert "Correction : +6 h</strong> — saisi à la main" in web.get("/admin/devices").text, "never raw seconds"
+    assert "« soon » n’est pas une correction" in post(web, "/admin/devices", device=key, offset="soon").text
+    assert post(web, "/admin/devices", device=key, offset="\u22121 h 30").status_code == 303, "as the page writes it"
+    assert next(d for d in Gallery(library).json("devices") if d["key"] == key)["offset_seconds"] == -5400
     assert post(web, "/admin/devices", device="nope", offset="+1h").status_code == 200
 
 
@@ -207,7 +209,8 @@ def test_import_report_page(library: Path, tmp_path: Path) -> None:
     (tmp_path / "bad" / "broken.jpg").write_bytes(b"\xff\xd8\xff" + b"\0" * 100)
     Gallery(library).import_(tmp_path / "bad")
     page = logged_in(library).get("/admin/imports")
-    assert "broken.jpg" in page.text and "rejected" in page.text
+    assert "broken.jpg" in page.text and "refusé" in page.text
+    assert str(tmp_path) not in page.text and "<td>corrupt" not in page.text, "no server path, no code"
 
 
 def test_upload_through_the_import_pipeline(library: Path, tmp_path: Path) -> None:

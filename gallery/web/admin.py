@@ -53,11 +53,18 @@ async def login(request: Request) -> Response:
         attempt = await limits.attempt(db_path, *limits.login_budgets(name, client))
     except limits.Limited as limited:
         return _limited(
-            renderer.page(request, "login.html", status=429, next=target, error="busy" if limited.busy else "too_many")
+            renderer.page(
+                request,
+                "login.html",
+                status=429,
+                next=target,
+                error="busy" if limited.busy else "too_many",
+                typed_name=name,
+            )
         )
     user = await anyio.to_thread.run_sync(_check, db_path, name, password)
     if user is None:
-        return renderer.page(request, "login.html", status=401, next=target, error="wrong")
+        return renderer.page(request, "login.html", status=401, next=target, error="wrong", typed_name=name)
     await anyio.to_thread.run_sync(attempt.succeeded)
     token = passwords.new_token()
     await anyio.to_thread.run_sync(
