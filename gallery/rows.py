@@ -66,6 +66,8 @@ class PhotoRow(TypedDict):
     title: str | None  # from an XMP sidecar
     rating: int | None
     keywords: str | None
+    trashed_at: str | None  # in the trash since (gallery/trash.py); None: not trashed
+    trashed_from: int | None  # the album it left, for a restore
 
 
 class AlbumRow(TypedDict):
