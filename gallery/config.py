@@ -41,6 +41,11 @@ SETTINGS: tuple[Setting, ...] = (
         "The organisation's home time zone (IANA): a camera left on it is a strong guess when aligning clocks.",
     ),
     Setting("read_only", False, "Never write to the library (automatic when it is on read-only media)."),
+    Setting(
+        "map_tiles",
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "Map tile URL ({z}/{x}/{y}); empty: maps show markers and a list without tiles.",
+    ),
 )
 
 
@@ -60,6 +65,7 @@ class Config:
     https: bool = False
     home_timezone: str = "America/Toronto"
     read_only: bool = False
+    map_tiles: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:

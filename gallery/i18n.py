@@ -194,3 +194,36 @@ def clock_candidate(seconds: int, reason: str, zone: str | None, meets: float, l
     if lang == "en":
         return f"{clock_correction(seconds, lang)}: {why}; {share} % of its photos meet the others'"
     return f"{clock_correction(seconds, lang)} : {why} ; {share} % de ses photos rejoignent celles des autres"
+
+
+# -- map and paging (H7) --------------------------------------------------------------------------
+
+TEXT.update(
+    {
+        "map": {"fr": "Carte", "en": "Map"},
+        "map_places": {"fr": "Lieux sur la carte", "en": "Places on the map"},
+        "map_town_level": {
+            "fr": "Positions arrondies à la ville.",
+            "en": "Positions rounded to the town.",
+        },
+        "map_no_places": {"fr": "Aucune photo localisée.", "en": "No photo with a location."},
+        "map_route": {"fr": "Itinéraire de la mission", "en": "The mission's route"},
+        "map_label": {"fr": "Carte des photos", "en": "Map of the photos"},
+        "pages": {"fr": "Pages", "en": "Pages"},
+        "page_n": {"fr": "Page {n}", "en": "Page {n}"},
+        "next_page": {"fr": "Page suivante", "en": "Next page"},
+        "previous_page": {"fr": "Page précédente", "en": "Previous page"},
+        "loading_more": {"fr": "Chargement des photos suivantes…", "en": "Loading more photos…"},
+        "jump_to_month": {"fr": "Aller au mois", "en": "Jump to month"},
+        "go": {"fr": "Aller", "en": "Go"},
+        "all_months": {"fr": "Les plus récentes", "en": "Most recent"},
+        "photos_n": {"fr": "{n} photos", "en": "{n} photos"},
+        "card_alt": {"fr": "Photo de couverture : {title}", "en": "Cover photo: {title}"},
+    }
+)
+
+
+def month_label(month: str, lang: str = DEFAULT) -> str:
+    """« septembre 2017 » / « September 2017 » from 2017-09."""
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{_month(date(year, number, 1), lang)} {year}"

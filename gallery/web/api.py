@@ -17,6 +17,8 @@ from . import access
 from .pages import checked_sha
 from .render import album_days, thumb_url
 
+UNLISTED = ("undated", "others")  # kept out of the feed and embeds: not a trip anyone would share
+
 
 def escape(value: str, entities: dict[str, str] | None = None) -> str:
     """XML text: escaped, and without the characters XML 1.0 forbids (a title from before cleaning)."""
@@ -90,6 +92,8 @@ def oembed(request: Request) -> Response:
     if parts.netloc and parts.netloc != urlsplit(base).netloc:
         raise NotFound("not an album URL of this gallery")
     album = access.visible_album(_db(request), segments[1], access.ANONYMOUS)
+    if album["kind"] in UNLISTED:
+        raise NotFound("undated and « Autres photos » albums are not embedded")
     width = _bounded(request.query_params.get("maxwidth"), 480)
     height = round(width * 0.75) + 90
     data: dict[str, Any] = {
@@ -107,7 +111,7 @@ def oembed(request: Request) -> Response:
     }
     if album.get("cover_sha256"):
         data.update(
-            thumbnail_url=f"{base}{thumb_url(album['cover_sha256'])}", thumbnail_width=512, thumbnail_height=384
+            thumbnail_url=f"{base}/cards/{album['cover_sha256']}.jpg", thumbnail_width=1200, thumbnail_height=630
         )
     return JSONResponse(data)
 
@@ -136,7 +140,11 @@ def health(request: Request) -> Response:
 def feed(request: Request) -> Response:
     """Atom 1.0 feed of published albums, newest first."""
     base = request.state.base_url
-    rows = [a for a in catalog.list_albums(_db(request), published_only=True) if a["photo_count"] > 0][:50]
+    rows = [
+        a
+        for a in catalog.list_albums(_db(request), published_only=True)
+        if a["photo_count"] > 0 and a["kind"] not in UNLISTED
+    ][:50]
     updated = max((a["updated_at"] for a in rows), default=datetime.now(UTC).isoformat(timespec="seconds"))
     entries = []
     for album in rows:
