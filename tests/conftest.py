@@ -209,8 +209,9 @@ def herd(app: Any, url: str, count: int) -> list[Any]:
 
 
 @contextmanager
-def serving(root: Path) -> Iterator[str]:
+def serving(root: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     """A real `gallery serve` (granian) on a free loopback port, for as long as the block runs."""
+    import os
     import socket
     import subprocess
     import sys
@@ -224,6 +225,7 @@ def serving(root: Path) -> Iterator[str]:
         [sys.executable, "-m", "gallery", "--root", str(root), "serve", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
     )
     base = f"http://127.0.0.1:{port}"
     try:
