@@ -38,7 +38,7 @@
       if (!data.exact) { fillList(section.querySelector(".map-list"), data.points); }
       if (!window.L) { return; }
       box.hidden = false;
-      var map = L.map(box, { scrollWheelZoom: false });
+      var map = L.map(box, { scrollWheelZoom: false, maxZoom: 18 });
       var tiles = box.getAttribute("data-tiles");
       if (tiles) {
         var credit = box.getAttribute("data-attribution");
@@ -49,20 +49,21 @@
       } else {
         box.classList.add("no-tiles");
       }
+      var bounds = data.points.map(function (point) { return [point.lat, point.lon]; });
+      map.fitBounds(bounds, { padding: [24, 24], maxZoom: 12 });  // a view first: clusters need a zoom
       var group = L.markerClusterGroup ? L.markerClusterGroup({ showCoverageOnHover: false }) : L.featureGroup();
-      var bounds = [];
       data.points.forEach(function (point) {
         var marker = L.marker([point.lat, point.lon], { title: point.label, alt: point.label, keyboard: true });
         marker.bindPopup(link(point));
         group.addLayer(marker);
-        bounds.push([point.lat, point.lon]);
       });
       map.addLayer(group);
       if (data.path.length > 1) {
         L.polyline(data.path, { color: "#0b5cad", weight: 3, opacity: 0.8, interactive: false }).addTo(map);
       }
-      map.fitBounds(bounds, { padding: [24, 24], maxZoom: 12 });
       box.setAttribute("data-markers", String(data.points.length));
-    }).catch(function () { /* the list (or nothing) stays: never an error page */ });
+    }).catch(function (error) {
+      if (window.console) { window.console.warn("map:", error); }  // the list stays: never an error page
+    });
   });
 })();
