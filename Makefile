@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install lint serve bench clean
+.PHONY: demo test install lint serve bench clean vendor-leaflet
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,3 +49,6 @@ bench: $(VENV)/.installed-bench
 
 clean:
 	rm -rf $(VENV) demo build *.egg-info
+
+vendor-leaflet:  # Leaflet and marker clusters from the npm registry (versions in package.json)
+	scripts/vendor_leaflet.sh

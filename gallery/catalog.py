@@ -1292,3 +1292,106 @@ def delete_companions(conn: sqlite3.Connection, shas: Sequence[str]) -> None:
 def delete_photo(conn: sqlite3.Connection, photo_id: int) -> None:
     conn.execute("DELETE FROM album_photos WHERE photo_id = ?", (photo_id,))
     conn.execute("DELETE FROM photos WHERE id = ?", (photo_id,))
+
+
+# -- map and paging (H7) --------------------------------------------------------------------------
+
+
+def count_album_photos(conn: sqlite3.Connection, album_id: int, include_hidden: bool = True) -> int:
+    hidden = "" if include_hidden else " AND hidden = 0"
+    return int(conn.execute(f"SELECT COUNT(*) FROM album_photos WHERE album_id = ?{hidden}", (album_id,)).fetchone()[0])
+
+
+def album_page(
+    conn: sqlite3.Connection, album_id: int, include_hidden: bool, limit: int, offset: int, columns: str = _TILE_COLUMNS
+) -> list[Row]:
+    """One page of an album's photos, in the same order as album_photos."""
+    hidden = "" if include_hidden else " AND ap.hidden = 0"
+    return dicts(
+        conn.execute(
+            f"SELECT {columns} FROM album_photos ap JOIN photos p ON p.id = ap.photo_id "
+            f"WHERE ap.album_id = ?{hidden} ORDER BY COALESCE(p.taken_at_utc, p.camera_time), p.id LIMIT ? OFFSET ?",
+            (album_id, limit, offset),
+        )
+    )
+
+
+def album_neighbours(
+    conn: sqlite3.Connection, album_id: int, sha256: str, include_hidden: bool
+) -> tuple[int, int, str | None, str | None]:
+    """(position from 1, total, previous sha256, next sha256) of a photo in its album, without loading the album."""
+    hidden = "" if include_hidden else " AND ap.hidden = 0"
+    shas = [
+        row[0]
+        for row in conn.execute(
+            f"SELECT p.sha256 FROM album_photos ap JOIN photos p ON p.id = ap.photo_id WHERE ap.album_id = ?{hidden} "
+            "ORDER BY COALESCE(p.taken_at_utc, p.camera_time), p.id",
+            (album_id,),
+        )
+    ]
+    index = shas.index(sha256) if sha256 in shas else 0
+    before = shas[index - 1] if index > 0 else None
+    after = shas[index + 1] if index + 1 < len(shas) else None
+    return index + 1, len(shas), before, after
+
+
+def timeline_months(conn: sqlite3.Connection) -> list[Row]:
+    """Months (UTC, YYYY-MM) holding published, surely dated photos, newest first, with counts."""
+    return dicts(
+        conn.execute(
+            f"SELECT SUBSTR(p.taken_at_utc, 1, 7) AS month, COUNT(*) AS photos {PUBLIC_PHOTOS} "
+            f"AND p.taken_at_utc IS NOT NULL AND {CERTAIN_DATE} GROUP BY SUBSTR(p.taken_at_utc, 1, 7) ORDER BY month DESC"
+        )
+    )
+
+
+def timeline_page(conn: sqlite3.Connection, before: str | None, limit: int, offset: int) -> list[Row]:
+    """Published photos taken before `before` (an ISO instant, or None), newest first."""
+    bound, params = "", []
+    if before:
+        bound = " AND p.taken_at_utc < ?"
+        params.append(before)
+    return dicts(
+        conn.execute(
+            f"SELECT {TIMELINE_COLUMNS}, a.slug AS album_slug, a.title AS album_title {PUBLIC_PHOTOS} "
+            f"AND p.taken_at_utc IS NOT NULL AND {CERTAIN_DATE}{bound} ORDER BY p.taken_at_utc DESC, p.id LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
+    )
+
+
+TIMELINE_COLUMNS = (
+    "p.sha256, p.width, p.height, p.grid_width, p.grid_height, p.placeholder, p.place, p.taken_at_utc, "
+    "p.taken_at_local, p.timezone, p.time_source"
+)
+
+
+def map_places(conn: sqlite3.Connection, album_ids: Sequence[int], include_hidden: bool) -> list[Row]:
+    """Per album and town: photo count, the mean position (snapped to the town by the caller), first instant."""
+    if not album_ids:
+        return []
+    marks = ",".join("?" * len(album_ids))
+    hidden = "" if include_hidden else " AND ap.hidden = 0"
+    return dicts(
+        conn.execute(
+            "SELECT a.id AS album_id, a.slug, a.title, p.place, p.country, COUNT(*) AS photos, AVG(p.lat) AS lat, "
+            "AVG(p.lon) AS lon, MIN(COALESCE(p.taken_at_utc, p.camera_time)) AS first_at "
+            "FROM album_photos ap JOIN photos p ON p.id = ap.photo_id JOIN albums a ON a.id = ap.album_id "
+            f"WHERE ap.album_id IN ({marks}){hidden} AND p.lat IS NOT NULL AND p.lon IS NOT NULL "
+            "AND p.place IS NOT NULL GROUP BY a.id, a.slug, a.title, p.place, p.country ORDER BY first_at",
+            list(album_ids),
+        )
+    )
+
+
+def map_positions(conn: sqlite3.Connection, album_id: int, include_hidden: bool, limit: int = 5000) -> list[Row]:
+    """Exact positions of an album's photos in time order (for albums that show positions)."""
+    hidden = "" if include_hidden else " AND ap.hidden = 0"
+    return dicts(
+        conn.execute(
+            "SELECT p.sha256, p.lat, p.lon, p.place FROM album_photos ap JOIN photos p ON p.id = ap.photo_id "
+            f"WHERE ap.album_id = ?{hidden} AND p.lat IS NOT NULL AND p.lon IS NOT NULL "
+            "ORDER BY COALESCE(p.taken_at_utc, p.camera_time), p.id LIMIT ?",
+            (album_id, limit),
+        )
+    )

@@ -56,6 +56,11 @@ SETTINGS: tuple[Setting, ...] = (
         31_536_000,
         "Seconds browsers and CDNs keep public derivatives (immutable); shorten it behind a CDN you cannot purge.",
     ),
+    Setting(
+        "map_tiles",
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "Map tile URL ({z}/{x}/{y}); empty: maps show markers and a list without tiles.",
+    ),
 )
 
 
@@ -77,6 +82,7 @@ class Config:
     home_timezone: str = "America/Toronto"
     read_only: bool = False
     public_max_age: int = 31_536_000
+    map_tiles: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:

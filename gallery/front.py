@@ -233,10 +233,19 @@ server {{
         add_header X-Content-Type-Options nosniff;
     }}
 
-    # The app's own CSS, script and icons (installed with the package).
+    # The app's own CSS and scripts under hashed names (style.3f2a9c1b0d.css, as pages link them):
+    # a new release gets new names, so these are kept for a year.
+    location ~ "^/static/(?<stem>[A-Za-z0-9_./-]+)\.[0-9a-f]{{10}}\.(?<ext>css|js)$" {{
+        alias {STATIC}/$stem.$ext;
+        etag on;
+        add_header Cache-Control "public, max-age=31536000, immutable";
+        add_header X-Content-Type-Options nosniff;
+    }}
+    # The same files and the icons under their plain names (Leaflet asks for its images so): an hour.
     location /static/ {{
         alias {STATIC}/;
         etag on;
+        add_header Cache-Control "public, max-age=3600";
         add_header X-Content-Type-Options nosniff;
     }}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 
 from babel.dates import format_date, format_datetime
 
@@ -40,6 +41,7 @@ def _month(day: date, lang: str) -> str:
     return format_date(day, "MMMM", locale=lang)
 
 
+@lru_cache(maxsize=8192)  # Babel takes ~1 ms a call: a 200-photo page asks for the same few days
 def date_range(start: date, end: date, lang: str = DEFAULT) -> str:
     """« 19 septembre 2017 », « 19 et 20 septembre 2017 », « 30 septembre au 2 octobre 2017 »."""
     if end < start:
@@ -450,3 +452,36 @@ TEXT.update(
 
 
 TEXT.update({"download_selection": {"fr": "Télécharger (ZIP)", "en": "Download (ZIP)"}})
+
+
+# -- map and paging (H7) --------------------------------------------------------------------------
+
+TEXT.update(
+    {
+        "map": {"fr": "Carte", "en": "Map"},
+        "map_places": {"fr": "Lieux sur la carte", "en": "Places on the map"},
+        "map_town_level": {
+            "fr": "Positions arrondies à la ville.",
+            "en": "Positions rounded to the town.",
+        },
+        "map_no_places": {"fr": "Aucune photo localisée.", "en": "No photo with a location."},
+        "map_route": {"fr": "Itinéraire de la mission", "en": "The mission's route"},
+        "map_label": {"fr": "Carte des photos", "en": "Map of the photos"},
+        "pages": {"fr": "Pages", "en": "Pages"},
+        "page_n": {"fr": "Page {n}", "en": "Page {n}"},
+        "next_page": {"fr": "Page suivante", "en": "Next page"},
+        "previous_page": {"fr": "Page précédente", "en": "Previous page"},
+        "loading_more": {"fr": "Chargement des photos suivantes…", "en": "Loading more photos…"},
+        "jump_to_month": {"fr": "Aller au mois", "en": "Jump to month"},
+        "go": {"fr": "Aller", "en": "Go"},
+        "all_months": {"fr": "Les plus récentes", "en": "Most recent"},
+        "photos_n": {"fr": "{n} photos", "en": "{n} photos"},
+        "card_alt": {"fr": "Photo de couverture : {title}", "en": "Cover photo: {title}"},
+    }
+)
+
+
+def month_label(month: str, lang: str = DEFAULT) -> str:
+    """« septembre 2017 » / « September 2017 » from 2017-09."""
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{_month(date(year, number, 1), lang)} {year}"

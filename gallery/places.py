@@ -128,3 +128,15 @@ def country_name(code: str | None, language: str = "fr") -> str:
     if not code:
         return ""
     return _territories(language).get(code.upper(), code)
+
+
+def town_centre(lat: float, lon: float) -> tuple[float, float] | None:
+    """The centre of the town nearest to a position (map and paging, H7): what a public map may show."""
+    towns = gazetteer()
+    found = towns.nearest(lat, lon)
+    if found is None:
+        return None
+    index = found[0]
+    if towns.parents[index] >= 0:
+        index = int(towns.parents[index])
+    return round(math.degrees(float(towns.lat[index])), 4), round(math.degrees(float(towns.lon[index])), 4)

@@ -209,11 +209,15 @@ def herd(app: Any, url: str, count: int) -> list[Any]:
 
 
 @contextmanager
-def serving(root: Path, *extra: str, command: list[str] | None = None) -> Iterator[str]:
+def serving(
+    root: Path, *extra: str, command: list[str] | None = None, env: dict[str, str] | None = None
+) -> Iterator[str]:
     """A real `gallery serve` (granian) on a free loopback port, for as long as the block runs.
 
-    `extra` goes after `serve` (e.g. --workers 2); `command` replaces `python -m gallery` (an installed copy).
+    `extra` goes after `serve` (e.g. --workers 2); `command` replaces `python -m gallery` (an installed copy);
+    `env` adds to the environment.
     """
+    import os
     import socket
     import subprocess
     import sys
@@ -227,6 +231,7 @@ def serving(root: Path, *extra: str, command: list[str] | None = None) -> Iterat
         [*(command or [sys.executable, "-m", "gallery"]), "--root", str(root), "serve", "--port", str(port), *extra],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -32,7 +32,7 @@ def server(demo_library: Path) -> Iterator[str]:
     if CHROMIUM is None:
         pytest.skip("Chromium is not installed (Debian package `chromium`; `make test` installs it as root)")
     pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
-    with serving(demo_library) as url:
+    with serving(demo_library, env={"GALLERY_MAP_TILES": ""}) as url:  # tests cannot reach OpenStreetMap
         yield url
 
 

@@ -3,6 +3,7 @@ disk, everything private goes through the app's decision, and closing something 
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -54,7 +55,14 @@ def test_public_thumbnails_come_from_disk_with_the_same_headers(library: Path, f
         assert "last-modified" in response.headers, "sent by nginx from the public tree, not by the app"
         assert client.get(grid(sha), headers={"if-none-match": response.headers["etag"]}).status_code == 304
         assert client.get("/static/style.css").headers["x-content-type-options"] == "nosniff"
-        assert client.get("/").status_code == 200
+        home = client.get("/")
+        assert home.status_code == 200
+        hashed = re.search(r'href="(/static/style\.[0-9a-f]{10}\.css)"', home.text)
+        assert hashed, "pages link the CSS by a hashed name"
+        css = client.get(hashed[1])  # served by nginx from the package's folder, under the name pages use
+        assert css.status_code == 200 and css.content == client.get("/static/style.css").content
+        assert css.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert "last-modified" in css.headers, "sent by nginx from disk, not by the app"
         assert "content-security-policy" in client.get(f"/albums/{PUBLIC}").headers, "pages come from the app"
 
 

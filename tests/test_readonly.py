@@ -151,7 +151,7 @@ def test_the_site_serves_what_exists_and_makes_nothing(read_only: dict[str, Any]
         assert client.get(url).status_code == 200, url
     missing = client.get(f"/thumbs/viewer/{read_only['missing']}.webp")
     assert missing.status_code == 404 and missing.headers["cache-control"] == "no-store"
-    assert client.app.app.app.state.read_only  # type: ignore[attr-defined]
+    assert client.app.app.app.app.state.read_only  # type: ignore[attr-defined]
     assert fingerprint(root) == before, "no derivative made, nothing written"
 
 

@@ -79,7 +79,7 @@ def test_album_page(demo_library: Path) -> None:
     assert html.count('loading="lazy"') >= 100 and 'srcset="/thumbs/grid/' in html and "sizes=" in html
     assert 'width="160" height="120"' in html and "background-image:url(data:image/webp;base64," in html
     assert '<meta property="og:title" content="Revoir la Mêlée numérique en images">' in html
-    assert 'property="og:image" content="http://testserver/thumbs/grid/' in html
+    assert 'property="og:image" content="http://testserver/cards/' in html and 'og:image:width" content="1200"' in html
     assert 'name="twitter:card" content="summary_large_image"' in html
     assert 'type="application/json+oembed"' in html
     assert "&lt;a href=&#34;http://testserver/albums/la-melee-numerique-2017&#34;" in html, "the embed snippet, escaped"
@@ -222,7 +222,7 @@ def test_oembed_and_embed_card(demo_library: Path) -> None:
         "/oembed", params={"url": "http://testserver/albums/la-melee-numerique-2017", "format": "json"}
     ).json()
     assert data["version"] == "1.0" and data["type"] == "rich" and "/embed/la-melee-numerique-2017" in data["html"]
-    assert data["thumbnail_url"].startswith("http://testserver/thumbs/grid/")
+    assert data["thumbnail_url"].startswith("http://testserver/cards/") and data["thumbnail_width"] == 1200
     assert web.get("/oembed", params={"url": "http://testserver/albums/iot-valley-2017"}).status_code == 404
     assert web.get("/oembed", params={"url": "http://evil.example/albums/la-melee-numerique-2017"}).status_code == 404
     assert web.get("/oembed", params={"url": "http://testserver/photos/x", "format": "xml"}).status_code == 501

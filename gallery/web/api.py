@@ -18,6 +18,8 @@ from . import access
 from .pages import checked_sha
 from .render import album_days, thumb_url
 
+UNLISTED = ("undated", "others")  # kept out of the feed and embeds: not a trip anyone would share
+
 
 def escape(value: str, entities: dict[str, str] | None = None) -> str:
     """XML text: escaped, and without the characters XML 1.0 forbids (a title from before cleaning)."""
@@ -91,6 +93,8 @@ def oembed(request: Request) -> Response:
     if parts.netloc and parts.netloc != urlsplit(base).netloc:
         raise NotFound("not an album URL of this gallery")
     album = access.visible_album(_db(request), segments[1], access.ANONYMOUS)
+    if album["kind"] in UNLISTED:
+        raise NotFound("undated and « Autres photos » albums are not embedded")
     width = _bounded(request.query_params.get("maxwidth"), 480)
     height = round(width * 0.75) + 90
     data: dict[str, Any] = {
@@ -106,8 +110,10 @@ def oembed(request: Request) -> Response:
             f'style="border:0" loading="lazy" title="{escape(album["title"], {chr(34): "&quot;"})}"></iframe>'
         ),
     }
-    if cover := album.get("cover_sha256"):
-        data.update(thumbnail_url=f"{base}{thumb_url(cover)}", thumbnail_width=512, thumbnail_height=384)
+    if album.get("cover_sha256"):
+        data.update(
+            thumbnail_url=f"{base}/cards/{album['cover_sha256']}.jpg", thumbnail_width=1200, thumbnail_height=630
+        )
     return JSONResponse(data)
 
 
@@ -135,7 +141,11 @@ def health(request: Request) -> Response:
 def feed(request: Request) -> Response:
     """Atom 1.0 feed of published albums, newest first."""
     base = request.state.base_url
-    rows = [a for a in catalog.list_albums(_db(request), published_only=True) if a["photo_count"] > 0][:50]
+    rows = [
+        a
+        for a in catalog.list_albums(_db(request), published_only=True)
+        if a["photo_count"] > 0 and a["kind"] not in UNLISTED
+    ][:50]
     updated = max((a["updated_at"] for a in rows), default=datetime.now(UTC).isoformat(timespec="seconds"))
     entries = []
     for album in rows:

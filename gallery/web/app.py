@@ -14,13 +14,12 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
+from starlette.routing import Route
 
 from .. import catalog, front, i18n, storage
 from ..config import Config
 from ..errors import GalleryError, ReadOnlyLibrary, StorageFull
-from . import access, api, files, pages, videos
+from . import access, api, assets, files, mapping, pages, videos
 from .render import Renderer, environment
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -59,8 +58,22 @@ def routes() -> list[Any]:
         Route("/feed.atom", api.feed),
         Route("/healthz", api.health),
         *admin.routes(),
-        Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
+        # map and paging
+        Route("/map", mapping.map_page),
+        Route("/api/map", mapping.map_data),
+        Route("/cards/{sha256}.jpg", mapping.social_card),
+        Route("/static/{path:path}", _static),
     ]
+
+
+def _static(request: Request) -> Response:
+    return request.app.state.assets.response(request)  # type: ignore[no-any-return]
+
+
+def csp_for(config: Config) -> str:
+    """The CSP, with the map tiles' origin added to img-src when tiles are set."""
+    origin = mapping.tile_origin(config.map_tiles)
+    return CSP.replace("img-src 'self' data:;", f"img-src 'self' data:{' ' + origin if origin else ''};")
 
 
 def create_app(config: Config) -> Any:
@@ -88,12 +101,16 @@ def create_app(config: Config) -> Any:
             config.root,
         )
     app.state.db = catalog.Readers(config.db_path)
-    app.state.renderer = Renderer(environment())
-    app.state.csp = CSP
+    app.state.assets = assets.Assets(STATIC)
+    env = environment()
+    env.globals["static"] = app.state.assets.url
+    env.globals["map_tiles"] = config.map_tiles
+    app.state.renderer = Renderer(env)
+    app.state.csp = csp_for(config)
     app.state.sessions = auth.Sessions(_session_key(config, app.state.read_only))
     public = access.PublicIndex(config.db_path)
     app.state.public = public
-    prepared = Prepare(app, config)
+    prepared = assets.Compress(Prepare(app, config))
     served = files.Derivatives(
         prepared,
         config,
@@ -176,7 +193,7 @@ class Prepare:
                 extra = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin")]
                 if b"content-security-policy" not in present:
                     extra += [
-                        (b"content-security-policy", (CSP + " frame-ancestors 'none'").encode()),
+                        (b"content-security-policy", (self.app.state.csp + " frame-ancestors 'none'").encode()),
                         (b"x-frame-options", b"DENY"),
                     ]
                 if set_lang:

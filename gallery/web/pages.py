@@ -46,7 +46,17 @@ def home(request: Request) -> Response:
     missions: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
     for album in albums:  # newest first, grouped by mission
         missions.setdefault(album["mission"] or "", []).append(album)
-    return _render(request, "home.html", missions=missions, albums=albums)
+    mission_ids = {a["mission"]: a["mission_id"] for a in albums if a["mission"]}
+    cover = next((a["cover_sha256"] for a in albums if a["cover_sha256"] and a["kind"] == "event"), None)
+    return _render(
+        request,
+        "home.html",
+        missions=missions,
+        albums=albums,
+        mission_ids=mission_ids,
+        card=_card(cover),
+        cover_title=next((a["title"] for a in albums if a["cover_sha256"] == cover), ""),
+    )
 
 
 def album(request: Request) -> Response:
@@ -58,7 +68,10 @@ def album(request: Request) -> Response:
         if target and access.can_see_album(target, request.state.viewer):
             return RedirectResponse(f"/albums/{target['slug']}", status_code=301)
     current = access.visible_album(conn, slug, request.state.viewer)
-    photos = catalog.album_tiles(conn, current["id"], request.state.viewer.is_admin)
+    admin = request.state.viewer.is_admin
+    total = catalog.count_album_photos(conn, current["id"], include_hidden=admin)
+    pager = Pager(request, total, ALBUM_PAGE)
+    photos = catalog.album_page(conn, current["id"], admin, ALBUM_PAGE, pager.offset)
     lang = request.state.lang
     alts = distinct_alts([alt_text(photo, current, lang) for photo in photos])
     tiles = [tile(photo, alt) for photo, alt in zip(photos, alts, strict=True)]
@@ -67,9 +80,66 @@ def album(request: Request) -> Response:
         "album.html",
         album=current,
         tiles=tiles,
+        total=total,
+        pager=pager,
+        card=_card(current.get("cover_sha256")),
         share=request.state.viewer.token_for(current["id"]),
         originals=_originals_allowed(request, current),
     )
+
+
+# -- map and paging (H7) ----------------------------------------------------------------------------
+
+ALBUM_PAGE = 200  # tiles per album page: two or three screens on a desktop, ~80 KB of HTML
+TIMELINE_PAGE = 240
+MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+class Pager:
+    """?page=N (from 1): the page asked for, its offset, and the links to the pages around it."""
+
+    def __init__(self, request: Request, total: int, size: int, keep: dict[str, str] | None = None) -> None:
+        raw = request.query_params.get("page", "1")
+        if not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
+            raise NotFound("no such page")
+        self.page = int(raw)
+        self.pages = max(1, -(-total // size))
+        if self.page > self.pages:
+            raise NotFound("no such page")
+        self.offset = (self.page - 1) * size
+        self.path = request.url.path
+        self.keep = keep or {}
+
+    def url(self, page: int) -> str:
+        query = "&".join(f"{k}={v}" for k, v in self.keep.items() if v)
+        if page > 1:
+            query = f"{query}&page={page}" if query else f"page={page}"
+        return f"{self.path}?{query}" if query else self.path
+
+    @property
+    def previous(self) -> str | None:
+        return self.url(self.page - 1) if self.page > 1 else None
+
+    @property
+    def next(self) -> str | None:
+        return self.url(self.page + 1) if self.page < self.pages else None
+
+    def around(self) -> list[int | None]:
+        """Page numbers to link: first, last and two either side of this one (None: a gap)."""
+        shown = sorted({1, self.pages, *range(max(1, self.page - 2), min(self.pages, self.page + 2) + 1)})
+        out: list[int | None] = []
+        for number in shown:
+            if out and out[-1] is not None and number - out[-1] > 1:  # type: ignore[operator]
+                out.append(None)
+            out.append(number)
+        return out
+
+
+def _card(sha256: str | None) -> dict[str, Any] | None:
+    """The social card (og:image) of a cover photo: 1200x630 JPEG."""
+    if not sha256:
+        return None
+    return {"url": f"/cards/{sha256}.jpg", "width": 1200, "height": 630}
 
 
 def tile(photo: dict[str, Any], alt: str) -> dict[str, Any]:
@@ -234,15 +304,37 @@ def original(request: Request) -> Response:
 
 
 def timeline(request: Request) -> Response:
+    """Paged, newest first; ?month=YYYY-MM starts at the end of that month (UTC months)."""
     conn = _db(request)
     days: OrderedDict[date, list[dict[str, Any]]] = OrderedDict()
     lang = request.state.lang
-    for item in catalog.published_photos(conn, limit=2000):
+    months = catalog.timeline_months(conn)
+    month = request.query_params.get("month", "")
+    before = None
+    if month:
+        found = MONTH.match(month)
+        if not found or not 1 <= int(found[2]) <= 12:
+            raise BadRequest("months look like 2017-09")
+        year, number = int(found[1]), int(found[2])
+        before = f"{year + number // 12:04d}-{number % 12 + 1:02d}-01T00:00:00"
+    total = sum(m["photos"] for m in months if before is None or m["month"] < before[:7])
+    pager = Pager(request, total, TIMELINE_PAGE, {"month": month})
+    for item in catalog.timeline_page(conn, before, TIMELINE_PAGE, pager.offset):
         local = instants.in_zone(item["taken_at_utc"], item["timezone"])
-        item["alt"] = alt_text(item, {"title": item["album_title"]}, lang)
-        days.setdefault(local.date(), []).append(item)
+        alt = alt_text(item, {"title": item["album_title"]}, lang)
+        days.setdefault(local.date(), []).append(tile(item | {"hidden": 0}, alt))
     labels = {day: i18n.date_range(day, day, lang) for day in days}
-    return _render(request, "timeline.html", days=days, labels=labels)
+    month_labels = {m["month"]: i18n.month_label(m["month"], lang) for m in months}
+    return _render(
+        request,
+        "timeline.html",
+        days=days,
+        labels=labels,
+        months=months,
+        month=month,
+        month_labels=month_labels,
+        pager=pager,
+    )
 
 
 def places_page(request: Request) -> Response:
@@ -310,6 +402,8 @@ def _iso_day(value: str) -> date | None:
 def embed(request: Request) -> Response:
     conn = _db(request)
     current = access.visible_album(conn, request.path_params["slug"], access.ANONYMOUS)
+    if current["kind"] in ("undated", "others"):
+        raise NotFound("undated and « Autres photos » albums are not embedded")
     response = _render(request, "embed.html", album=current)
     response.headers["content-security-policy"] = request.app.state.csp + " frame-ancestors *"
     return response
