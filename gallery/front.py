@@ -235,7 +235,7 @@ server {{
 
     # The app's own CSS and scripts under hashed names (style.3f2a9c1b0d.css, as pages link them):
     # a new release gets new names, so these are kept for a year.
-    location ~ "^/static/(?<stem>[A-Za-z0-9_./-]+)\.[0-9a-f]{{10}}\.(?<ext>css|js)$" {{
+    location ~ "^/static/(?<stem>[A-Za-z0-9_./-]+)\\.[0-9a-f]{{10}}\\.(?<ext>css|js)$" {{
         alias {STATIC}/$stem.$ext;
         etag on;
         add_header Cache-Control "public, max-age=31536000, immutable";
