@@ -11,7 +11,7 @@ from .test_browser import ARTIFACTS, browser, server, wait_until  # noqa: F401  
 
 pytestmark = pytest.mark.browser
 
-AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+AXE = Path(__file__).resolve().parent / "axe" / "axe.min.js"  # scripts/vendor-axe.sh
 ALBUM = "/albums/la-melee-numerique-2017"
 IMAGE_READY = "document.getElementById('photo').complete && document.getElementById('photo').naturalWidth > 0"
 
