@@ -1247,3 +1247,11 @@ def archived_files(conn: sqlite3.Connection) -> list[Row]:
     return dicts(
         conn.execute("SELECT sha256, path, size FROM photos UNION ALL SELECT sha256, path, size FROM companions")
     )
+
+
+# -- the nginx front: public videos (issue 15, follow-up) -----------------------------------------
+
+
+def public_video_shas(conn: sqlite3.Connection) -> set[str]:
+    """sha256 of every video an anonymous visitor may play: their web copies go in the public tree."""
+    return {row[0] for row in conn.execute(f"SELECT p.sha256 {PUBLIC_PHOTOS} AND p.media_type = 'video'")}

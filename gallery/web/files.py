@@ -133,16 +133,20 @@ class Derivatives:
             await send({"type": "http.response.start", "status": 304, "headers": _headers(etag, cache, None)})
             await send({"type": "http.response.body", "body": b""})
             return
+        accel = front.accel_prefix(_header(scope, b"x-gallery-accel"))
+        if accel is not None:  # behind the nginx front: it sends the file (the decision was ours)
+            relative = thumbs.derivative_path(sha256, size)
+            # the file on disk is all nginx needs: no bytes read here (made first when it is missing)
+            if not os.path.isfile(self.config.thumbs_dir / relative) and await self.bytes_of(sha256, size) is None:
+                await _plain(send, 404, b"not found")
+                return
+            headers = [*_headers(etag, cache, 0), (b"x-accel-redirect", f"{accel}/thumbnails/{relative}".encode())]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
         data = await self.bytes_of(sha256, size)
         if data is None:
             await _plain(send, 404, b"not found")
-            return
-        accel = front.accel_prefix(_header(scope, b"x-gallery-accel"))
-        if accel is not None:  # behind the nginx front: it sends the file (the decision was ours)
-            internal = f"{accel}/thumbnails/{thumbs.derivative_path(sha256, size)}".encode()
-            headers = [*_headers(etag, cache, 0), (b"x-accel-redirect", internal)]
-            await send({"type": "http.response.start", "status": 200, "headers": headers})
-            await send({"type": "http.response.body", "body": b""})
             return
         await send({"type": "http.response.start", "status": 200, "headers": _headers(etag, cache, len(data))})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else data})
