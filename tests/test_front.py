@@ -133,7 +133,7 @@ def test_a_share_link_opens_private_images_through_x_accel_and_revoking_closes_t
         assert direct.content == b""
         part = client.get(f"/photos/{sha}/original", headers={"range": "bytes=0-9"})
         assert part.status_code == 206 and part.content == original.content[:10], "nginx answers Range"
-        Gallery(library)("albums", "unshare", token)
+        Gallery(library)("albums", "unshare", "--", token)
         assert closes_within_a_second(client, grid(sha)), "a revoked link closes at once"
         assert client.get(f"/photos/{sha}/original").status_code == 404
 
@@ -231,5 +231,5 @@ def test_public_videos_and_posters_come_from_disk_and_private_ones_through_x_acc
             assert direct.headers["x-accel-redirect"].startswith("/_gallery/thumbnails/video/"), "nginx's bytes"
             assert direct.content == b""
             assert client.get(grid(sha)).status_code == 200, "the shared poster"
-            gallery("albums", "unshare", token)
+            gallery("albums", "unshare", "--", token)
             assert closes_within_a_second(client, video), "a revoked link closes the video at once"
