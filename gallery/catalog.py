@@ -1395,3 +1395,11 @@ def map_positions(conn: sqlite3.Connection, album_id: int, include_hidden: bool,
             (album_id, limit),
         )
     )
+
+
+# -- the nginx front: public videos (issue 15, follow-up) -----------------------------------------
+
+
+def public_video_shas(conn: sqlite3.Connection) -> set[str]:
+    """sha256 of every video an anonymous visitor may play: their web copies go in the public tree."""
+    return {row[0] for row in conn.execute(f"SELECT p.sha256 {PUBLIC_PHOTOS} AND p.media_type = 'video'")}

@@ -16,6 +16,7 @@ version (PRAGMA data_version, every WATCH_SECONDS) for changes made through the 
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import threading
@@ -26,6 +27,7 @@ from pathlib import Path
 
 from . import catalog, thumbs
 from .config import Config
+from .kinds import video
 
 ACCEL_HEADER = "x-gallery-accel"  # set by nginx (proxy_set_header) on every proxied request: the internal prefix
 INTERNAL = "/_gallery"
@@ -41,12 +43,25 @@ def enabled(config: Config) -> bool:
 
 
 def link_path(config: Config, sha256: str, size: str) -> Path:
+    """Where the public tree holds a derivative: `size` is grid, viewer or video (a video's web copy)."""
+    if size == VIDEO:
+        return public_dir(config) / VIDEO / f"{sha256}.mp4"
     return public_dir(config) / "thumbs" / size / f"{sha256}.webp"
+
+
+def derivative(sha256: str, size: str) -> str:
+    """The derivative's path inside the thumbnails folder."""
+    return str(video.web_copy_path(sha256) if size == VIDEO else thumbs.derivative_path(sha256, size))
 
 
 def link_target(sha256: str, size: str) -> str:
     """Relative, so that a copied or moved library (a backup) keeps working links."""
-    return "../../../../thumbnails/" + str(thumbs.derivative_path(sha256, size))
+    up = "../../../" if size == VIDEO else "../../../../"
+    return up + "thumbnails/" + derivative(sha256, size)
+
+
+VIDEO = "video"  # the public tree's folder of public videos' web copies (served at /photos/<sha256>/video)
+KINDS = (*thumbs.SIZES, VIDEO)
 
 
 @dataclass
@@ -67,6 +82,63 @@ def _locked(config: Config) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _public(config: Config) -> dict[str, set[str]]:
+    """For each kind of the tree, the sha256 that belong in it."""
+    conn = catalog.connect(config.db_path, readonly=True)
+    try:
+        photos, videos = catalog.public_photo_shas(conn), catalog.public_video_shas(conn)
+    finally:
+        conn.close()
+    return {**{size: photos for size in thumbs.SIZES}, VIDEO: videos}
+
+
+def _in_step(config: Config, entry: os.DirEntry[str], sha256: str, size: str) -> bool:
+    """A hard link to the derivative itself, or a symlink to it when a hard link cannot be had.
+
+    A symlink whose derivative exists now (made since) is not in step: it becomes a hard link,
+    which nginx opens without resolving a link (the public gap to bare nginx, issue 15).
+    """
+    target = config.thumbs_dir / derivative(sha256, size)
+    try:
+        if entry.is_symlink():
+            return os.readlink(entry.path) == link_target(sha256, size) and not _linkable(config, target)
+        mine, theirs = entry.stat(follow_symlinks=False), target.stat()
+    except OSError:
+        return False
+    return (mine.st_ino, mine.st_dev) == (theirs.st_ino, theirs.st_dev)
+
+
+def _linkable(config: Config, target: Path) -> bool:
+    """The derivative exists and the public tree can hard-link it (same filesystem, links allowed)."""
+    if config.state_dir in _NO_HARD_LINKS:
+        return False
+    return target.is_file()
+
+
+_NO_HARD_LINKS: set[Path] = set()  # libraries whose public tree fell back to symlinks (EXDEV, EPERM)
+
+
+def _place(config: Config, folder: Path, sha256: str, size: str) -> None:
+    """Atomically put the link for one derivative in place: a hard link if possible, else a symlink.
+
+    A missing derivative gets a (dangling) symlink: nginx finds nothing and asks the app, which makes it.
+    """
+    final = link_path(config, sha256, size)
+    tmp = folder / f".{sha256}.{os.getpid()}.tmp"
+    tmp.unlink(missing_ok=True)
+    target = config.thumbs_dir / derivative(sha256, size)
+    try:
+        if not _linkable(config, target):
+            raise FileNotFoundError(target)
+        os.link(target, tmp)
+    except OSError as exc:
+        if exc.errno in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+            _NO_HARD_LINKS.add(config.state_dir)  # another filesystem: symlinks from now on
+        tmp.unlink(missing_ok=True)
+        os.symlink(link_target(sha256, size), tmp)
+    os.replace(tmp, final)
+
+
 def sync(config: Config, create: bool = False) -> Synced:
     """Make the public tree match the catalog: a link per public derivative, none for anything else.
 
@@ -76,33 +148,25 @@ def sync(config: Config, create: bool = False) -> Synced:
     if not (create or enabled(config)) or not config.db_path.exists():
         return done
     with _locked(config):
-        conn = catalog.connect(config.db_path, readonly=True)
-        try:
-            public = catalog.public_photo_shas(conn)
-        finally:
-            conn.close()
-        for size in thumbs.SIZES:
-            folder = public_dir(config) / "thumbs" / size
+        public = _public(config)
+        for size in KINDS:
+            folder = link_path(config, "0" * 64, size).parent
             folder.mkdir(parents=True, exist_ok=True)
-            present = {}
+            suffix = link_path(config, "0" * 64, size).suffix
+            present = set()
             for entry in os.scandir(folder):
-                sha = entry.name.removesuffix(".webp")
-                if (
-                    entry.name.endswith(".webp")
-                    and sha in public
-                    and entry.is_symlink()
-                    and os.readlink(entry.path) == link_target(sha, size)
-                ):
-                    present[sha] = entry.path
-                else:  # not public any more, a stray file, or a link to the wrong place
+                sha = entry.name.removesuffix(suffix)
+                if entry.name.endswith(suffix) and sha in public[size] and _in_step(config, entry, sha, size):
+                    present.add(sha)
+                elif entry.name.endswith(suffix) and sha in public[size]:
+                    continue  # public, but a symlink that can become a hard link, or a stale one: replaced below
+                else:  # not public any more, a stray file
                     os.unlink(entry.path)
                     done.removed += 1
-            for sha in public.difference(present):
-                tmp = folder / f".{sha}.{os.getpid()}.tmp"
-                tmp.unlink(missing_ok=True)
-                os.symlink(link_target(sha, size), tmp)
-                os.replace(tmp, folder / f"{sha}.webp")
-                done.added += 1
+            for sha in public[size].difference(present):
+                existed = link_path(config, sha, size).exists() or link_path(config, sha, size).is_symlink()
+                _place(config, folder, sha, size)
+                done.added += 0 if existed else 1
     return done
 
 
@@ -110,20 +174,17 @@ def check(config: Config) -> list[str]:
     """Differences between the public tree and the catalog (for `gallery check`), without changing anything."""
     if not enabled(config) or not config.db_path.exists():
         return []
-    conn = catalog.connect(config.db_path, readonly=True)
-    try:
-        public = catalog.public_photo_shas(conn)
-    finally:
-        conn.close()
+    public = _public(config)
     problems = []
-    for size in thumbs.SIZES:
-        folder = public_dir(config) / "thumbs" / size
-        names = {p.name.removesuffix(".webp") for p in folder.glob("*.webp")} if folder.is_dir() else set()
-        extra, missing = names - public, public - names
+    for size in KINDS:
+        folder = link_path(config, "0" * 64, size).parent
+        suffix = link_path(config, "0" * 64, size).suffix
+        names = {p.name.removesuffix(suffix) for p in folder.glob("*" + suffix)} if folder.is_dir() else set()
+        extra, missing = names - public[size], public[size] - names
         if extra:
-            problems.append(f"public tree: {len(extra)} {size} link(s) to photos that are not public")
+            problems.append(f"public tree: {len(extra)} {size} link(s) to items that are not public")
         if missing:
-            problems.append(f"public tree: {len(missing)} public {size} image(s) without a link")
+            problems.append(f"public tree: {len(missing)} public {size} file(s) without a link")
     return problems
 
 
@@ -197,9 +258,21 @@ upstream gallery_app {{
     keepalive 32;
 }}
 
+# A visitor with a session or share cookie may be owed more than a public video's web copy (an
+# admin gets the original): their /photos/<sha256>/video requests go to the app, which decides.
+map $http_cookie $gallery_video_tree {{
+    default "/video";
+    "~(^|;)[ ]*gallery_(session|share)=" "/-";
+}}
+
 server {{
     listen {listen};
     server_name {server_name};
+
+    # Files go from the page cache to the socket without a copy, headers and first bytes in one packet
+    # (Debian's nginx.conf says so too; here for a main configuration that does not).
+    sendfile on;
+    tcp_nopush on;
 
     # Browser uploads: GALLERY_UPLOAD_MAX_BYTES plus room for the form.
     client_max_body_size {body_limit}m;
@@ -213,8 +286,9 @@ server {{
     proxy_http_version 1.1;
     proxy_set_header Connection "";
 
-    # Public derivatives (grid and viewer images, social-card images): straight from disk.
-    # {public} holds a link for each image an anonymous visitor may see, and nothing else;
+    # Public derivatives (grid and viewer images, video posters, social-card images): straight from disk.
+    # {public} holds a hard link (a symlink across filesystems) for each image an anonymous visitor
+    # may see, and nothing else;
     # the catalog keeps it in step (publish, unpublish, hide, merge). Anything without a link
     # (private, hidden, shared, not made yet) goes to the app, which decides.
     # Their URLs carry the sha256, so the bytes never change: browsers and CDNs keep them
@@ -230,6 +304,20 @@ server {{
         default_type image/webp;
         etag on;
         add_header Cache-Control "public, max-age={max_age}, immutable";
+        add_header X-Content-Type-Options nosniff;
+    }}
+
+    # Public videos' web copies (H.264, no metadata), made by the import's viewer pass: straight from
+    # disk for anonymous visitors, with Range. Anything else (a private video, a session or share
+    # cookie, a copy not made yet) goes to the app. (A named capture: the map's regex would reset $1.)
+    location ~ "^/photos/(?<gallery_sha>[0-9a-f]{{64}})/video$" {{
+        root {public};
+        try_files $gallery_video_tree/$gallery_sha.mp4 @gallery;
+        log_not_found off;
+        types {{ }}
+        default_type video/mp4;
+        etag on;
+        add_header Cache-Control "public, max-age=3600";
         add_header X-Content-Type-Options nosniff;
     }}
 
@@ -254,8 +342,18 @@ server {{
     location {INTERNAL}/thumbnails/ {{
         internal;
         alias {root}/thumbnails/;
+        # the app has decided on every request: keeping the files open saves nginx an open() per image
+        open_file_cache max=10000 inactive=60s;
+        open_file_cache_valid 10s;
         types {{ }}
         default_type image/webp;
+        add_header X-Content-Type-Options nosniff;
+    }}
+    location {INTERNAL}/thumbnails/video/ {{
+        internal;
+        alias {root}/thumbnails/video/;
+        types {{ }}
+        default_type video/mp4;
         add_header X-Content-Type-Options nosniff;
     }}
     location {INTERNAL}/media/ {{

@@ -3,6 +3,7 @@ disk, everything private goes through the app's decision, and closing something 
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -140,7 +141,7 @@ def test_a_share_link_opens_private_images_through_x_accel_and_revoking_closes_t
         assert direct.content == b""
         part = client.get(f"/photos/{sha}/original", headers={"range": "bytes=0-9"})
         assert part.status_code == 206 and part.content == original.content[:10], "nginx answers Range"
-        Gallery(library)("albums", "unshare", token)
+        Gallery(library)("albums", "unshare", "--", token)
         assert closes_within_a_second(client, grid(sha)), "a revoked link closes at once"
         assert client.get(f"/photos/{sha}/original").status_code == 404
 
@@ -157,7 +158,10 @@ def test_check_repair_rebuilds_the_public_tree(library: Path) -> None:
     found = gallery("check", "--json", ok=False)
     assert found.exit_code == 1 and "not public" in found.stdout and "without a link" in found.stdout
     gallery("check", "--repair")
-    assert not stray.is_symlink() and front.link_path(config, public, "viewer").is_symlink()
+    assert not os.path.lexists(stray) and os.path.lexists(front.link_path(config, public, "viewer"))
+    made = config.thumbs_dir / thumbs.derivative_path(public, "grid")
+    link = front.link_path(config, public, "grid")
+    assert not link.is_symlink() and link.samefile(made), "a hard link: nginx resolves no symlink"
 
 
 def test_a_shorter_max_age_for_a_cdn_reaches_the_app_and_the_block(library: Path) -> None:
@@ -180,3 +184,60 @@ def test_nginx_config_refuses_values_that_would_inject_directives(library: Path)
         refused = gallery("nginx-config", option, value, ok=False)
         assert refused.exit_code == 2 and "nginx" in refused.output, refused.output
     assert not front.enabled(Config(root=library)), "nothing was made"
+
+
+def test_public_videos_and_posters_come_from_disk_and_private_ones_through_x_accel(tmp_path: Path) -> None:
+    """Posters are grid/viewer images; a public video's web copy is sent by nginx from the public tree;
+    a shared (private) one by nginx after the app's decision; unpublishing and revoking close both."""
+    from .test_media_kinds import ANDROID_TAGS, ffmpeg, needs_ffmpeg
+
+    if needs_ffmpeg.args[0]:
+        pytest.skip("the ffmpeg binary is not installed")
+    ffmpeg(tmp_path / "card" / "PXL_0001.mp4", *ANDROID_TAGS)
+    gallery = Gallery(tmp_path / "library")
+    gallery.root.mkdir()
+    gallery.import_(tmp_path / "card")  # with the viewer pass: the web copy is made here
+    gallery("albums", "publish", "--all")
+    (row,) = gallery.rows()
+    sha, slug = row["sha256"], Gallery(gallery.root)("albums", "--json").stdout
+    slug = __import__("json").loads(slug)[0]["slug"]
+    copy = (gallery.root / "thumbnails" / f"video/{sha[:2]}/{sha[2:4]}/{sha}.mp4").read_bytes()
+    video = f"/photos/{sha}/video"
+    with (
+        serving(gallery.root) as app,
+        nginx_front(gallery.root, app.removeprefix("http://"), tmp_path / "nginx") as base,
+    ):
+        assert front.link_path(Config(root=gallery.root), sha, front.VIDEO).stat().st_nlink == 2, "a hard link"
+        with httpx2.Client(base_url=base, follow_redirects=False) as client:
+            poster = client.get(grid(sha))
+            assert poster.status_code == 200 and poster.headers["cache-control"].endswith("immutable")
+            assert "last-modified" in poster.headers, "the poster comes from the public tree"
+            played = client.get(video)
+            assert played.status_code == 200 and played.content == copy, "the web copy, never the original"
+            assert played.headers["content-type"] == "video/mp4"
+            assert played.headers["cache-control"] == "public, max-age=3600", "sent by nginx from disk"
+            assert played.headers["x-content-type-options"] == "nosniff"
+            part = client.get(video, headers={"range": "bytes=0-99"})
+            assert part.status_code == 206 and part.content == copy[:100]
+            assert client.get(f"/photos/{'0' * 64}/video").status_code == 404
+
+            gallery("albums", "unpublish", slug)
+            assert closes_within_a_second(client, video), "an unpublished video stops playing at once"
+            assert closes_within_a_second(client, grid(sha)), "and its poster"
+            conn = catalog.connect(gallery.root / "gallery.db")
+            try:
+                token = shares.create(conn, slug)
+            finally:
+                conn.close()
+            assert client.get(f"/s/{token}").status_code == 303
+            shared = client.get(video)
+            assert shared.status_code == 200 and shared.content == copy, shared.text[:200]
+            assert shared.headers["content-type"] == "video/mp4"
+            assert shared.headers["cache-control"].startswith("private"), "decided by the app"
+            assert "x-accel-redirect" not in shared.headers
+            direct = httpx2.get(f"{app}{video}", headers={"x-gallery-accel": "/_gallery"}, cookies=client.cookies)
+            assert direct.headers["x-accel-redirect"].startswith("/_gallery/thumbnails/video/"), "nginx's bytes"
+            assert direct.content == b""
+            assert client.get(grid(sha)).status_code == 200, "the shared poster"
+            gallery("albums", "unshare", "--", token)
+            assert closes_within_a_second(client, video), "a revoked link closes the video at once"

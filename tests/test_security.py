@@ -136,7 +136,7 @@ def test_revoking_closes_every_url_at_once(library: Path) -> None:
     client.get(f"/s/{token}")
     urls = every_url(sha, "iot-valley-2017")
     assert all(client.get(u).status_code == 200 for u in urls if "download" not in u and "original" not in u)
-    CliRunner().invoke(main, ["--root", str(library), "albums", "unshare", token])
+    CliRunner().invoke(main, ["--root", str(library), "albums", "unshare", "--", token])
     for url in urls:
         assert client.get(url).status_code == 404, f"{url} still open after revocation"
     assert client.get(f"/s/{token}").status_code == 404

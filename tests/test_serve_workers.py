@@ -77,7 +77,7 @@ def test_revoking_and_unpublishing_close_every_worker_at_once(library: Path) -> 
             cookies = client.cookies
         urls = [f"/thumbs/grid/{private}.webp", f"/thumbs/grid/{public}.webp"] * 20
         assert {r.status_code for r in gets(base, urls, cookies)} == {200}, "both workers have them cached"
-        assert runner.invoke(main, ["--root", str(library), "albums", "unshare", token]).exit_code == 0
+        assert runner.invoke(main, ["--root", str(library), "albums", "unshare", "--", token]).exit_code == 0
         assert runner.invoke(main, ["--root", str(library), "albums", "unpublish", PUBLIC]).exit_code == 0
         assert {r.status_code for r in gets(base, urls, cookies)} == {404}, "no worker serves from a stale cache"
 

@@ -111,6 +111,8 @@ class Derivatives:
         # most ALLOWED_SECONDS and only while the catalog is unchanged (a revoke, a logout, a hide
         # change the version); a "no" is never kept, so every refusal is decided (and counted) afresh
         self.allowed_cache: dict[tuple[str, bytes], tuple[int, float]] = {}
+        self.accel_prefixes: dict[bytes, str | None] = {}
+        self.thumbs_root = f"{config.thumbs_dir}/"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         match = DERIVATIVE_PATH.match(scope.get("path", "")) if scope["type"] == "http" else None
@@ -133,19 +135,39 @@ class Derivatives:
             await send({"type": "http.response.start", "status": 304, "headers": _headers(etag, cache, None)})
             await send({"type": "http.response.body", "body": b""})
             return
+        accel = self._accel(_header(scope, b"x-gallery-accel"))
+        if accel is not None:  # behind the nginx front: it sends the file (the decision was ours)
+            relative = f"{size}/{sha256[:2]}/{sha256[2:4]}/{sha256}.webp"  # thumbs.derivative_path, without pathlib
+            # the file on disk is all nginx needs: no bytes read here (made first when it is missing)
+            if not os.path.isfile(self.thumbs_root + relative) and await self.bytes_of(sha256, size) is None:
+                await _plain(send, 404, b"not found")
+                return
+            # a small answer: nginx's internal location sets the type and nosniff itself (it drops ours)
+            headers = [
+                (b"etag", etag),
+                (b"cache-control", cache),
+                (b"content-length", b"0"),
+                (b"x-accel-redirect", f"{accel}/thumbnails/{relative}".encode()),
+            ]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
         data = await self.bytes_of(sha256, size)
         if data is None:
             await _plain(send, 404, b"not found")
             return
-        accel = front.accel_prefix(_header(scope, b"x-gallery-accel"))
-        if accel is not None:  # behind the nginx front: it sends the file (the decision was ours)
-            internal = f"{accel}/thumbnails/{thumbs.derivative_path(sha256, size)}".encode()
-            headers = [*_headers(etag, cache, 0), (b"x-accel-redirect", internal)]
-            await send({"type": "http.response.start", "status": 200, "headers": headers})
-            await send({"type": "http.response.body", "body": b""})
-            return
         await send({"type": "http.response.start", "status": 200, "headers": _headers(etag, cache, len(data))})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else data})
+
+    def _accel(self, value: bytes | None) -> str | None:
+        """front.accel_prefix, remembered: nginx sends the same header on every request."""
+        if value is None:
+            return None
+        if value not in self.accel_prefixes:
+            if len(self.accel_prefixes) > 16:
+                self.accel_prefixes.clear()
+            self.accel_prefixes[value] = front.accel_prefix(value)
+        return self.accel_prefixes[value]
 
     def _recently_allowed(self, scope: Scope, sha256: str) -> bool:
         cookie = _header(scope, b"cookie")

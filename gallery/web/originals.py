@@ -60,7 +60,7 @@ def response(request: Request, photo: dict[str, Any], keep_gps: bool) -> Respons
     if found.path is None:
         headers["content-disposition"] = _attachment(photo["original_name"])
         return Response(found.data, media_type=MIME_TYPES[photo["format"]], headers=headers)
-    internal = _internal(config, request, found.path)
+    internal = internal_uri(config, request, found.path)
     if internal is not None:  # behind the nginx front: the decision is made, nginx sends the file (Range too)
         headers["content-disposition"] = _attachment(photo["original_name"])
         headers["x-accel-redirect"] = internal
@@ -74,14 +74,18 @@ def response(request: Request, photo: dict[str, Any], keep_gps: bool) -> Respons
     )
 
 
-def _internal(config: Any, request: Request, path: Path) -> str | None:
+def internal_uri(config: Any, request: Request, path: Path) -> str | None:
     """The nginx internal URI of a file the app decided to send, when nginx fronts the app (front.py)."""
     from .. import front
 
     prefix = front.accel_prefix(request.headers.get(front.ACCEL_HEADER, "").encode("latin-1", "replace"))
     if prefix is None:
         return None
-    for folder, location in ((config.media_dir, "media"), (config.state_dir / "public-originals", "public-originals")):
+    for folder, location in (
+        (config.media_dir, "media"),
+        (config.state_dir / "public-originals", "public-originals"),
+        (config.thumbs_dir, "thumbnails"),  # videos' web copies
+    ):
         try:
             relative = path.resolve().relative_to(folder.resolve()).as_posix()
         except ValueError:

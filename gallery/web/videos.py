@@ -75,15 +75,25 @@ def play(request: Request) -> Response:
     may_locate = viewer.is_admin or bool(current.get("album_show_location"))
     if may_locate and video.plays_in_browsers(current.get("codec"), current["format"]):
         mime = "video/mp4" if current["format"] in ("mp4", "m4v", "mov") else video.FORMATS[current["format"]]
-        return FileResponse(original, media_type=mime, headers=headers)
+        return _send(request, original, mime, headers)
     copies: WebCopies = request.app.state.web_copies
     copy = copies.path(sha256)
     if copy.is_file():
-        return FileResponse(copy, media_type="video/mp4", headers=headers)
+        return _send(request, copy, "video/mp4", headers)
     if copies.start(sha256, original):
         headers["retry-after"] = str(RETRY_SECONDS)
         return Response("being prepared", status_code=503, media_type="text/plain", headers=headers)
     raise NotFound("no playable copy of this video")
+
+
+def _send(request: Request, path: Path, mime: str, headers: dict[str, str]) -> Response:
+    """The file, with Range; behind the nginx front, sent by nginx after this decision (X-Accel-Redirect)."""
+    from .originals import internal_uri
+
+    internal = internal_uri(request.app.state.config, request, path)
+    if internal is not None:
+        return Response(b"", media_type=mime, headers={**headers, "x-accel-redirect": internal})
+    return FileResponse(path, media_type=mime, headers=headers)
 
 
 def companion_item(conn: Any, sha256: str) -> str | None:
