@@ -118,7 +118,7 @@ def _process(job: Job, settings: IngestSettings) -> IngestResult:
                 "incoming": str(incoming),
             }
         fh.seek(0)
-        tags, exif_error = _read_tags(fh) if kind.read_meta is None else ({}, None)
+        tags, exif_error = _read_tags(fh) if kind.read_meta is None and sniffed.kind not in PILLOW_EXIF else ({}, None)
     fmt = sniffed.kind
     if kind.read_meta is not None:
         meta, extra = _kind_meta(kind, path)
@@ -147,6 +147,11 @@ def _process(job: Job, settings: IngestSettings) -> IngestResult:
         "grid_height": rendered.derivative_height,
         "sharpness": rendered.sharpness,
     }
+
+
+# Formats whose EXIF only Pillow reads: exifread asserts on a JPEG XL Exif box without its 4-byte offset,
+# which pillow-jxl-plugin writes (Pillow reads both forms).
+PILLOW_EXIF = ("jxl",)
 
 
 def _check_size(size: int, limit: int) -> None:

@@ -334,3 +334,25 @@ def test_sidecar_names_point_at_their_main_file() -> None:
     assert main_stems("IMG_0001.CR2.xmp") == ["IMG_0001.CR2", "IMG_0001"]
     assert main_stems("IMG_0001.xmp") == ["IMG_0001"]
     assert main_stems("GL010123.LRV") == ["GL010123", "GH010123", "GX010123"]
+
+
+def test_jpeg_xl_is_a_photo_with_derivatives(gallery: Gallery, tmp_path: Path) -> None:
+    """A JPEG XL written by the plugin itself: decoded, dated from its Exif box, thumbnails without metadata."""
+    import pillow_jxl  # noqa: F401  (registers the JXL encoder the test writes with)
+
+    folder = tmp_path / "jxl"
+    path = make_photo(folder / "DSCF0007.jxl", WHEN, offset="+02:00", gps=(48.8584, 2.2945), fmt="JXL")
+    assert path.read_bytes()[:2] == b"\xff\x0a" or path.read_bytes()[4:8] == b"JXL "
+    report = gallery.import_(folder)
+    assert report["archived"] == {"photo": 1}, report
+    (row,) = gallery.rows()
+    assert (row["media_type"], row["format"], row["width"], row["height"]) == ("photo", "jxl", 96, 64)
+    assert (row["camera_time"], row["camera_offset"], row["make"]) == ("2024-05-01T12:20:30", 120, "TestMaker")
+    assert round(row["lat"], 4) == 48.8584
+    assert not row["bad_tags"] or "exif" not in row["bad_tags"], "no EXIF error on a well-formed JXL"
+    grid = gallery.root / "thumbnails" / "grid" / row["sha256"][:2] / row["sha256"][2:4] / f"{row['sha256']}.webp"
+    with Image.open(grid) as image:
+        assert image.size == (row["grid_width"], row["grid_height"])
+        assert not image.getexif() and "xmp" not in image.info, "a thumbnail carries no metadata"
+        red, green, blue = image.convert("RGB").getpixel((image.width - 2, image.height - 2))
+        assert red > 150 and green < 90 and blue < 90, "the picture is the decoded JXL, not a plain tile"
