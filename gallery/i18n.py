@@ -232,3 +232,14 @@ TEXT.update(
         "search_at_place": {"fr": "Photos prises à {place}", "en": "Photos taken in {place}"},
     }
 )
+
+# -- Live Photos and motion photos (H12) ------------------------------------------------------------
+TEXT.update(
+    {
+        "live_play": {
+            "fr": "Photo animée : maintenir pour lire le mouvement",
+            "en": "Live photo: press and hold to play the motion",
+        },
+        "live_badge": {"fr": "LIVE", "en": "LIVE"},
+    }
+)

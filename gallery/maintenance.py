@@ -58,6 +58,17 @@ def missing_derivatives(config: Config, rows: Iterable[dict], sizes: Iterable[st
     return jobs
 
 
+def missing_motion_copies(config: Config, companions: Iterable[dict]) -> list[RenderJob]:
+    """The web copies of Live Photo and motion photo clips (companions with the role `motion`) not made yet."""
+    jobs = []
+    for row in companions:
+        if row.get("role") == "motion" and row.get("photo_sha256"):
+            if not (config.thumbs_dir / kinds.video.web_copy_path(row["sha256"])).exists():
+                source = str((config.root / row["path"]).resolve())
+                jobs.append(RenderJob(row["sha256"], source, row["format"], kinds.video.WEB_COPY))
+    return jobs
+
+
 def make_derivatives(
     config: Config, jobs: list[RenderJob], progress: Callable[[int, int], None] | None = None
 ) -> tuple[int, list[str]]:
@@ -91,6 +102,8 @@ def make_missing_derivatives(config: Config, sizes: Iterable[str]) -> tuple[int,
         return None
     with catalog.connection(config.db_path) as conn:
         jobs = missing_derivatives(config, catalog.iter_photos(conn), sizes)
+        if thumbs.VIEWER in sizes:
+            jobs += missing_motion_copies(config, catalog.iter_companions(conn))
     return make_derivatives(config, jobs) if jobs else None
 
 

@@ -249,3 +249,35 @@ def test_a_transcode_killed_midway_leaves_nothing_and_the_next_pass_makes_it(tmp
     facts = json.loads(probe.stdout)
     assert float(facts["format"]["duration"]) == pytest.approx(30, abs=0.5)
     assert [s["codec_name"] for s in facts["streams"]] == ["h264"]
+
+
+def test_a_live_photo_plays_its_motion_from_a_copy_without_location(tmp_path: Path) -> None:
+    from .conftest import make_photo
+    from .test_media_kinds import WHEN
+
+    card = tmp_path / "iphone"
+    make_photo(card / "IMG_0100.JPG", WHEN, offset="+02:00", make="Apple", model="iPhone 15", size=(320, 240))
+    ffmpeg(card / "IMG_0100.MOV", *APPLE_TAGS, seconds=3, codec="libx265")
+    make_photo(card / "IMG_0200.JPG", WHEN, make="Other", model="Still")
+    gallery = Gallery(tmp_path / "library")
+    gallery.root.mkdir()
+    assert gallery.import_(card)["live_photos"] == 1
+    gallery("albums", "publish", "--all")
+    rows = {row["original_name"]: row for row in gallery.rows()}
+    (clip,) = gallery.rows("SELECT * FROM companions")
+    live, still = rows["IMG_0100.JPG"]["sha256"], rows["IMG_0200.JPG"]["sha256"]
+    web = client(gallery.root)
+    page = web.get(f"/photos/{live}").text
+    assert f'data-src="/photos/{live}/motion"' in page and 'data-action="motion"' in page
+    assert "Photo animée" in page, "the button says what it does"
+    assert 'data-action="motion"' not in web.get(f"/photos/{still}").text, "a plain photo has no motion"
+    played = web.get(f"/photos/{live}/motion")
+    assert played.status_code == 200 and played.headers["content-type"] == "video/mp4", played.text
+    assert played.content != (gallery.root / clip["path"]).read_bytes(), "the web copy, never the MOV"
+    assert duration_of(played.content, tmp_path / "motion.mp4") == pytest.approx(3, abs=0.1)
+    assert location_tags(played.content, tmp_path / "public.mp4") == []
+    assert location_tags((gallery.root / clip["path"]).read_bytes(), tmp_path / "original.mov"), "the MOV has one"
+    assert web.get(f"/photos/{live}/motion", headers={"range": "bytes=0-99"}).status_code == 206
+    assert web.get(f"/photos/{still}/motion").status_code == 404
+    assert web.get(f"/photos/{'0' * 64}/motion").status_code == 404
+    assert web.get(f"/photos/{clip['sha256']}/motion").status_code == 404, "the clip is not an item"

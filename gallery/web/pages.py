@@ -16,7 +16,7 @@ from .. import catalog, i18n, instants, storage
 from .. import search as search_words
 from ..errors import BadRequest, NotFound
 from ..formats import MIME_TYPES
-from . import access, files, originals
+from . import access, files, originals, videos
 from .render import ROW_HEIGHT, alt_text, distinct_alts, photo_moment, srcset
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -176,6 +176,7 @@ def photo(request: Request) -> Response:
         originals=originals,
         withheld=withheld,
         companions=_downloadable_companions(conn, current, show_location) if originals else [],
+        motion=videos.motion_of(conn, current["sha256"]) is not None,
     )
 
 

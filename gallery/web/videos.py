@@ -86,6 +86,37 @@ def play(request: Request) -> Response:
     raise NotFound("no playable copy of this video")
 
 
+def motion(request: Request) -> Response:
+    """A Live Photo's (or motion photo's) clip, for the viewer's small `<video>` that plays on press or hover.
+
+    Always its web copy, to everyone (admins too): a few seconds of H.264 without metadata, so the
+    clip never carries the place or the device, whoever watches. Who may see the still may see it.
+    """
+    from .pages import checked_sha
+
+    sha256 = checked_sha(request.path_params["sha256"])
+    conn = request.app.state.db()
+    current = access.visible_photo(conn, sha256, request.state.viewer)
+    clip = motion_of(conn, current["sha256"])
+    if clip is None:
+        raise NotFound("no motion for this photo")
+    headers = {"x-content-type-options": "nosniff", "cache-control": "private, max-age=3600"}
+    copies: WebCopies = request.app.state.web_copies
+    copy = copies.path(clip["sha256"])
+    if copy.is_file():
+        return FileResponse(copy, media_type="video/mp4", headers=headers)
+    source = storage.resolve_inside(request.app.state.config.media_dir, clip["path"].removeprefix("media/"))
+    if copies.start(clip["sha256"], source):
+        headers["retry-after"] = str(RETRY_SECONDS)
+        return Response("being prepared", status_code=503, media_type="text/plain", headers=headers)
+    raise NotFound("no playable copy of this motion")
+
+
+def motion_of(conn: Any, item_sha256: str) -> dict[str, Any] | None:
+    """The item's motion clip (a Live Photo's MOV, a motion photo's embedded MP4), if it has one."""
+    return next((c for c in catalog.companions_of(conn, item_sha256) if c["role"] == "motion"), None)
+
+
 def companion_item(conn: Any, sha256: str) -> str | None:
     """The item a RAW (or another companion) now belongs to: its published URL redirects there."""
     return catalog.companion_item(conn, sha256)
