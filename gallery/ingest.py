@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from PIL import Image, UnidentifiedImageError
 
-from . import catalog, exif, kinds, storage, thumbs
+from . import catalog, exif, kinds, motion, storage, thumbs
 from .config import Config
 from .errors import CatalogError
 from .kinds.base import Extra
@@ -138,6 +138,7 @@ def _process(job: Job, settings: IngestSettings) -> IngestResult:
         "media_type": kind.name,
         "duration": extra.duration,
         "codec": extra.codec,
+        "content_id": extra.content_id or (motion.still_content_id(path, fmt) if fmt in ("jpeg", "heif") else None),
         "incoming": str(incoming),
         "meta": meta,
         "width": width,

@@ -281,6 +281,12 @@ CREATE TABLE companions (
 CREATE INDEX companions_photo ON companions(photo_sha256)
 """
 
+# H12: Apple's ContentIdentifier, which pairs a Live Photo's still and MOV when both carry it.
+V10_LIVE_PHOTOS = """
+ALTER TABLE photos ADD COLUMN content_id TEXT;
+CREATE INDEX photos_content_id ON photos(content_id) WHERE content_id IS NOT NULL
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, V1_ARCHIVE),
     (2, V2_DEVICES_PLACES),
@@ -291,4 +297,5 @@ MIGRATIONS: list[tuple[int, str]] = [
     (7, V7_LOGIN_ATTEMPTS),
     (8, V8_SEARCH),
     (9, V9_MEDIA_KINDS),
+    (10, V10_LIVE_PHOTOS),
 ]

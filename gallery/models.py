@@ -55,6 +55,7 @@ class NewFile(TypedDict):
     media_type: str  # the kind that read it: photo, video, raw, other (gallery/kinds)
     duration: float | None  # seconds, for videos
     codec: str | None
+    content_id: str | None  # Apple's ContentIdentifier (Live Photos, gallery/motion.py)
     incoming: str  # the verified copy in media/.incoming/, renamed into place by the parent
     meta: PhotoMeta
     width: int

@@ -66,6 +66,7 @@ class PhotoRow(TypedDict):
     title: str | None  # from an XMP sidecar
     rating: int | None
     keywords: str | None
+    content_id: str | None  # Apple's ContentIdentifier (Live Photo still and MOV)
 
 
 class AlbumRow(TypedDict):
