@@ -68,6 +68,7 @@ PHOTO_COLUMNS = (
     "duration",
     "codec",
     "content_id",
+    "motion_offset",
 )
 
 

@@ -138,6 +138,7 @@ def _process(job: Job, settings: IngestSettings) -> IngestResult:
         "media_type": kind.name,
         "duration": extra.duration,
         "codec": extra.codec,
+        "motion_offset": motion.embedded_clip(path) if fmt == "jpeg" else None,
         "content_id": extra.content_id or (motion.still_content_id(path, fmt) if fmt in ("jpeg", "heif") else None),
         "incoming": str(incoming),
         "meta": meta,
@@ -338,6 +339,11 @@ def render_file(job: RenderJob) -> str:
         target = Path(_thumbs_dir) / kinds.video.web_copy_path(job.sha256)
         if not target.exists():
             kinds.video.make_web_copy(Path(job.source), target)
+        return job.sha256
+    if job.size == motion.CLIP:  # a motion photo's clip, copied out of its JPEG and transcoded
+        target = Path(_thumbs_dir) / kinds.video.web_copy_path(job.sha256)
+        if not target.exists():
+            motion.make_clip_copy(Path(job.source), target)
         return job.sha256
     thumbs.make_derivative(Path(_thumbs_dir), job.sha256, Path(job.source), job.kind, job.size)
     return job.sha256

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import catalog, front, kinds, storage, thumbs
+from . import catalog, front, kinds, motion, storage, thumbs
 from .config import Config
 from .errors import ConfigError
 from .ingest import INCOMING, RenderJob, init_render_worker, render_file
@@ -69,6 +69,15 @@ def missing_motion_copies(config: Config, companions: Iterable[dict]) -> list[Re
     return jobs
 
 
+def missing_clip_copies(config: Config, rows: Iterable[dict]) -> list[RenderJob]:
+    """The web copies of motion photos' embedded clips not made yet."""
+    return [
+        RenderJob(row["sha256"], str((config.root / row["path"]).resolve()), row["format"], motion.CLIP)
+        for row in rows
+        if row.get("motion_offset") and not (config.thumbs_dir / kinds.video.web_copy_path(row["sha256"])).exists()
+    ]
+
+
 def make_derivatives(
     config: Config, jobs: list[RenderJob], progress: Callable[[int, int], None] | None = None
 ) -> tuple[int, list[str]]:
@@ -104,12 +113,13 @@ def make_missing_derivatives(config: Config, sizes: Iterable[str]) -> tuple[int,
         jobs = missing_derivatives(config, catalog.iter_photos(conn), sizes)
         if thumbs.VIEWER in sizes:
             jobs += missing_motion_copies(config, catalog.iter_companions(conn))
+            jobs += missing_clip_copies(config, catalog.iter_photos(conn))
     return make_derivatives(config, jobs) if jobs else None
 
 
 def _render_limit(job: RenderJob, base: float) -> float:
     """A video's web copy gets time for its size (a transcode); a picture gets the base limit."""
-    if job.size != kinds.video.WEB_COPY:
+    if job.size not in (kinds.video.WEB_COPY, motion.CLIP):
         return base
     try:
         return base + Path(job.source).stat().st_size / kinds.video.WEB_RATE

@@ -281,9 +281,11 @@ CREATE TABLE companions (
 CREATE INDEX companions_photo ON companions(photo_sha256)
 """
 
-# H12: Apple's ContentIdentifier, which pairs a Live Photo's still and MOV when both carry it.
+# H12: Apple's ContentIdentifier, which pairs a Live Photo's still and MOV when both carry it;
+# where a motion photo's MP4 begins inside its JPEG (Google/Samsung), NULL for every other file.
 V10_LIVE_PHOTOS = """
 ALTER TABLE photos ADD COLUMN content_id TEXT;
+ALTER TABLE photos ADD COLUMN motion_offset INTEGER;
 CREATE INDEX photos_content_id ON photos(content_id) WHERE content_id IS NOT NULL
 """
 

@@ -56,6 +56,7 @@ class NewFile(TypedDict):
     duration: float | None  # seconds, for videos
     codec: str | None
     content_id: str | None  # Apple's ContentIdentifier (Live Photos, gallery/motion.py)
+    motion_offset: int | None  # a motion photo's appended MP4 (gallery/motion.py)
     incoming: str  # the verified copy in media/.incoming/, renamed into place by the parent
     meta: PhotoMeta
     width: int

@@ -11,8 +11,11 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import struct
+from collections.abc import Callable
 from pathlib import Path
 
 APPLE_NOTE = b"Apple iOS\x00"
@@ -61,3 +64,71 @@ def clip_content_id(tags: dict[str, object]) -> str | None:
     """Pure: the ContentIdentifier of a Live Photo's MOV, from its container tags."""
     value = str(tags.get("com.apple.quicktime.content.identifier") or "").strip()
     return value if UUID.match(value) else None
+
+
+# -- Google and Samsung motion photos: an MP4 appended after the JPEG -------------------------------
+
+XMP_SCAN = 256 * 1024  # the XMP announcing the clip sits in the JPEG's APP1 segments, near the start
+MOTION_FLAG = re.compile(rb"(?:GCamera:MotionPhoto|GCamera:MicroVideo)\s*(?:=\s*[\"']|>)\s*1")
+MICRO_OFFSET = re.compile(rb"GCamera:MicroVideoOffset\s*(?:=\s*[\"']|>)\s*(\d{1,12})")
+ITEM = re.compile(rb"<Container:Item\b[^>]*>", re.S)
+ITEM_LENGTH = re.compile(rb"Item:Length\s*=\s*[\"'](\d{1,12})")
+ITEM_VIDEO = re.compile(rb"Item:(?:Semantic\s*=\s*[\"']MotionPhoto|Mime\s*=\s*[\"']video/)")
+CLIP = "motion"  # the RenderJob size of a motion photo's clip (its web copy, thumbnails/video/<sha>.mp4)
+
+
+def clip_offset(head: bytes, size: int, read_at: Callable[[int], bytes]) -> int | None:
+    """Pure but for `read_at(offset) -> 8 bytes`: where the appended MP4 of a motion photo begins, else None.
+
+    `head` is the file's first bytes (its XMP), `size` its length. The offset is counted from the
+    end (MicroVideoOffset, or the Container directory's video item Length) and must land on an
+    ISO box whose type is `ftyp`: XMP that names a clip the file does not hold is ignored.
+    """
+    if not MOTION_FLAG.search(head) and b"Container:Directory" not in head:
+        return None
+    lengths = [int(m.group(1)) for m in MICRO_OFFSET.finditer(head)]
+    for item in ITEM.findall(head):
+        found = ITEM_LENGTH.search(item)
+        if found and ITEM_VIDEO.search(item):
+            lengths.append(int(found.group(1)))
+    for length in lengths:
+        start = size - length
+        if 0 < start < size - 8 and read_at(start)[4:8] == b"ftyp":
+            return start
+    return None
+
+
+def embedded_clip(path: Path) -> int | None:
+    """The offset of a motion photo's MP4 inside this JPEG, else None."""
+    with open(path, "rb") as fh:
+        head = fh.read(XMP_SCAN)
+        size = os.fstat(fh.fileno()).st_size
+
+        def read_at(offset: int) -> bytes:
+            fh.seek(offset)
+            return fh.read(8)
+
+        return clip_offset(head, size, read_at)
+
+
+def clip_offset_in(data: bytes) -> int | None:
+    """The same, for bytes in memory (the public original is cut there)."""
+    return clip_offset(data[:XMP_SCAN], len(data), lambda at: data[at : at + 8])
+
+
+def make_clip_copy(source: Path, target: Path) -> None:
+    """The web copy of a motion photo's clip: the MP4 bytes copied out, then transcoded like any video."""
+    from .kinds import video
+
+    offset = embedded_clip(source)
+    if offset is None:
+        raise ValueError("no motion clip in this file")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    extracted = target.with_name(target.name + ".clip.tmp")
+    try:
+        with open(source, "rb") as inp, open(extracted, "wb") as out:
+            inp.seek(offset)
+            shutil.copyfileobj(inp, out, 1 << 20)
+        video.make_web_copy(extracted, target)
+    finally:
+        extracted.unlink(missing_ok=True)

@@ -67,6 +67,7 @@ class PhotoRow(TypedDict):
     rating: int | None
     keywords: str | None
     content_id: str | None  # Apple's ContentIdentifier (Live Photo still and MOV)
+    motion_offset: int | None  # where a motion photo's MP4 begins in its JPEG
 
 
 class AlbumRow(TypedDict):

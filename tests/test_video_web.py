@@ -281,3 +281,62 @@ def test_a_live_photo_plays_its_motion_from_a_copy_without_location(tmp_path: Pa
     assert web.get(f"/photos/{still}/motion").status_code == 404
     assert web.get(f"/photos/{'0' * 64}/motion").status_code == 404
     assert web.get(f"/photos/{clip['sha256']}/motion").status_code == 404, "the clip is not an item"
+
+
+def motion_photo(path: Path, clip: bytes, style: str) -> Path:
+    """A Google (Container directory) or older (MicroVideoOffset) motion photo: JPEG, XMP in APP1, MP4 after."""
+    from .conftest import make_photo
+    from .test_media_kinds import WHEN
+
+    still = make_photo(path, WHEN, make="Google", model="Pixel 8", gps=(45.5017, -73.5673)).read_bytes()
+    if style == "container":
+        fields = (
+            'GCamera:MotionPhoto="1" GCamera:MotionPhotoVersion="1"><Container:Directory><rdf:Seq>'
+            '<rdf:li><Container:Item Item:Mime="image/jpeg" Item:Semantic="Primary" Item:Length="0"/></rdf:li>'
+            f'<rdf:li><Container:Item Item:Mime="video/mp4" Item:Semantic="MotionPhoto" Item:Length="{len(clip)}"/>'
+            "</rdf:li></rdf:Seq></Container:Directory></rdf:Description>"
+        )
+    else:
+        fields = f'GCamera:MicroVideo="1" GCamera:MicroVideoVersion="1" GCamera:MicroVideoOffset="{len(clip)}"/>'
+    xmp = (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description xmlns:GCamera="http://ns.google.com/photos/1.0/camera/" '
+        'xmlns:Container="http://ns.google.com/photos/1.0/container/" '
+        'xmlns:Item="http://ns.google.com/photos/1.0/container/item/" ' + fields + "</rdf:RDF></x:xmpmeta>"
+    ).encode()
+    body = b"http://ns.adobe.com/xap/1.0/\x00" + xmp
+    path.write_bytes(still[:2] + b"\xff\xe1" + (len(body) + 2).to_bytes(2, "big") + body + still[2:] + clip)
+    return path
+
+
+def test_a_motion_photo_plays_its_embedded_clip_and_never_leaks_it(tmp_path: Path) -> None:
+    clip = ffmpeg(tmp_path / "clip.mp4", *ANDROID_TAGS, seconds=2).read_bytes()
+    card = tmp_path / "pixel"
+    card.mkdir()
+    google = motion_photo(card / "PXL_0001.MP.jpg", clip, "container")
+    samsung = motion_photo(card / "20240501_122030.jpg", clip, "micro")
+    lying = motion_photo(card / "PXL_0002.MP.jpg", b"\x00" * 64, "container")  # XMP promising a clip it lacks
+    gallery = Gallery(tmp_path / "library")
+    gallery.root.mkdir()
+    report = gallery.import_(card)
+    assert report["archived"] == {"photo": 3}, "the still is the photo; the clip is not a video of its own"
+    gallery("albums", "publish", "--all")
+    rows = {row["original_name"]: row for row in gallery.rows()}
+    for path in (google, samsung):
+        row = rows[path.name]
+        assert (row["media_type"], row["motion_offset"]) == ("photo", path.stat().st_size - len(clip))
+    assert rows[lying.name]["motion_offset"] is None
+    web = client(gallery.root, public_originals=True)
+    for path in (google, samsung):
+        sha = rows[path.name]["sha256"]
+        assert f'data-src="/photos/{sha}/motion"' in web.get(f"/photos/{sha}").text
+        played = web.get(f"/photos/{sha}/motion")
+        assert played.status_code == 200 and played.headers["content-type"] == "video/mp4", played.text
+        assert duration_of(played.content, tmp_path / "motion.mp4") == pytest.approx(2, abs=0.1)
+        assert location_tags(played.content, tmp_path / "public.mp4") == []
+        original = web.get(f"/photos/{sha}/original")
+        assert original.status_code == 200, original.text
+        assert b"ftyp" not in original.content and len(original.content) == rows[path.name]["motion_offset"]
+        assert location_tags(original.content, tmp_path / "public.jpg") == [], "no place in the still, none in a clip"
+    assert location_tags(google.read_bytes(), tmp_path / "archived.jpg"), "the oracle sees the archived file's place"
+    assert web.get(f"/photos/{rows[lying.name]['sha256']}/motion").status_code == 404

@@ -176,7 +176,7 @@ def photo(request: Request) -> Response:
         originals=originals,
         withheld=withheld,
         companions=_downloadable_companions(conn, current, show_location) if originals else [],
-        motion=videos.motion_of(conn, current["sha256"]) is not None,
+        motion=videos.motion_of(conn, current["sha256"]) is not None or bool(current.get("motion_offset")),
     )
 
 
