@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -77,6 +79,15 @@ def test_the_grid_shows_a_poster_with_its_duration(video_library: Path) -> None:
     detail = web.get(f"/api/photos/{videos(video_library)['mov']['sha256']}").json()
     assert (detail["media_type"], detail["duration"]) == ("video", 2.0)
     assert "lat" not in detail
+
+
+def test_timeline_and_search_tiles_show_a_videos_duration(video_library: Path) -> None:
+    web = client(video_library)
+    timeline = web.get("/timeline").text
+    assert timeline.count('<span class="duration" aria-hidden="true">▶ 0:02</span>') == 2
+    assert ", vidéo 0:02" in timeline
+    found = web.get("/search", params={"q": "2024"}).text
+    assert '<span class="duration" aria-hidden="true">▶ 0:02</span>' in found and ", vidéo 0:02" in found
 
 
 def test_public_videos_play_from_a_copy_without_location(video_library: Path, tmp_path: Path) -> None:
@@ -258,7 +269,7 @@ def test_a_live_photo_plays_its_motion_from_a_copy_without_location(tmp_path: Pa
     card = tmp_path / "iphone"
     make_photo(card / "IMG_0100.JPG", WHEN, offset="+02:00", make="Apple", model="iPhone 15", size=(320, 240))
     ffmpeg(card / "IMG_0100.MOV", *APPLE_TAGS, seconds=3, codec="libx265")
-    make_photo(card / "IMG_0200.JPG", WHEN, make="Other", model="Still")
+    make_photo(card / "IMG_0200.JPG", WHEN, offset="+02:00", make="Apple", model="iPhone 15")
     gallery = Gallery(tmp_path / "library")
     gallery.root.mkdir()
     assert gallery.import_(card)["live_photos"] == 1
@@ -281,6 +292,17 @@ def test_a_live_photo_plays_its_motion_from_a_copy_without_location(tmp_path: Pa
     assert web.get(f"/photos/{still}/motion").status_code == 404
     assert web.get(f"/photos/{'0' * 64}/motion").status_code == 404
     assert web.get(f"/photos/{clip['sha256']}/motion").status_code == 404, "the clip is not an item"
+
+    slug = web.get("/api/albums").json()[0]["slug"]
+    public = client(gallery.root, public_originals=True).get(f"/albums/{slug}/download")
+    names = zipfile.ZipFile(io.BytesIO(public.content)).namelist()
+    assert "IMG_0100.JPG" in names and "IMG_0100.MOV" not in names, "no companion where the page offers none"
+    gallery("albums", "set", slug, "--show-location")
+    located = client(gallery.root, public_originals=True)
+    assert f"/photos/{live}/originals/{clip['sha256']}" in located.get(f"/photos/{live}").text
+    with zipfile.ZipFile(io.BytesIO(located.get(f"/albums/{slug}/download").content)) as archive:
+        assert set(archive.namelist()) == {"IMG_0100.JPG", "IMG_0100.MOV", "IMG_0200.JPG"}
+        assert archive.read("IMG_0100.MOV") == (gallery.root / clip["path"]).read_bytes(), "the companion, whole"
 
 
 def motion_photo(path: Path, clip: bytes, style: str) -> Path:

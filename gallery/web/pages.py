@@ -103,7 +103,7 @@ def download(request: Request) -> Response:
     if not _originals_allowed(request, current):
         raise NotFound("downloads are not open for this album")
     keep_gps = access.shows_positions(request.state.viewer, current["show_location"])
-    items = catalog.album_photos(conn, current["id"], include_hidden=False)
+    items = _with_companions(conn, catalog.album_photos(conn, current["id"], include_hidden=False), keep_gps)
     names = files.archive_names([item["original_name"] for item in items] + ["LISEZMOI-README.txt"])
     listed = _zip_entries(request.app.state.config, items, names, keep_gps)
     return StreamingResponse(
@@ -114,6 +114,14 @@ def download(request: Request) -> Response:
             "cache-control": "private, no-store",
         },
     )
+
+
+def _with_companions(conn: Any, items: list[dict[str, Any]], keep_gps: bool) -> list[dict[str, Any]]:
+    """Each item, then its other originals (RAW, sidecars, a Live Photo's MOV) where its page offers them:
+    only with the location (they may carry it and cannot be proved clean), like `_downloadable_companions`."""
+    if not keep_gps:
+        return items
+    return [entry for item in items for entry in (item, *catalog.companions_of(conn, item["sha256"]))]
 
 
 def _zip_entries(
@@ -241,6 +249,7 @@ def timeline(request: Request) -> Response:
     for item in catalog.published_photos(conn, limit=2000):
         local = instants.in_zone(item["taken_at_utc"], item["timezone"])
         item["alt"] = alt_text(item, {"title": item["album_title"]}, lang)
+        item["duration_label"] = duration_label(item.get("duration")) if item.get("media_type") == "video" else ""
         days.setdefault(local.date(), []).append(item)
     labels = {day: i18n.date_range(day, day, lang) for day in days}
     return _render(request, "timeline.html", days=days, labels=labels)
