@@ -362,3 +362,47 @@ def test_a_motion_photo_plays_its_embedded_clip_and_never_leaks_it(tmp_path: Pat
         assert location_tags(original.content, tmp_path / "public.jpg") == [], "no place in the still, none in a clip"
     assert location_tags(google.read_bytes(), tmp_path / "archived.jpg"), "the oracle sees the archived file's place"
     assert web.get(f"/photos/{rows[lying.name]['sha256']}/motion").status_code == 404
+
+
+@pytest.mark.browser
+def test_chromium_plays_a_live_photos_motion_while_pressed(tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from .conftest import make_photo
+    from .test_browser import CHROMIUM, CHROMIUM_ARGS, wait_until
+    from .test_media_kinds import WHEN
+
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed")
+    card = tmp_path / "iphone"
+    make_photo(card / "IMG_0100.JPG", WHEN, offset="+02:00", make="Apple", model="iPhone 15", size=(320, 240))
+    ffmpeg(card / "IMG_0100.MOV", *APPLE_TAGS, seconds=3, codec="libx265")
+    gallery = Gallery(tmp_path / "library")
+    gallery.root.mkdir()
+    gallery.import_(card)
+    gallery("albums", "publish", "--all")
+    (row,) = gallery.rows()
+    motion = "document.querySelector('video.motion')"
+    with serving(gallery.root) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844}, locale="fr-FR")
+            page.goto(f"{url}/photos/{row['sha256']}")
+            button = page.locator(".live-badge")
+            wait_until(page, "!document.querySelector('.live-badge').hidden")
+            box = button.bounding_box()
+            assert box and box["width"] >= 44 and box["height"] >= 44, "a thumb-sized target on a phone"
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.mouse.down()
+            wait_until(page, f"!{motion}.hidden && {motion}.readyState >= 2 && !{motion}.paused")
+            assert button.get_attribute("aria-pressed") == "true"
+            page.mouse.up()
+            wait_until(page, f"{motion}.hidden && {motion}.paused")
+            button.focus()
+            page.keyboard.press("Enter")
+            wait_until(page, f"!{motion}.hidden && !{motion}.paused")
+            page.keyboard.press("Enter")
+            wait_until(page, f"{motion}.hidden")
+            assert page.evaluate(f"{motion}.error") is None
+        finally:
+            browser.close()
