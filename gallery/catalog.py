@@ -67,6 +67,8 @@ PHOTO_COLUMNS = (
     "media_type",
     "duration",
     "codec",
+    "content_id",
+    "motion_offset",
 )
 
 
@@ -1095,6 +1097,11 @@ def photos_by_stem(conn: sqlite3.Connection, stem: str) -> list[Row]:
     pattern = stem.replace("!", "!!").replace("%", "!%").replace("_", "!_") + ".%"
     rows = conn.execute("SELECT * FROM photos WHERE original_name LIKE ? ESCAPE '!'", (pattern,))
     return [dict(row) for row in rows if "." not in row["original_name"][len(stem) + 1 :]]
+
+
+def photos_by_content_id(conn: sqlite3.Connection, content_id: str) -> list[Row]:
+    """Items carrying Apple's ContentIdentifier `content_id` (a Live Photo's still and its MOV)."""
+    return dicts(conn.execute("SELECT * FROM photos WHERE content_id = ? ORDER BY id", (content_id,)))
 
 
 def set_media_identity(conn: sqlite3.Connection, old_sha256: str, row: Mapping[str, Any]) -> None:

@@ -68,6 +68,13 @@ def same_shot(raw: dict[str, Any], still: dict[str, Any]) -> bool:  # raw: or a 
     return len(a) == 19 or len(b) == 19 or a == b
 
 
+def same_live_photo(clip: dict[str, Any], still: dict[str, Any]) -> bool | None:
+    """Apple's ContentIdentifier decides when both files carry it (True or False); None: compare stem and second."""
+    if clip.get("content_id") and still.get("content_id"):
+        return bool(clip["content_id"] == still["content_id"])
+    return None
+
+
 LIVE_MAX_SECONDS = 6.0  # a Live Photo's motion lasts about 3 s; a longer clip is a video of its own
 
 
@@ -91,10 +98,17 @@ def pair_raws(conn: Any, root: Path, import_id: int) -> list[tuple[str, str, str
     for row in catalog.photos_of_import(conn, import_id):
         if row["media_type"] not in ("raw", "photo", "video") or catalog.get_companion(conn, row["sha256"]):
             continue
-        for other in catalog.photos_by_stem(conn, PurePath(row["original_name"]).stem):
+        candidates = catalog.photos_by_content_id(conn, row["content_id"]) if row.get("content_id") else []
+        candidates += catalog.photos_by_stem(conn, PurePath(row["original_name"]).stem)
+        for other in candidates:
+            if other["sha256"] == row["sha256"]:
+                continue
             companion, still = (other, row) if row["media_type"] == "photo" else (row, other)
             role = _role(companion, still)
-            if role is None or not same_shot(companion, still) or catalog.get_companion(conn, companion["sha256"]):
+            if role is None or catalog.get_companion(conn, companion["sha256"]):
+                continue
+            linked = same_live_photo(companion, still) if role == "motion" else None
+            if not (same_shot(companion, still) if linked is None else linked):
                 continue
             catalog.demote_to_companion(conn, companion, still["sha256"], role)
             apply_sidecars(conn, root, still["sha256"])  # the RAW's .xmp now speaks for the item

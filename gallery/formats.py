@@ -21,6 +21,7 @@ PILLOW_FORMATS = {
     "gif": "GIF",
     "bmp": "BMP",
     "psd": "PSD",
+    "jxl": "JXL",  # pillow-jxl-plugin
 }
 
 SNIFF_BYTES = 64

@@ -485,3 +485,15 @@ def month_label(month: str, lang: str = DEFAULT) -> str:
     """« septembre 2017 » / « September 2017 » from 2017-09."""
     year, number = int(month[:4]), int(month[5:7])
     return f"{_month(date(year, number, 1), lang)} {year}"
+
+
+# -- Live Photos and motion photos (H12) ------------------------------------------------------------
+TEXT.update(
+    {
+        "live_play": {
+            "fr": "Photo animée : maintenir pour lire le mouvement",
+            "en": "Live photo: press and hold to play the motion",
+        },
+        "live_badge": {"fr": "LIVE", "en": "LIVE"},
+    }
+)

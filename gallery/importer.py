@@ -511,4 +511,6 @@ def photo_row(job: Job, result: NewFile, relative: str, import_id: int, options:
         "media_type": result.get("media_type", "photo"),
         "duration": result.get("duration"),
         "codec": result.get("codec"),
+        "content_id": result.get("content_id"),
+        "motion_offset": result.get("motion_offset"),
     }

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from PIL import Image, UnidentifiedImageError
 
-from . import catalog, exif, kinds, storage, thumbs
+from . import catalog, exif, kinds, motion, storage, thumbs
 from .config import Config
 from .errors import CatalogError
 from .kinds.base import Extra
@@ -118,7 +118,7 @@ def _process(job: Job, settings: IngestSettings) -> IngestResult:
                 "incoming": str(incoming),
             }
         fh.seek(0)
-        tags, exif_error = _read_tags(fh) if kind.read_meta is None else ({}, None)
+        tags, exif_error = _read_tags(fh) if kind.read_meta is None and sniffed.kind not in PILLOW_EXIF else ({}, None)
     fmt = sniffed.kind
     if kind.read_meta is not None:
         meta, extra = _kind_meta(kind, path)
@@ -138,6 +138,8 @@ def _process(job: Job, settings: IngestSettings) -> IngestResult:
         "media_type": kind.name,
         "duration": extra.duration,
         "codec": extra.codec,
+        "motion_offset": motion.embedded_clip(path) if fmt == "jpeg" else None,
+        "content_id": extra.content_id or (motion.still_content_id(path, fmt) if fmt in ("jpeg", "heif") else None),
         "incoming": str(incoming),
         "meta": meta,
         "width": width,
@@ -147,6 +149,11 @@ def _process(job: Job, settings: IngestSettings) -> IngestResult:
         "grid_height": rendered.derivative_height,
         "sharpness": rendered.sharpness,
     }
+
+
+# Formats whose EXIF only Pillow reads: exifread asserts on a JPEG XL Exif box without its 4-byte offset,
+# which pillow-jxl-plugin writes (Pillow reads both forms).
+PILLOW_EXIF = ("jxl",)
 
 
 def _check_size(size: int, limit: int) -> None:
@@ -333,6 +340,11 @@ def render_file(job: RenderJob) -> str:
         target = Path(_thumbs_dir) / kinds.video.web_copy_path(job.sha256)
         if not target.exists():
             kinds.video.make_web_copy(Path(job.source), target)
+        return job.sha256
+    if job.size == motion.CLIP:  # a motion photo's clip, copied out of its JPEG and transcoded
+        target = Path(_thumbs_dir) / kinds.video.web_copy_path(job.sha256)
+        if not target.exists():
+            motion.make_clip_copy(Path(job.source), target)
         return job.sha256
     thumbs.make_derivative(Path(_thumbs_dir), job.sha256, Path(job.source), job.kind, job.size)
     return job.sha256

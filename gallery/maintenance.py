@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import catalog, front, kinds, storage, thumbs
+from . import catalog, front, kinds, motion, storage, thumbs
 from .config import Config
 from .errors import ConfigError
 from .ingest import INCOMING, RenderJob, init_render_worker, render_file
@@ -58,6 +58,26 @@ def missing_derivatives(config: Config, rows: Iterable[dict], sizes: Iterable[st
     return jobs
 
 
+def missing_motion_copies(config: Config, companions: Iterable[dict]) -> list[RenderJob]:
+    """The web copies of Live Photo and motion photo clips (companions with the role `motion`) not made yet."""
+    jobs = []
+    for row in companions:
+        if row.get("role") == "motion" and row.get("photo_sha256"):
+            if not (config.thumbs_dir / kinds.video.web_copy_path(row["sha256"])).exists():
+                source = str((config.root / row["path"]).resolve())
+                jobs.append(RenderJob(row["sha256"], source, row["format"], kinds.video.WEB_COPY))
+    return jobs
+
+
+def missing_clip_copies(config: Config, rows: Iterable[dict]) -> list[RenderJob]:
+    """The web copies of motion photos' embedded clips not made yet."""
+    return [
+        RenderJob(row["sha256"], str((config.root / row["path"]).resolve()), row["format"], motion.CLIP)
+        for row in rows
+        if row.get("motion_offset") and not (config.thumbs_dir / kinds.video.web_copy_path(row["sha256"])).exists()
+    ]
+
+
 def make_derivatives(
     config: Config, jobs: list[RenderJob], progress: Callable[[int, int], None] | None = None
 ) -> tuple[int, list[str]]:
@@ -91,12 +111,15 @@ def make_missing_derivatives(config: Config, sizes: Iterable[str]) -> tuple[int,
         return None
     with catalog.connection(config.db_path) as conn:
         jobs = missing_derivatives(config, catalog.iter_photos(conn), sizes)
+        if thumbs.VIEWER in sizes:
+            jobs += missing_motion_copies(config, catalog.iter_companions(conn))
+            jobs += missing_clip_copies(config, catalog.iter_photos(conn))
     return make_derivatives(config, jobs) if jobs else None
 
 
 def _render_limit(job: RenderJob, base: float) -> float:
     """A video's web copy gets time for its size (a transcode); a picture gets the base limit."""
-    if job.size != kinds.video.WEB_COPY:
+    if job.size not in (kinds.video.WEB_COPY, motion.CLIP):
         return base
     try:
         return base + Path(job.source).stat().st_size / kinds.video.WEB_RATE

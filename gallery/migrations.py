@@ -289,6 +289,14 @@ ALTER TABLE photos ADD COLUMN trashed_from INTEGER;
 CREATE INDEX photos_trashed ON photos(trashed_at) WHERE trashed_at IS NOT NULL
 """
 
+# H12: Apple's ContentIdentifier, which pairs a Live Photo's still and MOV when both carry it;
+# where a motion photo's MP4 begins inside its JPEG (Google/Samsung), NULL for every other file.
+V11_LIVE_PHOTOS = """
+ALTER TABLE photos ADD COLUMN content_id TEXT;
+ALTER TABLE photos ADD COLUMN motion_offset INTEGER;
+CREATE INDEX photos_content_id ON photos(content_id) WHERE content_id IS NOT NULL
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, V1_ARCHIVE),
     (2, V2_DEVICES_PLACES),
@@ -300,4 +308,5 @@ MIGRATIONS: list[tuple[int, str]] = [
     (8, V8_SEARCH),
     (9, V9_MEDIA_KINDS),
     (10, V10_TRASH),
+    (11, V11_LIVE_PHOTOS),
 ]

@@ -55,6 +55,8 @@ class NewFile(TypedDict):
     media_type: str  # the kind that read it: photo, video, raw, other (gallery/kinds)
     duration: float | None  # seconds, for videos
     codec: str | None
+    content_id: str | None  # Apple's ContentIdentifier (Live Photos, gallery/motion.py)
+    motion_offset: int | None  # a motion photo's appended MP4 (gallery/motion.py)
     incoming: str  # the verified copy in media/.incoming/, renamed into place by the parent
     meta: PhotoMeta
     width: int

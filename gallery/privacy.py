@@ -46,7 +46,10 @@ class CannotStrip(Exception):
 def strip_gps(data: bytes, kind: str) -> bytes:
     """A copy of `data` without GPS IFDs and XMP packets; CannotStrip when the format is not handled."""
     if kind == "jpeg":
-        return bytes(_jpeg_file(bytearray(data)))
+        from .motion import clip_offset_in
+
+        clip = clip_offset_in(data)  # a motion photo's MP4 keeps its place in its own atoms: cut off
+        return bytes(_jpeg_file(bytearray(data[:clip] if clip else data)))
     if kind == "tiff":
         buffer = bytearray(data)
         _tiff(buffer, 0, len(buffer))

@@ -68,6 +68,8 @@ class PhotoRow(TypedDict):
     keywords: str | None
     trashed_at: str | None  # in the trash since (gallery/trash.py); None: not trashed
     trashed_from: int | None  # the album it left, for a restore
+    content_id: str | None  # Apple's ContentIdentifier (Live Photo still and MOV)
+    motion_offset: int | None  # where a motion photo's MP4 begins in its JPEG
 
 
 class AlbumRow(TypedDict):

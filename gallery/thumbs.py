@@ -52,6 +52,8 @@ def open_image(path: Path, kind: str) -> Image.Image:
 
     if kind in ("heif", "avif"):
         _register_heif()
+    if kind == "jxl":
+        import pillow_jxl  # noqa: F401  (importing it registers the JXL decoder with Pillow)
     image = Image.open(path, formats=[PILLOW_FORMATS[kind]])
     if getattr(image, "n_frames", 1) > 1 and kind in ("gif", "psd"):
         image.seek(0)  # an animated GIF's first frame; a PSD's merged image
@@ -118,6 +120,8 @@ def _orient(image: Image.Image) -> Image.Image:
 def to_srgb(image: Image.Image) -> Image.Image:
     """Convert to 8-bit RGB(A) in sRGB, honouring an embedded ICC profile."""
     icc = image.info.get("icc_profile")
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):  # 16-bit grey (PNG, TIFF, JPEG XL): scale, do not clip
+        image = image.point(lambda v: v / 256).convert("L")
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
     if icc:
         try:
@@ -130,8 +134,6 @@ def to_srgb(image: Image.Image) -> Image.Image:
                 return converted
         except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
             pass  # a broken profile: fall back to a plain conversion
-    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
-        image = image.point(lambda v: v / 256).convert("L")
     return image.convert("RGBA" if has_alpha else "RGB")
 
 

@@ -334,3 +334,67 @@ def test_sidecar_names_point_at_their_main_file() -> None:
     assert main_stems("IMG_0001.CR2.xmp") == ["IMG_0001.CR2", "IMG_0001"]
     assert main_stems("IMG_0001.xmp") == ["IMG_0001"]
     assert main_stems("GL010123.LRV") == ["GL010123", "GH010123", "GX010123"]
+
+
+def test_jpeg_xl_is_a_photo_with_derivatives(gallery: Gallery, tmp_path: Path) -> None:
+    """A JPEG XL written by the plugin itself: decoded, dated from its Exif box, thumbnails without metadata."""
+    import pillow_jxl  # noqa: F401  (registers the JXL encoder the test writes with)
+
+    folder = tmp_path / "jxl"
+    path = make_photo(folder / "DSCF0007.jxl", WHEN, offset="+02:00", gps=(48.8584, 2.2945), fmt="JXL")
+    assert path.read_bytes()[:2] == b"\xff\x0a" or path.read_bytes()[4:8] == b"JXL "
+    report = gallery.import_(folder)
+    assert report["archived"] == {"photo": 1}, report
+    (row,) = gallery.rows()
+    assert (row["media_type"], row["format"], row["width"], row["height"]) == ("photo", "jxl", 96, 64)
+    assert (row["camera_time"], row["camera_offset"], row["make"]) == ("2024-05-01T12:20:30", 120, "TestMaker")
+    assert round(row["lat"], 4) == 48.8584
+    assert not row["bad_tags"] or "exif" not in row["bad_tags"], "no EXIF error on a well-formed JXL"
+    grid = gallery.root / "thumbnails" / "grid" / row["sha256"][:2] / row["sha256"][2:4] / f"{row['sha256']}.webp"
+    with Image.open(grid) as image:
+        assert image.size == (row["grid_width"], row["grid_height"])
+        assert not image.getexif() and "xmp" not in image.info, "a thumbnail carries no metadata"
+        red, green, blue = image.convert("RGB").getpixel((image.width - 2, image.height - 2))
+        assert red > 150 and green < 90 and blue < 90, "the picture is the decoded JXL, not a plain tile"
+
+
+def apple_maker_note(content_id: str) -> bytes:
+    """An Apple maker note as an iPhone writes it: "Apple iOS", version 1, big-endian IFD with tag 0x0011."""
+    text = content_id.encode() + b"\x00"
+    entry = (
+        (0x0011).to_bytes(2, "big") + (2).to_bytes(2, "big") + len(text).to_bytes(4, "big") + (32).to_bytes(4, "big")
+    )
+    return b"Apple iOS\x00\x00\x01MM" + (1).to_bytes(2, "big") + entry + b"\x00\x00\x00\x00" + text
+
+
+def iphone_still(path: Path, content_id: str) -> Path:
+    image = Image.new("RGB", (96, 64), (30, 120, 200))
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = "Apple", "iPhone 15"
+    ifd = exif.get_ifd(0x8769)
+    ifd[0x9003], ifd[0x9011] = WHEN.strftime("%Y:%m:%d %H:%M:%S"), "+02:00"
+    ifd[0x927C] = apple_maker_note(content_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path, "JPEG", exif=exif.tobytes())
+    return path
+
+
+@needs_ffmpeg
+def test_a_live_photo_pairs_by_apples_content_identifier(gallery: Gallery, tmp_path: Path) -> None:
+    from gallery.motion import apple_content_id
+
+    first, second = "A1B2C3D4-0000-4000-8000-000000000001", "A1B2C3D4-0000-4000-8000-000000000002"
+    assert apple_content_id(apple_maker_note(first)) == first
+    assert apple_content_id(b"Nikon\x00\x02") is None and apple_content_id(b"Apple iOS\x00\x00\x01MM\x00") is None
+    card = tmp_path / "iphone"
+    still = iphone_still(card / "IMG_0300.JPG", first)
+    ffmpeg(card / "IMG_E0300.MOV", *APPLE_TAGS, "-metadata", f"com.apple.quicktime.content.identifier={first}")
+    iphone_still(card / "IMG_0301.JPG", first.replace("1", "9"))  # same stem and second as its MOV below...
+    ffmpeg(card / "IMG_0301.MOV", *APPLE_TAGS, "-metadata", f"com.apple.quicktime.content.identifier={second}")
+    report = gallery.import_(card)
+    assert report["live_photos"] == 1, report
+    rows = {row["original_name"]: row for row in gallery.rows()}
+    assert rows["IMG_0300.JPG"]["content_id"] == first
+    assert set(rows) == {"IMG_0300.JPG", "IMG_0301.JPG", "IMG_0301.MOV"}, "...but another ContentIdentifier"
+    (clip,) = gallery.rows("SELECT * FROM companions")
+    assert (clip["original_name"], clip["role"], clip["photo_sha256"]) == ("IMG_E0300.MOV", "motion", sha256_of(still))

@@ -188,9 +188,21 @@ def test_migrating_an_existing_catalog_indexes_what_is_there(library: Path) -> N
         for trigger in [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")]:
             conn.execute(f"DROP TRIGGER {trigger}")
         conn.execute("DROP INDEX photos_local")
-        conn.execute("DROP TABLE companions")  # and what migrations 9 (media kinds) and 10 (trash) added
+        conn.execute("DROP TABLE companions")  # and what migrations 9 (media kinds), 10 (trash), 11 (Live Photos) added
         conn.execute("DROP INDEX photos_trashed")
-        for column in ("media_type", "duration", "codec", "title", "rating", "keywords", "trashed_at", "trashed_from"):
+        conn.execute("DROP INDEX photos_content_id")
+        for column in (
+            "media_type",
+            "duration",
+            "codec",
+            "title",
+            "rating",
+            "keywords",
+            "trashed_at",
+            "trashed_from",
+            "content_id",
+            "motion_offset",
+        ):
             conn.execute(f"ALTER TABLE photos DROP COLUMN {column}")
         conn.execute("PRAGMA user_version = 7")
     assert catalog.migrate(conn) >= 8

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -77,6 +79,15 @@ def test_the_grid_shows_a_poster_with_its_duration(video_library: Path) -> None:
     detail = web.get(f"/api/photos/{videos(video_library)['mov']['sha256']}").json()
     assert (detail["media_type"], detail["duration"]) == ("video", 2.0)
     assert "lat" not in detail
+
+
+def test_timeline_and_search_tiles_show_a_videos_duration(video_library: Path) -> None:
+    web = client(video_library)
+    timeline = web.get("/timeline").text
+    assert timeline.count('<span class="duration" aria-hidden="true">▶ 0:02</span>') == 2
+    assert ", vidéo 0:02" in timeline
+    found = web.get("/search", params={"q": "2024"}).text
+    assert '<span class="duration" aria-hidden="true">▶ 0:02</span>' in found and ", vidéo 0:02" in found
 
 
 def test_public_videos_play_from_a_copy_without_location(video_library: Path, tmp_path: Path) -> None:
@@ -251,3 +262,149 @@ def test_a_transcode_killed_midway_leaves_nothing_and_the_next_pass_makes_it(tmp
     facts = json.loads(probe.stdout)
     assert float(facts["format"]["duration"]) == pytest.approx(30, abs=0.5)
     assert [s["codec_name"] for s in facts["streams"]] == ["h264"]
+
+
+def test_a_live_photo_plays_its_motion_from_a_copy_without_location(tmp_path: Path) -> None:
+    from .conftest import make_photo
+    from .test_media_kinds import WHEN
+
+    card = tmp_path / "iphone"
+    make_photo(card / "IMG_0100.JPG", WHEN, offset="+02:00", make="Apple", model="iPhone 15", size=(320, 240))
+    ffmpeg(card / "IMG_0100.MOV", *APPLE_TAGS, seconds=3, codec="libx265")
+    make_photo(card / "IMG_0200.JPG", WHEN, offset="+02:00", make="Apple", model="iPhone 15")
+    gallery = Gallery(tmp_path / "library")
+    gallery.root.mkdir()
+    assert gallery.import_(card)["live_photos"] == 1
+    gallery("albums", "publish", "--all")
+    rows = {row["original_name"]: row for row in gallery.rows()}
+    (clip,) = gallery.rows("SELECT * FROM companions")
+    live, still = rows["IMG_0100.JPG"]["sha256"], rows["IMG_0200.JPG"]["sha256"]
+    web = client(gallery.root)
+    page = web.get(f"/photos/{live}").text
+    assert f'data-src="/photos/{live}/motion"' in page and 'data-action="motion"' in page
+    assert "Photo animée" in page, "the button says what it does"
+    assert 'data-action="motion"' not in web.get(f"/photos/{still}").text, "a plain photo has no motion"
+    played = web.get(f"/photos/{live}/motion")
+    assert played.status_code == 200 and played.headers["content-type"] == "video/mp4", played.text
+    assert played.content != (gallery.root / clip["path"]).read_bytes(), "the web copy, never the MOV"
+    assert duration_of(played.content, tmp_path / "motion.mp4") == pytest.approx(3, abs=0.1)
+    assert location_tags(played.content, tmp_path / "public.mp4") == []
+    assert location_tags((gallery.root / clip["path"]).read_bytes(), tmp_path / "original.mov"), "the MOV has one"
+    assert web.get(f"/photos/{live}/motion", headers={"range": "bytes=0-99"}).status_code == 206
+    assert web.get(f"/photos/{still}/motion").status_code == 404
+    assert web.get(f"/photos/{'0' * 64}/motion").status_code == 404
+    assert web.get(f"/photos/{clip['sha256']}/motion").status_code == 404, "the clip is not an item"
+
+    slug = web.get("/api/albums").json()[0]["slug"]
+    public = client(gallery.root, public_originals=True).get(f"/albums/{slug}/download")
+    names = zipfile.ZipFile(io.BytesIO(public.content)).namelist()
+    assert "IMG_0100.JPG" in names and "IMG_0100.MOV" not in names, "no companion where the page offers none"
+    gallery("albums", "set", slug, "--show-location")
+    located = client(gallery.root, public_originals=True)
+    assert f"/photos/{live}/originals/{clip['sha256']}" in located.get(f"/photos/{live}").text
+    with zipfile.ZipFile(io.BytesIO(located.get(f"/albums/{slug}/download").content)) as archive:
+        assert set(archive.namelist()) == {"IMG_0100.JPG", "IMG_0100.MOV", "IMG_0200.JPG"}
+        assert archive.read("IMG_0100.MOV") == (gallery.root / clip["path"]).read_bytes(), "the companion, whole"
+
+
+def motion_photo(path: Path, clip: bytes, style: str) -> Path:
+    """A Google (Container directory) or older (MicroVideoOffset) motion photo: JPEG, XMP in APP1, MP4 after."""
+    from .conftest import make_photo
+    from .test_media_kinds import WHEN
+
+    still = make_photo(path, WHEN, make="Google", model="Pixel 8", gps=(45.5017, -73.5673)).read_bytes()
+    if style == "container":
+        fields = (
+            'GCamera:MotionPhoto="1" GCamera:MotionPhotoVersion="1"><Container:Directory><rdf:Seq>'
+            '<rdf:li><Container:Item Item:Mime="image/jpeg" Item:Semantic="Primary" Item:Length="0"/></rdf:li>'
+            f'<rdf:li><Container:Item Item:Mime="video/mp4" Item:Semantic="MotionPhoto" Item:Length="{len(clip)}"/>'
+            "</rdf:li></rdf:Seq></Container:Directory></rdf:Description>"
+        )
+    else:
+        fields = f'GCamera:MicroVideo="1" GCamera:MicroVideoVersion="1" GCamera:MicroVideoOffset="{len(clip)}"/>'
+    xmp = (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description xmlns:GCamera="http://ns.google.com/photos/1.0/camera/" '
+        'xmlns:Container="http://ns.google.com/photos/1.0/container/" '
+        'xmlns:Item="http://ns.google.com/photos/1.0/container/item/" ' + fields + "</rdf:RDF></x:xmpmeta>"
+    ).encode()
+    body = b"http://ns.adobe.com/xap/1.0/\x00" + xmp
+    path.write_bytes(still[:2] + b"\xff\xe1" + (len(body) + 2).to_bytes(2, "big") + body + still[2:] + clip)
+    return path
+
+
+def test_a_motion_photo_plays_its_embedded_clip_and_never_leaks_it(tmp_path: Path) -> None:
+    clip = ffmpeg(tmp_path / "clip.mp4", *ANDROID_TAGS, seconds=2).read_bytes()
+    card = tmp_path / "pixel"
+    card.mkdir()
+    google = motion_photo(card / "PXL_0001.MP.jpg", clip, "container")
+    samsung = motion_photo(card / "20240501_122030.jpg", clip, "micro")
+    lying = motion_photo(card / "PXL_0002.MP.jpg", b"\x00" * 64, "container")  # XMP promising a clip it lacks
+    gallery = Gallery(tmp_path / "library")
+    gallery.root.mkdir()
+    report = gallery.import_(card)
+    assert report["archived"] == {"photo": 3}, "the still is the photo; the clip is not a video of its own"
+    gallery("albums", "publish", "--all")
+    rows = {row["original_name"]: row for row in gallery.rows()}
+    for path in (google, samsung):
+        row = rows[path.name]
+        assert (row["media_type"], row["motion_offset"]) == ("photo", path.stat().st_size - len(clip))
+    assert rows[lying.name]["motion_offset"] is None
+    web = client(gallery.root, public_originals=True)
+    for path in (google, samsung):
+        sha = rows[path.name]["sha256"]
+        assert f'data-src="/photos/{sha}/motion"' in web.get(f"/photos/{sha}").text
+        played = web.get(f"/photos/{sha}/motion")
+        assert played.status_code == 200 and played.headers["content-type"] == "video/mp4", played.text
+        assert duration_of(played.content, tmp_path / "motion.mp4") == pytest.approx(2, abs=0.1)
+        assert location_tags(played.content, tmp_path / "public.mp4") == []
+        original = web.get(f"/photos/{sha}/original")
+        assert original.status_code == 200, original.text
+        assert b"ftyp" not in original.content and len(original.content) == rows[path.name]["motion_offset"]
+        assert location_tags(original.content, tmp_path / "public.jpg") == [], "no place in the still, none in a clip"
+    assert location_tags(google.read_bytes(), tmp_path / "archived.jpg"), "the oracle sees the archived file's place"
+    assert web.get(f"/photos/{rows[lying.name]['sha256']}/motion").status_code == 404
+
+
+@pytest.mark.browser
+def test_chromium_plays_a_live_photos_motion_while_pressed(tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from .conftest import make_photo
+    from .test_browser import CHROMIUM, CHROMIUM_ARGS, wait_until
+    from .test_media_kinds import WHEN
+
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed")
+    card = tmp_path / "iphone"
+    make_photo(card / "IMG_0100.JPG", WHEN, offset="+02:00", make="Apple", model="iPhone 15", size=(320, 240))
+    ffmpeg(card / "IMG_0100.MOV", *APPLE_TAGS, seconds=3, codec="libx265")
+    gallery = Gallery(tmp_path / "library")
+    gallery.root.mkdir()
+    gallery.import_(card)
+    gallery("albums", "publish", "--all")
+    (row,) = gallery.rows()
+    motion = "document.querySelector('video.motion')"
+    with serving(gallery.root) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844}, locale="fr-FR")
+            page.goto(f"{url}/photos/{row['sha256']}")
+            button = page.locator(".live-badge")
+            wait_until(page, "!document.querySelector('.live-badge').hidden")
+            box = button.bounding_box()
+            assert box and box["width"] >= 44 and box["height"] >= 44, "a thumb-sized target on a phone"
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.mouse.down()
+            wait_until(page, f"!{motion}.hidden && {motion}.readyState >= 2 && !{motion}.paused")
+            assert button.get_attribute("aria-pressed") == "true"
+            page.mouse.up()
+            wait_until(page, f"{motion}.hidden && {motion}.paused")
+            button.focus()
+            page.keyboard.press("Enter")
+            wait_until(page, f"!{motion}.hidden && !{motion}.paused")
+            page.keyboard.press("Enter")
+            wait_until(page, f"{motion}.hidden")
+            assert page.evaluate(f"{motion}.error") is None
+        finally:
+            browser.close()

@@ -29,6 +29,7 @@ class Extra:
     codec: str | None = None
     width: int | None = None  # displayed size when the picture is not the full frame (a video's poster)
     height: int | None = None
+    content_id: str | None = None  # Apple's ContentIdentifier: a Live Photo's MOV names its still
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
-"""Media we archive and list without decoding them (JPEG XL, unknown ISO media): a plain tile stands in.
+"""Media we archive and list without decoding them (unknown ISO media): a plain tile stands in.
 
-Their metadata is whatever exifread finds (JPEG XL keeps EXIF in a box it reads).
+Their metadata is whatever exifread finds.
 """
 
 from __future__ import annotations
@@ -13,13 +13,11 @@ from .base import MediaKind, Sniffed
 from .photo import iso_brands
 from .raw import read_meta
 
-FORMATS = {"jxl": "image/jxl", "isom": "application/mp4"}
+FORMATS = {"isom": "application/mp4"}
 TILE = (512, 384)
 
 
 def sniff(head: bytes, suffix: str) -> Sniffed | None:
-    if head.startswith(b"\xff\x0a") or head.startswith(b"\x00\x00\x00\x0cJXL \r\n\x87\n"):
-        return Sniffed("jxl")
     if head[4:8] == b"ftyp" and iso_brands(head)[0].isascii():
         return Sniffed("isom")  # an ISO media file no other kind claimed: kept, shown as a tile
     return None
@@ -30,4 +28,4 @@ def picture(path: Path, fmt: str, long_edge: int) -> Image.Image:
     return Image.new("RGB", TILE, (96, 96, 104))
 
 
-KIND = MediaKind("image", FORMATS, sniff, read_meta=read_meta, picture=picture)  # exifread reads JPEG XL's Exif box
+KIND = MediaKind("image", FORMATS, sniff, read_meta=read_meta, picture=picture)

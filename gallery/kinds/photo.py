@@ -1,4 +1,6 @@
-"""Photos: the images Pillow decodes (JPEG, PNG, TIFF, WebP, HEIF, AVIF, GIF, BMP, PSD).
+"""Photos: the images Pillow decodes (JPEG, PNG, TIFF, WebP, HEIF, AVIF, GIF, BMP, PSD, JPEG XL).
+
+JPEG XL is decoded by the pillow-jxl-plugin wheel (libjxl through Rust), registered by thumbs.open_image.
 
 Metadata is the photo path of ingest.py (exifread, then Pillow's EXIF for HEIF and PNG).
 """
@@ -9,6 +11,7 @@ from .base import MediaKind, Sniffed
 
 HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1"}
 AVIF_BRANDS = {b"avif", b"avis"}
+JXL_SIGNATURES = (b"\xff\x0a", b"\x00\x00\x00\x0cJXL \r\n\x87\n")
 FORMATS = {
     "jpeg": "image/jpeg",
     "png": "image/png",
@@ -19,6 +22,7 @@ FORMATS = {
     "gif": "image/gif",
     "bmp": "image/bmp",
     "psd": "image/vnd.adobe.photoshop",
+    "jxl": "image/jxl",
 }
 
 
@@ -41,6 +45,8 @@ def sniff(head: bytes, suffix: str) -> Sniffed | None:
         return Sniffed("bmp")
     if head.startswith(b"8BPS\x00\x01"):
         return Sniffed("psd")
+    if head.startswith(JXL_SIGNATURES):
+        return Sniffed("jxl")  # a bare codestream, or the ISO container (its Exif box is read by exifread)
     if head[4:8] == b"ftyp":
         brands = iso_brands(head)
         if brands[0] in AVIF_BRANDS or (brands[0] in (b"mif1", b"msf1") and set(brands) & AVIF_BRANDS):

@@ -19,6 +19,7 @@ from PIL import Image
 
 from .. import storage
 from ..models import PhotoMeta
+from ..motion import clip_content_id
 from .base import Extra, MediaKind, Sniffed
 from .photo import AVIF_BRANDS, HEIF_BRANDS, iso_brands
 
@@ -125,6 +126,7 @@ def parse_tags(tags: dict[str, Any]) -> tuple[PhotoMeta, Extra]:
         codec=tags.get("@codec"),
         width=tags.get("@width"),
         height=tags.get("@height"),
+        content_id=clip_content_id(tags),
     )
     return meta, extra
 

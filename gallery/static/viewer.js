@@ -49,6 +49,7 @@
         var action = control.getAttribute("data-action");
         if (action === "close") { return; } // a plain link back to the tile
         event.preventDefault();
+        if (action === "motion") { if (event.detail === 0) { self.playMotion(self.motion.hidden); } return; } // keys toggle
         self.act(action);
       });
     });
@@ -64,8 +65,46 @@
       });
       this.stage.addEventListener("dblclick", function (event) { self.zoomAt(self.scale > 1 ? 1 : 2.5, event.clientX, event.clientY); });
     }
+    this.bindMotion();
     this.syncFullscreen();
     this.setInfo(false);
+  };
+
+  // A Live Photo or motion photo: its clip plays while the LIVE button is pressed (touch, pen, mouse)
+  // or while a mouse rests on the picture; Enter or Space on the button starts and stops it.
+  Viewer.prototype.bindMotion = function () {
+    var self = this;
+    var button = this.article.querySelector("[data-action=motion]");
+    this.motion = this.article.querySelector("video.motion");
+    if (!button || !this.motion) { return; }
+    button.addEventListener("pointerdown", function (event) {
+      event.stopPropagation(); // not the start of a pan
+      self.pressed = true;
+      self.playMotion(true);
+    });
+    ["pointerup", "pointercancel", "pointerleave"].forEach(function (type) {
+      button.addEventListener(type, function () { if (self.pressed) { self.pressed = false; self.playMotion(false); } });
+    });
+    var figure = this.motion.parentNode;
+    figure.addEventListener("pointerenter", function (event) { if (event.pointerType === "mouse" && self.scale === 1) { self.playMotion(true); } });
+    figure.addEventListener("pointerleave", function (event) { if (event.pointerType === "mouse" && !self.pressed) { self.playMotion(false); } });
+    this.motion.addEventListener("error", function () { self.playMotion(false); });
+  };
+
+  Viewer.prototype.playMotion = function (on) {
+    var video = this.motion, button = this.article.querySelector("[data-action=motion]");
+    if (!video) { return; }
+    if (on) {
+      if (!video.getAttribute("src")) { video.src = video.getAttribute("data-src"); }
+      video.hidden = false;
+      try { video.currentTime = 0; } catch (e) { /* not loaded yet */ }
+      var played = video.play();
+      if (played && played.catch) { played.catch(function () { video.hidden = true; }); }
+    } else {
+      video.pause();
+      video.hidden = true;
+    }
+    if (button) { button.setAttribute("aria-pressed", on ? "true" : "false"); }
   };
 
   Viewer.prototype.act = function (action) {

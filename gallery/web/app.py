@@ -46,6 +46,7 @@ def routes() -> list[Any]:
         Route("/photos/{sha256}", pages.photo),
         Route("/photos/{sha256}/original", pages.original),
         Route("/photos/{sha256}/video", videos.play),
+        Route("/photos/{sha256}/motion", videos.motion),
         Route("/photos/{sha256}/originals/{companion}", pages.companion_original),
         Route("/timeline", pages.timeline),
         Route("/places", pages.places_page),

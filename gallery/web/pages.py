@@ -16,7 +16,7 @@ from .. import catalog, i18n, instants, storage
 from .. import search as search_words
 from ..errors import BadRequest, NotFound
 from ..formats import MIME_TYPES
-from . import access, files, originals
+from . import access, files, originals, videos
 from .render import ROW_HEIGHT, alt_text, distinct_alts, photo_moment, srcset
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -173,7 +173,7 @@ def download(request: Request) -> Response:
     if not _originals_allowed(request, current):
         raise NotFound("downloads are not open for this album")
     keep_gps = access.shows_positions(request.state.viewer, current["show_location"])
-    items = catalog.album_photos(conn, current["id"], include_hidden=False)
+    items = _with_companions(conn, catalog.album_photos(conn, current["id"], include_hidden=False), keep_gps)
     names = files.archive_names([item["original_name"] for item in items] + ["LISEZMOI-README.txt"])
     listed = _zip_entries(request.app.state.config, items, names, keep_gps)
     return StreamingResponse(
@@ -184,6 +184,14 @@ def download(request: Request) -> Response:
             "cache-control": "private, no-store",
         },
     )
+
+
+def _with_companions(conn: Any, items: list[dict[str, Any]], keep_gps: bool) -> list[dict[str, Any]]:
+    """Each item, then its other originals (RAW, sidecars, a Live Photo's MOV) where its page offers them:
+    only with the location (they may carry it and cannot be proved clean), like `_downloadable_companions`."""
+    if not keep_gps:
+        return items
+    return [entry for item in items for entry in (item, *catalog.companions_of(conn, item["sha256"]))]
 
 
 def _zip_entries(
@@ -246,6 +254,7 @@ def photo(request: Request) -> Response:
         originals=originals,
         withheld=withheld,
         companions=_downloadable_companions(conn, current, show_location) if originals else [],
+        motion=videos.motion_of(conn, current["sha256"]) is not None or bool(current.get("motion_offset")),
     )
 
 
