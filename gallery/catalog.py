@@ -1369,7 +1369,7 @@ def timeline_page(conn: sqlite3.Connection, before: str | None, limit: int, offs
 
 TIMELINE_COLUMNS = (
     "p.sha256, p.width, p.height, p.grid_width, p.grid_height, p.placeholder, p.place, p.taken_at_utc, "
-    "p.taken_at_local, p.timezone, p.time_source"
+    "p.taken_at_local, p.timezone, p.time_source, p.make, p.model, p.media_type, p.duration"
 )
 
 
