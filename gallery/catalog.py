@@ -1036,3 +1036,15 @@ def albums_at_place(conn: sqlite3.Connection, place: str, country: str | None) -
             (place, country, country),
         )
     )
+
+
+# -- the static copy (H10) ------------------------------------------------------------------------
+def import_sources(conn: sqlite3.Connection) -> list[str]:
+    """Every folder ever imported from (an export must never be written into one)."""
+    found: set[str] = set()
+    for (sources,) in conn.execute("SELECT sources FROM imports"):
+        try:
+            found.update(str(s) for s in json.loads(sources or "[]"))
+        except (TypeError, ValueError):
+            continue
+    return sorted(found)
