@@ -17,8 +17,12 @@ def add_commands(main: click.Group) -> None:
 
 @click.command("export-site")
 @click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--base-url", help="Address the copy will be served at (feeds and oEmbed need it; default: $GALLERY_BASE_URL).")
-@click.option("--lang", type=click.Choice(i18n.LANGUAGES), default=i18n.DEFAULT, show_default=True, help="Language of the pages.")
+@click.option(
+    "--base-url", help="Address the copy will be served at (feeds and oEmbed need it; default: $GALLERY_BASE_URL)."
+)
+@click.option(
+    "--lang", type=click.Choice(i18n.LANGUAGES), default=i18n.DEFAULT, show_default=True, help="Language of the pages."
+)
 @click.option("--quiet", is_flag=True, help="Print only the summary, not every file written or deleted.")
 @pass_context
 def export_site(ctx: Context, dest: Path, base_url: str | None, lang: str, quiet: bool) -> None:

@@ -92,7 +92,9 @@ def check_destination(dest: Path, config: Config, sources: Iterable[str]) -> Pat
     forbidden = [config.root.resolve()] + [Path(s).expanduser().resolve() for s in sources if s]
     for place in forbidden:
         if target == place or place in target.parents or target in place.parents:
-            raise GalleryError(f"refusing to export into {target}: it overlaps {place} (the library or an import source)")
+            raise GalleryError(
+                f"refusing to export into {target}: it overlaps {place} (the library or an import source)"
+            )
     if target.exists() and not target.is_dir():
         raise GalleryError(f"{target} is not a folder")
     if target.is_dir() and any(target.iterdir()) and not (target / MARKER).exists():
