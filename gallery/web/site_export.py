@@ -190,11 +190,16 @@ class Crawl:
         transport = httpx2.ASGITransport(app=app)
         async with httpx2.AsyncClient(transport=transport, base_url=self.base) as client:
 
+            failures: list[BaseException] = []
+
             async def worker() -> None:
                 while True:
                     key = await queue.get()
                     try:
-                        await self._fetch(client, queue, key, key in optional)
+                        if not failures:  # after a failure the queue only drains
+                            await self._fetch(client, queue, key, key in optional)
+                    except Exception as exc:
+                        failures.append(exc)
                     finally:
                         queue.task_done()
 
@@ -205,6 +210,8 @@ class Crawl:
                 for task in workers:
                     task.cancel()
                 await asyncio.gather(*workers, return_exceptions=True)
+            if failures:
+                raise failures[0]
         return self.fetched, self.dropped
 
     def _enqueue(self, queue: asyncio.Queue[str], key: str) -> None:
