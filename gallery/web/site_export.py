@@ -189,7 +189,6 @@ class Crawl:
             self._enqueue(queue, seed)
         transport = httpx2.ASGITransport(app=app)
         async with httpx2.AsyncClient(transport=transport, base_url=self.base) as client:
-
             failures: list[BaseException] = []
 
             async def worker() -> None:
