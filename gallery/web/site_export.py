@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import html
+import http.cookiejar
 import json
 import mimetypes
 import re
@@ -188,7 +189,9 @@ class Crawl:
         for seed in seeds:
             self._enqueue(queue, seed)
         transport = httpx2.ASGITransport(app=app)
-        async with httpx2.AsyncClient(transport=transport, base_url=self.base) as client:
+        # a jar that keeps no cookie: every request is an anonymous visitor's first
+        jar = http.cookiejar.CookieJar(policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+        async with httpx2.AsyncClient(transport=transport, base_url=self.base, cookies=jar) as client:
             failures: list[BaseException] = []
 
             async def worker() -> None:
@@ -220,8 +223,7 @@ class Crawl:
 
     async def _fetch(self, client: Any, queue: asyncio.Queue[str], key: str, optional: bool) -> None:
         headers = {"accept-language": self.lang, "accept": "text/html,application/json,*/*"}
-        response = await client.get(key, headers=headers, cookies={})
-        client.cookies.clear()  # stay anonymous: no cookie from one answer goes with the next request
+        response = await client.get(key, headers=headers)
         if response.status_code != 200:
             if response.status_code >= 500:
                 raise GalleryError(f"the app answered {response.status_code} for {key}: fix that before exporting")
