@@ -215,7 +215,9 @@ def nginx(root: Path, work: Path) -> Iterator[str]:
     )
     mime = "/etc/nginx/mime.types"
     (work / "nginx.conf").write_text(
-        f"worker_processes 1;\npid {work}/nginx.pid;\nerror_log {work}/error.log;\ndaemon off;\n"
+        # as root, workers would drop to www-data, which cannot read pytest's private temp folders
+        ("user root;\n" if os.geteuid() == 0 else "")
+        + f"worker_processes 1;\npid {work}/nginx.pid;\nerror_log {work}/error.log;\ndaemon off;\n"
         "events { worker_connections 64; }\n"
         f"http {{\n  include {mime};\n  default_type application/octet-stream;\n  access_log off;\n{temps}\n"
         f"  server {{\n    listen 127.0.0.1:{port};\n    root {root};\n    index index.html;\n"
@@ -233,6 +235,8 @@ def nginx(root: Path, work: Path) -> Iterator[str]:
             try:
                 urllib.request.urlopen(url + "/", timeout=1).read()
                 break
+            except urllib.error.HTTPError as error:
+                raise AssertionError(f"nginx answers {error.code} for the home page") from None
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"nginx did not start: {process.stderr.read().decode()[-1000:]}") from None  # type: ignore[union-attr]

@@ -152,7 +152,7 @@ def export_site(
             body = rewrite_text(body.decode(), mapping, prefix, base).encode()
         files[item.file] = body
     target.mkdir(parents=True, exist_ok=True)
-    (target / MARKER).write_text("gallery export-site: files here are replaced and deleted by the next export\n")
+    write_if_changed(target, MARKER, b"gallery export-site: files here are replaced and deleted by the next export\n")
     for name in sorted(files):
         if write_if_changed(target, name, files[name]):
             report.wrote.append(name)
