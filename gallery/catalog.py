@@ -1410,3 +1410,15 @@ def map_positions(conn: sqlite3.Connection, album_id: int, include_hidden: bool,
 def public_video_shas(conn: sqlite3.Connection) -> set[str]:
     """sha256 of every video an anonymous visitor may play: their web copies go in the public tree."""
     return {row[0] for row in conn.execute(f"SELECT p.sha256 {PUBLIC_PHOTOS} AND p.media_type = 'video'")}
+
+
+# -- the static copy (H10) ------------------------------------------------------------------------
+def import_sources(conn: sqlite3.Connection) -> list[str]:
+    """Every folder ever imported from (an export must never be written into one)."""
+    found: set[str] = set()
+    for (sources,) in conn.execute("SELECT sources FROM imports"):
+        try:
+            found.update(str(s) for s in json.loads(sources or "[]"))
+        except (TypeError, ValueError):
+            continue
+    return sorted(found)

@@ -118,10 +118,11 @@ def register(*modules: Callable[[click.Group], None]) -> None:
 
 
 def _load_commands() -> None:
-    from . import cli_albums, cli_archive, cli_organise, cli_prod, cli_web
+    from . import cli_albums, cli_archive, cli_organise, cli_prod, cli_site, cli_web
 
     register(cli_archive.add_commands, cli_organise.add_commands, cli_albums.add_commands, cli_web.add_commands)
     register(cli_prod.add_commands)
+    register(cli_site.add_commands)  # the static copy
 
 
 _load_commands()

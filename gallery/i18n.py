@@ -497,3 +497,18 @@ TEXT.update(
         "live_badge": {"fr": "LIVE", "en": "LIVE"},
     }
 )
+
+# -- the static copy (H10) ------------------------------------------------------------------------
+TEXT.update(
+    {
+        "static_search_note": {
+            "fr": "Cette copie cherche dans les titres, lieux et dates des albums ; la recherche dans les photos "
+            "demande le site en ligne.",
+            "en": "This copy searches album titles, places and dates; searching photos needs the live site.",
+        },
+        "static_search_js": {
+            "fr": "La recherche de cette copie demande JavaScript.",
+            "en": "Searching this copy needs JavaScript.",
+        },
+    }
+)

@@ -295,7 +295,7 @@
     document.addEventListener("fullscreenchange", function () { if (current) { current.syncFullscreen(); } });
     window.addEventListener("resize", function () { if (current && current.img) { current.apply(); } });
     window.addEventListener("popstate", function () {
-      if (/^\/photos\/[0-9a-f]{64}$/.test(window.location.pathname)) { open(window.location.pathname, false); }
+      if (/^\/photos\/[0-9a-f]{64}\/?$/.test(window.location.pathname)) { open(window.location.pathname, false); }
     });
     history.replaceState({ viewer: true }, "", window.location.href);
   }
