@@ -506,9 +506,5 @@ TEXT.update(
             "demande le site en ligne.",
             "en": "This copy searches album titles, places and dates; searching photos needs the live site.",
         },
-        "static_search_js": {
-            "fr": "La recherche de cette copie demande JavaScript.",
-            "en": "Searching this copy needs JavaScript.",
-        },
     }
 )
