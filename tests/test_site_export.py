@@ -61,6 +61,16 @@ def private_state(gallery: Gallery) -> tuple[set[str], set[str], list[dict[str, 
     return every - public, unpublished, positions
 
 
+def _points(data: object) -> list[tuple[float, float]]:
+    """Every (lat, lon) pair anywhere in a JSON document."""
+    if isinstance(data, dict):
+        found = [(float(data["lat"]), float(data["lon"]))] if "lat" in data and "lon" in data else []
+        return found + [p for value in data.values() for p in _points(value)]
+    if isinstance(data, list):
+        return [p for value in data for p in _points(value)]
+    return []
+
+
 def assert_nothing_private(gallery: Gallery, dest: Path) -> dict[str, bytes]:
     hidden, unpublished, positions = private_state(gallery)
     assert hidden and unpublished, "the fixture must hold something private to prove anything"
@@ -71,9 +81,14 @@ def assert_nothing_private(gallery: Gallery, dest: Path) -> dict[str, bytes]:
             assert sha not in name and sha.encode() not in data, f"{name} names private photo {sha[:12]}"
         for slug in unpublished:
             assert slug not in name and f"/albums/{slug}".encode() not in data, f"{name} names {slug}"
-        assert not name.startswith(("admin", "login", "api/", "s/")), name
+        assert not name.startswith(("admin", "login", "s/")), name
+        assert not name.startswith("api/") or name.startswith("api/map"), name
         assert b'href="/admin' not in data and b'href="/login' not in data, name
-        if name.endswith((".json", ".atom", ".html")):
+        if name.startswith("api/map"):  # the maps' data: towns' centres, never a photo's own position
+            exact = {(round(float(p["lat"]), 5), round(float(p["lon"]), 5)) for p in positions}  # type: ignore[arg-type]
+            shown = {(round(lat, 5), round(lon, 5)) for lat, lon in _points(json.loads(data))}
+            assert not shown & exact, f"{name} holds a photo's own position"
+        elif name.endswith((".json", ".atom", ".html")):
             assert not re.search(rb'"(lat|lon|latitude|longitude)"\s*:', data), f"{name} holds a position"
         suffix = Path(name).suffix.lower()
         if suffix in IMAGE_KINDS:
@@ -114,7 +129,8 @@ def test_export_holds_the_public_gallery_and_nothing_private(exported: tuple[Gal
     assert any(name.startswith("photos/") and "/original" in name for name in copy), "public originals offered live"
     oembed = json.loads(copy["oembed/la-melee-numerique-2017.json"])
     assert oembed["html"].count(f"{BASE}/embed/la-melee-numerique-2017/") == 1
-    assert oembed["thumbnail_url"].startswith(f"{BASE}/thumbs/grid/")
+    assert oembed["thumbnail_url"].startswith(f"{BASE}/cards/")  # the social card, exported with the pages
+    assert oembed["thumbnail_url"].removeprefix(f"{BASE}/") in copy
     album = copy["albums/la-melee-numerique-2017/index.html"].decode()
     assert "?lang=" not in album and 'href="/photos/' in album
     assert "/search?" not in copy["places/index.html"].decode()  # place links go to the static search

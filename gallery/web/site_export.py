@@ -52,7 +52,7 @@ SEARCH_INDEX = "/search/index.json"
 EXCLUDED = ("/admin", "/login", "/logout", "/s/", "/healthz", "/api/")
 EXCLUDED_PARAMS = {"lang"}  # the language switch (the copy is in one language)
 URL_ATTRIBUTES = re.compile(
-    r'\s(href|src|action|poster|content|data-back|data-prev|data-next|data-prev-image|data-next-image)="([^"]*)"'
+    r'\s(href|src|action|poster|content|data-src|data-back|data-prev|data-next|data-prev-image|data-next-image)="([^"]*)"'
 )
 SRCSET = re.compile(r'\s(srcset|imagesrcset)="([^"]*)"')
 ANCHOR = re.compile(r"<a\b[^>]*>.*?</a>", re.S)
@@ -303,6 +303,10 @@ def _extension(ctype: str, disposition: str) -> str:
 
 def _excluded(key: str) -> bool:
     parts = urlsplit(key)
+    if parts.path == "/api/map":
+        return False  # the maps' data (town-level for visitors): a JSON file in the copy
+    if parts.path.endswith("/motion"):
+        return True  # Live Photo clips are made on demand: the copy shows the still
     if any(k in EXCLUDED_PARAMS for k, _ in parse_qsl(parts.query, keep_blank_values=True)):
         return True
     return any(parts.path == p.rstrip("/") or parts.path.startswith(p.rstrip("/") + "/") for p in EXCLUDED)
