@@ -43,9 +43,9 @@ INFER_OTHER_DEVICE = 10 * 60  # seconds: ... or from another device once clocks 
 ALIGN_MIN_PHOTOS = 3  # fewer dated photos: a device is not weighed (gallery/clocks.py weighs)
 # A device without clock evidence is weighed against the other devices' photos (and the zone they
 # were in) within this many seconds of its own camera times: the farthest clock error searched
-# (clocks.REACH) with two days to spare. What lies further cannot explain its clock, and leaving it
+# (clocks.REACH) with six hours to spare. What lies further cannot explain its clock, and leaving it
 # out makes the cost of re-timing follow the change, not the archive (gallery/organise.py).
-EVIDENCE_WINDOW = 50 * 3600 + 2 * 86400
+EVIDENCE_WINDOW = 56 * 3600
 
 
 @dataclass(frozen=True)
