@@ -1196,6 +1196,63 @@ def timing_rows(conn: sqlite3.Connection, import_id: int | None = None, chunk: i
         yield from (dict(row) for row in rows)
 
 
+DEVICE_KEY = "COALESCE(NULLIF(device, ''), 'unknown')"  # what re-timing calls a photo's device
+
+
+def device_spans(conn: sqlite3.Connection) -> list[tuple[str, str | None, str | None, str | None, str | None]]:
+    """Each device's first and last camera time and UTC time (ISO text): one pass over the index-free table."""
+    return [
+        tuple(row)
+        for row in conn.execute(
+            f"SELECT {DEVICE_KEY}, MIN(camera_time), MAX(camera_time), MIN(taken_at_utc), MAX(taken_at_utc) "
+            f"FROM photos GROUP BY {DEVICE_KEY}"
+        )
+    ]
+
+
+def devices_of_photos(conn: sqlite3.Connection, ids: Iterable[int]) -> set[str]:
+    out: set[str] = set()
+    chosen = list(ids)
+    for at in range(0, len(chosen), 500):
+        part = chosen[at : at + 500]
+        marks = ",".join("?" * len(part))
+        out.update(
+            row[0] for row in conn.execute(f"SELECT DISTINCT {DEVICE_KEY} FROM photos WHERE id IN ({marks})", part)
+        )
+    return out
+
+
+def stored_clocks(conn: sqlite3.Connection, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """What `save_device_clocks` keeps of these devices (hand-set ones as they read back)."""
+    chosen = sorted(keys)
+    out: dict[str, dict[str, Any]] = {}
+    for at in range(0, len(chosen), 500):
+        part = chosen[at : at + 500]
+        marks = ",".join("?" * len(part))
+        for row in conn.execute(
+            "SELECT key, name, offset_seconds, offset_source, confidence, note, candidates, manual "
+            f"FROM devices WHERE key IN ({marks})",
+            part,
+        ):
+            out[row["key"]] = dict(row)
+    return out
+
+
+def timing_rows_of_devices(conn: sqlite3.Connection, keys: Iterable[str], chunk: int = 5000) -> Iterator[Row]:
+    """`timing_rows` of these devices' photos only, streamed."""
+    chosen = sorted(keys)
+    for at in range(0, len(chosen), 500):
+        part = chosen[at : at + 500]
+        marks = ",".join("?" * len(part))
+        cursor = conn.execute(
+            f"SELECT {TIMING_COLUMNS} FROM photos WHERE {DEVICE_KEY} IN ({marks}) "
+            "ORDER BY COALESCE(taken_at_utc, camera_time), id",
+            part,
+        )
+        while rows := cursor.fetchmany(chunk):
+            yield from (dict(row) for row in rows)
+
+
 def photo_ids_of_import(conn: sqlite3.Connection, import_id: int) -> list[int]:
     return [row[0] for row in conn.execute("SELECT id FROM photos WHERE import_id = ?", (import_id,))]
 

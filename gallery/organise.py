@@ -7,7 +7,8 @@ Everything here is derived from the catalog and recomputed as a whole, so it is 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -24,8 +25,14 @@ def refresh(
     `touched=None` regroups every photo. Otherwise only the segments of time that the touched
     photos (new ones, say) and the photos this refresh re-timed or re-placed were or are in are
     regrouped: what the change can affect, nothing else (the same albums as a full pass).
+    Touched photos (an import, dates set by hand) are re-timed with the devices that can weigh on
+    their clocks or be weighed by them (`retime_around`); an empty `touched` (a hand-set offset, a mission,
+    a venue: what every photo may read) re-times every photo.
     """
-    count, updates, before = retime(conn, config)
+    if touched:
+        count, updates, before = retime_around(conn, config, touched)
+    else:
+        count, updates, before = retime(conn, config)
     changed = len(updates)
     if touched is None:
         grouped = albums.regroup(conn)
@@ -59,11 +66,24 @@ def retime(
     Rows are streamed: each becomes a Shot and a tuple of its current values, never a whole row.
     Returns how many photos were read, the changes written, and each photo's UTC time before.
     """
+    return _resolve(conn, config, None, rows).write(conn)
+
+
+def _resolve(
+    conn: catalog.Connection,
+    config: Config | None,
+    keys: set[str] | None,
+    rows: Iterable[dict[str, Any]] | None = None,
+) -> Resolved:
+    """Resolve these devices' photos (all when `keys` is None); nothing written yet."""
+    if rows is None:
+        rows = catalog.timing_rows(conn) if keys is None else catalog.timing_rows_of_devices(conn, keys)
     shots: list[Shot] = []
     current: dict[int, tuple[Any, ...]] = {}
-    for row in catalog.timing_rows(conn) if rows is None else rows:
+    for row in rows:
         shots.append(shot_from_row(row))
         current[row["id"]] = tuple(row[k] for k in PLACED)
+    devices = {shot.id: shot.device for shot in shots}
     zone_at = _zone_finder()
     windows = missions.programme_events(conn)
     home = (config or Config()).home_timezone
@@ -82,10 +102,100 @@ def retime(
     ) + missions.venues(conn)
     updates = list(_changes(current, timings, venues))
     del timings
-    with catalog.transaction(conn):
-        catalog.update_photos(conn, updates)
-        catalog.save_device_clocks(conn, [_clock_row(c) for c in clocks.values()])
-    return len(current), updates, {photo_id: values[0] for photo_id, values in current.items()}
+    return Resolved(
+        len(current),
+        updates,
+        {photo_id: values[0] for photo_id, values in current.items()},
+        devices,
+        [_clock_row(c) for c in clocks.values()],
+    )
+
+
+@dataclass
+class Resolved:
+    """What resolving some photos gave, before it is written."""
+
+    count: int
+    updates: list[tuple[int, dict[str, Any]]]
+    before: dict[int, str | None]  # each photo's UTC time before
+    devices: dict[int, str]  # each photo's device
+    clocks: list[dict[str, Any]]  # device rows for save_device_clocks
+
+    def write(self, conn: catalog.Connection) -> tuple[int, list[tuple[int, dict[str, Any]]], dict[int, str | None]]:
+        with catalog.transaction(conn):
+            catalog.update_photos(conn, self.updates)
+            catalog.save_device_clocks(conn, self.clocks)
+        return self.count, self.updates, self.before
+
+
+# Two devices may weigh on each other's clocks when their photos come within this of each other:
+# a GPS-less device reads the others within timeline.EVIDENCE_WINDOW of its camera times, and the
+# clock it is given moves its photos by up to clocks.REACH (an hour more for borrowed positions).
+NEIGHBOURS = timeline.EVIDENCE_WINDOW + 51 * 3600
+
+
+def retime_around(
+    conn: catalog.Connection, config: Config | None, touched: Collection[int]
+) -> tuple[int, list[tuple[int, dict[str, Any]]], dict[int, str | None]]:
+    """Re-time the touched photos' devices and what they can move: the same result as `retime` of all.
+
+    The devices of the touched photos (`inner`) are re-timed with their neighbours (`neighbours`):
+    every device whose photos come within NEIGHBOURS of theirs, the evidence they read and the
+    devices that read theirs. When no neighbour comes out changed, nothing beyond them reads
+    anything that changed and the archive is at the fixed point a full re-time reaches; otherwise
+    the neighbours join the inner devices and the ring widens (at worst to the whole archive).
+    """
+    spans = _device_spans(conn)
+    inner = catalog.devices_of_photos(conn, touched)
+    while True:
+        ring = neighbours(spans, inner)
+        resolved = _resolve(conn, config, inner | ring)
+        moved = {resolved.devices[photo_id] for photo_id, _ in resolved.updates}
+        if not moved & ring and not _clocks_changed(conn, resolved.clocks, ring):
+            return resolved.write(conn)
+        inner |= ring
+
+
+def _clocks_changed(conn: catalog.Connection, clocks: list[dict[str, Any]], ring: set[str]) -> bool:
+    """Would saving these clock rows change what is stored of a neighbour?"""
+    new = [c for c in clocks if c["key"] in ring]
+    stored = catalog.stored_clocks(conn, ring)
+    for clock in new:
+        row = stored.get(clock["key"])
+        if row is None:
+            return True
+        if row["name"] != clock["name"] or row["candidates"] != clock["candidates"]:
+            return True
+        if not row["manual"] and any(
+            row[k] != clock[k] for k in ("offset_seconds", "offset_source", "confidence", "note")
+        ):
+            return True
+    return False
+
+
+def neighbours(spans: dict[str, tuple[float, float]], inner: set[str]) -> set[str]:
+    """The devices outside `inner` whose photos come within NEIGHBOURS of one inside."""
+    out = set()
+    near = [spans[key] for key in inner if key in spans]
+    for key, (a, b) in spans.items():
+        if key not in inner and any(a - NEIGHBOURS <= hi and lo <= b + NEIGHBOURS for lo, hi in near):
+            out.add(key)
+    return out
+
+
+def _device_spans(conn: catalog.Connection) -> dict[str, tuple[float, float]]:
+    """Each device's first and last photo, camera or UTC time, in seconds."""
+    spans: dict[str, tuple[float, float]] = {}
+    for key, *bounds in catalog.device_spans(conn):
+        seconds = [_seconds(b) for b in bounds if b]
+        if seconds:
+            spans[key] = (min(seconds), max(seconds))
+    return spans
+
+
+def _seconds(iso: str) -> float:
+    when = datetime.fromisoformat(iso)
+    return when.replace(tzinfo=UTC).timestamp() if when.tzinfo is None else when.timestamp()
 
 
 def shot_from_row(row: dict[str, Any]) -> Shot:

@@ -42,6 +42,11 @@ GPS_NEIGHBOURS = 5  # GPS residuals of the nearest photos (camera time) that tim
 INFER_SAME_DEVICE = 30 * 60  # seconds: borrow a position from the same device within this
 INFER_OTHER_DEVICE = 10 * 60  # seconds: ... or from another device once clocks are aligned
 ALIGN_MIN_PHOTOS = 3  # fewer dated photos: a device is not weighed (gallery/clocks.py weighs)
+# A device without clock evidence is weighed against the other devices' photos (and the zone they
+# were in) within this many seconds of its own camera times: the farthest clock error searched
+# (clocks.REACH) with six hours to spare. What lies further cannot explain its clock, and leaving it
+# out makes the cost of re-timing follow the change, not the archive (gallery/organise.py).
+EVIDENCE_WINDOW = 56 * 3600
 
 
 @dataclass(frozen=True)
@@ -447,6 +452,7 @@ def _evidence(
     decided: dict[str, int],
     context: _Context,
 ) -> Evidence:
+    lo, hi = evidence_window(by_device[device])
     placed: list[float] = []
     zones: dict[str, int] = defaultdict(int)
     for other, group in by_device.items():
@@ -454,10 +460,19 @@ def _evidence(
             continue
         for shot in group:
             timing = timings[shot.id]
+            when: float | None
             if timing.utc is not None and timing.source in PLACED_SOURCES:
-                placed.append(timing.utc.timestamp())
+                when = timing.utc.timestamp()
+                if lo <= when <= hi:
+                    placed.append(when)
             elif other in decided and timing.source == "pending" and _is_exif_dated(shot):
-                placed.append(_naive_seconds(camera_time(shot)) - decided[other])
+                when = _naive_seconds(camera_time(shot)) - decided[other]
+                if lo <= when <= hi:
+                    placed.append(when)
+            else:
+                when = timing.utc.timestamp() if timing.utc else _camera_seconds(shot)
+            if when is None or not lo <= when <= hi:
+                continue
             if timing.lat is not None and timing.lon is not None and not timing.position_inferred:
                 zone = context.zone_at(timing.lat, timing.lon)
                 if zone:
@@ -465,6 +480,19 @@ def _evidence(
     mission_zones = [m.zone for m in context.missions]
     zone = max(zones, key=lambda z: zones[z]) if zones else (mission_zones[0] if mission_zones else None)
     return Evidence(sorted(placed), context.programme, zone, context.home_zone, (*mission_zones, *zones))
+
+
+def evidence_window(group: Sequence[Shot]) -> tuple[float, float]:
+    """The UTC seconds whose photos of other devices weigh this device's clock (its camera times, widened)."""
+    seconds = [when for shot in group if (when := _camera_seconds(shot)) is not None]
+    if not seconds:
+        return -math.inf, math.inf
+    return min(seconds) - EVIDENCE_WINDOW, max(seconds) + EVIDENCE_WINDOW
+
+
+def _camera_seconds(shot: Shot) -> float | None:
+    when = camera_time(shot)
+    return None if when is None else _naive_seconds(when)
 
 
 def _others(by_device: dict[str, list[Shot]], device: str) -> Iterable[Shot]:

@@ -199,7 +199,21 @@ def test_incremental_regroup_equals_a_full_one_over_random_edits(tmp_path: Path,
         else:
             _edit(action, rng, fast, full)
         assert _snapshot(fast) == _snapshot(full), f"step {steps}: {action}"
+        assert _times(fast) == _times(full), f"step {steps}: {action}"  # re-timing around = a full re-time
     assert len(_snapshot(fast)) >= 4
+
+
+def _times(conn: sqlite3.Connection) -> tuple[list[Any], list[Any]]:
+    """Every photo's time and place as re-timing leaves them, and what each device's clock was found to be."""
+    columns = ", ".join(organise.PLACED)
+    photos = [tuple(r) for r in conn.execute(f"SELECT sha256, {columns} FROM photos ORDER BY sha256")]
+    clocks = [
+        tuple(r)
+        for r in conn.execute(
+            "SELECT key, offset_seconds, offset_source, confidence, note, candidates, manual FROM devices ORDER BY key"
+        )
+    ]
+    return photos, clocks
 
 
 def _by_device(photos: list[Any]) -> list[list[Any]]:
