@@ -328,11 +328,8 @@ def trash_list(ctx: Context, as_json: bool) -> None:
 
     Example: gallery trash list
     """
-    conn = catalog.connect(ctx.config.db_path)
-    try:
+    with catalog.connection(ctx.config.db_path) as conn:
         rows = catalog.trashed_photos(conn)
-    finally:
-        conn.close()
     if as_json:
         echo_json([{"sha256": r["sha256"], "trashed_at": r["trashed_at"], "album": r["from_slug"]} for r in rows])
     else:
@@ -351,11 +348,8 @@ def trash_put(ctx: Context, shas: tuple[str, ...]) -> None:
     """
     from . import trash
 
-    conn = catalog.connect(ctx.config.db_path)
-    try:
+    with catalog.connection(ctx.config.db_path) as conn:
         click.echo(f"{trash.trash(conn, list(shas))} photos put in the trash.")
-    finally:
-        conn.close()
 
 
 @trash_.command("restore")
@@ -368,11 +362,8 @@ def trash_restore(ctx: Context, shas: tuple[str, ...]) -> None:
     """
     from . import trash
 
-    conn = catalog.connect(ctx.config.db_path)
-    try:
+    with catalog.connection(ctx.config.db_path) as conn:
         click.echo(f"{trash.restore(conn, list(shas))} photos restored.")
-    finally:
-        conn.close()
 
 
 @trash_.command("empty")
@@ -385,8 +376,5 @@ def trash_empty(ctx: Context, everything: bool) -> None:
     """
     from . import trash
 
-    conn = catalog.connect(ctx.config.db_path)
-    try:
+    with catalog.connection(ctx.config.db_path) as conn:
         click.echo(f"{trash.empty(conn, ctx.config, everything=everything)} photos deleted from the trash.")
-    finally:
-        conn.close()
