@@ -1479,3 +1479,27 @@ def import_sources(conn: sqlite3.Connection) -> list[str]:
         except (TypeError, ValueError):
             continue
     return sorted(found)
+
+
+# -- the nginx front: share folders (issue 15, follow-up) -----------------------------------------
+
+
+def shared_photo_shas(conn: sqlite3.Connection, share_ids: Sequence[int]) -> dict[int, tuple[str | None, set[str]]]:
+    """For each share among `share_ids` that still opens its album (see get_share): its expiry
+    (or None) and the sha256 of its album's photos that are not hidden."""
+    if not share_ids:
+        return {}
+    marks = ", ".join("?" for _ in share_ids)
+    found: dict[int, tuple[str | None, set[str]]] = {}
+    rows = conn.execute(
+        "SELECT s.id, s.expires_at, p.sha256 FROM shares s JOIN albums a ON a.id = s.album_id "
+        "LEFT JOIN album_photos ap ON ap.album_id = a.id AND ap.hidden = 0 LEFT JOIN photos p ON p.id = ap.photo_id "
+        f"WHERE s.id IN ({marks}) AND s.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > ?) "
+        "AND a.merged_into IS NULL",
+        [*share_ids, now_iso()],
+    )
+    for share_id, expires_at, sha256 in rows:
+        shas = found.setdefault(int(share_id), (expires_at, set()))[1]
+        if sha256 is not None:
+            shas.add(sha256)
+    return found

@@ -31,6 +31,8 @@ from .kinds import video
 
 ACCEL_HEADER = "x-gallery-accel"  # set by nginx (proxy_set_header) on every proxied request: the internal prefix
 INTERNAL = "/_gallery"
+FOLDER_COOKIE = "gallery_shared"  # share_folders.FOLDER_COOKIE: the share folder's name, for nginx
+CARD_MAX_AGE = 86400  # social cards (web.mapping sends the same)
 WATCH_SECONDS = 0.25
 
 
@@ -43,35 +45,46 @@ def enabled(config: Config) -> bool:
 
 
 def link_path(config: Config, sha256: str, size: str) -> Path:
-    """Where the public tree holds a derivative: `size` is grid, viewer or video (a video's web copy)."""
+    """Where the public tree holds a derivative: `size` is grid, viewer, video (a video's web copy) or card."""
     if size == VIDEO:
         return public_dir(config) / VIDEO / f"{sha256}.mp4"
+    if size == CARD:
+        return public_dir(config) / "cards" / f"{sha256}.jpg"  # served at /cards/<sha256>.jpg
     return public_dir(config) / "thumbs" / size / f"{sha256}.webp"
 
 
 def derivative(sha256: str, size: str) -> str:
     """The derivative's path inside the thumbnails folder."""
+    if size == CARD:
+        return card_path(sha256)
     return str(video.web_copy_path(sha256) if size == VIDEO else thumbs.derivative_path(sha256, size))
+
+
+def card_path(sha256: str) -> str:
+    """A social card (1200x630 JPEG, web.mapping) inside the thumbnails folder, written on its first request."""
+    return f"cards/{sha256[:2]}/{sha256[2:4]}/{sha256}.jpg"
 
 
 def link_target(sha256: str, size: str) -> str:
     """Relative, so that a copied or moved library (a backup) keeps working links."""
-    up = "../../../" if size == VIDEO else "../../../../"
+    up = "../../../" if size in (VIDEO, CARD) else "../../../../"
     return up + "thumbnails/" + derivative(sha256, size)
 
 
 VIDEO = "video"  # the public tree's folder of public videos' web copies (served at /photos/<sha256>/video)
-KINDS = (*thumbs.SIZES, VIDEO)
+CARD = "card"  # social-card images of public photos (og:image, oEmbed)
+KINDS = (*thumbs.SIZES, VIDEO, CARD)
 
 
 @dataclass
 class Synced:
     added: int = 0
     removed: int = 0
+    next_expiry: str | None = None  # when the first share folder kept must close (share_folders)
 
 
 @contextmanager
-def _locked(config: Config) -> Iterator[None]:
+def locked(config: Config) -> Iterator[None]:
     """One sync at a time across processes (several workers, a CLI command)."""
     config.state_dir.mkdir(parents=True, exist_ok=True)
     with open(config.state_dir / "public.lock", "a") as handle:
@@ -89,19 +102,19 @@ def _public(config: Config) -> dict[str, set[str]]:
         photos, videos = catalog.public_photo_shas(conn), catalog.public_video_shas(conn)
     finally:
         conn.close()
-    return {**{size: photos for size in thumbs.SIZES}, VIDEO: videos}
+    return {**{size: photos for size in thumbs.SIZES}, VIDEO: videos, CARD: photos}
 
 
-def _in_step(config: Config, entry: os.DirEntry[str], sha256: str, size: str) -> bool:
-    """A hard link to the derivative itself, or a symlink to it when a hard link cannot be had.
+def in_step(config: Config, entry: os.DirEntry[str], target: Path) -> bool:
+    """A hard link to the derivative `target` itself, or a symlink to it when a hard link cannot be had.
 
     A symlink whose derivative exists now (made since) is not in step: it becomes a hard link,
     which nginx opens without resolving a link (the public gap to bare nginx, issue 15).
     """
-    target = config.thumbs_dir / derivative(sha256, size)
     try:
         if entry.is_symlink():
-            return os.readlink(entry.path) == link_target(sha256, size) and not _linkable(config, target)
+            relative = os.path.relpath(target, os.path.dirname(entry.path))
+            return os.readlink(entry.path) == relative and not _linkable(config, target)
         mine, theirs = entry.stat(follow_symlinks=False), target.stat()
     except OSError:
         return False
@@ -118,15 +131,14 @@ def _linkable(config: Config, target: Path) -> bool:
 _NO_HARD_LINKS: set[Path] = set()  # libraries whose public tree fell back to symlinks (EXDEV, EPERM)
 
 
-def _place(config: Config, folder: Path, sha256: str, size: str) -> None:
-    """Atomically put the link for one derivative in place: a hard link if possible, else a symlink.
+def place(config: Config, final: Path, target: Path) -> None:
+    """Atomically put the link `final` to the derivative `target` in place: a hard link if possible, else a
+    (relative) symlink.
 
     A missing derivative gets a (dangling) symlink: nginx finds nothing and asks the app, which makes it.
     """
-    final = link_path(config, sha256, size)
-    tmp = folder / f".{sha256}.{os.getpid()}.tmp"
+    tmp = final.parent / f".{final.name}.{os.getpid()}.tmp"
     tmp.unlink(missing_ok=True)
-    target = config.thumbs_dir / derivative(sha256, size)
     try:
         if not _linkable(config, target):
             raise FileNotFoundError(target)
@@ -135,19 +147,22 @@ def _place(config: Config, folder: Path, sha256: str, size: str) -> None:
         if exc.errno in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
             _NO_HARD_LINKS.add(config.state_dir)  # another filesystem: symlinks from now on
         tmp.unlink(missing_ok=True)
-        os.symlink(link_target(sha256, size), tmp)
+        os.symlink(os.path.relpath(target, final.parent), tmp)
     os.replace(tmp, final)
 
 
 def sync(config: Config, create: bool = False) -> Synced:
     """Make the public tree match the catalog: a link per public derivative, none for anything else.
 
-    Removals first: a photo that stopped being public is closed before anything is added.
+    Removals first: a photo that stopped being public is closed before anything is added. The share
+    folders (share_folders) follow the catalog too.
     """
+    from . import share_folders
+
     done = Synced()
     if not (create or enabled(config)) or not config.db_path.exists():
         return done
-    with _locked(config):
+    with locked(config):
         public = _public(config)
         for size in KINDS:
             folder = link_path(config, "0" * 64, size).parent
@@ -156,7 +171,8 @@ def sync(config: Config, create: bool = False) -> Synced:
             present = set()
             for entry in os.scandir(folder):
                 sha = entry.name.removesuffix(suffix)
-                if entry.name.endswith(suffix) and sha in public[size] and _in_step(config, entry, sha, size):
+                target = config.thumbs_dir / derivative(sha, size)
+                if entry.name.endswith(suffix) and sha in public[size] and in_step(config, entry, target):
                     present.add(sha)
                 elif entry.name.endswith(suffix) and sha in public[size]:
                     continue  # public, but a symlink that can become a hard link, or a stale one: replaced below
@@ -165,8 +181,10 @@ def sync(config: Config, create: bool = False) -> Synced:
                     done.removed += 1
             for sha in public[size].difference(present):
                 existed = link_path(config, sha, size).exists() or link_path(config, sha, size).is_symlink()
-                _place(config, folder, sha, size)
+                place(config, link_path(config, sha, size), config.thumbs_dir / derivative(sha, size))
                 done.added += 0 if existed else 1
+        closed, done.next_expiry = share_folders.sync(config)
+        done.removed += closed
     return done
 
 
@@ -185,7 +203,9 @@ def check(config: Config) -> list[str]:
             problems.append(f"public tree: {len(extra)} {size} link(s) to items that are not public")
         if missing:
             problems.append(f"public tree: {len(missing)} public {size} file(s) without a link")
-    return problems
+    from . import share_folders
+
+    return problems + share_folders.check(config)
 
 
 class Watcher(threading.Thread):
@@ -197,7 +217,9 @@ class Watcher(threading.Thread):
         self.stopped = threading.Event()
 
     def run(self) -> None:
-        version = None
+        from . import share_folders
+
+        version, folders, expiry = None, None, None
         conn = None
         while not self.stopped.wait(WATCH_SECONDS):
             if not enabled(self.config):
@@ -205,10 +227,11 @@ class Watcher(threading.Thread):
             try:
                 if conn is None:
                     conn = catalog.connect(self.config.db_path, readonly=True)
-                current = catalog.data_version(conn)
-                if current != version:
-                    sync(self.config)
-                    version = current
+                current, marker = catalog.data_version(conn), share_folders.marker(self.config)
+                # a change, a share folder made or removed (its expiry to learn), a share link expiring
+                if current != version or marker != folders or (expiry is not None and catalog.now_iso() >= expiry):
+                    expiry = sync(self.config).next_expiry
+                    version, folders = current, marker
             except Exception:  # a catalog being replaced, a full disk: try again on the next tick
                 if conn is not None:
                     conn.close()
@@ -265,9 +288,20 @@ map $http_cookie $gallery_video_tree {{
     "~(^|;)[ ]*gallery_(session|share)=" "/-";
 }}
 
+# A browser that opened a share link holds the name of that link's share folder (64 hex digits,
+# HMAC of the link by the app's secret key) in the cookie {FOLDER_COOKIE}, sent with /thumbs/ requests
+# only. Nothing else names a folder: any other value maps to one that does not exist.
+map $cookie_{FOLDER_COOKIE} $gallery_share_folder {{
+    default "-";
+    "~^[0-9a-f]{{64}}$" $cookie_{FOLDER_COOKIE};
+}}
+
 server {{
     listen {listen};
     server_name {server_name};
+
+    # /thumbs/ asks the public tree, then the share folder, then the app: a 404 handled twice.
+    recursive_error_pages on;
 
     # Files go from the page cache to the socket without a copy, headers and first bytes in one packet
     # (Debian's nginx.conf says so too; here for a main configuration that does not).
@@ -297,13 +331,43 @@ server {{
     # thumbs/<size>/<sha256>.webp exist in that tree; anything else reaches the app, which answers 404.)
     location /thumbs/ {{
         root {public};
-        # no link (private, hidden, shared, not made yet): the app decides (one open, no extra stat)
+        # no link (private, hidden, shared, not made yet): the share folder, then the app (one open each, no stat)
+        log_not_found off;
+        error_page 404 = @gallery_shared;
+        types {{ }}
+        default_type image/webp;
+        etag on;
+        add_header Cache-Control "public, max-age={max_age}, immutable";
+        add_header X-Content-Type-Options nosniff;
+    }}
+
+    # The images of the share link this browser opened last: the folder its cookie names holds a hard
+    # link for each image of that link's album that is not hidden, and nothing else; revoking, expiring
+    # or hiding removes them within a quarter of a second (the serving process's watcher). Sent
+    # `private, no-store`, as the app sends them: no shared cache keeps them, and a browser keeps them
+    # no longer than the page (a guest's computer, a revoked link). Anything absent: the app decides.
+    # (No index, no listing: only thumbs/<size>/<sha256>.webp exist in a folder.)
+    location @gallery_shared {{
+        root {public}/shares/$gallery_share_folder;
         log_not_found off;
         error_page 404 = @gallery;
         types {{ }}
         default_type image/webp;
         etag on;
-        add_header Cache-Control "public, max-age={max_age}, immutable";
+        add_header Cache-Control "private, no-store";
+        add_header X-Content-Type-Options nosniff;
+    }}
+
+    # Social-card images (og:image, oEmbed) of public photos: straight from disk once the app has made
+    # one (its first request); the others, and those of photos that are not public, from the app.
+    location /cards/ {{
+        root {public};
+        log_not_found off;
+        error_page 404 = @gallery;
+        types {{ }}
+        default_type image/jpeg;
+        etag on;
+        add_header Cache-Control "public, max-age={CARD_MAX_AGE}";
         add_header X-Content-Type-Options nosniff;
     }}
 

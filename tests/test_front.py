@@ -7,13 +7,15 @@ import os
 import re
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx2
 import pytest
 
-from gallery import catalog, front, shares, thumbs
+from gallery import catalog, front, share_folders, shares, thumbs
 from gallery.config import Config
+from gallery.passwords import new_token, token_hash
 
 from .conftest import Gallery, serving
 from .nginx_front import NGINX, nginx_front
@@ -241,3 +243,174 @@ def test_public_videos_and_posters_come_from_disk_and_private_ones_through_x_acc
             assert client.get(grid(sha)).status_code == 200, "the shared poster"
             gallery("albums", "unshare", "--", token)
             assert closes_within_a_second(client, video), "a revoked link closes the video at once"
+
+
+# -- share folders and social cards (issue 15, follow-up) -------------------------------------------
+
+
+def folder_cookie(response: httpx2.Response) -> str:
+    """The Set-Cookie line that names the share folder to nginx (empty when there is none)."""
+    lines = response.headers.get_list("set-cookie")
+    return next((line for line in lines if line.startswith(share_folders.FOLDER_COOKIE + "=")), "")
+
+
+def new_share(library: Path, slug: str, password: str | None = None, expires_at: str | None = None) -> str:
+    conn = catalog.connect(library / "gallery.db")
+    try:
+        if expires_at is None:
+            return shares.create(conn, slug, password=password)
+        token = new_token()
+        album = catalog.get_album(conn, slug)
+        catalog.add_share(conn, token_hash(token), album["id"], None, expires_at, "")  # type: ignore[index]
+        return token
+    finally:
+        conn.close()
+
+
+def another_private_album(library: Path) -> str:
+    """A second private album: one more unpublished."""
+    gallery = Gallery(library)
+    slug = next(a["slug"] for a in gallery.json("albums") if a["slug"] not in (PUBLIC, PRIVATE) and a["photos"])
+    gallery("albums", "unpublish", slug)
+    return str(slug)
+
+
+def test_a_share_folder_sends_the_links_images_from_disk_without_the_app(library: Path, tmp_path: Path) -> None:
+    config = Config(root=library)
+    token = new_share(library, PRIVATE)
+    shared, other = photos_of(library, PRIVATE), photos_of(library, another_private_album(library))
+    app_running = serving(library)
+    app = app_running.__enter__()
+    try:
+        with nginx_front(library, app.removeprefix("http://"), tmp_path / "nginx") as base:
+            with httpx2.Client(base_url=base, follow_redirects=False) as client:
+                opened = client.get(f"/s/{token}")
+                assert opened.status_code == 303
+                line = folder_cookie(opened)
+                name = line.split(";")[0].split("=", 1)[1]
+                assert re.fullmatch(r"[0-9a-f]{64}", name), line
+                assert "HttpOnly" in line and "SameSite=Lax" in line and "Path=/thumbs/" in line, line
+                assert "Secure" not in line, "plain HTTP here (GALLERY_HTTPS=1 adds it)"
+                assert f"Max-Age={30 * 86400}" in line, "a link with no expiry: as long as the share cookie"
+                folder = share_folders.shares_dir(config) / name
+                made = config.thumbs_dir / thumbs.derivative_path(shared[0], "grid")
+                assert (folder / "thumbs" / "grid" / f"{shared[0]}.webp").samefile(made), "a hard link"
+                assert len(list((folder / "thumbs" / "grid").iterdir())) == len(shared), "the album, nothing else"
+                response = client.get(grid(shared[0]))
+                assert response.status_code == 200 and response.content == made.read_bytes()
+                assert response.headers["cache-control"] == "private, no-store", "no cache keeps a shared image"
+                assert response.headers["content-type"] == "image/webp"
+                assert response.headers["x-content-type-options"] == "nosniff"
+                # without the app: what the folder holds still comes (nginx, from disk); the rest needed the app
+                app_running.__exit__(None, None, None)
+                for sha in shared[:3]:
+                    assert client.get(grid(sha)).status_code == 200, "sent by nginx: the app is stopped"
+                assert client.get(grid(other[0])).status_code == 502, "another private album: only the app decides"
+                anonymous = httpx2.get(f"{base}{grid(shared[0])}")
+                assert anonymous.status_code == 502, "no folder cookie, no folder: the app decides"
+                Gallery(library)("albums", "hide", PRIVATE, shared[1])
+                assert client.get(grid(shared[1])).status_code == 502, "a hidden photo leaves the folder at once"
+                assert client.get(grid(shared[2])).status_code == 200
+                Gallery(library)("albums", "unshare", "--", token)
+                assert client.get(grid(shared[0])).status_code == 502, "a revoked link's folder is gone"
+                assert not folder.exists() and list(share_folders.shares_dir(config).iterdir()) == []
+    finally:
+        app_running.__exit__(None, None, None)
+
+
+def test_forged_or_foreign_folder_cookies_leave_the_decision_to_the_app(
+    library: Path, fronted: tuple[str, str]
+) -> None:
+    base, _ = fronted
+    config = Config(root=library)
+    slug = another_private_album(library)
+    first, second = new_share(library, PRIVATE), new_share(library, slug)
+    mine, theirs = photos_of(library, PRIVATE)[0], photos_of(library, slug)[0]
+    with httpx2.Client(base_url=base, follow_redirects=False) as client:
+        name = folder_cookie(client.get(f"/s/{first}")).split(";")[0].split("=", 1)[1]
+        assert client.get(grid(mine)).status_code == 200
+    forged = "0123456789abcdef" * 4
+    for value in (forged, "../" * 8 + "thumbnails", name.upper(), name[:-1], f"{name}/../{name}"):
+        alone = httpx2.get(f"{base}{grid(mine)}", cookies={share_folders.FOLDER_COOKIE: value})
+        assert alone.status_code == 404, f"{value!r}: the app decides, and refuses"
+    with httpx2.Client(base_url=base, follow_redirects=False) as other:
+        assert other.get(f"/s/{second}").status_code == 303
+        other.cookies.set(share_folders.FOLDER_COOKIE, name, path="/thumbs/")  # someone else's folder name
+        other.cookies.delete("gallery_share")
+        assert other.get(grid(mine)).status_code == 200, "a leaked folder cookie opens its own share only"
+        assert other.get(grid(theirs)).status_code == 404, "never another share's images"
+    names = sorted(p.name for p in share_folders.shares_dir(config).iterdir())
+    assert len(names) == 2 and forged not in names
+    assert httpx2.get(f"{base}/thumbs/").status_code in (403, 404) and "shares" not in httpx2.get(f"{base}/thumbs/").text
+
+
+def test_a_password_share_gets_its_folder_only_after_the_password(library: Path, fronted: tuple[str, str]) -> None:
+    base, _ = fronted
+    config = Config(root=library)
+    token = new_share(library, PRIVATE, password="correct horse")
+    sha = photos_of(library, PRIVATE)[0]
+    with httpx2.Client(base_url=base, follow_redirects=False) as client:
+        asked = client.get(f"/s/{token}")
+        assert asked.status_code == 200 and not folder_cookie(asked)
+        csrf = client.cookies["gallery_csrf"]
+        wrong = client.post(f"/s/{token}", data={"csrf": csrf, "password": "wrong"})
+        assert wrong.status_code == 401 and not folder_cookie(wrong)
+        assert not share_folders.shares_dir(config).exists() or not list(share_folders.shares_dir(config).iterdir())
+        assert client.get(grid(sha)).status_code == 404
+        right = client.post(f"/s/{token}", data={"csrf": csrf, "password": "correct horse"})
+        assert right.status_code == 303 and folder_cookie(right)
+        response = client.get(grid(sha))
+        assert response.status_code == 200 and response.headers["cache-control"] == "private, no-store"
+        name = folder_cookie(right).split(";")[0].split("=", 1)[1]
+        assert (share_folders.shares_dir(config) / name / "thumbs" / "grid" / f"{sha}.webp").exists()
+
+
+def test_revoking_or_expiring_while_serving_closes_the_folder_within_a_second(
+    library: Path, fronted: tuple[str, str]
+) -> None:
+    """Changes made by another tool than the CLI reach the folders through the serving process's watcher."""
+    base, _ = fronted
+    config = Config(root=library)
+    sha = photos_of(library, PRIVATE)[0]
+    soon = (datetime.now(UTC) + timedelta(seconds=3)).isoformat(timespec="seconds")
+    expiring, revoked = new_share(library, PRIVATE, expires_at=soon), new_share(library, PRIVATE)
+    with httpx2.Client(base_url=base, follow_redirects=False) as client:
+        line = folder_cookie(client.get(f"/s/{expiring}"))
+        assert re.search(r"Max-Age=[1-3];", line + ";"), "the cookie ends with the link"
+        assert client.get(grid(sha)).status_code == 200
+        while datetime.now(UTC).isoformat(timespec="seconds") <= soon:
+            time.sleep(0.05)
+        assert closes_within_a_second(client, grid(sha)), "an expired link's folder goes at once"
+        assert list(share_folders.shares_dir(config).iterdir()) == []
+    with httpx2.Client(base_url=base, follow_redirects=False) as client:
+        assert client.get(f"/s/{revoked}").status_code == 303
+        assert client.get(grid(sha)).status_code == 200
+        conn = catalog.connect(library / "gallery.db")
+        try:
+            shares.revoke(conn, revoked)
+        finally:
+            conn.close()
+        assert closes_within_a_second(client, grid(sha)), "the watcher closes a link revoked from the admin pages"
+
+
+def test_social_cards_come_from_disk_once_made_and_go_with_unpublishing(library: Path, fronted: tuple[str, str]) -> None:
+    base, _ = fronted
+    config = Config(root=library)
+    sha = photos_of(library, PUBLIC)[0]
+    card = f"/cards/{sha}.jpg"
+    with httpx2.Client(base_url=base) as client:
+        first = client.get(card)  # made by the app, and kept on disk
+        assert first.status_code == 200 and first.content[:2] == b"\xff\xd8"
+        assert (config.thumbs_dir / front.card_path(sha)).read_bytes() == first.content
+        again = client.get(card)
+        assert again.status_code == 200 and again.content == first.content
+        assert "last-modified" in again.headers, "sent by nginx from the public tree"
+        assert again.headers["content-type"] == "image/jpeg"
+        assert again.headers["cache-control"] == "public, max-age=86400"
+        assert again.headers["x-content-type-options"] == "nosniff"
+        assert "last-modified" not in first.headers, "the first one came from the app"
+        private = photos_of(library, PRIVATE)[0]
+        assert client.get(f"/cards/{private}.jpg").status_code == 404
+        Gallery(library)("albums", "unpublish", PUBLIC)
+        assert closes_within_a_second(client, card), "an unpublished photo's card closes at once"
+        assert not os.path.lexists(front.link_path(config, sha, front.CARD))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,9 +14,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from .. import catalog, passwords
+from .. import catalog, passwords, share_folders
 from ..errors import Forbidden, NotFound
 from . import auth, limits
+
+log = logging.getLogger("gallery.web")
+SHARE_DAYS = 30  # how long a browser keeps the share links it opened
 
 
 def routes() -> list[Any]:
@@ -173,9 +178,34 @@ async def share(request: Request) -> Response:
     response = RedirectResponse(f"/albums/{found['slug']}", status_code=303)
     value = auth.with_share(auth.share_entries(request.cookies.get(auth.SHARE_COOKIE)), token, proof)
     response.headers.append(
-        "set-cookie", auth.cookie(auth.SHARE_COOKIE, value, request.app.state.config, max_age=30 * 86400)
+        "set-cookie", auth.cookie(auth.SHARE_COOKIE, value, request.app.state.config, max_age=SHARE_DAYS * 86400)
     )
+    folder = await _share_folder(request, token, found)
+    if folder is not None:
+        response.headers.append("set-cookie", folder)
     return _no_referrer(response)
+
+
+async def _share_folder(request: Request, token: str, share: dict[str, Any]) -> str | None:
+    """Behind the nginx front: the link's share folder made, and the cookie that names it to nginx
+    (images only, until the link expires); None without a front, on a read-only library, or a failure."""
+    config = request.app.state.config
+    if request.app.state.read_only:
+        return None
+    try:
+        name = await anyio.to_thread.run_sync(
+            share_folders.open_folder, config, request.app.state.sessions.key, token, int(share["id"])
+        )
+    except OSError as exc:  # a full disk: the images come through the app, as without a front
+        log.warning("the share folder could not be made: %s", exc)
+        return None
+    if name is None:
+        return None
+    lifetime = SHARE_DAYS * 86400
+    if share["expires_at"]:
+        left = datetime.fromisoformat(share["expires_at"]) - datetime.now(UTC)
+        lifetime = max(1, min(lifetime, int(left.total_seconds())))
+    return auth.cookie(share_folders.FOLDER_COOKIE, name, config, max_age=lifetime, path=share_folders.COOKIE_PATH)
 
 
 def _limited(response: Response) -> Response:

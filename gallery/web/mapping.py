@@ -8,6 +8,8 @@ tiles at all (GALLERY_MAP_TILES empty, or tiles that do not load): markers and a
 from __future__ import annotations
 
 import io
+import logging
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,7 +18,7 @@ from PIL import Image, ImageOps
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from .. import catalog, places
+from .. import catalog, front, places, storage
 from ..errors import BadRequest, NotFound
 from . import access
 from .pages import checked_sha
@@ -24,6 +26,7 @@ from .pages import checked_sha
 CARD_SIZE = (1200, 630)
 CARD_QUALITY = 85
 PATH_POINTS = 500  # an album path drawn from at most this many positions
+log = logging.getLogger("gallery.web")
 
 
 def tile_origin(url: str) -> str:
@@ -130,12 +133,33 @@ async def social_card(request: Request) -> Response:
     key = f"card/{sha256}"
     data = derivatives.cache.get(key)
     if data is None:
-        source = await derivatives.bytes_of(sha256, "viewer")
-        if source is None:
-            raise NotFound("no image for this photo")
-        data = await anyio.to_thread.run_sync(render_card, source)
+        stored = request.app.state.config.thumbs_dir / front.card_path(sha256)
+        data = await anyio.to_thread.run_sync(_read, stored)
+        if data is None:
+            source = await derivatives.bytes_of(sha256, "viewer")
+            if source is None:
+                raise NotFound("no image for this photo")
+            data = await anyio.to_thread.run_sync(render_card, source)
+            if derivatives.generate:  # on disk, where the nginx front's public tree links it (front.CARD)
+                await anyio.to_thread.run_sync(_keep, stored, data)
         derivatives.cache.put(key, data)
-    return Response(data, media_type="image/jpeg", headers={"cache-control": "public, max-age=86400"})
+    cache = f"public, max-age={front.CARD_MAX_AGE}"
+    return Response(data, media_type="image/jpeg", headers={"cache-control": cache})
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def _keep(path: Path, data: bytes) -> None:
+    """Written once, atomically; a full or read-only disk only costs the next request a rendering."""
+    try:
+        storage.write_atomic(path, data, durable=False)
+    except OSError as exc:
+        log.warning("the social card %s could not be written: %s", path.name, exc)
 
 
 def render_card(source: bytes) -> bytes:
