@@ -7,8 +7,9 @@ thumbnail URL). Prints requests/s, p50 and p99 latency, and the ratio to nginx.
 
 The nginx front (issue 15), same run, nginx from `gallery nginx-config` in front of `gallery serve`:
 public thumbnails through the front against the same files from bare nginx (target >= 0.9x), a
-shared (private) thumbnail through the front, decided by the app and sent with X-Accel-Redirect
-(target >= 0.5x), and how long an unpublished photo's URL keeps answering after `albums unpublish`.
+shared (private) album's thumbnails through the front, sent by nginx from the share link's folder
+(target >= 0.5x), the same without the folder's cookie (decided by the app, sent with
+X-Accel-Redirect), and how long an unpublished photo's URL keeps answering after `albums unpublish`.
 
     python bench/serve_bench.py --front-only
 """
@@ -112,8 +113,10 @@ def main() -> None:
         if "front: public" in results:
             public = results["front: public"]["rps"] / results["bare nginx, next to front: public"]["rps"]
             shared = results["front: shared"]["rps"] / results["bare nginx, next to front: shared"]["rps"]
+            decided = results["front: shared, app"]["rps"] / results["bare nginx, next to front: shared, app"]["rps"]
             print(f"front, public thumbnails / bare nginx: {public:.2f}  (target >= 0.9)")
-            print(f"front, shared thumbnail / bare nginx:  {shared:.2f}  (target >= 0.5)")
+            print(f"front, shared thumbnails / bare nginx: {shared:.2f}  (target >= 0.5)")
+            print(f"  the same through the app (no share-folder cookie, X-Accel-Redirect): {decided:.2f}")
         if "nginx" in results and "gallery serve (granian)" in results:
             ratio = results["gallery serve (granian)"]["rps"] / results["nginx"]["rps"]
             ceiling = results["bare ASGI bytes (ceiling)"]["rps"] / results["nginx"]["rps"]
@@ -157,8 +160,11 @@ def front_figures(root: Path, work: Path, paths: list[str], seconds: int, bare: 
             opener.open(f"{url}/s/{token}")
         except urllib.error.HTTPError as answer:
             cookie = "; ".join(c.split(";")[0] for c in answer.headers.get_all("set-cookie") or [])
-        private = [f"/thumbs/grid/{p['sha256']}.webp" for p in slug["photos"]][:1]
+        private = [f"/thumbs/grid/{p['sha256']}.webp" for p in slug["photos"]]
+        assert "gallery_shared=" in cookie, "the share folder's cookie"
         alternate("front: shared", url, private, (f"Cookie: {cookie}",))
+        app_only = "; ".join(c for c in cookie.split("; ") if not c.startswith("gallery_shared="))
+        alternate("front: shared, app", url, private, (f"Cookie: {app_only}",))
         subprocess.run([*gallery, "albums", "publish", slug["slug"]], check=True, capture_output=True)
         probe = private[0]
         assert urllib.request.urlopen(url + probe).status == 200

@@ -341,7 +341,9 @@ def test_forged_or_foreign_folder_cookies_leave_the_decision_to_the_app(
         assert other.get(grid(theirs)).status_code == 404, "never another share's images"
     names = sorted(p.name for p in share_folders.shares_dir(config).iterdir())
     assert len(names) == 2 and forged not in names
-    assert httpx2.get(f"{base}/thumbs/").status_code in (403, 404) and "shares" not in httpx2.get(f"{base}/thumbs/").text
+    assert (
+        httpx2.get(f"{base}/thumbs/").status_code in (403, 404) and "shares" not in httpx2.get(f"{base}/thumbs/").text
+    )
 
 
 def test_a_password_share_gets_its_folder_only_after_the_password(library: Path, fronted: tuple[str, str]) -> None:
@@ -393,7 +395,9 @@ def test_revoking_or_expiring_while_serving_closes_the_folder_within_a_second(
         assert closes_within_a_second(client, grid(sha)), "the watcher closes a link revoked from the admin pages"
 
 
-def test_social_cards_come_from_disk_once_made_and_go_with_unpublishing(library: Path, fronted: tuple[str, str]) -> None:
+def test_social_cards_come_from_disk_once_made_and_go_with_unpublishing(
+    library: Path, fronted: tuple[str, str]
+) -> None:
     base, _ = fronted
     config = Config(root=library)
     sha = photos_of(library, PUBLIC)[0]
@@ -414,3 +418,31 @@ def test_social_cards_come_from_disk_once_made_and_go_with_unpublishing(library:
         Gallery(library)("albums", "unpublish", PUBLIC)
         assert closes_within_a_second(client, card), "an unpublished photo's card closes at once"
         assert not os.path.lexists(front.link_path(config, sha, front.CARD))
+
+
+def test_the_folder_cookie_follows_the_shared_album_a_browser_shows(library: Path) -> None:
+    """A browser holding several links: nginx serves the album on screen from its folder (no nginx needed here)."""
+    from starlette.testclient import TestClient
+
+    from gallery.web import create_app
+    from gallery.web.auth import secret_key
+
+    config = Config(root=library)
+    front.sync(config, create=True)
+    second = another_private_album(library)
+    first_token, second_token = new_share(library, PRIVATE), new_share(library, second)
+    client = TestClient(create_app(config), follow_redirects=False)
+    assert client.get(f"/s/{first_token}").status_code == 303
+    assert client.get(f"/s/{second_token}").status_code == 303
+    first, last = (share_folders.folder_name(secret_key(config), t) for t in (first_token, second_token))
+    assert client.cookies.get(share_folders.FOLDER_COOKIE) == last, "the last link opened"
+    shown = [line for line in client.get(f"/albums/{PRIVATE}").headers.get_list("set-cookie") if "shared=" in line]
+    assert shown and shown[0].startswith(f"{share_folders.FOLDER_COOKIE}={first};"), shown
+    assert "Path=/thumbs/" in shown[0] and "HttpOnly" in shown[0]
+    assert (share_folders.shares_dir(config) / first / "thumbs" / "grid").is_dir()
+    published = client.get(f"/albums/{PUBLIC}").headers.get_list("set-cookie")
+    assert not any("shared=" in line for line in published), "a public album needs no folder"
+    assert not any(
+        "shared=" in line
+        for line in TestClient(create_app(config)).get(f"/albums/{PUBLIC}").headers.get_list("set-cookie")
+    )

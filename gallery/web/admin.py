@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import logging
 import secrets
-from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,12 +12,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from .. import catalog, passwords, share_folders
+from .. import catalog, passwords
 from ..errors import Forbidden, NotFound
 from . import auth, limits
-
-log = logging.getLogger("gallery.web")
-SHARE_DAYS = 30  # how long a browser keeps the share links it opened
 
 
 def routes() -> list[Any]:
@@ -178,7 +173,7 @@ async def share(request: Request) -> Response:
     response = RedirectResponse(f"/albums/{found['slug']}", status_code=303)
     value = auth.with_share(auth.share_entries(request.cookies.get(auth.SHARE_COOKIE)), token, proof)
     response.headers.append(
-        "set-cookie", auth.cookie(auth.SHARE_COOKIE, value, request.app.state.config, max_age=SHARE_DAYS * 86400)
+        "set-cookie", auth.cookie(auth.SHARE_COOKIE, value, request.app.state.config, max_age=auth.SHARE_DAYS * 86400)
     )
     folder = await _share_folder(request, token, found)
     if folder is not None:
@@ -187,25 +182,11 @@ async def share(request: Request) -> Response:
 
 
 async def _share_folder(request: Request, token: str, share: dict[str, Any]) -> str | None:
-    """Behind the nginx front: the link's share folder made, and the cookie that names it to nginx
-    (images only, until the link expires); None without a front, on a read-only library, or a failure."""
-    config = request.app.state.config
+    """Behind the nginx front: the link's share folder made, and the cookie naming it (auth.share_folder_cookie)."""
     if request.app.state.read_only:
         return None
-    try:
-        name = await anyio.to_thread.run_sync(
-            share_folders.open_folder, config, request.app.state.sessions.key, token, int(share["id"])
-        )
-    except OSError as exc:  # a full disk: the images come through the app, as without a front
-        log.warning("the share folder could not be made: %s", exc)
-        return None
-    if name is None:
-        return None
-    lifetime = SHARE_DAYS * 86400
-    if share["expires_at"]:
-        left = datetime.fromisoformat(share["expires_at"]) - datetime.now(UTC)
-        lifetime = max(1, min(lifetime, int(left.total_seconds())))
-    return auth.cookie(share_folders.FOLDER_COOKIE, name, config, max_age=lifetime, path=share_folders.COOKIE_PATH)
+    config, key = request.app.state.config, request.app.state.sessions.key
+    return await anyio.to_thread.run_sync(auth.share_folder_cookie, config, key, token, share, True)
 
 
 def _limited(response: Response) -> Response:

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from http.cookies import SimpleCookie
 from typing import Any
@@ -23,16 +25,18 @@ from typing import Any
 import anyio
 from starlette.requests import Request
 
-from .. import catalog
+from .. import catalog, share_folders
 from ..config import Config
 from ..passwords import token_hash
 from .access import ANONYMOUS, Viewer
 
+log = logging.getLogger("gallery.web")
 SESSION_COOKIE = "gallery_session"
 SHARE_COOKIE = "gallery_share"
 CSRF_COOKIE = "gallery_csrf"
 SESSION_DAYS = 14
 MAX_SHARES = 20  # share links one browser keeps (the oldest is dropped)
+SHARE_DAYS = 30  # how long a browser keeps the share links it opened
 SHARE_COOKIE_CHARS = 2000
 
 
@@ -161,3 +165,23 @@ def cookie(name: str, value: str, config: Config, max_age: int | None = None, pa
     if config.https:
         parts.append("Secure")
     return "; ".join(parts)
+
+
+def share_folder_cookie(config: Config, key: bytes, token: str, share: Mapping[str, Any], refresh: bool) -> str | None:
+    """Behind the nginx front: the Set-Cookie naming this open link's share folder to nginx (images only,
+    until the link expires), the folder made first if it is missing (brought in step too when `refresh`).
+    None without a front, or when the folder cannot be made (the images then come through the app)."""
+    name: str | None = share_folders.folder_name(key, token)
+    if refresh or not (share_folders.shares_dir(config) / str(name)).is_dir():
+        try:
+            name = share_folders.open_folder(config, key, token, int(share["id"]))
+        except OSError as exc:  # a full disk: served through the app, as without a front
+            log.warning("the share folder could not be made: %s", exc)
+            return None
+    if name is None:
+        return None
+    lifetime = SHARE_DAYS * 86400
+    if share["expires_at"]:
+        left = datetime.fromisoformat(share["expires_at"]) - datetime.now(UTC)
+        lifetime = max(1, min(lifetime, int(left.total_seconds())))
+    return cookie(share_folders.FOLDER_COOKIE, name, config, max_age=lifetime, path=share_folders.COOKIE_PATH)

@@ -16,7 +16,9 @@ from .. import catalog, i18n, instants, storage
 from .. import search as search_words
 from ..errors import BadRequest, NotFound
 from ..formats import MIME_TYPES
-from . import access, files, originals, videos
+from ..passwords import token_hash
+from ..rows import AlbumRow
+from . import access, auth, files, originals, videos
 from .render import ROW_HEIGHT, alt_text, distinct_alts, photo_moment, srcset
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -75,7 +77,7 @@ def album(request: Request) -> Response:
     lang = request.state.lang
     alts = distinct_alts([alt_text(photo, current, lang) for photo in photos])
     tiles = [tile(photo, alt) for photo, alt in zip(photos, alts, strict=True)]
-    return _render(
+    response = _render(
         request,
         "album.html",
         album=current,
@@ -86,6 +88,20 @@ def album(request: Request) -> Response:
         share=request.state.viewer.token_for(current["id"]),
         originals=_originals_allowed(request, current),
     )
+    _name_share_folder(request, conn, current, response)
+    return response
+
+
+def _name_share_folder(request: Request, conn: catalog.Connection, album: AlbumRow, response: Response) -> None:
+    """A browser holding several share links: the nginx front's folder cookie follows the album it shows."""
+    token = request.state.viewer.token_for(album["id"])
+    if token is None or album["published"] or request.state.viewer.is_admin or request.app.state.read_only:
+        return
+    share = catalog.get_share(conn, token_hash(token))
+    state = request.app.state
+    line = share and auth.share_folder_cookie(state.config, state.sessions.key, token, share, False)
+    if line:
+        response.headers.append("set-cookie", line)
 
 
 # -- map and paging (H7) ----------------------------------------------------------------------------
