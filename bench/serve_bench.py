@@ -107,7 +107,7 @@ def main() -> None:
                 results["nginx, access log on"] = wrk(url, [sharded(p) for p in paths], args.seconds)
         for name, figures in results.items():
             print(
-                f"{name:<26} {figures['rps']:9,.0f} req/s   p50 {figures['p50']:6.2f} ms   p99 {figures['p99']:6.2f} ms"
+                f"{name:<42} {figures['rps']:9,.0f} req/s   p50 {figures['p50']:6.2f} ms   p99 {figures['p99']:6.2f} ms"
                 f"   non-2xx {figures['errors']:.0f}"
             )
         if "front: public" in results:

@@ -446,3 +446,23 @@ def test_the_folder_cookie_follows_the_shared_album_a_browser_shows(library: Pat
         "shared=" in line
         for line in TestClient(create_app(config)).get(f"/albums/{PUBLIC}").headers.get_list("set-cookie")
     )
+
+
+def test_check_reports_share_folders_of_closed_links_and_repair_removes_them(library: Path) -> None:
+    config = Config(root=library)
+    front.sync(config, create=True)
+    token = new_share(library, PRIVATE)
+    conn = catalog.connect(library / "gallery.db")
+    try:
+        share_id = catalog.get_share(conn, token_hash(token))["id"]  # type: ignore[index]
+        name = share_folders.open_folder(config, b"key", token, share_id)
+        assert name is not None and share_folders.check(config) == []
+        conn.execute("UPDATE shares SET revoked_at = '2000-01-01T00:00:00+00:00'")  # behind every tool's back
+        conn.commit()
+    finally:
+        conn.close()
+    assert share_folders.open_folder(config, b"key", token, share_id) is None, "a closed link gets no folder"
+    found = Gallery(library)("check", "--json", ok=False)
+    assert "1 share folder(s) of links that no longer open" in found.stdout
+    Gallery(library)("check", "--repair")
+    assert list(share_folders.shares_dir(config).iterdir()) == []
