@@ -12,6 +12,9 @@ after every `gallery` command that may change it, and a serving process watches 
 version (PRAGMA data_version, every WATCH_SECONDS) for changes made through the admin pages.
 `gallery check --repair` rebuilds it. The tree exists only once `gallery nginx-config` (or
 `gallery front sync`) has made it: a library served without nginx keeps none.
+
+The tree also holds public photos' social cards (cards/<sha256>.jpg, once the app has made one) and
+the share folders (shares/<name>/..., see share_folders), which `sync()` keeps in step as well.
 """
 
 from __future__ import annotations
