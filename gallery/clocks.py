@@ -48,6 +48,8 @@ PART_SURE = 0.9
 PART_RULED_OUT = (
     1e-4  # (a short, burst-rich third can be sure of a wrong offset: it must also all but exclude the chosen one)
 )
+HALF_GAIN = 6  # looks: a half of them this many more inside the trip's activity on another clock is not on this one
+HALF_SHARE = 0.2  # ... nor this share of the half
 MEET = 10 * MINUTE  # a photo "meets" the others within this
 MIN_PIECE = 6  # photos: a part of a device's photos smaller than this is not weighed on its own
 CUT_GAP = 30 * MINUTE  # a forward jump in camera time between two shots that may hide a clock change
@@ -368,14 +370,26 @@ def _changes_midway(
 ) -> bool:
     """A clock reset (a zone changed, a battery swapped): does part of the photos fit elsewhere?
 
-    Each half (in camera order) must fall inside the trip's activity at the chosen offset; and
-    neither the first nor the last third, weighed on its own, may be sure (PART_SURE) of another
-    offset while all but ruling the chosen one out (PART_RULED_OUT).
+    Each half (in camera order) must fall inside the trip's activity at the chosen offset, and not
+    far more of it on another clock (HALF_GAIN, HALF_SHARE: counted inside, not weighed by the
+    others' rates, which shots spread evenly match by chance; and not the same hours a day or two
+    away, which a session no other device attended fits as well as a clock reset); and neither the first nor the last third, weighed on
+    its own, may be sure (PART_SURE) of another offset while all but ruling the chosen one out
+    (PART_RULED_OUT).
     """
     if any(grid.covered(half - offset) < MIN_HALF * half.size for half in np.array_split(looks, 2)):
         return True
     if looks.size < 9:
         return False
+    apart = np.abs(shifts + offset)
+    days_away = np.abs(apart - DAY * np.round(apart / DAY))
+    other = (apart > CLUSTER) & ((apart < DAY - 2 * HOUR) | (days_away > 2 * HOUR))
+    near = apart <= CLUSTER
+    for half in np.array_split(looks, 2):  # a half far more inside the trip on another clock: a change hides there
+        here = max(grid.covered(half + shift) for shift in shifts[near][:: max(1, int(near.sum()) // 9)])
+        there = int(grid.covered_many(half, shifts[other][::5]).max())
+        if there - here >= max(HALF_GAIN, HALF_SHARE * half.size):
+            return True
     third = looks.size // 3
     for part in (looks[:third], looks[-third:]):
         posterior = _posterior(part, grid, shifts, local, evidence)
@@ -442,6 +456,12 @@ class _Grid:
         index = ((times - self.start) // BIN).astype(np.int64)
         inside = (index >= 0) & (index < self.active.size)
         return int(self.active[index[inside]].sum())
+
+    def covered_many(self, looks: np.ndarray, shifts: np.ndarray) -> np.ndarray:
+        """`covered` for each shift (looks in camera seconds, utc = camera + shift)."""
+        index = ((looks[None, :] + shifts[:, None] - self.start) // BIN).astype(np.int64)
+        inside = (index >= 0) & (index < self.active.size)
+        return (self.active[np.clip(index, 0, self.active.size - 1)] & inside).sum(axis=1)
 
     def loglik(self, looks: np.ndarray, shifts: np.ndarray) -> np.ndarray:
         """Log-likelihood of each shift: the shared moments and the rest of the activity, half each.
