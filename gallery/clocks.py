@@ -48,6 +48,8 @@ PART_SURE = 0.9
 PART_RULED_OUT = (
     1e-4  # (a short, burst-rich third can be sure of a wrong offset: it must also all but exclude the chosen one)
 )
+HALF_GAIN = 6  # looks: a half of them this many more inside the trip's activity on another clock is not on this one
+HALF_SHARE = 0.2  # ... nor this share of the half
 MEET = 10 * MINUTE  # a photo "meets" the others within this
 MIN_PIECE = 6  # photos: a part of a device's photos smaller than this is not weighed on its own
 CUT_GAP = 30 * MINUTE  # a forward jump in camera time between two shots that may hide a clock change
@@ -251,20 +253,95 @@ def weigh(naive: Sequence[float] | np.ndarray, evidence: Evidence, free: bool = 
     covered = grid.covered(looks - best.offset)
     changed = _changes_midway(looks, grid, shifts, local, evidence, best.offset)
     realistic = abs(best.correction) <= ZONE_SPAN or abs(abs(best.correction) - DAY) <= 15 * MINUTE
+    rival = _day_rival(looks, grid, evidence, best.offset)
+    if rival is not None:
+        candidates = _with_rival(candidates, rival, shifts, posterior, looks, evidence, local)
+        summary = "; ".join(f"{c.probability:.0%} for {_hours(c.correction)}" for c in candidates)
     if (
         best.probability >= DECIDE
         and precise
         and realistic
         and not changed
+        and rival is None
         and covered >= MIN_COVERED * len(looks)
         and covered >= 3
     ):
         return Verdict(best.offset, candidates, f"aligned: {summary}")
-    if covered < MIN_COVERED * len(looks):
+    if rival is not None:
+        summary += (
+            f"; a day {'earlier' if rival > best.offset else 'later'} fits as well "
+            "(the same hours are active every day, and no moment shared with others tells the days apart)"
+        )
+    elif covered < MIN_COVERED * len(looks):
         summary += f"; only {covered / len(looks):.0%} of its photos fall where the trip was active"
     elif changed:
         summary += "; its clock seems to change during the trip (its first and last photos fit different offsets)"
     return Verdict(None, candidates, f"cannot decide: {summary}")
+
+
+DAY_RIVAL_COVER = 0.95  # a day's shift keeping this share of the looks inside the trip's activity fits as well
+SHARP = 90.0  # seconds: placed photos this close to a look share its moment ...
+RING = 20 * MINUTE  # ... beyond what the others' rate within this reach predicts
+SHARP_APART = 3.0  # standard errors by which the best offset shares more moments than a day away: days told apart
+
+
+def _day_rival(looks: np.ndarray, grid: _Grid, evidence: Evidence, offset: int) -> int | None:
+    """The offset a day away from this one that fits the trip as well, if any (a schedule that repeats).
+
+    Shifted by a day, the looks fall as often inside the trip's known activity (the placed devices'
+    sessions, the programme's windows) and meet the others' photos about as often within SHARP: the
+    photos alone cannot tell which day they were taken on, whatever the finer rates say.
+    """
+    covered = grid.covered(looks - offset)
+    if covered < 3:
+        return None
+    placed = np.sort(np.asarray(evidence.placed, dtype=np.float64))
+    shared, close = _shared(looks - offset, placed)
+    for rival in (offset - DAY, offset + DAY):
+        if grid.covered(looks - rival) < DAY_RIVAL_COVER * covered:
+            continue
+        rival_shared, rival_close = _shared(looks - rival, placed)
+        error = math.sqrt(max(close + rival_close, 1e-9) / looks.size)  # Poisson counts, under even shooting
+        if shared - rival_shared >= SHARP_APART * error:
+            continue
+        return rival
+    return None
+
+
+def _shared(times: np.ndarray, placed: np.ndarray) -> tuple[float, float]:
+    """Placed photos per look within SHARP of it beyond the others' rate around it (about 0 for even
+    shooting, which shares moments only by chance), and all of them within SHARP, per look."""
+    if placed.size == 0 or times.size == 0:
+        return 0.0, 0.0
+
+    def within(reach: float) -> np.ndarray:
+        return np.searchsorted(placed, times + reach, side="right") - np.searchsorted(placed, times - reach)
+
+    close = within(SHARP)
+    return float(np.mean(close - within(RING) * SHARP / RING)), float(np.mean(close))
+
+
+def _with_rival(
+    candidates: tuple[Candidate, ...],
+    rival: int,
+    shifts: np.ndarray,
+    posterior: np.ndarray,
+    looks: np.ndarray,
+    evidence: Evidence,
+    local: int,
+) -> tuple[Candidate, ...]:
+    """The candidates, the day's rival among them (in place of the last when three are shown)."""
+    if any(abs(c.offset - rival) <= CLUSTER for c in candidates):
+        return candidates
+    near = np.abs(shifts + rival) <= CLUSTER
+    when = datetime.fromtimestamp(float(np.median(looks)), UTC)
+    error = rival - local
+    reason, zone = _explain(error, local, evidence, when)
+    placed = np.sort(np.asarray(evidence.placed, dtype=np.float64))
+    found = Candidate(
+        rival, -error, round(float(posterior[near].sum()), 3), round(_meets(looks - rival, placed), 2), reason, zone
+    )
+    return (*candidates[:2], found)
 
 
 def _posterior(looks: np.ndarray, grid: _Grid, shifts: np.ndarray, local: int, evidence: Evidence) -> np.ndarray:
@@ -293,14 +370,26 @@ def _changes_midway(
 ) -> bool:
     """A clock reset (a zone changed, a battery swapped): does part of the photos fit elsewhere?
 
-    Each half (in camera order) must fall inside the trip's activity at the chosen offset; and
-    neither the first nor the last third, weighed on its own, may be sure (PART_SURE) of another
-    offset while all but ruling the chosen one out (PART_RULED_OUT).
+    Each half (in camera order) must fall inside the trip's activity at the chosen offset, and not
+    far more of it on another clock (HALF_GAIN, HALF_SHARE: counted inside, not weighed by the
+    others' rates, which shots spread evenly match by chance; and not the same hours a day or two
+    away, which a session no other device attended fits as well as a clock reset); and neither the first nor the last third, weighed on
+    its own, may be sure (PART_SURE) of another offset while all but ruling the chosen one out
+    (PART_RULED_OUT).
     """
     if any(grid.covered(half - offset) < MIN_HALF * half.size for half in np.array_split(looks, 2)):
         return True
     if looks.size < 9:
         return False
+    apart = np.abs(shifts + offset)
+    days_away = np.abs(apart - DAY * np.round(apart / DAY))
+    other = (apart > CLUSTER) & ((apart < DAY - 2 * HOUR) | (days_away > 2 * HOUR))
+    near = apart <= CLUSTER
+    for half in np.array_split(looks, 2):  # a half far more inside the trip on another clock: a change hides there
+        here = max(grid.covered(half + shift) for shift in shifts[near][:: max(1, int(near.sum()) // 9)])
+        there = int(grid.covered_many(half, shifts[other][::5]).max())
+        if there - here >= max(HALF_GAIN, HALF_SHARE * half.size):
+            return True
     third = looks.size // 3
     for part in (looks[:third], looks[-third:]):
         posterior = _posterior(part, grid, shifts, local, evidence)
@@ -354,6 +443,13 @@ class _Grid:
         total = sum(weight for weight, _ in parts)
         self.density = sum((weight / total) * part / max(part.sum(), 1e-12) for weight, part in parts)
         self.floor = 0.15 / total * 0.08 / max(rhythm.sum(), 1.0)  # off the grid: a night-time background
+        # the same parts in two: the shared moments (the placed photos' own times) and the rest (when
+        # the trip was active at all); how much of a device's shooting follows the others' moments is
+        # its own (bursts at shared moments: most; shots spread evenly: none), learnt per shift
+        shared = parts[1:3] if placed.size else []
+        rest = [part for part in parts if not any(part is other for other in shared)]
+        self.shared = _mix(shared) if shared else None
+        self.rest = _mix(rest)
 
     def covered(self, times: np.ndarray) -> int:
         """How many of these UTC instants fall inside the placed devices' sessions or the programme."""
@@ -361,16 +457,47 @@ class _Grid:
         inside = (index >= 0) & (index < self.active.size)
         return int(self.active[index[inside]].sum())
 
+    def covered_many(self, looks: np.ndarray, shifts: np.ndarray) -> np.ndarray:
+        """`covered` for each shift (looks in camera seconds, utc = camera + shift)."""
+        index = ((looks[None, :] + shifts[:, None] - self.start) // BIN).astype(np.int64)
+        inside = (index >= 0) & (index < self.active.size)
+        return (self.active[np.clip(index, 0, self.active.size - 1)] & inside).sum(axis=1)
+
     def loglik(self, looks: np.ndarray, shifts: np.ndarray) -> np.ndarray:
-        logs = np.log(np.maximum(self.density, self.floor))
+        """Log-likelihood of each shift: the shared moments and the rest of the activity, half each.
+
+        With several SHARED_SHARES the best share is taken at each shift (a profile likelihood).
+        Shots spread evenly still read a little of the others' rate (where the phones happened to be
+        busy): the day's rival (`_day_rival`) counts only coincidences beyond that rate.
+        """
         out = np.empty(shifts.size)
-        for at in range(0, shifts.size, 4096):  # in chunks: bounded memory
-            part = shifts[at : at + 4096]
+        size = self.rest.size
+        for at in range(0, shifts.size, 2048):  # in chunks: bounded memory
+            part = shifts[at : at + 2048]
             index = ((looks[None, :] + part[:, None] - self.start) // BIN).astype(np.int64)
-            inside = (index >= 0) & (index < self.density.size)
-            values = np.where(inside, logs[np.clip(index, 0, self.density.size - 1)], math.log(self.floor))
-            out[at : at + part.size] = values.sum(axis=1)
+            inside = (index >= 0) & (index < size)
+            clipped = np.clip(index, 0, size - 1)
+            rest = np.where(inside, self.rest[clipped], 0.0)
+            if self.shared is None:
+                out[at : at + part.size] = np.log(np.maximum(rest, self.floor)).sum(axis=1)
+                continue
+            shared = np.where(inside, self.shared[clipped], 0.0)
+            best = np.full(part.size, -np.inf)
+            for share in SHARED_SHARES:
+                mixed = np.log(np.maximum(share * shared + (1 - share) * rest, self.floor)).sum(axis=1)
+                best = np.maximum(best, mixed)
+            out[at : at + part.size] = best
         return out
+
+
+# shares of a device's shooting at the others' moments, the best one taken at each shift: profiling over
+# (0.02, 0.2, 0.5, 0.8) did no better on the development trips and took four times as long: one share
+SHARED_SHARES = (0.5,)
+
+
+def _mix(parts: Sequence[tuple[float, np.ndarray]]) -> np.ndarray:
+    total = sum(weight for weight, _ in parts)
+    return sum((weight / total) * part / max(part.sum(), 1e-12) for weight, part in parts)  # type: ignore[return-value]
 
 
 def _smooth(counts: np.ndarray, sigma_bins: float) -> np.ndarray:
@@ -491,13 +618,13 @@ def _explain(error: int, local: int, evidence: Evidence, when: datetime) -> tupl
     return "other", None
 
 
-def _meets(times: np.ndarray, placed: np.ndarray) -> float:
+def _meets(times: np.ndarray, placed: np.ndarray, within: float = MEET) -> float:
     if placed.size == 0 or times.size == 0:
         return 0.0
     index = np.searchsorted(placed, times)
     before = np.abs(times - placed[np.clip(index - 1, 0, placed.size - 1)])
     after = np.abs(placed[np.clip(index, 0, placed.size - 1)] - times)
-    return float(np.mean(np.minimum(before, after) <= MEET))
+    return float(np.mean(np.minimum(before, after) <= within))
 
 
 def _hours(seconds: int) -> str:

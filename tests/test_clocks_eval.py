@@ -47,6 +47,8 @@ def zone_at():  # type: ignore[no-untyped-def]
         (17, "aligned", 0.99),  # two cameras reset mid-trip (+9 h then 0, -13 h then -6 h): each cut in two
         (67, "aligned", 0.99),  # -6 h then +1 h from photo 113, bursts: two offsets in file order
         (89, "aligned", 0.99),  # a daily schedule, bursts, one clock: not cut in two
+        (599, "ambiguous-ok", 0.0),  # a daily schedule, even shots: a day off fits as well, both offered
+        (907, "unresolved", 0.0),  # on time, then +9 h: one offset fitted half the photos (was accepted)
     ],
 )
 def test_a_frozen_trip(seed: int, state: str, min_f1: float) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -330,3 +331,35 @@ def test_a_reset_date_leaves_its_photos_out_and_places_the_others() -> None:
     for s, minute in zip(good, minutes[:24], strict=True):
         assert abs((timings[s.id].utc - (FIRST + timedelta(minutes=minute))).total_seconds()) <= 120
     assert all(timings[s.id].utc is None and timings[s.id].source == "unknown" for s in reset)
+
+
+def _daily(days: int, step: int, offset: int = 0) -> list[int]:
+    """The same hours every day (9:00 to 17:00 Paris time), a shot every `step` minutes."""
+    return [day * 24 * 60 + 2 * 60 + offset + step * n for day in range(days) for n in range((8 * 60) // step)]
+
+
+def test_a_schedule_that_repeats_leaves_an_evenly_shooting_camera_to_a_person() -> None:
+    """Four days at one venue, the same hours; a camera on local time shooting evenly on the middle
+    two. A day earlier or later its photos fall in the same hours of a day the phones shot too, and
+    no moment is shared beyond the phones' rate: unresolved, both days offered."""
+    phone = _phone("alice", 1, _daily(4, 9)) + _phone("bob", 1000, _daily(4, 13, offset=4))
+    camera = _camera("dslr", 2000, [m + 1440 for m in _daily(2, 7, offset=2)], timedelta(0))
+    timings, clocks = resolve(phone + camera)
+    assert clocks["dslr"].source is None and "a day" in clocks["dslr"].note, clocks["dslr"]
+    corrections = [c.correction for c in clocks["dslr"].candidates]
+    assert any(abs(c) <= 600 for c in corrections), corrections
+    assert any(abs(abs(c) - 86400) <= 600 for c in corrections), corrections
+
+
+def test_a_schedule_that_repeats_is_told_apart_by_shared_moments() -> None:
+    """The same days, but the camera shoots the moments the phones shoot (bursts at moments that
+    differ from day to day): the days are told apart."""
+    draw = random.Random(11)
+    moments = sorted(
+        day * 24 * 60 + 2 * 60 + minute for day in range(4) for minute in draw.sample(range(8 * 60), 50)
+    )
+    phone = _phone("alice", 1, moments) + _phone("bob", 1000, [m + 1 for m in moments[::2]])
+    camera = _camera("dslr", 2000, [m + 1 for m in moments[len(moments) // 4 : 3 * len(moments) // 4]], timedelta(0))
+    timings, clocks = resolve(phone + camera)
+    assert clocks["dslr"].source == "alignment", clocks["dslr"]
+    assert abs(clocks["dslr"].correction or 0) <= 300
