@@ -231,10 +231,11 @@ def photo(request: Request) -> Response:
         return RedirectResponse(f"/photos/{main}", status_code=301)
     current = access.visible_photo(conn, sha256, viewer)
     album_row = catalog.get_album_by_id(conn, current["album_id"]) if current["album_id"] else None
-    siblings = catalog.album_tiles(conn, current["album_id"], viewer.is_admin) if album_row else []
-    index = next((i for i, p in enumerate(siblings) if p["sha256"] == sha256), 0)
-    previous = siblings[index - 1] if index > 0 else None
-    following = siblings[index + 1] if index + 1 < len(siblings) else None
+    position, total, previous, following = (
+        catalog.album_neighbours(conn, current["album_id"], sha256, viewer.is_admin)
+        if album_row
+        else (0, 0, None, None)
+    )
     lang = request.state.lang
     show_location = access.shows_positions(viewer, current.get("album_show_location"))
     originals = album_row is not None and _originals_allowed(request, album_row)
@@ -246,8 +247,8 @@ def photo(request: Request) -> Response:
         album=album_row,
         previous=previous,
         next=following,
-        position=index + 1,
-        total=len(siblings),
+        position=position,
+        total=total,
         alt=alt_text(current, album_row, lang),
         moment=photo_moment(current, lang),
         show_location=show_location,
