@@ -239,6 +239,21 @@ def rename(conn: catalog.Connection, slug: str, title: str) -> None:
         catalog.update_album(conn, album["id"], {"title": _clean(title, 200), "title_manual": 1, "edited": 1})
 
 
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def change_slug(conn: catalog.Connection, slug: str, new_slug: str) -> None:
+    """Give an album a new address; the old one keeps answering with a redirect (H18)."""
+    album = find_album(conn, slug)
+    if not SLUG.fullmatch(new_slug) or len(new_slug) > 60:
+        raise BadRequest(f"{new_slug!r} is not a slug: lower-case letters, digits and single dashes, at most 60")
+    holder = catalog.get_album(conn, new_slug)
+    if holder is not None and holder["id"] != album["id"]:
+        raise BadRequest(f"the slug {new_slug!r} is taken by another album")
+    with catalog.transaction(conn):
+        catalog.change_album_slug(conn, album["id"], new_slug)
+
+
 def describe(conn: catalog.Connection, slug: str, text: str) -> None:
     album = find_album(conn, slug)
     with catalog.transaction(conn):
@@ -300,6 +315,7 @@ def merge(conn: catalog.Connection, into: str, source: str) -> None:
         for photo in catalog.album_photos(conn, merged["id"]):
             catalog.set_membership(conn, photo["id"], target["id"], pinned=bool(photo["pinned"]))
         catalog.update_album(conn, merged["id"], {"merged_into": target["id"], "published": 0, "edited": 1})
+        catalog.move_album_aliases(conn, merged["id"], target["id"])
         catalog.update_album(conn, target["id"], {"edited": 1})
     regroup(conn, moved, also=[merged["id"]])
 

@@ -1496,3 +1496,67 @@ def import_sources(conn: sqlite3.Connection) -> list[str]:
         except (TypeError, ValueError):
             continue
     return sorted(found)
+
+
+# -- album redirects (H18) ------------------------------------------------------------------------
+
+
+def change_album_slug(conn: sqlite3.Connection, album_id: int, slug: str) -> None:
+    """Give an album a new slug; its old one becomes an alias (and one of its aliases may come back)."""
+    old = conn.execute("SELECT slug FROM albums WHERE id = ?", (album_id,)).fetchone()
+    if old is None or old[0] == slug:
+        return
+    conn.execute("DELETE FROM album_aliases WHERE slug = ?", (slug,))  # the album now holds it
+    conn.execute("UPDATE albums SET slug = ?, updated_at = ? WHERE id = ?", (slug, now_iso(), album_id))
+    conn.execute(
+        "INSERT OR REPLACE INTO album_aliases (slug, album_id, created_at) VALUES (?, ?, ?)",
+        (old[0], album_id, now_iso()),
+    )
+
+
+def move_album_aliases(conn: sqlite3.Connection, from_album: int, to_album: int) -> None:
+    """A merged album's aliases lead straight to the album it was merged into (chains collapse)."""
+    conn.execute("UPDATE album_aliases SET album_id = ? WHERE album_id = ?", (to_album, from_album))
+
+
+def album_aliases(conn: sqlite3.Connection, album_id: int) -> list[str]:
+    return [
+        row[0] for row in conn.execute("SELECT slug FROM album_aliases WHERE album_id = ? ORDER BY slug", (album_id,))
+    ]
+
+
+def album_moved_to(conn: sqlite3.Connection, slug: str) -> AlbumRow | None:
+    """The album an old slug now leads to (through an alias, then merges), or None.
+
+    None when an album holds the slug itself (a new album taking an old slug wins over the alias),
+    or when the slug leads nowhere (deleted albums take their aliases with them)."""
+    row = conn.execute("SELECT id, merged_into FROM albums WHERE slug = ?", (slug,)).fetchone()
+    if row is not None:
+        album_id = row[1]
+    else:
+        alias = conn.execute("SELECT album_id FROM album_aliases WHERE slug = ?", (slug,)).fetchone()
+        album_id = alias[0] if alias else None
+    seen: set[int] = set()
+    while album_id is not None and album_id not in seen:
+        seen.add(album_id)
+        target = get_album_by_id(conn, album_id)
+        if target is None or target["merged_into"] is None:
+            return target
+        album_id = target["merged_into"]
+    return None
+
+
+def album_redirects(conn: sqlite3.Connection) -> list[tuple[str, AlbumRow]]:
+    """Every old slug (aliases, merged albums) with the album it leads to; callers check who may see it."""
+    olds = [
+        row[0]
+        for row in conn.execute(
+            "SELECT slug FROM album_aliases UNION SELECT slug FROM albums WHERE merged_into IS NOT NULL"
+        )
+    ]
+    out = []
+    for old in sorted(olds):
+        target = album_moved_to(conn, old)
+        if target is not None:
+            out.append((old, target))
+    return out

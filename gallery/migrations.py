@@ -319,6 +319,17 @@ WHEN COALESCE(OLD.taken_at_utc, OLD.camera_time, '') IS NOT COALESCE(NEW.taken_a
 END
 """
 
+# H18: the slugs an album answered to before (a slug changed); the old URL redirects to the album.
+# An album merged into another keeps its own row (merged_into) and redirects through it.
+V13_ALBUM_ALIASES = """
+CREATE TABLE album_aliases (
+    slug TEXT PRIMARY KEY,
+    album_id INTEGER NOT NULL REFERENCES albums(id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX album_aliases_album ON album_aliases(album_id)
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, V1_ARCHIVE),
     (2, V2_DEVICES_PLACES),
@@ -332,4 +343,5 @@ MIGRATIONS: list[tuple[int, str]] = [
     (10, V10_TRASH),
     (11, V11_LIVE_PHOTOS),
     (12, V12_ALBUM_ORDER),
+    (13, V13_ALBUM_ALIASES),
 ]

@@ -62,11 +62,9 @@ def home(request: Request) -> Response:
 def album(request: Request) -> Response:
     conn = _db(request)
     slug = request.path_params["slug"]
-    found = catalog.get_album(conn, slug)
-    if found is not None and found["merged_into"] is not None:
-        target = catalog.get_album_by_id(conn, found["merged_into"])
-        if target and access.can_see_album(target, request.state.viewer):
-            return RedirectResponse(f"/albums/{target['slug']}", status_code=301)
+    moved = access.moved_album(conn, slug, request.state.viewer)
+    if moved is not None:
+        return moved_to(request, f"/albums/{moved['slug']}")
     current = access.visible_album(conn, slug, request.state.viewer)
     admin = request.state.viewer.is_admin
     total = catalog.count_album_photos(conn, current["id"], include_hidden=admin)
@@ -169,6 +167,9 @@ def duration_label(seconds: float | None) -> str:
 
 def download(request: Request) -> Response:
     conn = _db(request)
+    moved = access.moved_album(conn, request.path_params["slug"], request.state.viewer)
+    if moved is not None:
+        return moved_to(request, f"/albums/{moved['slug']}/download")
     current = access.visible_album(conn, request.path_params["slug"], request.state.viewer)
     if not _originals_allowed(request, current):
         raise NotFound("downloads are not open for this album")
@@ -411,9 +412,21 @@ def _iso_day(value: str) -> date | None:
 
 def embed(request: Request) -> Response:
     conn = _db(request)
+    moved = access.moved_album(conn, request.path_params["slug"], access.ANONYMOUS)
+    if moved is not None:
+        return moved_to(request, f"/embed/{moved['slug']}")
     current = access.visible_album(conn, request.path_params["slug"], access.ANONYMOUS)
     if current["kind"] in ("undated", "others"):
         raise NotFound("undated and « Autres photos » albums are not embedded")
     response = _render(request, "embed.html", album=current)
     response.headers["content-security-policy"] = request.app.state.csp + " frame-ancestors *"
     return response
+
+
+# -- album redirects (H18) --------------------------------------------------------------------------
+
+
+def moved_to(request: Request, path: str) -> Response:
+    """301 to an album's new address, keeping the query (a page number, a share token)."""
+    query = request.url.query
+    return RedirectResponse(f"{path}?{query}" if query else path, status_code=301)
