@@ -190,6 +190,7 @@ def missions_from_catalog(conn: catalog.Connection) -> regrouping.Missions:
 
 def apply(conn: catalog.Connection, plan: regrouping.Plan) -> dict[Any, int]:
     """Write a plan (inside the caller's transaction); returns the album id of each reference."""
+    emptied_others = _published_others_emptied(conn, plan)
     catalog.delete_albums(conn, plan.emptied)  # first, so that a new album may take back its slug
     ids: dict[Any, int] = {}
     for new in plan.new_albums:
@@ -211,7 +212,30 @@ def apply(conn: catalog.Connection, plan: regrouping.Plan) -> dict[Any, int]:
     for ref, values in plan.updates.items():
         catalog.update_album(conn, ids.get(ref, ref), values)  # type: ignore[arg-type]
     catalog.delete_albums(conn, plan.removed)
+    _merge_away(conn, emptied_others)
     return ids
+
+
+def _published_others_emptied(conn: catalog.Connection, plan: regrouping.Plan) -> dict[int, list[int]]:
+    """Published « Autres photos » albums this plan empties, with the photos they held (H18)."""
+    out = {}
+    for ref, values in plan.updates.items():
+        if isinstance(ref, int) and values.get("photo_count") == 0:
+            album = catalog.get_album_by_id(conn, ref)
+            if album and album["kind"] == "others" and album["published"] and album["merged_into"] is None:
+                out[ref] = [int(p["id"]) for p in catalog.album_members(conn, ref)]
+    return out
+
+
+def _merge_away(conn: catalog.Connection, emptied: Mapping[int, list[int]]) -> None:
+    """A published « Autres photos » whose photos all went to one other album (a mission's second
+    one, issue 11) is merged into it, as a person would: its address redirects there (H18)."""
+    for album_id, photo_ids in emptied.items():
+        now = {row["album_id"] for row in catalog.memberships_of(conn, photo_ids)}
+        if len(now) == 1 and album_id not in now:
+            target = now.pop()
+            catalog.update_album(conn, album_id, {"merged_into": target, "published": 0, "edited": 1})
+            catalog.move_album_aliases(conn, album_id, target)
 
 
 # -- edits by people ----------------------------------------------------------------------------------

@@ -157,3 +157,25 @@ def test_the_static_copy_has_a_redirect_page_for_public_albums_only(library: Pat
     export(gallery, dest)
     assert "http-equiv" not in files(dest)["albums/la-melee-numerique-2017/index.html"].decode()
     assert "albums/melee-2017/index.html" in files(dest)  # its alias now, a redirect page
+
+
+def test_a_second_autres_photos_emptied_by_regrouping_redirects_to_the_first(library: Path) -> None:
+    gallery = Gallery(library)
+    with catalog.connection(library / "gallery.db") as conn, catalog.transaction(conn):
+        first = catalog.get_album(conn, "autres-photos")
+        assert first is not None and first["kind"] == "others" and first["published"]
+        second = catalog.insert_album(
+            conn,
+            {"slug": "autres-photos-2", "kind": "others", "title": "Autres photos", "published": 1}
+            | {"mission_id": first["mission_id"], "photo_count": 1},
+        )  # a catalog from before issue 11: the mission's travel days split over two albums
+        moved = [row["photo_id"] for row in catalog.memberships(conn) if row["album_id"] == first["id"]][:5]
+        for photo_id in moved:
+            catalog.set_membership(conn, photo_id, second, pinned=False)
+    client = TestClient(create_app(Config(root=library)), follow_redirects=False)
+    assert client.get("/albums/autres-photos-2").status_code == 200
+    gallery("regroup", "--all")
+    assert location(client.get("/albums/autres-photos-2")) == "/albums/autres-photos"
+    merged = gallery.rows("SELECT merged_into, published FROM albums WHERE slug = 'autres-photos-2'")
+    assert merged == [{"merged_into": first["id"], "published": 0}]
+    assert gallery.rows("SELECT COUNT(*) AS n FROM album_photos WHERE album_id = ?", second) == [{"n": 0}]
