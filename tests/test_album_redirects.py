@@ -13,14 +13,17 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from gallery import albums, catalog
+from gallery.cli import main
 from gallery.config import Config
 from gallery.errors import BadRequest
 from gallery.web import create_app
 
 from .conftest import Gallery
+from .test_admin import PASSWORD, logged_in, post
 from .test_site_export import BASE, assert_nothing_private, export, files, nginx
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "page_bench.py"
@@ -179,3 +182,21 @@ def test_a_second_autres_photos_emptied_by_regrouping_redirects_to_the_first(lib
     merged = gallery.rows("SELECT merged_into, published FROM albums WHERE slug = 'autres-photos-2'")
     assert merged == [{"merged_into": first["id"], "published": 0}]
     assert gallery.rows("SELECT COUNT(*) AS n FROM album_photos WHERE album_id = ?", second) == [{"n": 0}]
+
+
+def test_the_admin_changes_an_address_in_french_and_is_told_why_not(library: Path) -> None:
+    CliRunner().invoke(main, ["--root", str(library), "user", "add", "alice"], input=PASSWORD + "\n")
+    admin = logged_in(library)
+    page = admin.get("/admin/albums/la-melee-numerique-2017")
+    assert 'name="slug" value="la-melee-numerique-2017"' in page.text and "Adresse (/albums/…)" in page.text
+    taken = post(admin, "/admin/albums/la-melee-numerique-2017/slug", slug="iot-valley-2017")
+    assert taken.status_code == 400 and "L’adresse « iot-valley-2017 » est déjà celle d’un autre album." in taken.text
+    bad = post(admin, "/admin/albums/la-melee-numerique-2017/slug", slug="Mêlée 2017")
+    assert bad.status_code == 400 and "n’est pas une adresse" in bad.text
+    done = post(admin, "/admin/albums/la-melee-numerique-2017/slug", slug="melee-2017")
+    assert done.status_code == 303 and done.headers["location"].startswith("/admin/albums/melee-2017?message=done_slug")
+    after = admin.get(done.headers["location"])
+    assert "Adresse changée" in after.text and "Anciennes adresses : la-melee-numerique-2017" in after.text
+    assert location(admin.get("/admin/albums/la-melee-numerique-2017")) == "/admin/albums/melee-2017"
+    anonymous = TestClient(create_app(Config(root=library)), follow_redirects=False)
+    assert location(anonymous.get("/albums/la-melee-numerique-2017")) == "/albums/melee-2017"
