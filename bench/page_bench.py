@@ -7,6 +7,9 @@ The catalog rows are written directly (no image files: the page does not read th
 is requested from a real `gallery serve`; the peer is nginx serving the very same HTML as a
 static file (what a static gallery generator such as sigal gives), with the same client.
 
+A page past the first, and a photo of the album in the viewer (its previous/next and n/total),
+are timed too (issue 14 follow-up): both read a few rows through album_photos' order index.
+
     python bench/page_bench.py --photos 100000 --album 4000
 """
 
@@ -119,9 +122,15 @@ def main() -> None:
         slug = f"album-{args.photos // args.album // 2}"
         with gallery_server(root) as url:
             html = urllib.request.urlopen(f"{url}/albums/{slug}").read()
-            assert html.count(b'<li style="--w') == min(args.album, ALBUM_PAGE), "the first page lists its tiles"
+            assert html.count(b'<li id="p-') == min(args.album, ALBUM_PAGE), "the first page lists its tiles"
             assert f"/albums/{slug}?page=2".encode() in html or args.album <= ALBUM_PAGE, "a link to the next page"
             ours = timings(f"{url}/albums/{slug}", args.requests)
+            last = -(-args.album // ALBUM_PAGE)
+            deep = timings(f"{url}/albums/{slug}?page={last}", args.requests)
+            middle = html.split(b'<li id="p-')[min(args.album, ALBUM_PAGE) // 2].split(b'"')[0].decode()
+            viewer = urllib.request.urlopen(f"{url}/photos/{middle}").read()
+            assert b'rel="next"' in viewer and b'rel="prev"' in viewer, "the viewer links its neighbours"
+            photo = timings(f"{url}/photos/{middle}", args.requests)
         pages = work / "pages"
         pages.mkdir()
         (pages / "index.html").write_bytes(html)
@@ -135,12 +144,25 @@ def main() -> None:
             f"  gallery: median {median:.1f} ms, p90 {statistics.quantiles(ours, n=10)[-1]:.1f} ms"
             f"  (target: median under 20 ms -> {'met' if median < 20 else 'NOT met'})"
         )
+        print(f"  its last page (page {last}): median {statistics.median(deep):.1f} ms")
+        print(
+            f"  a photo of the album in the viewer (previous/next, n/{args.album}): median {statistics.median(photo):.1f} ms"
+        )
         if theirs:
             print(
                 f"  nginx, the same HTML as a static file: median {statistics.median(theirs):.2f} ms"
                 f"  (ratio {median / statistics.median(theirs):.0f}x)"
             )
-        print(json.dumps({"median_ms": round(median, 1), "first_page_kb": round(size_kb)}))
+        print(
+            json.dumps(
+                {
+                    "median_ms": round(median, 1),
+                    "first_page_kb": round(size_kb),
+                    "last_page_ms": round(statistics.median(deep), 1),
+                    "photo_ms": round(statistics.median(photo), 1),
+                }
+            )
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

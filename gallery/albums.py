@@ -190,6 +190,7 @@ def missions_from_catalog(conn: catalog.Connection) -> regrouping.Missions:
 
 def apply(conn: catalog.Connection, plan: regrouping.Plan) -> dict[Any, int]:
     """Write a plan (inside the caller's transaction); returns the album id of each reference."""
+    emptied_others = _published_others_emptied(conn, plan)
     catalog.delete_albums(conn, plan.emptied)  # first, so that a new album may take back its slug
     ids: dict[Any, int] = {}
     for new in plan.new_albums:
@@ -211,7 +212,30 @@ def apply(conn: catalog.Connection, plan: regrouping.Plan) -> dict[Any, int]:
     for ref, values in plan.updates.items():
         catalog.update_album(conn, ids.get(ref, ref), values)  # type: ignore[arg-type]
     catalog.delete_albums(conn, plan.removed)
+    _merge_away(conn, emptied_others)
     return ids
+
+
+def _published_others_emptied(conn: catalog.Connection, plan: regrouping.Plan) -> dict[int, list[int]]:
+    """Published « Autres photos » albums this plan empties, with the photos they held (H18)."""
+    out = {}
+    for ref, values in plan.updates.items():
+        if isinstance(ref, int) and values.get("photo_count") == 0:
+            album = catalog.get_album_by_id(conn, ref)
+            if album and album["kind"] == "others" and album["published"] and album["merged_into"] is None:
+                out[ref] = [int(p["id"]) for p in catalog.album_members(conn, ref)]
+    return out
+
+
+def _merge_away(conn: catalog.Connection, emptied: Mapping[int, list[int]]) -> None:
+    """A published « Autres photos » whose photos all went to one other album (a mission's second
+    one, issue 11) is merged into it, as a person would: its address redirects there (H18)."""
+    for album_id, photo_ids in emptied.items():
+        now = {row["album_id"] for row in catalog.memberships_of(conn, photo_ids)}
+        if len(now) == 1 and album_id not in now:
+            target = now.pop()
+            catalog.update_album(conn, album_id, {"merged_into": target, "published": 0, "edited": 1})
+            catalog.move_album_aliases(conn, album_id, target)
 
 
 # -- edits by people ----------------------------------------------------------------------------------
@@ -237,6 +261,21 @@ def rename(conn: catalog.Connection, slug: str, title: str) -> None:
     album = find_album(conn, slug)
     with catalog.transaction(conn):
         catalog.update_album(conn, album["id"], {"title": _clean(title, 200), "title_manual": 1, "edited": 1})
+
+
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def change_slug(conn: catalog.Connection, slug: str, new_slug: str) -> None:
+    """Give an album a new address; the old one keeps answering with a redirect (H18)."""
+    album = find_album(conn, slug)
+    if not SLUG.fullmatch(new_slug) or len(new_slug) > 60:
+        raise BadRequest(f"{new_slug!r} is not a slug: lower-case letters, digits and single dashes, at most 60")
+    holder = catalog.get_album(conn, new_slug)
+    if holder is not None and holder["id"] != album["id"]:
+        raise BadRequest(f"the slug {new_slug!r} is taken by another album")
+    with catalog.transaction(conn):
+        catalog.change_album_slug(conn, album["id"], new_slug)
 
 
 def describe(conn: catalog.Connection, slug: str, text: str) -> None:
@@ -300,6 +339,7 @@ def merge(conn: catalog.Connection, into: str, source: str) -> None:
         for photo in catalog.album_photos(conn, merged["id"]):
             catalog.set_membership(conn, photo["id"], target["id"], pinned=bool(photo["pinned"]))
         catalog.update_album(conn, merged["id"], {"merged_into": target["id"], "published": 0, "edited": 1})
+        catalog.move_album_aliases(conn, merged["id"], target["id"])
         catalog.update_album(conn, target["id"], {"edited": 1})
     regroup(conn, moved, also=[merged["id"]])
 

@@ -626,7 +626,7 @@ def _album_photos(conn: sqlite3.Connection, album_id: int, include_hidden: bool,
     return dicts(
         conn.execute(
             f"SELECT {columns} FROM album_photos ap JOIN photos p ON p.id = ap.photo_id "
-            f"WHERE ap.album_id = ?{hidden} ORDER BY COALESCE(p.taken_at_utc, p.camera_time), p.id",
+            f"WHERE ap.album_id = ?{hidden} ORDER BY ap.sort_key, ap.photo_id",
             (album_id,),
         )
     )
@@ -1369,12 +1369,15 @@ def count_album_photos(conn: sqlite3.Connection, album_id: int, include_hidden: 
 def album_page(
     conn: sqlite3.Connection, album_id: int, include_hidden: bool, limit: int, offset: int, columns: str = _TILE_COLUMNS
 ) -> list[Row]:
-    """One page of an album's photos, in the same order as album_photos."""
-    hidden = "" if include_hidden else " AND ap.hidden = 0"
+    """One page of an album's photos, in the same order as album_photos.
+
+    The page is cut from the album_photos_order index alone (the skipped rows never touch `photos`)."""
+    hidden = "" if include_hidden else " AND hidden = 0"
     return dicts(
         conn.execute(
-            f"SELECT {columns} FROM album_photos ap JOIN photos p ON p.id = ap.photo_id "
-            f"WHERE ap.album_id = ?{hidden} ORDER BY COALESCE(p.taken_at_utc, p.camera_time), p.id LIMIT ? OFFSET ?",
+            f"SELECT {columns} FROM (SELECT * FROM album_photos WHERE album_id = ?{hidden} "
+            "ORDER BY sort_key, photo_id LIMIT ? OFFSET ?) ap JOIN photos p ON p.id = ap.photo_id "
+            "ORDER BY ap.sort_key, ap.photo_id",
             (album_id, limit, offset),
         )
     )
@@ -1383,20 +1386,34 @@ def album_page(
 def album_neighbours(
     conn: sqlite3.Connection, album_id: int, sha256: str, include_hidden: bool
 ) -> tuple[int, int, str | None, str | None]:
-    """(position from 1, total, previous sha256, next sha256) of a photo in its album, without loading the album."""
+    """(position from 1, total, previous sha256, next sha256) of a photo in its album, without loading the album.
+
+    (0, total, None, None) when the photo is not among the album's photos this viewer sees."""
     hidden = "" if include_hidden else " AND ap.hidden = 0"
-    shas = [
-        row[0]
-        for row in conn.execute(
-            f"SELECT p.sha256 FROM album_photos ap JOIN photos p ON p.id = ap.photo_id WHERE ap.album_id = ?{hidden} "
-            "ORDER BY COALESCE(p.taken_at_utc, p.camera_time), p.id",
-            (album_id,),
-        )
-    ]
-    index = shas.index(sha256) if sha256 in shas else 0
-    before = shas[index - 1] if index > 0 else None
-    after = shas[index + 1] if index + 1 < len(shas) else None
-    return index + 1, len(shas), before, after
+    total = count_album_photos(conn, album_id, include_hidden)
+    here = conn.execute(
+        f"SELECT ap.sort_key, ap.photo_id FROM album_photos ap JOIN photos p ON p.id = ap.photo_id "
+        f"WHERE ap.album_id = ? AND p.sha256 = ?{hidden}",
+        (album_id, sha256),
+    ).fetchone()
+    if here is None:
+        return 0, total, None, None
+    key = (album_id, here[0], here[1])
+    before = conn.execute(
+        f"SELECT COUNT(*) FROM album_photos ap WHERE ap.album_id = ? AND (ap.sort_key, ap.photo_id) < (?, ?){hidden}",
+        key,
+    ).fetchone()[0]
+    return int(before) + 1, total, _neighbour(conn, key, hidden, "<", "DESC"), _neighbour(conn, key, hidden, ">", "")
+
+
+def _neighbour(conn: sqlite3.Connection, key: tuple[int, str, int], hidden: str, sign: str, order: str) -> str | None:
+    row = conn.execute(
+        "SELECT p.sha256 FROM album_photos ap JOIN photos p ON p.id = ap.photo_id "
+        f"WHERE ap.album_id = ? AND (ap.sort_key, ap.photo_id) {sign} (?, ?){hidden} "
+        f"ORDER BY ap.sort_key {order}, ap.photo_id {order} LIMIT 1",
+        key,
+    ).fetchone()
+    return str(row[0]) if row else None
 
 
 def timeline_months(conn: sqlite3.Connection) -> list[Row]:
@@ -1455,7 +1472,7 @@ def map_positions(conn: sqlite3.Connection, album_id: int, include_hidden: bool,
         conn.execute(
             "SELECT p.sha256, p.lat, p.lon, p.place FROM album_photos ap JOIN photos p ON p.id = ap.photo_id "
             f"WHERE ap.album_id = ?{hidden} AND p.lat IS NOT NULL AND p.lon IS NOT NULL "
-            "ORDER BY COALESCE(p.taken_at_utc, p.camera_time), p.id LIMIT ?",
+            "ORDER BY ap.sort_key, ap.photo_id LIMIT ?",
             (album_id, limit),
         )
     )
@@ -1503,3 +1520,67 @@ def shared_photo_shas(conn: sqlite3.Connection, share_ids: Sequence[int]) -> dic
         if sha256 is not None:
             shas.add(sha256)
     return found
+
+
+# -- album redirects (H18) ------------------------------------------------------------------------
+
+
+def change_album_slug(conn: sqlite3.Connection, album_id: int, slug: str) -> None:
+    """Give an album a new slug; its old one becomes an alias (and one of its aliases may come back)."""
+    old = conn.execute("SELECT slug FROM albums WHERE id = ?", (album_id,)).fetchone()
+    if old is None or old[0] == slug:
+        return
+    conn.execute("DELETE FROM album_aliases WHERE slug = ?", (slug,))  # the album now holds it
+    conn.execute("UPDATE albums SET slug = ?, updated_at = ? WHERE id = ?", (slug, now_iso(), album_id))
+    conn.execute(
+        "INSERT OR REPLACE INTO album_aliases (slug, album_id, created_at) VALUES (?, ?, ?)",
+        (old[0], album_id, now_iso()),
+    )
+
+
+def move_album_aliases(conn: sqlite3.Connection, from_album: int, to_album: int) -> None:
+    """A merged album's aliases lead straight to the album it was merged into (chains collapse)."""
+    conn.execute("UPDATE album_aliases SET album_id = ? WHERE album_id = ?", (to_album, from_album))
+
+
+def album_aliases(conn: sqlite3.Connection, album_id: int) -> list[str]:
+    return [
+        row[0] for row in conn.execute("SELECT slug FROM album_aliases WHERE album_id = ? ORDER BY slug", (album_id,))
+    ]
+
+
+def album_moved_to(conn: sqlite3.Connection, slug: str) -> AlbumRow | None:
+    """The album an old slug now leads to (through an alias, then merges), or None.
+
+    None when an album holds the slug itself (a new album taking an old slug wins over the alias),
+    or when the slug leads nowhere (deleted albums take their aliases with them)."""
+    row = conn.execute("SELECT id, merged_into FROM albums WHERE slug = ?", (slug,)).fetchone()
+    if row is not None:
+        album_id = row[1]
+    else:
+        alias = conn.execute("SELECT album_id FROM album_aliases WHERE slug = ?", (slug,)).fetchone()
+        album_id = alias[0] if alias else None
+    seen: set[int] = set()
+    while album_id is not None and album_id not in seen:
+        seen.add(album_id)
+        target = get_album_by_id(conn, album_id)
+        if target is None or target["merged_into"] is None:
+            return target
+        album_id = target["merged_into"]
+    return None
+
+
+def album_redirects(conn: sqlite3.Connection) -> list[tuple[str, AlbumRow]]:
+    """Every old slug (aliases, merged albums) with the album it leads to; callers check who may see it."""
+    olds = [
+        row[0]
+        for row in conn.execute(
+            "SELECT slug FROM album_aliases UNION SELECT slug FROM albums WHERE merged_into IS NOT NULL"
+        )
+    ]
+    out = []
+    for old in sorted(olds):
+        target = album_moved_to(conn, old)
+        if target is not None:
+            out.append((old, target))
+    return out

@@ -120,6 +120,19 @@ def rename(ctx: Context, slug: str, title: str) -> None:
     click.echo(f"{slug}: renamed.")
 
 
+@albums_.command("slug")
+@click.argument("slug")
+@click.argument("new_slug")
+@pass_context
+def slug_(ctx: Context, slug: str, new_slug: str) -> None:
+    """Change an album's address; the old one answers with a redirect to the new one.
+
+    Example: gallery albums slug toulouse-2017-09-20 melee-numerique-2017
+    """
+    _edit(ctx, albums.change_slug, slug, new_slug)
+    click.echo(f"{slug} is now {new_slug} (the old address redirects).")
+
+
 @albums_.command("describe")
 @click.argument("slug")
 @click.argument("text")

@@ -508,3 +508,29 @@ TEXT.update(
         },
     }
 )
+
+# -- album redirects (H18) ------------------------------------------------------------------------
+TEXT.update(
+    {
+        "album_address": {"fr": "Adresse (/albums/…)", "en": "Address (/albums/…)"},
+        "album_address_help": {
+            "fr": "Minuscules, chiffres et tirets. L’ancienne adresse redirige vers la nouvelle.",
+            "en": "Lower-case letters, digits and dashes. The old address redirects to the new one.",
+        },
+        "album_address_old": {"fr": "Anciennes adresses :", "en": "Old addresses:"},
+        "album_address_change": {"fr": "Changer l’adresse", "en": "Change the address"},
+        "done_slug": {
+            "fr": "Adresse changée ; l’ancienne redirige ici.",
+            "en": "Address changed; the old one redirects here.",
+        },
+    }
+)
+ERROR_PATTERNS.extend(
+    [
+        (r"the slug '(.*)' is taken by another album", "L’adresse « {0} » est déjà celle d’un autre album."),
+        (
+            r"'(.*)' is not a slug: .*",
+            "« {0} » n’est pas une adresse : minuscules, chiffres et tirets simples, 60 au plus.",
+        ),
+    ]
+)

@@ -297,6 +297,39 @@ ALTER TABLE photos ADD COLUMN motion_offset INTEGER;
 CREATE INDEX photos_content_id ON photos(content_id) WHERE content_id IS NOT NULL
 """
 
+# H18: an album's order (its photos' time, then id) kept in album_photos itself, so that a page of a
+# big album reads its rows from one index instead of sorting the whole album; triggers keep it right
+# whoever writes a membership or re-times a photo (a writer may pass the key itself and skip the
+# trigger's look-up). '' sorts first, as NULL did.
+V12_ALBUM_ORDER = """
+ALTER TABLE album_photos ADD COLUMN sort_key TEXT NOT NULL DEFAULT '';
+UPDATE album_photos SET sort_key = COALESCE(
+    (SELECT COALESCE(p.taken_at_utc, p.camera_time) FROM photos p WHERE p.id = album_photos.photo_id), ''
+);
+DROP INDEX album_photos_album;
+CREATE INDEX album_photos_order ON album_photos(album_id, sort_key, photo_id, hidden);
+CREATE TRIGGER album_photos_sort_key AFTER INSERT ON album_photos WHEN NEW.sort_key = '' BEGIN
+    UPDATE album_photos SET sort_key = COALESCE(
+        (SELECT COALESCE(p.taken_at_utc, p.camera_time) FROM photos p WHERE p.id = NEW.photo_id), ''
+    ) WHERE photo_id = NEW.photo_id;
+END;
+CREATE TRIGGER photos_sort_key AFTER UPDATE OF taken_at_utc, camera_time ON photos
+WHEN COALESCE(OLD.taken_at_utc, OLD.camera_time, '') IS NOT COALESCE(NEW.taken_at_utc, NEW.camera_time, '') BEGIN
+    UPDATE album_photos SET sort_key = COALESCE(NEW.taken_at_utc, NEW.camera_time, '') WHERE photo_id = NEW.id;
+END
+"""
+
+# H18: the slugs an album answered to before (a slug changed); the old URL redirects to the album.
+# An album merged into another keeps its own row (merged_into) and redirects through it.
+V13_ALBUM_ALIASES = """
+CREATE TABLE album_aliases (
+    slug TEXT PRIMARY KEY,
+    album_id INTEGER NOT NULL REFERENCES albums(id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX album_aliases_album ON album_aliases(album_id)
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, V1_ARCHIVE),
     (2, V2_DEVICES_PLACES),
@@ -309,4 +342,6 @@ MIGRATIONS: list[tuple[int, str]] = [
     (9, V9_MEDIA_KINDS),
     (10, V10_TRASH),
     (11, V11_LIVE_PHOTOS),
+    (12, V12_ALBUM_ORDER),
+    (13, V13_ALBUM_ALIASES),
 ]

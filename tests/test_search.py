@@ -204,6 +204,10 @@ def test_migrating_an_existing_catalog_indexes_what_is_there(library: Path) -> N
             "motion_offset",
         ):
             conn.execute(f"ALTER TABLE photos DROP COLUMN {column}")
+        conn.execute("DROP TABLE album_aliases")  # and what 12 (album order) and 13 (album redirects) added
+        conn.execute("DROP INDEX album_photos_order")
+        conn.execute("ALTER TABLE album_photos DROP COLUMN sort_key")
+        conn.execute("CREATE INDEX album_photos_album ON album_photos(album_id)")
         conn.execute("PRAGMA user_version = 7")
     assert catalog.migrate(conn) >= 8
     conn.close()

@@ -50,6 +50,14 @@ def shows_positions(viewer: Viewer, album_shows_location: object) -> bool:
     return viewer.is_admin or bool(album_shows_location)
 
 
+def moved_album(conn: catalog.Connection, slug: str, viewer: Viewer) -> AlbumRow | None:
+    """The album an old slug (renamed, merged away) leads to, if this viewer may see it (H18).
+
+    None otherwise: a private album's new slug is never told, the caller answers 404 as before."""
+    target = catalog.album_moved_to(conn, slug)
+    return target if can_see_album(target, viewer) else None
+
+
 def visible_album(conn: catalog.Connection, slug: str, viewer: Viewer) -> AlbumRow:
     album = catalog.get_album(conn, slug)
     if not can_see_album(album, viewer):

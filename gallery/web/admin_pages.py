@@ -44,6 +44,7 @@ ALBUM_ACTIONS = (
     "shift",
     "trash",
     "download",
+    "slug",
 )
 
 # What an album action says when it worked (an i18n key, shown on the page it redirects to).
@@ -64,6 +65,7 @@ DONE = {
     "confirm-date": "done_dated",
     "shift": "done_shifted",
     "trash": "done_trashed",
+    "slug": "done_slug",
 }
 
 
@@ -121,6 +123,9 @@ def album_page(request: Request) -> Response:
     if not request.state.viewer.is_admin:
         return _login_redirect(request)
     conn = request.app.state.db()
+    moved = catalog.album_moved_to(conn, request.path_params["slug"])
+    if moved is not None:  # an old address (H18)
+        return RedirectResponse(f"/admin/albums/{quote(moved['slug'])}", status_code=301)
     album = albums.find_album(conn, request.path_params["slug"])
     photos = catalog.album_tiles(conn, album["id"], True)
     others = [a for a in catalog.list_albums(conn) if a["id"] != album["id"]]
@@ -129,6 +134,7 @@ def album_page(request: Request) -> Response:
         request,
         "admin_album.html",
         album=album,
+        aliases=catalog.album_aliases(conn, album["id"]),
         photos=photos,
         others=others,
         shares=links,
@@ -196,6 +202,7 @@ def _album_error(request: Request, slug: str, exc: GalleryError) -> Response:
         request,
         "admin_album.html",
         album=album,
+        aliases=catalog.album_aliases(conn, album["id"]),
         photos=catalog.album_tiles(conn, album["id"], True),
         others=[a for a in catalog.list_albums(conn) if a["id"] != album["id"]],
         shares=catalog.list_shares(conn, album["id"]),
@@ -215,6 +222,9 @@ def _apply(request: Request, slug: str, action: str, form: dict[str, str]) -> tu
     try:
         if action == "rename":
             albums.rename(conn, slug, form.get("title", ""))
+        elif action == "slug":
+            albums.change_slug(conn, slug, form.get("slug", "").strip())
+            return form.get("slug", "").strip(), ""
         elif action == "describe":
             albums.describe(conn, slug, form.get("description", ""))
         elif action == "cover":

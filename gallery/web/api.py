@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 from xml.sax.saxutils import escape as _escape
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from .. import catalog, text
 from ..errors import BadRequest, NotFound
 from ..export import album_json, photo_json
 from . import access
-from .pages import checked_sha
+from .pages import checked_sha, moved_to
 from .render import album_days, thumb_url
 
 UNLISTED = ("undated", "others")  # kept out of the feed and embeds: not a trip anyone would share
@@ -60,6 +60,9 @@ def list_albums(request: Request) -> Response:
 
 def album_detail(request: Request) -> Response:
     conn = _db(request)
+    moved = access.moved_album(conn, request.path_params["slug"], request.state.viewer)
+    if moved is not None:
+        return moved_to(request, f"/api/albums/{moved['slug']}")
     album = access.visible_album(conn, request.path_params["slug"], request.state.viewer)
     photos = catalog.album_photos(conn, album["id"], include_hidden=_private(request))
     return JSONResponse(_public_album(album, photos, request))
@@ -92,6 +95,11 @@ def oembed(request: Request) -> Response:
     base = request.state.base_url
     if parts.netloc and parts.netloc != urlsplit(base).netloc:
         raise NotFound("not an album URL of this gallery")
+    moved = access.moved_album(_db(request), segments[1], access.ANONYMOUS)
+    if moved is not None:  # the same question about the album's new URL
+        new_url = urlunsplit(parts._replace(path=f"/albums/{moved['slug']}"))
+        query = urlencode([(k, new_url if k == "url" else v) for k, v in request.query_params.multi_items()])
+        return RedirectResponse(f"/oembed?{query}", status_code=301)
     album = access.visible_album(_db(request), segments[1], access.ANONYMOUS)
     if album["kind"] in UNLISTED:
         raise NotFound("undated and « Autres photos » albums are not embedded")

@@ -64,11 +64,9 @@ def home(request: Request) -> Response:
 def album(request: Request) -> Response:
     conn = _db(request)
     slug = request.path_params["slug"]
-    found = catalog.get_album(conn, slug)
-    if found is not None and found["merged_into"] is not None:
-        target = catalog.get_album_by_id(conn, found["merged_into"])
-        if target and access.can_see_album(target, request.state.viewer):
-            return RedirectResponse(f"/albums/{target['slug']}", status_code=301)
+    moved = access.moved_album(conn, slug, request.state.viewer)
+    if moved is not None:
+        return moved_to(request, f"/albums/{moved['slug']}")
     current = access.visible_album(conn, slug, request.state.viewer)
     admin = request.state.viewer.is_admin
     total = catalog.count_album_photos(conn, current["id"], include_hidden=admin)
@@ -185,6 +183,9 @@ def duration_label(seconds: float | None) -> str:
 
 def download(request: Request) -> Response:
     conn = _db(request)
+    moved = access.moved_album(conn, request.path_params["slug"], request.state.viewer)
+    if moved is not None:
+        return moved_to(request, f"/albums/{moved['slug']}/download")
     current = access.visible_album(conn, request.path_params["slug"], request.state.viewer)
     if not _originals_allowed(request, current):
         raise NotFound("downloads are not open for this album")
@@ -247,10 +248,11 @@ def photo(request: Request) -> Response:
         return RedirectResponse(f"/photos/{main}", status_code=301)
     current = access.visible_photo(conn, sha256, viewer)
     album_row = catalog.get_album_by_id(conn, current["album_id"]) if current["album_id"] else None
-    siblings = catalog.album_tiles(conn, current["album_id"], viewer.is_admin) if album_row else []
-    index = next((i for i, p in enumerate(siblings) if p["sha256"] == sha256), 0)
-    previous = siblings[index - 1] if index > 0 else None
-    following = siblings[index + 1] if index + 1 < len(siblings) else None
+    position, total, previous, following = (
+        catalog.album_neighbours(conn, current["album_id"], sha256, viewer.is_admin)
+        if album_row
+        else (0, 0, None, None)
+    )
     lang = request.state.lang
     show_location = access.shows_positions(viewer, current.get("album_show_location"))
     originals = album_row is not None and _originals_allowed(request, album_row)
@@ -262,8 +264,8 @@ def photo(request: Request) -> Response:
         album=album_row,
         previous=previous,
         next=following,
-        position=index + 1,
-        total=len(siblings),
+        position=position,
+        total=total,
         alt=alt_text(current, album_row, lang),
         moment=photo_moment(current, lang),
         show_location=show_location,
@@ -426,9 +428,21 @@ def _iso_day(value: str) -> date | None:
 
 def embed(request: Request) -> Response:
     conn = _db(request)
+    moved = access.moved_album(conn, request.path_params["slug"], access.ANONYMOUS)
+    if moved is not None:
+        return moved_to(request, f"/embed/{moved['slug']}")
     current = access.visible_album(conn, request.path_params["slug"], access.ANONYMOUS)
     if current["kind"] in ("undated", "others"):
         raise NotFound("undated and « Autres photos » albums are not embedded")
     response = _render(request, "embed.html", album=current)
     response.headers["content-security-policy"] = request.app.state.csp + " frame-ancestors *"
     return response
+
+
+# -- album redirects (H18) --------------------------------------------------------------------------
+
+
+def moved_to(request: Request, path: str) -> Response:
+    """301 to an album's new address, keeping the query (a page number, a share token)."""
+    query = request.url.query
+    return RedirectResponse(f"{path}?{query}" if query else path, status_code=301)

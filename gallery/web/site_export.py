@@ -126,6 +126,7 @@ def export_site(
         target = check_destination(dest, config, sources)
         public_shas = catalog.public_photo_shas(conn)
         albums = catalog.list_albums(conn, published_only=True)
+        redirects = catalog.album_redirects(conn)
     public_slugs = {album["slug"] for album in albums}
     live = replace(config, base_url=base or PLACEHOLDER_BASE)
     seeds = ["/", "/timeline", "/places", "/search", "/map", "/feed.atom"]
@@ -151,6 +152,8 @@ def export_site(
         elif item.kind == "text":
             body = rewrite_text(body.decode(), mapping, prefix, base).encode()
         files[item.file] = body
+    for name, body in redirect_pages(redirects, public_slugs, mapping, base, lang).items():
+        files.setdefault(name, body)  # a page the crawl wrote (an album holding the slug now) wins
     target.mkdir(parents=True, exist_ok=True)
     write_if_changed(target, MARKER, b"gallery export-site: files here are replaced and deleted by the next export\n")
     for name in sorted(files):
@@ -167,6 +170,40 @@ def export_site(
 
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+# -- album redirects (H18) --------------------------------------------------------------------------
+
+OLD_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
+
+
+def redirect_pages(
+    redirects: Iterable[tuple[str, Any]], public_slugs: set[str], mapping: dict[str, str], base: str, lang: str
+) -> dict[str, bytes]:
+    """A small page (meta refresh + canonical link) at each old address of a public album and its embed.
+
+    A static host cannot answer 301 by itself; only albums in the copy get one, so a private album's
+    new slug is never written down, and an old slug a public album holds again is left to it."""
+    out: dict[str, bytes] = {}
+    for old, album in redirects:
+        if album["slug"] not in public_slugs or old in public_slugs or not OLD_SLUG.fullmatch(old):
+            continue
+        for prefix in ("albums", "embed"):
+            url = mapping.get(f"/{prefix}/{album['slug']}")
+            if url is not None:
+                out[f"{prefix}/{old}/index.html"] = redirect_page(url, base + url, album["title"], lang)
+    return out
+
+
+def redirect_page(url: str, canonical: str, title: str, lang: str) -> bytes:
+    link, name = html.escape(url), html.escape(title)
+    return (
+        f'<!doctype html>\n<html lang="{html.escape(lang)}"><head><meta charset="utf-8">'
+        f"<title>{name}</title>"
+        f'<link rel="canonical" href="{html.escape(canonical)}">'
+        f'<meta http-equiv="refresh" content="0; url={link}"><meta name="robots" content="noindex">'
+        f'</head><body><p><a href="{link}">{name}</a></p></body></html>\n'
+    ).encode()
 
 
 class Crawl:
