@@ -140,6 +140,20 @@ def test_a_missing_web_copy_is_made_once_in_the_background(video_library: Path, 
     assert not list(copy.glob("*.tmp")), "nothing half-written is left"
 
 
+def test_web_copies_are_made_with_bounded_memory(video_library: Path) -> None:
+    from gallery import maintenance
+    from gallery.ingest import RenderJob
+
+    rows = videos(video_library)
+    copy = (video_library / "thumbnails" / "video").rglob(f"{rows['mov']['sha256']}.mp4")
+    settings = next(copy).read_bytes()
+    # x264 writes its settings into the stream (its SEI): the look-ahead is the short one asked for
+    assert b"rc_lookahead=5 " in settings and b"bframes=3 " in settings
+    picture, clip = RenderJob("a" * 64, "/x", "jpeg", "viewer"), RenderJob("b" * 64, "/y", "mov", "video")
+    assert [maintenance.is_transcode(job) for job in (picture, clip)] == [False, True]
+    assert [maintenance.transcode_workers(Config(jobs=n)) for n in (1, 2, 7, 8, 16)] == [1, 1, 1, 2, 4]
+
+
 def test_a_video_that_is_not_visible_is_not_served(video_library: Path) -> None:
     rows = videos(video_library)
     slug = client(video_library).get("/api/albums").json()[0]["slug"]
