@@ -297,6 +297,34 @@ ALTER TABLE photos ADD COLUMN motion_offset INTEGER;
 CREATE INDEX photos_content_id ON photos(content_id) WHERE content_id IS NOT NULL
 """
 
+# H16: the title, description and keywords a file carries (embedded XMP, a sidecar) are found by
+# search like the camera's description: in `note`, searched for admins only as they are shown to
+# admins only. Keywords are their JSON list: the tokenizer splits on its quotes and commas.
+_V12_NOTE = (
+    "TRIM(COALESCE(new.title, '') || ' ' || COALESCE(new.description, '') || ' ' || COALESCE(new.keywords, '') "
+    "|| ' ' || COALESCE(new.venue, ''))"
+)
+V12_FILE_TEXT_SEARCH = f"""
+DROP TRIGGER photo_search_insert;
+DROP TRIGGER photo_search_update;
+CREATE TRIGGER photo_search_insert AFTER INSERT ON photos BEGIN
+    INSERT INTO photo_search (rowid, place, camera, note) VALUES (new.id, COALESCE(new.place, ''),
+        TRIM(COALESCE(new.make, '') || ' ' || COALESCE(new.model, '') || ' ' || COALESCE(new.lens, '')),
+        {_V12_NOTE});
+END;
+CREATE TRIGGER photo_search_update AFTER UPDATE OF place, make, model, lens, description, venue, title, keywords
+    ON photos BEGIN
+    DELETE FROM photo_search WHERE rowid = old.id;
+    INSERT INTO photo_search (rowid, place, camera, note) VALUES (new.id, COALESCE(new.place, ''),
+        TRIM(COALESCE(new.make, '') || ' ' || COALESCE(new.model, '') || ' ' || COALESCE(new.lens, '')),
+        {_V12_NOTE});
+END;
+DELETE FROM photo_search;
+INSERT INTO photo_search (rowid, place, camera, note)
+    SELECT id, COALESCE(place, ''), TRIM(COALESCE(make, '') || ' ' || COALESCE(model, '') || ' ' || COALESCE(lens, '')),
+        {_V12_NOTE.replace("new.", "")} FROM photos
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, V1_ARCHIVE),
     (2, V2_DEVICES_PLACES),
@@ -309,4 +337,5 @@ MIGRATIONS: list[tuple[int, str]] = [
     (9, V9_MEDIA_KINDS),
     (10, V10_TRASH),
     (11, V11_LIVE_PHOTOS),
+    (12, V12_FILE_TEXT_SEARCH),
 ]
