@@ -431,3 +431,62 @@ def test_a_sidecars_boilerplate_does_not_replace_embedded_words(gallery: Gallery
     gallery.import_(card)
     (row,) = gallery.rows()
     assert (row["title"], row["description"], row["rating"]) == ("Titre revu", "Démonstration au public", 2)
+
+
+# -- orientation: XMP's tiff:Orientation turns the pictures when EXIF has none ----------------------
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "TIFF", "WEBP"])
+def test_an_xmp_orientation_turns_pictures_and_sizes_when_exif_has_none(
+    gallery: Gallery, tmp_path: Path, fmt: str
+) -> None:
+    import json
+    import shutil
+    import subprocess
+
+    if shutil.which("exiftool") is None:
+        pytest.skip("exiftool (the oracle) is not installed")
+    card = tmp_path / "card"
+    card.mkdir()
+    turned = packet('tiff:Orientation="6"')
+    with Image.open(make_photo(tmp_path / "p.jpg", datetime(2021, 6, 1, 10, 0), size=(96, 64))) as image:
+        image.load()
+        for name, orientation in (("xmp_only", None), ("exif_says_upright", 1)):
+            exif_block = image.getexif()
+            if orientation:
+                exif_block[0x0112] = orientation
+            target = card / f"{name}.{fmt.lower()}"
+            if fmt == "PNG":
+                info = PngImagePlugin.PngInfo()
+                info.add_itxt("XML:com.adobe.xmp", turned.decode())
+                image.save(target, fmt, pnginfo=info, exif=exif_block.tobytes())
+            elif fmt == "TIFF":
+                image.save(target, fmt, tiffinfo={700: turned, **({274: orientation} if orientation else {})})
+            else:
+                image.save(target, fmt, xmp=turned, exif=exif_block.tobytes())
+    oracle = subprocess.run(
+        ["exiftool", "-j", "-n", "-a", "-G0", "-EXIF:Orientation", "-XMP:Orientation", str(card)],
+        capture_output=True,
+        text=True,
+    )
+    found = {Path(f.pop("SourceFile")).stem: f for f in json.loads(oracle.stdout)}
+    assert found == {  # what each file holds, as exiftool reads it; the rule: EXIF's when there is one, else XMP's
+        "xmp_only": {"XMP:Orientation": 6},
+        "exif_says_upright": {"EXIF:Orientation": 1, "XMP:Orientation": 6},
+    }
+    gallery.import_(card)
+    rows = {Path(row["original_name"]).stem: row for row in gallery.rows()}
+    assert (rows["xmp_only"]["width"], rows["xmp_only"]["height"], rows["xmp_only"]["orientation"]) == (64, 96, 6)
+    assert (rows["exif_says_upright"]["width"], rows["exif_says_upright"]["height"]) == (96, 64)
+    with Image.open(
+        gallery.root
+        / "thumbnails"
+        / "grid"
+        / rows["xmp_only"]["sha256"][:2]
+        / rows["xmp_only"]["sha256"][2:4]
+        / f"{rows['xmp_only']['sha256']}.webp"
+    ) as grid:
+        assert grid.size == (64, 96)
+        rgb = grid.convert("RGB")
+        assert min(rgb.getpixel((60, 3))) > 220, "the white corner, top-left as shot, is top-right once turned"
+        assert max(rgb.getpixel((3, 3))[1:]) < 100
