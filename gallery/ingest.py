@@ -138,7 +138,7 @@ def _process(job: Job, settings: IngestSettings) -> IngestResult:
         "media_type": kind.name,
         "duration": extra.duration,
         "codec": extra.codec,
-        "motion_offset": motion.embedded_clip(path) if fmt == "jpeg" else None,
+        "motion_offset": motion.embedded_clip(path) if fmt in ("jpeg", "heif") else None,
         "content_id": extra.content_id or (motion.still_content_id(path, fmt) if fmt in ("jpeg", "heif") else None),
         "incoming": str(incoming),
         "meta": meta,
