@@ -152,9 +152,9 @@ def check(conn: catalog.Connection, config: Config, repair: bool = False) -> Che
     if not config.media_dir.is_dir():
         raise ConfigError(f"media folder {config.media_dir} is missing or unmounted; nothing was changed")
     report = CheckReport(derivatives_left_out=not config.thumbs_dir.exists())
-    rows = catalog.iter_photos(conn)
+    rows, companions = catalog.iter_photos(conn), catalog.iter_companions(conn)
     known = set()
-    for row in [*rows, *catalog.iter_companions(conn)]:  # a RAW or sidecar is an original too
+    for row in [*rows, *companions]:  # a RAW or sidecar is an original too
         report.checked += 1
         path = config.root / row["path"]
         known.add(path.resolve())
@@ -167,6 +167,9 @@ def check(conn: catalog.Connection, config: Config, repair: bool = False) -> Che
             report.orphans.append(str(path.relative_to(config.root)))
     present = [r for r in rows if r["path"] not in report.missing]
     jobs = missing_derivatives(config, present, thumbs.SIZES)
+    # the web copies of Live Photo and motion photo clips are derivatives too
+    jobs += missing_motion_copies(config, [c for c in companions if c["path"] not in report.missing])
+    jobs += missing_clip_copies(config, present)
     report.missing_derivatives = [f"{j.sha256} {j.size}" for j in jobs]
     if repair:
         storage.remove_temp_files(config.thumbs_dir)

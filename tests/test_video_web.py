@@ -475,3 +475,35 @@ def test_a_samsung_heic_motion_photo_plays_its_clip(tmp_path: Path) -> None:
     assert played.status_code == 200 and played.headers["content-type"] == "video/mp4", played.text
     assert duration_of(played.content, tmp_path / "motion.mp4") == pytest.approx(2, abs=0.1)
     assert location_tags(played.content, tmp_path / "public.mp4") == []
+
+
+def test_check_lists_missing_motion_copies_and_repair_makes_them(tmp_path: Path) -> None:
+    from .conftest import make_photo
+    from .test_media_kinds import WHEN
+
+    card = tmp_path / "phones"
+    make_photo(card / "IMG_0100.JPG", WHEN, offset="+02:00", make="Apple", model="iPhone 15")
+    ffmpeg(card / "IMG_0100.MOV", *APPLE_TAGS, seconds=2)
+    clip = ffmpeg(tmp_path / "clip.mp4", *ANDROID_TAGS, seconds=2).read_bytes()
+    motion_photo(card / "PXL_0001.MP.jpg", clip, "container")
+    gallery = Gallery(tmp_path / "library")
+    gallery.root.mkdir()
+    assert gallery.import_(card)["live_photos"] == 1
+    (live_clip,) = gallery.rows("SELECT * FROM companions")
+    (motion,) = gallery.rows("SELECT * FROM photos WHERE motion_offset IS NOT NULL")
+    copies = {
+        f"{sha} {size}": gallery.root / "thumbnails" / "video" / sha[:2] / sha[2:4] / f"{sha}.mp4"
+        for sha, size in ((live_clip["sha256"], "video"), (motion["sha256"], "motion"))
+    }
+    assert all(path.is_file() for path in copies.values()), "the import's viewer pass made both"
+    assert gallery.json("check")["ok"] is True
+    for path in copies.values():
+        path.unlink()
+    found = gallery("check", "--json", ok=False)
+    assert found.exit_code == 1
+    assert sorted(json.loads(found.output)["missing_derivatives"]) == sorted(copies)
+    repaired = gallery.json("check", "--repair")
+    assert repaired["repaired"] == 2 and repaired["ok"] is True
+    for path in copies.values():
+        assert duration_of(path.read_bytes(), tmp_path / "copy.mp4") == pytest.approx(2, abs=0.1)
+    assert gallery.json("check")["missing_derivatives"] == []
