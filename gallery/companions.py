@@ -17,7 +17,7 @@ import json
 from pathlib import Path, PurePath
 from typing import Any
 
-from . import catalog, storage
+from . import catalog, storage, text
 from .errors import NotFound
 from .kinds import sidecar
 
@@ -145,6 +145,8 @@ def _facts_to_columns(facts: sidecar.XmpFacts) -> dict[str, Any]:
     for name in ("title", "description", "rating"):
         if getattr(facts, name) is not None:
             columns[name] = getattr(facts, name)
+    if facts.description is not None and text.is_boilerplate(facts.description):
+        del columns["description"]  # an editor's copy of « OLYMPUS DIGITAL CAMERA » corrects nothing
     if facts.keywords:
         columns["keywords"] = json.dumps(list(facts.keywords), ensure_ascii=False)
     if facts.local_time is not None:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, BinaryIO
 
-from . import xmp
+from . import text, xmp
 from .models import PhotoMeta
 
 TagValue = Any  # str | list[int] | list[tuple[int, int]] | bytes
@@ -158,8 +158,10 @@ def parse_tags(tags: Tags) -> PhotoMeta:
         iso=field(_iso, "ISOSpeedRatings"),
         focal_length=field(lambda t: _rounded(t, "EXIF FocalLength", 1), "FocalLength"),
         orientation=field(_orientation, "Orientation") or packet.orientation or 1,
-        description=field(lambda t: _text(t, "Image ImageDescription", _DESCRIPTION_LIMIT), "ImageDescription")
-        or packet.description,
+        description=field(lambda t: _description(t, packet), "ImageDescription"),
+        title=packet.title,
+        rating=packet.rating,
+        keywords=packet.keywords,
         bad_tags=tuple(bad),
     )
 
@@ -382,8 +384,8 @@ def _gps_time(tags: Tags) -> datetime | None:
 
 def clean_text(value: str, limit: int = _TEXT_LIMIT) -> str | None:
     """Remove control and bidi-override characters, normalise, trim and cap a text field."""
-    text = unicodedata.normalize("NFC", value).translate(_INVISIBLE).strip()
-    return text[:limit] or None
+    cleaned = unicodedata.normalize("NFC", value).translate(_INVISIBLE).strip()
+    return cleaned[:limit] or None
 
 
 def _text(tags: Tags, name: str, limit: int = _TEXT_LIMIT) -> str | None:
@@ -391,6 +393,15 @@ def _text(tags: Tags, name: str, limit: int = _TEXT_LIMIT) -> str | None:
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
     return clean_text(value, limit) if isinstance(value, str) else None
+
+
+def _description(tags: Tags, packet: xmp.Xmp) -> str | None:
+    """Embedded XMP's dc:description over EXIF's ImageDescription (a sidecar's wins over both, later);
+    what a camera writes by itself (« OLYMPUS DIGITAL CAMERA ») is no description."""
+    for value in (packet.description, _text(tags, "Image ImageDescription", _DESCRIPTION_LIMIT)):
+        if value and not text.is_boilerplate(value):
+            return value
+    return None
 
 
 def _serial(tags: Tags) -> str | None:

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from PIL import Image, UnidentifiedImageError
 
-from . import catalog, exif, kinds, motion, storage, thumbs
+from . import catalog, exif, kinds, maker_dates, motion, storage, thumbs
 from .config import Config
 from .errors import CatalogError
 from .kinds.base import Extra
@@ -138,7 +138,7 @@ def _process(job: Job, settings: IngestSettings) -> IngestResult:
         "media_type": kind.name,
         "duration": extra.duration,
         "codec": extra.codec,
-        "motion_offset": motion.embedded_clip(path) if fmt == "jpeg" else None,
+        "motion_offset": motion.embedded_clip(path) if fmt in ("jpeg", "heif") else None,
         "content_id": extra.content_id or (motion.still_content_id(path, fmt) if fmt in ("jpeg", "heif") else None),
         "incoming": str(incoming),
         "meta": meta,
@@ -302,9 +302,12 @@ def _render_grid(path: Path, kind: str, sha256: str, thumbs_dir: Path) -> thumbs
 
 
 def _complete_meta(meta: PhotoMeta, path: Path) -> PhotoMeta:
-    """Fill a missing capture time from the file name, then (flagged) from the file's mtime."""
+    """Fill a missing capture time from a maker's block, the file name, then (flagged) the file's mtime."""
     if meta.local_time is not None:
         return meta
+    maker = maker_dates.read_maker_date(path)  # an old camera's own block (Olympus, Canon CIFF, Reconyx)
+    if maker is not None:
+        return PhotoMeta(**{**asdict(meta), "local_time": maker[0], "date_source": maker[1]})
     from_name = exif.date_from_filename(path.name)
     if from_name:
         when, day_only = from_name

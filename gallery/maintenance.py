@@ -81,28 +81,48 @@ def missing_clip_copies(config: Config, rows: Iterable[dict]) -> list[RenderJob]
 def make_derivatives(
     config: Config, jobs: list[RenderJob], progress: Callable[[int, int], None] | None = None
 ) -> tuple[int, list[str]]:
-    """Render missing derivatives in worker processes; returns (made, failures)."""
-    if not jobs:
-        return 0, []
+    """Render missing derivatives in worker processes; returns (made, failures).
+
+    Pictures first, with a worker per core; then the videos' web copies, fewer at once
+    (`transcode_workers`): a transcode keeps several cores busy on its own and holds five times a
+    picture's memory, so two side by side were what pushed a pass past its memory budget.
+    """
+    pictures = [job for job in jobs if not is_transcode(job)]
+    transcodes = [job for job in jobs if is_transcode(job)]
     made, failed = 0, []
-    pool = WorkerPool(
-        min(config.worker_count, len(jobs)),
-        render_file,
-        init_render_worker,
-        (config.max_pixels, str(config.thumbs_dir)),
-        timeout=config.file_timeout,
-        memory_mb=config.worker_memory,
-        time_limit=lambda job: _render_limit(job, config.file_timeout),
-    )
-    with pool:
-        for job, result in pool.run(jobs):
-            if isinstance(result, TaskFailed):
-                failed.append(f"{job.sha256} {job.size}: {result.detail}")
-            else:
-                made += 1
-            if progress:
-                progress(made + len(failed), len(jobs))
+    for batch, workers in ((pictures, config.worker_count), (transcodes, transcode_workers(config))):
+        if not batch:
+            continue
+        pool = WorkerPool(
+            min(workers, len(batch)),
+            render_file,
+            init_render_worker,
+            (config.max_pixels, str(config.thumbs_dir)),
+            timeout=config.file_timeout,
+            memory_mb=config.worker_memory,
+            time_limit=lambda job: _render_limit(job, config.file_timeout),
+        )
+        with pool:
+            for job, result in pool.run(batch):
+                if isinstance(result, TaskFailed):
+                    failed.append(f"{job.sha256} {job.size}: {result.detail}")
+                else:
+                    made += 1
+                if progress:
+                    progress(made + len(failed), len(jobs))
     return made, failed
+
+
+CORES_PER_TRANSCODE = 4  # x264's frame threads and two decoding threads
+
+
+def transcode_workers(config: Config) -> int:
+    """How many web copies are made at once: one on a small machine, a quarter of the workers on a big one."""
+    return max(1, config.worker_count // CORES_PER_TRANSCODE)
+
+
+def is_transcode(job: RenderJob) -> bool:
+    return job.size in (kinds.video.WEB_COPY, motion.CLIP)
 
 
 def make_missing_derivatives(config: Config, sizes: Iterable[str]) -> tuple[int, list[str]] | None:
@@ -119,7 +139,7 @@ def make_missing_derivatives(config: Config, sizes: Iterable[str]) -> tuple[int,
 
 def _render_limit(job: RenderJob, base: float) -> float:
     """A video's web copy gets time for its size (a transcode); a picture gets the base limit."""
-    if job.size not in (kinds.video.WEB_COPY, motion.CLIP):
+    if not is_transcode(job):
         return base
     try:
         return base + Path(job.source).stat().st_size / kinds.video.WEB_RATE
@@ -132,9 +152,9 @@ def check(conn: catalog.Connection, config: Config, repair: bool = False) -> Che
     if not config.media_dir.is_dir():
         raise ConfigError(f"media folder {config.media_dir} is missing or unmounted; nothing was changed")
     report = CheckReport(derivatives_left_out=not config.thumbs_dir.exists())
-    rows = catalog.iter_photos(conn)
+    rows, companions = catalog.iter_photos(conn), catalog.iter_companions(conn)
     known = set()
-    for row in [*rows, *catalog.iter_companions(conn)]:  # a RAW or sidecar is an original too
+    for row in [*rows, *companions]:  # a RAW or sidecar is an original too
         report.checked += 1
         path = config.root / row["path"]
         known.add(path.resolve())
@@ -147,6 +167,9 @@ def check(conn: catalog.Connection, config: Config, repair: bool = False) -> Che
             report.orphans.append(str(path.relative_to(config.root)))
     present = [r for r in rows if r["path"] not in report.missing]
     jobs = missing_derivatives(config, present, thumbs.SIZES)
+    # the web copies of Live Photo and motion photo clips are derivatives too
+    jobs += missing_motion_copies(config, [c for c in companions if c["path"] not in report.missing])
+    jobs += missing_clip_copies(config, present)
     report.missing_derivatives = [f"{j.sha256} {j.size}" for j in jobs]
     if repair:
         storage.remove_temp_files(config.thumbs_dir)

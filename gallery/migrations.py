@@ -330,6 +330,34 @@ CREATE TABLE album_aliases (
 CREATE INDEX album_aliases_album ON album_aliases(album_id)
 """
 
+# H16: the title, description and keywords a file carries (embedded XMP, a sidecar) are found by
+# search like the camera's description: in `note`, searched for admins only as they are shown to
+# admins only. Keywords are their JSON list: the tokenizer splits on its quotes and commas.
+_V14_NOTE = (
+    "TRIM(COALESCE(new.title, '') || ' ' || COALESCE(new.description, '') || ' ' || COALESCE(new.keywords, '') "
+    "|| ' ' || COALESCE(new.venue, ''))"
+)
+V14_FILE_TEXT_SEARCH = f"""
+DROP TRIGGER photo_search_insert;
+DROP TRIGGER photo_search_update;
+CREATE TRIGGER photo_search_insert AFTER INSERT ON photos BEGIN
+    INSERT INTO photo_search (rowid, place, camera, note) VALUES (new.id, COALESCE(new.place, ''),
+        TRIM(COALESCE(new.make, '') || ' ' || COALESCE(new.model, '') || ' ' || COALESCE(new.lens, '')),
+        {_V14_NOTE});
+END;
+CREATE TRIGGER photo_search_update AFTER UPDATE OF place, make, model, lens, description, venue, title, keywords
+    ON photos BEGIN
+    DELETE FROM photo_search WHERE rowid = old.id;
+    INSERT INTO photo_search (rowid, place, camera, note) VALUES (new.id, COALESCE(new.place, ''),
+        TRIM(COALESCE(new.make, '') || ' ' || COALESCE(new.model, '') || ' ' || COALESCE(new.lens, '')),
+        {_V14_NOTE});
+END;
+DELETE FROM photo_search;
+INSERT INTO photo_search (rowid, place, camera, note)
+    SELECT id, COALESCE(place, ''), TRIM(COALESCE(make, '') || ' ' || COALESCE(model, '') || ' ' || COALESCE(lens, '')),
+        {_V14_NOTE.replace("new.", "")} FROM photos
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, V1_ARCHIVE),
     (2, V2_DEVICES_PLACES),
@@ -344,4 +372,5 @@ MIGRATIONS: list[tuple[int, str]] = [
     (11, V11_LIVE_PHOTOS),
     (12, V12_ALBUM_ORDER),
     (13, V13_ALBUM_ALIASES),
+    (14, V14_FILE_TEXT_SEARCH),
 ]

@@ -27,7 +27,10 @@ class PhotoMeta:
     iso: int | None = None
     focal_length: float | None = None
     orientation: int = 1
-    description: str | None = None
+    description: str | None = None  # embedded XMP's dc:description, else EXIF's ImageDescription (no boilerplate)
+    title: str | None = None  # embedded XMP's dc:title
+    rating: int | None = None  # embedded XMP's xmp:Rating, -1 (rejected) to 5
+    keywords: tuple[str, ...] = ()  # embedded XMP's dc:subject
     bad_tags: tuple[str, ...] = ()
 
 

@@ -5,8 +5,8 @@
   decides the pair (a renamed export still pairs; two shots in the same second never mix).
 - Google and Samsung motion photos are one file: a JPEG with an MP4 appended, announced by XMP
   (`GCamera:MotionPhoto`/`GCamera:MicroVideo` with `MicroVideoOffset`, or the `Container:Directory`
-  whose last item is the video). `embedded_clip` finds the MP4's start so it can be archived
-  as the still's motion companion.
+  whose last item is the video); a Samsung HEIC keeps it in a top-level `mpvd` box. `embedded_clip`
+  finds the MP4's start so it can be archived as the still's motion companion.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def clip_content_id(tags: dict[str, object]) -> str | None:
     return value if UUID.match(value) else None
 
 
-# -- Google and Samsung motion photos: an MP4 appended after the JPEG -------------------------------
+# -- Google and Samsung motion photos: an MP4 appended after the JPEG or the HEIC -------------------
 
 XMP_SCAN = 256 * 1024  # the XMP announcing the clip sits in the JPEG's APP1 segments, near the start
 MOTION_FLAG = re.compile(rb"(?:GCamera:MotionPhoto|GCamera:MicroVideo)\s*(?:=\s*[\"']|>)\s*1")
@@ -98,16 +98,48 @@ def clip_offset(head: bytes, size: int, read_at: Callable[[int], bytes]) -> int 
     return None
 
 
+MAX_BOXES = 4096  # a HEIF has a handful of top-level boxes; a file with more is not walked further
+
+
+def heif_clip_offset(size: int, read_at: Callable[[int], bytes]) -> int | None:
+    """Pure but for `read_at(offset) -> 16 bytes`: where a HEIC motion photo's MP4 begins, else None.
+
+    Samsung (and Google's Motion Photo format for HEIF) put the clip in a top-level `mpvd` box after
+    the image's own boxes (ftyp, meta, mdat); its payload must begin with the MP4's `ftyp` box.
+    The top-level boxes are walked by their sizes, so a `mpvd` inside the image data never counts.
+    """
+    offset = 0
+    for _ in range(MAX_BOXES):
+        if offset + 8 > size:
+            return None
+        header = read_at(offset)
+        length, kind = int.from_bytes(header[:4], "big"), header[4:8]
+        skip = 8
+        if length == 1 and len(header) >= 16:  # a 64-bit size follows the type
+            length, skip = int.from_bytes(header[8:16], "big"), 16
+        elif length == 0:  # the last box runs to the end of the file
+            length = size - offset
+        if length < skip or offset + length > size:
+            return None  # a broken box: nothing after it can be trusted
+        if kind == b"mpvd":
+            start = offset + skip
+            return start if start < size - 8 and read_at(start)[4:8] == b"ftyp" else None
+        offset += length
+    return None
+
+
 def embedded_clip(path: Path) -> int | None:
-    """The offset of a motion photo's MP4 inside this JPEG, else None."""
+    """The offset of a motion photo's MP4 inside this JPEG (announced by XMP) or HEIC (its `mpvd` box), else None."""
     with open(path, "rb") as fh:
         head = fh.read(XMP_SCAN)
         size = os.fstat(fh.fileno()).st_size
 
         def read_at(offset: int) -> bytes:
             fh.seek(offset)
-            return fh.read(8)
+            return fh.read(16)
 
+        if head[4:8] == b"ftyp":
+            return heif_clip_offset(size, read_at)
         return clip_offset(head, size, read_at)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # Explicit bidi embeddings, overrides and isolates: they reorder what a reader sees (a file name
@@ -25,6 +26,21 @@ def clean(value: str, limit: int, multiline: bool = False) -> str:
     if multiline:
         cleaned = "\n".join(line.rstrip() for line in cleaned.split("\n"))
     return cleaned.strip()[:limit].strip()
+
+
+# What cameras write in ImageDescription when nobody wrote anything (and what editors then copy into
+# XMP's dc:description): « OLYMPUS DIGITAL CAMERA », « SONY DSC », Samsung's « <Digimax i50 MP3,
+# Samsung #1 MP3> ». A description like these says nothing and would only clutter search.
+_BOILERPLATE = re.compile(
+    r"(?:[a-z]+(?: [a-z]+)? )?digital (?:still )?camera|(?:[a-z]+ )?dsc|(?:samsung )?camera pictures?|"
+    r"exif_jpeg_picture|default|image|picture|photo|jpeg|dcf ?1\.0|created with gimp|<[^<>]*>|[.\-_\s]*",
+    re.IGNORECASE,
+)
+
+
+def is_boilerplate(description: str) -> bool:
+    """True for a description a camera or editor wrote by itself (« OLYMPUS DIGITAL CAMERA »)."""
+    return _BOILERPLATE.fullmatch(" ".join(description.split())) is not None
 
 
 def for_terminal(value: str) -> str:

@@ -86,12 +86,15 @@ def load_for_size(
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         image = open_image(path, kind)
         full = image.size
+        # Read before decoding: a TIFF's EXIF comes from the open file, and once decoded Pillow no
+        # longer finds an orientation that only its XMP gives (tiff:Orientation, used when EXIF has none).
+        swaps = _swaps_axes(image)
         if kind == "jpeg":
             # DCT scaling: decode cost follows the output size, not the sensor size. Ask for the
             # long edge only; a square request would keep twice the pixels of a 4:3 photo.
             image.draft("RGB", _draft_box(full, min_edge or long_edge))
         image.load()
-    if _swaps_axes(image):
+    if swaps:
         full = (full[1], full[0])
     return _orient(image), full
 

@@ -398,3 +398,24 @@ def test_a_live_photo_pairs_by_apples_content_identifier(gallery: Gallery, tmp_p
     assert set(rows) == {"IMG_0300.JPG", "IMG_0301.JPG", "IMG_0301.MOV"}, "...but another ContentIdentifier"
     (clip,) = gallery.rows("SELECT * FROM companions")
     assert (clip["original_name"], clip["role"], clip["photo_sha256"]) == ("IMG_E0300.MOV", "motion", sha256_of(still))
+
+
+@needs_ffmpeg
+def test_an_iphone_heic_pairs_with_its_mov_by_content_identifier(gallery: Gallery, tmp_path: Path) -> None:
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    content_id = "A1B2C3D4-0000-4000-8000-0000000000AA"
+    card = tmp_path / "iphone"
+    card.mkdir()
+    jpeg = iphone_still(tmp_path / "still.jpg", content_id)
+    with Image.open(jpeg) as image:
+        image.load()
+        image.save(card / "IMG_0400.HEIC", "HEIF", exif=image.info["exif"])
+    ffmpeg(card / "renamed.MOV", *APPLE_TAGS, "-metadata", f"com.apple.quicktime.content.identifier={content_id}")
+    report = gallery.import_(card)
+    assert report["live_photos"] == 1, report
+    (row,) = gallery.rows()
+    assert (row["original_name"], row["format"], row["content_id"]) == ("IMG_0400.HEIC", "heif", content_id)
+    (clip,) = gallery.rows("SELECT * FROM companions")
+    assert (clip["original_name"], clip["role"]) == ("renamed.MOV", "motion")

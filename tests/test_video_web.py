@@ -140,6 +140,20 @@ def test_a_missing_web_copy_is_made_once_in_the_background(video_library: Path, 
     assert not list(copy.glob("*.tmp")), "nothing half-written is left"
 
 
+def test_web_copies_are_made_with_bounded_memory(video_library: Path) -> None:
+    from gallery import maintenance
+    from gallery.ingest import RenderJob
+
+    rows = videos(video_library)
+    copy = (video_library / "thumbnails" / "video").rglob(f"{rows['mov']['sha256']}.mp4")
+    settings = next(copy).read_bytes()
+    # x264 writes its settings into the stream (its SEI): the look-ahead is the short one asked for
+    assert b"rc_lookahead=5 " in settings and b"bframes=3 " in settings
+    picture, clip = RenderJob("a" * 64, "/x", "jpeg", "viewer"), RenderJob("b" * 64, "/y", "mov", "video")
+    assert [maintenance.is_transcode(job) for job in (picture, clip)] == [False, True]
+    assert [maintenance.transcode_workers(Config(jobs=n)) for n in (1, 2, 7, 8, 16)] == [1, 1, 1, 2, 4]
+
+
 def test_a_video_that_is_not_visible_is_not_served(video_library: Path) -> None:
     rows = videos(video_library)
     slug = client(video_library).get("/api/albums").json()[0]["slug"]
@@ -408,3 +422,88 @@ def test_chromium_plays_a_live_photos_motion_while_pressed(tmp_path: Path) -> No
             assert page.evaluate(f"{motion}.error") is None
         finally:
             browser.close()
+
+
+def samsung_heic_motion_photo(path: Path, clip: bytes) -> Path:
+    """A Galaxy HEIC motion photo: the HEIC, then a top-level `mpvd` box holding the MP4 and Samsung's
+    `sefd` trailer (SEF: "MotionPhoto_Data" = "mpv2", the clip's offset and length), as One UI writes it."""
+    import struct
+
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    from PIL import Image
+
+    still = io.BytesIO()
+    Image.new("RGB", (96, 64), (30, 120, 200)).save(still, "HEIF")
+    heic = still.getvalue()
+    name = b"MotionPhoto_Data"
+    data = b"mpv2" + struct.pack(">II", len(heic) + 8, len(clip))
+    tag = b"\x00\x00\x30\x0a" + struct.pack("<I", len(name)) + name + data
+    sefh = b"SEFH" + struct.pack("<II", 106, 1) + b"\x00\x00\x30\x0a" + struct.pack("<II", len(tag), len(tag))
+    sef = tag + sefh + struct.pack("<I", len(sefh)) + b"SEFT"
+    sefd = struct.pack(">I", len(sef) + 8) + b"sefd" + sef
+    mpvd = struct.pack(">I", 8 + len(clip) + len(sefd)) + b"mpvd" + clip + sefd
+    path.write_bytes(heic + mpvd)
+    return path
+
+
+def test_a_samsung_heic_motion_photo_plays_its_clip(tmp_path: Path) -> None:
+    from gallery import motion
+
+    clip = ffmpeg(tmp_path / "clip.mp4", *ANDROID_TAGS, seconds=2).read_bytes()
+    card = tmp_path / "galaxy"
+    card.mkdir()
+    heic = samsung_heic_motion_photo(card / "20240501_122030.heic", clip)
+    plain = card / "20240501_122031.heic"
+    plain.write_bytes(heic.read_bytes()[: heic.read_bytes().index(b"mpvd") - 4])  # the same still, no clip
+    probe = subprocess.run(["exiftool", "-j", "-a", "-G1", str(heic)], capture_output=True, text=True, check=True)
+    assert json.loads(probe.stdout)[0]["File:FileType"] == "HEIC", "the oracle reads it as a HEIC still"
+    assert motion.heif_clip_offset(16, lambda at: b"\x00\x00\x00\x10mpvd" + b"\x00" * 8) is None, "no MP4 inside"
+    gallery = Gallery(tmp_path / "library")
+    gallery.root.mkdir()
+    report = gallery.import_(card)
+    assert report["archived"] == {"photo": 2}, report
+    gallery("albums", "publish", "--all")
+    rows = {row["original_name"]: row for row in gallery.rows()}
+    row = rows[heic.name]
+    assert (row["format"], row["motion_offset"]) == ("heif", heic.read_bytes().index(clip))
+    assert rows[plain.name]["motion_offset"] is None
+    web = client(gallery.root)
+    assert f'data-src="/photos/{row["sha256"]}/motion"' in web.get(f"/photos/{row['sha256']}").text
+    played = web.get(f"/photos/{row['sha256']}/motion")
+    assert played.status_code == 200 and played.headers["content-type"] == "video/mp4", played.text
+    assert duration_of(played.content, tmp_path / "motion.mp4") == pytest.approx(2, abs=0.1)
+    assert location_tags(played.content, tmp_path / "public.mp4") == []
+
+
+def test_check_lists_missing_motion_copies_and_repair_makes_them(tmp_path: Path) -> None:
+    from .conftest import make_photo
+    from .test_media_kinds import WHEN
+
+    card = tmp_path / "phones"
+    make_photo(card / "IMG_0100.JPG", WHEN, offset="+02:00", make="Apple", model="iPhone 15")
+    ffmpeg(card / "IMG_0100.MOV", *APPLE_TAGS, seconds=2)
+    clip = ffmpeg(tmp_path / "clip.mp4", *ANDROID_TAGS, seconds=2).read_bytes()
+    motion_photo(card / "PXL_0001.MP.jpg", clip, "container")
+    gallery = Gallery(tmp_path / "library")
+    gallery.root.mkdir()
+    assert gallery.import_(card)["live_photos"] == 1
+    (live_clip,) = gallery.rows("SELECT * FROM companions")
+    (motion,) = gallery.rows("SELECT * FROM photos WHERE motion_offset IS NOT NULL")
+    copies = {
+        f"{sha} {size}": gallery.root / "thumbnails" / "video" / sha[:2] / sha[2:4] / f"{sha}.mp4"
+        for sha, size in ((live_clip["sha256"], "video"), (motion["sha256"], "motion"))
+    }
+    assert all(path.is_file() for path in copies.values()), "the import's viewer pass made both"
+    assert gallery.json("check")["ok"] is True
+    for path in copies.values():
+        path.unlink()
+    found = gallery("check", "--json", ok=False)
+    assert found.exit_code == 1
+    assert sorted(json.loads(found.output)["missing_derivatives"]) == sorted(copies)
+    repaired = gallery.json("check", "--repair")
+    assert repaired["repaired"] == 2 and repaired["ok"] is True
+    for path in copies.values():
+        assert duration_of(path.read_bytes(), tmp_path / "copy.mp4") == pytest.approx(2, abs=0.1)
+    assert gallery.json("check")["missing_derivatives"] == []

@@ -9,6 +9,7 @@ import time
 from gallery.workers import TaskFailed, WorkerPool
 
 _factor = 0
+_kept: list[bytes] = []
 
 
 def init(factor: int) -> None:
@@ -27,7 +28,18 @@ def task(item: str) -> int:
         raise ValueError(value)
     elif kind == "allocate":
         return len(bytearray(int(value) * 1024 * 1024))
+    elif kind == "fragment":  # what a decoder leaves: many heap blocks freed, a few kept between them
+        blocks = [bytes(4000) for _ in range(int(value) * 256)]
+        _kept.extend(blocks[::64])
+        return rss_mib()
+    elif kind == "rss":
+        return rss_mib()
     return int(value) * _factor
+
+
+def rss_mib() -> int:
+    status = open("/proc/self/status").read()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))) // 1024
 
 
 def run(items: list[str], **pool: float) -> dict[str, object]:
@@ -62,3 +74,10 @@ def test_a_worker_over_its_memory_limit_fails_the_task_and_keeps_serving() -> No
     results = run(["allocate:4096", "allocate:1", "n:6"], memory_mb=1536)
     assert results["allocate:4096"] == TaskFailed("too_big", "out of memory while decoding")
     assert results["allocate:1"] == 1024 * 1024 and results["n:6"] == 60
+
+
+def test_a_worker_hands_its_freed_heap_back_before_the_next_task() -> None:
+    with WorkerPool(1, task, init, (10,)) as workers:
+        before, during, after = (value for _, value in workers.run(["rss:", "fragment:300", "rss:"]))
+    assert during > before + 250, "the task did hold its memory"
+    assert after < before + 50, "glibc keeps freed heap unless it is trimmed: the idle worker would stay big"

@@ -189,7 +189,7 @@ def test_xmp_original_beats_exif_digitized_and_photoshop_comes_last() -> None:
     assert exif.parse_tags(tags_with(only_photoshop)).date_source == "xmp_photoshop"
 
 
-def test_xmp_fills_description_position_and_orientation_only_where_exif_is_silent() -> None:
+def test_xmp_fills_position_and_orientation_only_where_exif_is_silent() -> None:
     xmp_packet = packet(
         'exif:GPSLatitude="45,30.5N" exif:GPSLongitude="73,34.2W" tiff:Orientation="6"',
         "<dc:description><rdf:Alt><rdf:li>From XMP</rdf:li></rdf:Alt></dc:description>",
@@ -197,7 +197,52 @@ def test_xmp_fills_description_position_and_orientation_only_where_exif_is_silen
     meta = exif.parse_tags(tags_with(xmp_packet))
     assert (meta.description, meta.orientation, meta.lat) == ("From XMP", 6, pytest.approx(45.508333, abs=1e-6))
     exif_first = exif.parse_tags(tags_with(xmp_packet, Image_ImageDescription="From EXIF", Image_Orientation=[3]))
-    assert (exif_first.description, exif_first.orientation) == ("From EXIF", 3)
+    assert exif_first.orientation == 3
+
+
+TEXT = (
+    "<dc:title><rdf:Alt><rdf:li xml:lang='x-default'>Le stand</rdf:li></rdf:Alt></dc:title>"
+    "<dc:description><rdf:Alt><rdf:li xml:lang='x-default'>Démonstration au public</rdf:li></rdf:Alt></dc:description>"
+    "<dc:subject><rdf:Bag><rdf:li>robotique</rdf:li><rdf:li>Labège</rdf:li></rdf:Bag></dc:subject>"
+)
+
+
+def test_embedded_xmp_text_beats_exif_and_boilerplate_is_no_description() -> None:
+    """The order of trust for words: a sidecar (companions.py), then embedded XMP, then EXIF."""
+    meta = exif.parse_tags(tags_with(packet('xmp:Rating="4"', TEXT), Image_ImageDescription="Texte EXIF"))
+    assert (meta.title, meta.description, meta.rating, meta.keywords) == (
+        "Le stand",
+        "Démonstration au public",
+        4,
+        ("robotique", "Labège"),
+    )
+    assert exif.parse_tags(tags_with(packet(), Image_ImageDescription="Texte EXIF")).description == "Texte EXIF"
+    copied = packet(body="<dc:description><rdf:Alt><rdf:li>OLYMPUS DIGITAL CAMERA</rdf:li></rdf:Alt></dc:description>")
+    assert exif.parse_tags(tags_with(copied, Image_ImageDescription="Quai des Belges")).description == "Quai des Belges"
+    assert exif.parse_tags(tags_with(copied, Image_ImageDescription="SONY DSC")).description is None
+
+
+@pytest.mark.parametrize(
+    ("words", "boilerplate"),
+    [  # what the corpus's cameras wrote, and words a person wrote that look close
+        ("OLYMPUS DIGITAL CAMERA", True),
+        ("KONICA MINOLTA DIGITAL CAMERA", True),
+        ("SANYO DIGITAL CAMERA", True),
+        ("KODAK Digital Still Camera", True),
+        ("SONY DSC", True),
+        ("<Digimax i50 MP3, Samsung #1 MP3>", True),
+        ("SAMSUNG CAMERA PICTURES", True),
+        ("   ", True),
+        ("Gran Turismo 5", False),
+        ("El cielo sobre Berlin (Heaven above Berlin)", False),
+        ("Notre nouvel appareil photo", False),
+        ("WWL", False),
+    ],
+)
+def test_camera_boilerplate_is_told_from_words(words: str, boilerplate: bool) -> None:
+    from gallery import text
+
+    assert text.is_boilerplate(words) is boilerplate
 
 
 def test_a_broken_packet_costs_nothing_else() -> None:
@@ -293,3 +338,155 @@ def test_an_imported_photo_dated_only_by_xmp(gallery: Gallery, tmp_path: Path) -
     assert item["path"] == "media/2010/2010-04-13/scan.jpg"
     [row] = gallery.rows()
     assert (row["date_source"], row["camera_offset"]) == ("xmp_create", 120)
+
+
+def exiftool_text(path: Path) -> dict[str, object]:
+    """What exiftool (the oracle) reads of a file's XMP words."""
+    import json
+    import subprocess
+
+    out = subprocess.run(
+        ["exiftool", "-j", "-XMP:Title", "-XMP:Description", "-XMP:Rating", "-XMP:Subject", str(path)],
+        capture_output=True,
+        check=True,
+        text=True,
+    )
+    facts = json.loads(out.stdout)[0]
+    subject = facts.get("Subject", [])
+    return {
+        "title": facts.get("Title"),
+        "description": facts.get("Description"),
+        "rating": facts.get("Rating"),
+        "keywords": subject if isinstance(subject, list) else [subject],
+    }
+
+
+def test_an_imported_photos_embedded_words_are_stored_and_found_by_admins(gallery: Gallery, tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    from click.testing import CliRunner
+    from starlette.testclient import TestClient
+
+    from gallery.cli import main
+    from gallery.config import Config
+    from gallery.web import create_app
+
+    if shutil.which("exiftool") is None:
+        pytest.skip("exiftool (the oracle) is not installed")
+    card = tmp_path / "card"
+    card.mkdir()
+    when = datetime(2021, 6, 1, 10, 0)
+    with Image.open(make_photo(tmp_path / "olympus.jpg", when, description="OLYMPUS DIGITAL CAMERA")) as image:
+        image.load()
+        image.save(card / "P6010001.JPG", "JPEG", exif=image.info["exif"], xmp=packet('xmp:Rating="4"', TEXT))
+    make_photo(card / "DSC00002.JPG", when.replace(minute=5), description="SONY DSC", color=(20, 90, 200))
+    make_photo(card / "IMG_0003.JPG", when.replace(minute=9), description="Quai des Belges", color=(20, 200, 90))
+    gallery.import_(card)
+    rows = {row["original_name"]: row for row in gallery.rows()}
+    stored = rows["P6010001.JPG"]
+    oracle = exiftool_text(card / "P6010001.JPG")
+    assert (
+        {
+            "title": stored["title"],
+            "description": stored["description"],
+            "rating": stored["rating"],
+            "keywords": json.loads(stored["keywords"]),
+        }
+        == oracle
+        == {
+            "title": "Le stand",
+            "description": "Démonstration au public",
+            "rating": 4,
+            "keywords": ["robotique", "Labège"],
+        }
+    )
+    assert rows["DSC00002.JPG"]["description"] is None, "« SONY DSC » is not a description"
+    assert rows["IMG_0003.JPG"]["description"] == "Quai des Belges"
+    gallery("albums", "publish", "--all")
+    runner = CliRunner().invoke(main, ["--root", str(gallery.root), "user", "add", "alice"], input="correct horse 1\n")
+    assert runner.exit_code == 0, runner.output
+    visitor = TestClient(create_app(Config(root=gallery.root)), follow_redirects=False)
+    admin = TestClient(create_app(Config(root=gallery.root)), follow_redirects=False)
+    admin.get("/login")
+    login = {"name": "alice", "password": "correct horse 1", "csrf": admin.cookies["gallery_csrf"]}
+    assert admin.post("/login", data=login).status_code == 303
+    for words in ("stand", "demonstration", "robotique", "labege"):  # title, description, keywords; accents folded
+        assert stored["sha256"] in admin.get("/search", params={"q": words}).text, words
+        assert stored["sha256"] not in visitor.get("/search", params={"q": words}).text, "words are for admins"
+
+
+def test_a_sidecars_boilerplate_does_not_replace_embedded_words(gallery: Gallery, tmp_path: Path) -> None:
+    card = tmp_path / "card"
+    card.mkdir()
+    with Image.open(make_photo(tmp_path / "p.jpg", datetime(2021, 6, 1, 10, 0))) as image:
+        image.load()
+        image.save(card / "P6010001.JPG", "JPEG", exif=image.info["exif"], xmp=packet('xmp:Rating="4"', TEXT))
+    sidecar = packet(
+        'xmp:Rating="2"',
+        "<dc:title><rdf:Alt><rdf:li>Titre revu</rdf:li></rdf:Alt></dc:title>"
+        "<dc:description><rdf:Alt><rdf:li>OLYMPUS DIGITAL CAMERA</rdf:li></rdf:Alt></dc:description>",
+    )
+    (card / "P6010001.xmp").write_bytes(sidecar)
+    gallery.import_(card)
+    (row,) = gallery.rows()
+    assert (row["title"], row["description"], row["rating"]) == ("Titre revu", "Démonstration au public", 2)
+
+
+# -- orientation: XMP's tiff:Orientation turns the pictures when EXIF has none ----------------------
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "TIFF", "WEBP"])
+def test_an_xmp_orientation_turns_pictures_and_sizes_when_exif_has_none(
+    gallery: Gallery, tmp_path: Path, fmt: str
+) -> None:
+    import json
+    import shutil
+    import subprocess
+
+    if shutil.which("exiftool") is None:
+        pytest.skip("exiftool (the oracle) is not installed")
+    card = tmp_path / "card"
+    card.mkdir()
+    turned = packet('tiff:Orientation="6"')
+    with Image.open(make_photo(tmp_path / "p.jpg", datetime(2021, 6, 1, 10, 0), size=(96, 64))) as image:
+        image.load()
+        for name, orientation in (("xmp_only", None), ("exif_says_upright", 1)):
+            exif_block = image.getexif()
+            if orientation:
+                exif_block[0x0112] = orientation
+            target = card / f"{name}.{fmt.lower()}"
+            if fmt == "PNG":
+                info = PngImagePlugin.PngInfo()
+                info.add_itxt("XML:com.adobe.xmp", turned.decode())
+                image.save(target, fmt, pnginfo=info, exif=exif_block.tobytes())
+            elif fmt == "TIFF":
+                image.save(target, fmt, tiffinfo={700: turned, **({274: orientation} if orientation else {})})
+            else:
+                image.save(target, fmt, xmp=turned, exif=exif_block.tobytes())
+    oracle = subprocess.run(
+        ["exiftool", "-j", "-n", "-a", "-G0", "-EXIF:Orientation", "-XMP:Orientation", str(card)],
+        capture_output=True,
+        text=True,
+    )
+    found = {Path(f.pop("SourceFile")).stem: f for f in json.loads(oracle.stdout)}
+    assert found == {  # what each file holds, as exiftool reads it; the rule: EXIF's when there is one, else XMP's
+        "xmp_only": {"XMP:Orientation": 6},
+        "exif_says_upright": {"EXIF:Orientation": 1, "XMP:Orientation": 6},
+    }
+    gallery.import_(card)
+    rows = {Path(row["original_name"]).stem: row for row in gallery.rows()}
+    assert (rows["xmp_only"]["width"], rows["xmp_only"]["height"], rows["xmp_only"]["orientation"]) == (64, 96, 6)
+    assert (rows["exif_says_upright"]["width"], rows["exif_says_upright"]["height"]) == (96, 64)
+    with Image.open(
+        gallery.root
+        / "thumbnails"
+        / "grid"
+        / rows["xmp_only"]["sha256"][:2]
+        / rows["xmp_only"]["sha256"][2:4]
+        / f"{rows['xmp_only']['sha256']}.webp"
+    ) as grid:
+        assert grid.size == (64, 96)
+        rgb = grid.convert("RGB")
+        assert min(rgb.getpixel((60, 3))) > 220, "the white corner, top-left as shot, is top-right once turned"
+        assert max(rgb.getpixel((3, 3))[1:]) < 100

@@ -236,6 +236,12 @@ WEB_COPY = "video"  # its derivative "size" in RenderJob and the viewer pass
 WEB_RATE = 1_000_000  # bytes of original per second of transcode time allowed, on top of the base limit
 WEB_EDGE = 1080  # the short edge of a preview, at most (1080p)
 WEB_CRF = "23"
+# Memory, measured with bench/card_bench.py (a 720p clip: about 150 MiB per transcode with FFmpeg's
+# defaults): x264's frame buffers grow with its look-ahead (10 frames at `veryfast`), the decoder's
+# with its frame threads (one more frame each). Five frames of look-ahead keep B-frames and mb-tree
+# (the file is no bigger); two decoding threads are enough beside a pool that has a worker per core.
+X264_PARAMS = "rc-lookahead=5"
+DECODE_THREADS = 2
 
 
 def web_copy_path(sha256: str) -> PurePosixPath:
@@ -278,13 +284,14 @@ def _rotation(source: Path) -> int:
 def _transcode(inp: Any, out: Any, rotation: int) -> None:
     video_in = inp.streams.video[0]
     video_in.thread_type = "AUTO"
+    video_in.codec_context.thread_count = DECODE_THREADS
     audio_in = next(iter(inp.streams.audio), None)
     coded = _web_size(video_in.codec_context.width, video_in.codec_context.height)
     width, height = (coded[1], coded[0]) if rotation in (90, 270) else coded
     rate = video_in.average_rate or Fraction(25, 1)
     video_out = out.add_stream("libx264", rate=rate if rate <= 60 else Fraction(60, 1))
     video_out.width, video_out.height, video_out.pix_fmt = width, height, "yuv420p"
-    video_out.options = {"crf": WEB_CRF, "preset": "veryfast", "movflags": "+faststart"}
+    video_out.options = {"crf": WEB_CRF, "preset": "veryfast", "x264-params": X264_PARAMS}
     audio_out = out.add_stream("aac", rate=48000) if audio_in is not None else None
     streams = [video_in] + ([audio_in] if audio_in is not None else [])
     for packet in inp.demux(streams):
