@@ -607,7 +607,7 @@ def get_album_by_id(conn: sqlite3.Connection, album_id: int) -> AlbumRow | None:
 
 _TILE_COLUMNS = (
     "p.sha256, p.width, p.height, p.grid_width, p.grid_height, p.placeholder, p.place, "
-    "p.taken_at_local, p.time_source, p.make, p.model, ap.hidden, p.media_type, p.duration"
+    "p.taken_at_local, p.time_source, p.make, p.model, ap.hidden, p.media_type, p.duration, p.caption"
 )
 
 
@@ -975,7 +975,7 @@ def relabel_import_paths(conn: sqlite3.Connection, import_id: int, prefix: str, 
 PHOTO_HIT_COLUMNS = (
     "p.id, p.sha256, p.width, p.height, p.grid_width, p.grid_height, p.placeholder, p.place, p.country, "
     "p.taken_at_utc, p.taken_at_local, p.timezone, p.time_source, p.make, p.model, p.media_type, p.duration, "
-    "a.slug AS album_slug, a.title AS album_title, COALESCE(ap.hidden, 0) AS hidden"
+    "p.caption, a.slug AS album_slug, a.title AS album_title, COALESCE(ap.hidden, 0) AS hidden"
 )
 
 
@@ -1426,7 +1426,7 @@ def timeline_page(conn: sqlite3.Connection, before: str | None, limit: int, offs
 
 TIMELINE_COLUMNS = (
     "p.sha256, p.width, p.height, p.grid_width, p.grid_height, p.placeholder, p.place, p.taken_at_utc, "
-    "p.taken_at_local, p.timezone, p.time_source, p.make, p.model, p.media_type, p.duration"
+    "p.taken_at_local, p.timezone, p.time_source, p.make, p.model, p.media_type, p.duration, p.caption"
 )
 
 
@@ -1479,3 +1479,15 @@ def import_sources(conn: sqlite3.Connection) -> list[str]:
         except (TypeError, ValueError):
             continue
     return sorted(found)
+
+
+# -- captions written by staff (H17) --------------------------------------------------------------
+
+
+def set_caption(conn: sqlite3.Connection, sha256: str, caption: str | None) -> bool:
+    """Write (or clear, with None) a photo's caption; False when no photo outside the trash has that sha256."""
+    with transaction(conn):
+        cursor = conn.execute(
+            "UPDATE photos SET caption = ? WHERE sha256 = ? AND trashed_at IS NULL", (caption, sha256)
+        )
+    return cursor.rowcount == 1

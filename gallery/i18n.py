@@ -508,3 +508,25 @@ TEXT.update(
         },
     }
 )
+
+# -- captions in place, search context, the admin's last words (H17) ------------------------------
+TEXT.update(
+    {
+        "caption": {"fr": "Légende", "en": "Caption"},
+        "caption_add": {"fr": "Ajouter une légende", "en": "Add a caption"},
+        "caption_edit": {"fr": "Modifier la légende", "en": "Edit the caption"},
+        "caption_help": {
+            "fr": "Entrée enregistre, Échap annule ; vide, la légende est effacée.",
+            "en": "Enter saves, Escape cancels; empty clears the caption.",
+        },
+        "caption_from_file": {"fr": "Dans le fichier : {words}", "en": "In the file: {words}"},
+        "caption_saving": {"fr": "Enregistrement…", "en": "Saving…"},
+        "caption_failed": {"fr": "La légende n’a pas été enregistrée.", "en": "The caption was not saved."},
+        "done_caption": {"fr": "Légende enregistrée.", "en": "Caption saved."},
+        "done_caption_cleared": {"fr": "Légende effacée.", "en": "Caption cleared."},
+        "save": {"fr": "Enregistrer", "en": "Save"},
+        "back_to_search": {"fr": "Retour à la recherche", "en": "Back to the search"},
+        "more_actions": {"fr": "Dater et décaler l’heure", "en": "Date and shift the time"},
+    }
+)
+ERRORS.update({"a caption has at most 500 characters": "Une légende compte au plus 500 caractères."})

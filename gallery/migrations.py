@@ -297,6 +297,34 @@ ALTER TABLE photos ADD COLUMN motion_offset INTEGER;
 CREATE INDEX photos_content_id ON photos(content_id) WHERE content_id IS NOT NULL
 """
 
+# H17: a caption written by staff, in place (admin grid, photo page) or by a form post. It is public
+# (the photo page, the viewer, alt text, JSON, og:description) and wins over an XMP title or
+# description, which stay private. FTS5 tables take no new column: photo_search is made again with
+# `caption` last, searched by visitors with `place` and `camera`.
+_PHOTO_SEARCH_ROW = """new.id, COALESCE(new.place, ''),
+        TRIM(COALESCE(new.make, '') || ' ' || COALESCE(new.model, '') || ' ' || COALESCE(new.lens, '')),
+        TRIM(COALESCE(new.description, '') || ' ' || COALESCE(new.venue, '')), COALESCE(new.caption, '')"""
+V12_CAPTIONS = f"""
+ALTER TABLE photos ADD COLUMN caption TEXT;
+DROP TRIGGER IF EXISTS photo_search_insert;
+DROP TRIGGER IF EXISTS photo_search_update;
+DROP TRIGGER IF EXISTS photo_search_delete;
+DROP TABLE IF EXISTS photo_search;
+CREATE VIRTUAL TABLE photo_search USING fts5(place, camera, note, caption, tokenize = 'unicode61 remove_diacritics 2');
+INSERT INTO photo_search (rowid, place, camera, note, caption)
+    SELECT {_PHOTO_SEARCH_ROW.replace("new.", "")} FROM photos;
+CREATE TRIGGER photo_search_insert AFTER INSERT ON photos BEGIN
+    INSERT INTO photo_search (rowid, place, camera, note, caption) VALUES ({_PHOTO_SEARCH_ROW});
+END;
+CREATE TRIGGER photo_search_update AFTER UPDATE OF place, make, model, lens, description, venue, caption ON photos BEGIN
+    DELETE FROM photo_search WHERE rowid = old.id;
+    INSERT INTO photo_search (rowid, place, camera, note, caption) VALUES ({_PHOTO_SEARCH_ROW});
+END;
+CREATE TRIGGER photo_search_delete AFTER DELETE ON photos BEGIN
+    DELETE FROM photo_search WHERE rowid = old.id;
+END
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, V1_ARCHIVE),
     (2, V2_DEVICES_PLACES),
@@ -309,4 +337,5 @@ MIGRATIONS: list[tuple[int, str]] = [
     (9, V9_MEDIA_KINDS),
     (10, V10_TRASH),
     (11, V11_LIVE_PHOTOS),
+    (12, V12_CAPTIONS),
 ]
