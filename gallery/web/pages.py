@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -271,7 +271,7 @@ class Around:
     search: str = ""  # the words searched, to say where « back » goes
 
 
-def _around(items: list[Mapping[str, Any]], sha256: str, back: str, context: str = "", search: str = "") -> Around:
+def _around(items: Sequence[Mapping[str, Any]], sha256: str, back: str, context: str = "", search: str = "") -> Around:
     index = next((i for i, p in enumerate(items) if p["sha256"] == sha256), 0)
     previous = items[index - 1] if index > 0 else None
     following = items[index + 1] if index + 1 < len(items) else None
