@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 from urllib.parse import quote
 
-from . import storage
+from . import notes, storage
 from .errors import CatalogError, GalleryError, StorageFull
 from .migrations import MIGRATIONS
 from .rows import AlbumRow, DeviceRow, PhotoRow
@@ -463,8 +463,8 @@ def set_manual_offset(conn: sqlite3.Connection, key: str, seconds: int | None) -
         else:
             conn.execute(
                 "UPDATE devices SET manual = 1, offset_seconds = ?, offset_source = 'manual', confidence = 1.0, "
-                "note = 'set by hand' WHERE key = ?",
-                (seconds, key),
+                "note = ? WHERE key = ?",
+                (seconds, notes.note("set_by_hand"), key),
             )
 
 

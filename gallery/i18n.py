@@ -344,6 +344,11 @@ def error_text(message: str, lang: str) -> str:
         return message
     if message in ERRORS:
         return ERRORS[message]
+    from .programme_errors import in_french
+
+    programme = in_french(message)
+    if programme:
+        return programme
     for pattern, french in ERROR_PATTERNS:
         found = re.fullmatch(pattern, message)
         if found:
@@ -394,17 +399,10 @@ def device_source(source: str | None, lang: str = DEFAULT) -> str:
 
 
 def device_note(note: str | None, lang: str = DEFAULT) -> tuple[str, str]:
-    """(note in words, its language): the common GPS note in French; others stay as the engine wrote them."""
-    import re
+    """(note in words, its language): every part of a device's note in `lang` (gallery/notes.py)."""
+    from . import notes
 
-    if not note:
-        return "", lang
-    found = re.fullmatch(r"median of (\d+) GPS clocks(?:, spread (\d+) s)?", note)
-    if found and lang == "fr":
-        spread = int(found[2] or 0)
-        tail = f", écart {clock_correction(spread).lstrip('+')}" if spread >= 60 else ""
-        return f"médiane de {found[1]} horloges GPS{tail}", "fr"
-    return note, "en"
+    return notes.render(note or "", lang) if note else ("", lang)
 
 
 # -- admin curation (H5): the import report in words ---------------------------------------------------
