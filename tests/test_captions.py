@@ -63,6 +63,11 @@ def test_a_form_post_sets_a_caption_that_visitors_see_everywhere(library: Path) 
     assert listed[sha]["caption"] == caption
     album_page = visitor(library).get(f"/albums/{MELEE}").text
     assert f'alt="{escaped}' in album_page
+    embed = visitor(library).get("/oembed", params={"url": f"http://testserver/photos/{sha}"}).json()
+    assert (
+        embed["type"] == "photo" and embed["title"] == caption and embed["url"].endswith(f"/thumbs/viewer/{sha}.webp")
+    )
+    assert 'type="application/json+oembed"' in page
     _, photos, total = found(visitor(library).get("/search", params={"q": "cafe"}).text)
     assert (photos, total) == ([sha], 1), "search finds a caption, accents folded"
 
@@ -103,6 +108,7 @@ def test_private_stays_private(library: Path) -> None:  # noqa: F811
     assert write(web, hidden_sha, "Réunion confidentielle").status_code == 303
     assert found(visitor(library).get("/search", params={"q": "confidentielle"}).text) == ([], [], 0)
     assert visitor(library).get(f"/photos/{hidden_sha}").status_code == 404
+    assert visitor(library).get("/oembed", params={"url": f"/photos/{hidden_sha}"}).status_code == 404
     assert found(web.get("/search", params={"q": "confidentielle"}).text)[1] == [hidden_sha], "admins find it"
     sha = album_json(library, MELEE)["photos"][1]["sha256"]
     conn = catalog.connect(library / "gallery.db")
