@@ -49,6 +49,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gallery import events, timeline  # noqa: E402
+from gallery import notes as device_notes  # noqa: E402
 
 OTHERS = "others"
 DEV_SEEDS = 0
@@ -483,7 +484,7 @@ def run_trip(trip: Trip, zone_at: timeline.ZoneAt) -> Outcome:
                 if device not in wrong:
                     notes.append(
                         f"WRONG {device.split('|')[0]} ({trip.cameras[device]}): "
-                        f"offset {clocks[device].offset}, {clocks[device].note}"
+                        f"offset {clocks[device].offset}, {device_notes.in_words(clocks[device].note)}"
                     )
                 wrong.add(device)
     with_programme = steps[-1][1]
@@ -502,7 +503,9 @@ def run_trip(trip: Trip, zone_at: timeline.ZoneAt) -> Outcome:
         else:
             cameras[device] = "aligned" if clock.source == "alignment" and within[device] else "unresolved"
         if cameras[device] != "aligned":
-            notes.append(f"{cameras[device]} {device.split('|')[0]} ({trip.cameras[device]}): {clock.note}")
+            notes.append(
+                f"{cameras[device]} {device.split('|')[0]} ({trip.cameras[device]}): {device_notes.in_words(clock.note)}"
+            )
     predicted = _grouped(timings, trip.programme if with_programme else [])
     return Outcome(
         trip.family,

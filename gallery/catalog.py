@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 from urllib.parse import quote
 
-from . import storage
+from . import notes, storage
 from .errors import CatalogError, GalleryError, StorageFull
 from .migrations import MIGRATIONS
 from .rows import AlbumRow, DeviceRow, PhotoRow
@@ -466,8 +466,8 @@ def set_manual_offset(conn: sqlite3.Connection, key: str, seconds: int | None) -
         else:
             conn.execute(
                 "UPDATE devices SET manual = 1, offset_seconds = ?, offset_source = 'manual', confidence = 1.0, "
-                "note = 'set by hand' WHERE key = ?",
-                (seconds, key),
+                "note = ? WHERE key = ?",
+                (seconds, notes.note("set_by_hand"), key),
             )
 
 
@@ -610,7 +610,7 @@ def get_album_by_id(conn: sqlite3.Connection, album_id: int) -> AlbumRow | None:
 
 _TILE_COLUMNS = (
     "p.sha256, p.width, p.height, p.grid_width, p.grid_height, p.placeholder, p.place, "
-    "p.taken_at_local, p.time_source, p.make, p.model, ap.hidden, p.media_type, p.duration"
+    "p.taken_at_local, p.time_source, p.make, p.model, ap.hidden, p.media_type, p.duration, p.caption"
 )
 
 
@@ -978,7 +978,7 @@ def relabel_import_paths(conn: sqlite3.Connection, import_id: int, prefix: str, 
 PHOTO_HIT_COLUMNS = (
     "p.id, p.sha256, p.width, p.height, p.grid_width, p.grid_height, p.placeholder, p.place, p.country, "
     "p.taken_at_utc, p.taken_at_local, p.timezone, p.time_source, p.make, p.model, p.media_type, p.duration, "
-    "a.slug AS album_slug, a.title AS album_title, COALESCE(ap.hidden, 0) AS hidden"
+    "p.caption, a.slug AS album_slug, a.title AS album_title, COALESCE(ap.hidden, 0) AS hidden"
 )
 
 
@@ -1446,7 +1446,7 @@ def timeline_page(conn: sqlite3.Connection, before: str | None, limit: int, offs
 
 TIMELINE_COLUMNS = (
     "p.sha256, p.width, p.height, p.grid_width, p.grid_height, p.placeholder, p.place, p.taken_at_utc, "
-    "p.taken_at_local, p.timezone, p.time_source, p.make, p.model, p.media_type, p.duration"
+    "p.taken_at_local, p.timezone, p.time_source, p.make, p.model, p.media_type, p.duration, p.caption"
 )
 
 
@@ -1587,3 +1587,15 @@ def album_redirects(conn: sqlite3.Connection) -> list[tuple[str, AlbumRow]]:
         if target is not None:
             out.append((old, target))
     return out
+
+
+# -- captions written by staff (H17) --------------------------------------------------------------
+
+
+def set_caption(conn: sqlite3.Connection, sha256: str, caption: str | None) -> bool:
+    """Write (or clear, with None) a photo's caption; False when no photo outside the trash has that sha256."""
+    with transaction(conn):
+        cursor = conn.execute(
+            "UPDATE photos SET caption = ? WHERE sha256 = ? AND trashed_at IS NULL", (caption, sha256)
+        )
+    return cursor.rowcount == 1

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from . import albums, catalog, organise, places
+from . import albums, catalog, notes, organise, places
 from . import devices as device_words
 from .cli import Context, Duration, echo_json, echo_table, pass_context
 from .durations import format_duration
@@ -73,7 +73,7 @@ def devices(click_ctx: click.Context, ctx: Context, as_json: bool) -> None:
                 format_duration(r["offset_seconds"]),
                 r["offset_source"] or "-",
                 "-" if r["confidence"] is None else f"{r['confidence']:.2f}",
-                r["note"] or "",
+                notes.in_words(r["note"] or ""),
             ]
             for r in rows
         ],
@@ -102,7 +102,8 @@ def _device_json(row: DeviceRow) -> dict[str, Any]:
         "offset_seconds": row["offset_seconds"],
         "offset_source": row["offset_source"],
         "confidence": row["confidence"],
-        "note": row["note"],
+        "note": notes.in_words(row["note"] or ""),  # words (English), as the table prints them
+        "note_parts": [p for p in notes.parts(row["note"] or "") if p["key"]],  # the same, as data
         "manual": bool(row["manual"]),
         "candidates": device_words.candidates_from_row(row) if row["offset_source"] is None else [],
     }

@@ -25,6 +25,8 @@ from zoneinfo import ZoneInfo, available_timezones
 
 import numpy as np
 
+from . import notes
+
 MINUTE = 60
 HOUR = 3600
 DAY = 86400
@@ -138,22 +140,21 @@ def weigh_pieces(naive: Sequence[float], evidence: Evidence) -> list[Piece]:
     steps = np.diff(times)
     backwards = [int(i) + 1 for i in np.nonzero((steps < -CUT_GAP) | (steps > FAR_JUMP))[0]]
     if len(backwards) > 1:
-        note = "cannot decide: its clock goes back in time more than once (file numbers against camera times)"
-        return [Piece(0, n - 1, Verdict(None, whole.candidates, note))]
+        return [Piece(0, n - 1, Verdict(None, whole.candidates, notes.note("goes_back_twice")))]
     cut = backwards[0] if backwards else _best_cut(times, steps, evidence, whole)
     if cut is None:
         return [Piece(0, n - 1, whole)]
     if cut < MIN_PIECE or n - cut < MIN_PIECE:
         if whole.offset is None:
             return [Piece(0, n - 1, whole)]
-        note = f"cannot decide: its clock jumps back at photo {cut + 1}, too few photos on one side"
-        return [Piece(0, n - 1, Verdict(None, whole.candidates, note))]
+        return [Piece(0, n - 1, Verdict(None, whole.candidates, notes.note("jumps_back_few", photo=cut + 1)))]
     far_before, far_after = _far(times[:cut], evidence), _far(times[cut:], evidence)
     if far_before != far_after:  # a reset date: the photos on it are left out, the others weighed alone
         near = weigh(times[cut:] if far_before else times[:cut], evidence)
-        left = Verdict(None, (), "cannot decide: its camera times are far from the trip (a reset date?)")
+        left = Verdict(None, (), notes.note("far_from_trip"))
         if near.offset is None:
-            return [Piece(0, n - 1, Verdict(None, near.candidates, f"{near.note}; {left.note[15:]}"))]
+            also = notes.join(near.note, notes.note("also_far_from_trip"))
+            return [Piece(0, n - 1, Verdict(None, near.candidates, also))]
         return (
             [Piece(0, cut - 1, left), Piece(cut, n - 1, near)]
             if far_before
@@ -172,7 +173,7 @@ def weigh_pieces(naive: Sequence[float], evidence: Evidence) -> list[Piece]:
         return [Piece(0, cut - 1, before), Piece(cut, n - 1, after)]
     agrees = all(v.offset is None or abs(v.offset - (whole.offset or 0)) <= CLUSTER for v in (before, after))
     if backwards or whole.offset is not None and not agrees:
-        note = f"cannot decide: its clock seems to change at photo {cut + 1} ({before.note}; then {after.note})"
+        note = notes.note("changes_at", photo=cut + 1, before=before.note, after=after.note)
         return [Piece(0, n - 1, Verdict(None, whole.candidates, note))]
     return [Piece(0, n - 1, whole)]
 
@@ -239,16 +240,16 @@ def weigh(naive: Sequence[float] | np.ndarray, evidence: Evidence, free: bool = 
         looks = looks[np.linspace(0, looks.size - 1, MAX_LOOKS).round().astype(np.int64)]
     has_activity = len(evidence.placed) > 0 or len(evidence.windows) > 0
     if not has_activity:
-        return Verdict(None, (), "no other device is placed and no programme to align with")
+        return Verdict(None, (), notes.note("nothing_to_align"))
     local = _local_offset(evidence.zone, looks)
     grid = _Grid(evidence, local)
     if free:  # searched over the whole trip with no prior, a reset date proved confidently wrong on bursts
-        return Verdict(None, (), "cannot decide: its camera times are far from the trip (a reset date?)")
+        return Verdict(None, (), notes.note("far_from_trip"))
     shifts = np.arange(-REACH, REACH + 1, BIN, dtype=np.float64)
     posterior = _posterior(looks, grid, shifts, local, evidence)
     candidates = _candidates(shifts, posterior, looks, evidence, local)
     best = candidates[0]
-    summary = "; ".join(f"{c.probability:.0%} for {_hours(c.correction)}" for c in candidates)
+    chances = [[round(c.probability, 2), c.correction] for c in candidates]
     precise = float(posterior[np.abs(shifts + best.offset) <= MEET].sum()) >= PRECISE * best.probability
     covered = grid.covered(looks - best.offset)
     changed = _changes_midway(looks, grid, shifts, local, evidence, best.offset)
@@ -256,7 +257,7 @@ def weigh(naive: Sequence[float] | np.ndarray, evidence: Evidence, free: bool = 
     rival = _day_rival(looks, grid, evidence, best.offset)
     if rival is not None:
         candidates = _with_rival(candidates, rival, shifts, posterior, looks, evidence, local)
-        summary = "; ".join(f"{c.probability:.0%} for {_hours(c.correction)}" for c in candidates)
+        chances = [[round(c.probability, 2), c.correction] for c in candidates]
     if (
         best.probability >= DECIDE
         and precise
@@ -266,17 +267,15 @@ def weigh(naive: Sequence[float] | np.ndarray, evidence: Evidence, free: bool = 
         and covered >= MIN_COVERED * len(looks)
         and covered >= 3
     ):
-        return Verdict(best.offset, candidates, f"aligned: {summary}")
+        return Verdict(best.offset, candidates, notes.note("aligned", candidates=chances))
+    why = notes.note("undecided", candidates=chances)
     if rival is not None:
-        summary += (
-            f"; a day {'earlier' if rival > best.offset else 'later'} fits as well "
-            "(the same hours are active every day, and no moment shared with others tells the days apart)"
-        )
+        why = notes.join(why, notes.note("day_earlier" if rival > best.offset else "day_later"))
     elif covered < MIN_COVERED * len(looks):
-        summary += f"; only {covered / len(looks):.0%} of its photos fall where the trip was active"
+        why = notes.join(why, notes.note("few_covered", share=round(covered / len(looks), 2)))
     elif changed:
-        summary += "; its clock seems to change during the trip (its first and last photos fit different offsets)"
-    return Verdict(None, candidates, f"cannot decide: {summary}")
+        why = notes.join(why, notes.note("changes_midway"))
+    return Verdict(None, candidates, why)
 
 
 DAY_RIVAL_COVER = 0.95  # a day's shift keeping this share of the looks inside the trip's activity fits as well
@@ -625,10 +624,3 @@ def _meets(times: np.ndarray, placed: np.ndarray, within: float = MEET) -> float
     before = np.abs(times - placed[np.clip(index - 1, 0, placed.size - 1)])
     after = np.abs(placed[np.clip(index, 0, placed.size - 1)] - times)
     return float(np.mean(np.minimum(before, after) <= within))
-
-
-def _hours(seconds: int) -> str:
-    sign = "-" if seconds < 0 else "+"
-    minutes = abs(seconds) // 60
-    hours, minutes = divmod(minutes, 60)
-    return f"{sign}{hours} h" + (f" {minutes:02d}" if minutes else "")

@@ -39,6 +39,7 @@ def photo_json(row: dict[str, Any], private: bool = True) -> dict[str, Any]:
         "place": row.get("place"),
         "country": row.get("country"),
         "place_inferred": bool(row.get("place_inferred")),
+        "caption": row.get("caption"),  # written by staff for visitors (H17); the file's own words stay private
     }
     if private:
         item.update(

@@ -344,6 +344,11 @@ def error_text(message: str, lang: str) -> str:
         return message
     if message in ERRORS:
         return ERRORS[message]
+    from .programme_errors import in_french
+
+    programme = in_french(message)
+    if programme:
+        return programme
     for pattern, french in ERROR_PATTERNS:
         found = re.fullmatch(pattern, message)
         if found:
@@ -394,17 +399,10 @@ def device_source(source: str | None, lang: str = DEFAULT) -> str:
 
 
 def device_note(note: str | None, lang: str = DEFAULT) -> tuple[str, str]:
-    """(note in words, its language): the common GPS note in French; others stay as the engine wrote them."""
-    import re
+    """(note in words, its language): every part of a device's note in `lang` (gallery/notes.py)."""
+    from . import notes
 
-    if not note:
-        return "", lang
-    found = re.fullmatch(r"median of (\d+) GPS clocks(?:, spread (\d+) s)?", note)
-    if found and lang == "fr":
-        spread = int(found[2] or 0)
-        tail = f", écart {clock_correction(spread).lstrip('+')}" if spread >= 60 else ""
-        return f"médiane de {found[1]} horloges GPS{tail}", "fr"
-    return note, "en"
+    return notes.render(note or "", lang) if note else ("", lang)
 
 
 # -- admin curation (H5): the import report in words ---------------------------------------------------
@@ -534,3 +532,26 @@ ERROR_PATTERNS.extend(
         ),
     ]
 )
+
+
+# -- captions in place, search context, the admin's last words (H17) ------------------------------
+TEXT.update(
+    {
+        "caption": {"fr": "Légende", "en": "Caption"},
+        "caption_add": {"fr": "Ajouter une légende", "en": "Add a caption"},
+        "caption_edit": {"fr": "Modifier la légende", "en": "Edit the caption"},
+        "caption_help": {
+            "fr": "Entrée enregistre, Échap annule ; vide, la légende est effacée.",
+            "en": "Enter saves, Escape cancels; empty clears the caption.",
+        },
+        "caption_from_file": {"fr": "Dans le fichier : {words}", "en": "In the file: {words}"},
+        "caption_saving": {"fr": "Enregistrement…", "en": "Saving…"},
+        "caption_failed": {"fr": "La légende n’a pas été enregistrée.", "en": "The caption was not saved."},
+        "done_caption": {"fr": "Légende enregistrée.", "en": "Caption saved."},
+        "done_caption_cleared": {"fr": "Légende effacée.", "en": "Caption cleared."},
+        "save": {"fr": "Enregistrer", "en": "Save"},
+        "back_to_search": {"fr": "Retour à la recherche", "en": "Back to the search"},
+        "more_actions": {"fr": "Dater et décaler l’heure", "en": "Date and shift the time"},
+    }
+)
+ERRORS.update({"a caption has at most 500 characters": "Une légende compte au plus 500 caractères."})

@@ -358,6 +358,35 @@ INSERT INTO photo_search (rowid, place, camera, note)
         {_V14_NOTE.replace("new.", "")} FROM photos
 """
 
+# H17: a caption written by staff, in place (admin grid, photo page) or by a form post. It is public
+# (the photo page, the viewer, alt text, JSON, og:description) and wins over an XMP title or
+# description, which stay private (searched by admins in `note`, migration 14). FTS5 tables take no new column: photo_search is made again with
+# `caption` last, searched by visitors with `place` and `camera`.
+_PHOTO_SEARCH_ROW = f"""new.id, COALESCE(new.place, ''),
+        TRIM(COALESCE(new.make, '') || ' ' || COALESCE(new.model, '') || ' ' || COALESCE(new.lens, '')),
+        {_V14_NOTE}, COALESCE(new.caption, '')"""
+V15_CAPTIONS = f"""
+ALTER TABLE photos ADD COLUMN caption TEXT;
+DROP TRIGGER IF EXISTS photo_search_insert;
+DROP TRIGGER IF EXISTS photo_search_update;
+DROP TRIGGER IF EXISTS photo_search_delete;
+DROP TABLE IF EXISTS photo_search;
+CREATE VIRTUAL TABLE photo_search USING fts5(place, camera, note, caption, tokenize = 'unicode61 remove_diacritics 2');
+INSERT INTO photo_search (rowid, place, camera, note, caption)
+    SELECT {_PHOTO_SEARCH_ROW.replace("new.", "")} FROM photos;
+CREATE TRIGGER photo_search_insert AFTER INSERT ON photos BEGIN
+    INSERT INTO photo_search (rowid, place, camera, note, caption) VALUES ({_PHOTO_SEARCH_ROW});
+END;
+CREATE TRIGGER photo_search_update AFTER UPDATE OF place, make, model, lens, description, venue, title, keywords, caption
+    ON photos BEGIN
+    DELETE FROM photo_search WHERE rowid = old.id;
+    INSERT INTO photo_search (rowid, place, camera, note, caption) VALUES ({_PHOTO_SEARCH_ROW});
+END;
+CREATE TRIGGER photo_search_delete AFTER DELETE ON photos BEGIN
+    DELETE FROM photo_search WHERE rowid = old.id;
+END
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, V1_ARCHIVE),
     (2, V2_DEVICES_PLACES),
@@ -373,4 +402,5 @@ MIGRATIONS: list[tuple[int, str]] = [
     (12, V12_ALBUM_ORDER),
     (13, V13_ALBUM_ALIASES),
     (14, V14_FILE_TEXT_SEARCH),
+    (15, V15_CAPTIONS),
 ]

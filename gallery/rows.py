@@ -70,6 +70,7 @@ class PhotoRow(TypedDict):
     trashed_from: int | None  # the album it left, for a restore
     content_id: str | None  # Apple's ContentIdentifier (Live Photo still and MOV)
     motion_offset: int | None  # where a motion photo's MP4 begins in its JPEG
+    caption: str | None  # written by staff, public (gallery/captions.py); wins over the XMP title
 
 
 class AlbumRow(TypedDict):

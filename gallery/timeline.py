@@ -32,6 +32,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import clocks as weighing
+from . import notes
 from .clocks import Candidate, Evidence
 from .events import ProgrammeEvent
 
@@ -151,15 +152,20 @@ def _flag_fallbacks(
     for device, placed in used.items():
         zones = sorted({t.zone for t in placed if t.zone})
         night = sum(1 for t in placed if t.local and NIGHT[0] <= t.local.hour < NIGHT[1]) / len(placed)
-        kind = "mission's" if placed[0].source == "mission_zone" else "import's"
-        note = f"{len(placed)} photos read in the {kind} zone ({', '.join(zones)}) for lack of better"
+        whose = "mission" if placed[0].source == "mission_zone" else "import"
+        note = notes.note("zone_fallback", count=len(placed), whose=whose, zones=zones)
         if night >= NIGHT_SHARE:
-            note = (
-                f"DOUBTFUL: {note}, but {night:.0%} of them then fall between {NIGHT[0]} and {NIGHT[1]} a.m.: "
-                "check this device's clock"
+            note = notes.note(
+                "zone_doubtful",
+                count=len(placed),
+                whose=whose,
+                zones=zones,
+                share=round(night, 2),
+                start=NIGHT[0],
+                end=NIGHT[1],
             )
         clock = out[device]
-        out[device] = replace(clock, note=f"{clock.note}; {note}" if clock.note else note)
+        out[device] = replace(clock, note=notes.join(clock.note, note))
     return out
 
 
@@ -293,12 +299,12 @@ def _clock_from_gps(
 ) -> DeviceClock:
     with_gps = sum(1 for s in group if s.lat is not None or s.gps_time is not None)
     if manual is not None:
-        return DeviceClock(device, None, "manual", 1.0, "set by hand", len(group), with_gps)
+        return DeviceClock(device, None, "manual", 1.0, notes.note("set_by_hand"), len(group), with_gps)
     if residuals:
         values = [r[1] for r in residuals]
         median = statistics.median(values)
         spread = statistics.median(abs(v - median) for v in values)
-        note = f"median of {len(values)} GPS clocks" + (f", spread {spread:.0f} s" if spread >= 1 else "")
+        note = notes.gps_median(len(values), spread)
         confidence = 1.0 if spread < 120 else 0.5
         return DeviceClock(device, round(median), "gps", confidence, note, len(group), with_gps)
     return DeviceClock(device, None, None, None, "", len(group), with_gps)
@@ -376,8 +382,9 @@ def _two_clocks(
             clocks[device],
             offset=main.verdict.offset,
             candidates=main.verdict.candidates,
-            note=f"{main.verdict.note}; {len(todo) - (main.last - main.first + 1)} photos dated far from the "
-            "others (a reset clock?) left out",
+            note=notes.join(
+                main.verdict.note, notes.note("reset_left_out", count=len(todo) - (main.last - main.first + 1))
+            ),
             span=None,
             pieces=((todo[main.first].id, todo[main.last].id, main.verdict.offset or 0),),
             source="alignment",
@@ -385,29 +392,25 @@ def _two_clocks(
         )
         return main.verdict.offset
     main = max(decided, key=lambda p: p.last - p.first)
-    words = ", then ".join(
-        f"{_signed_hours(p.verdict.candidates[0].correction)} for photos {p.first + 1}-{p.last + 1}"
-        if p.verdict.offset is not None and p.verdict.candidates
-        else f"unknown for photos {p.first + 1}-{p.last + 1}"
+    runs = [
+        [
+            p.verdict.candidates[0].correction if p.verdict.offset is not None and p.verdict.candidates else None,
+            p.first + 1,
+            p.last + 1,
+        ]
         for p in pieces
-    )
+    ]
     clocks[device] = replace(
         clocks[device],
         offset=main.verdict.offset,
         candidates=main.verdict.candidates,
-        note=f"aligned, its clock changed during the trip: correction {words} (in shooting order)",
+        note=notes.note("two_clocks", pieces=runs),
         span=None,
         pieces=tuple((todo[p.first].id, todo[p.last].id, p.verdict.offset) for p in decided),  # type: ignore[misc]
         source="alignment",
         confidence=min(p.verdict.candidates[0].probability for p in decided if p.verdict.candidates),
     )
     return main.verdict.offset
-
-
-def _signed_hours(seconds: int) -> str:
-    sign = "-" if seconds < 0 else "+"
-    hours, minutes = divmod(abs(seconds) // 60, 60)
-    return f"{sign}{hours} h {minutes:02d}" if hours < 48 else f"{sign}{hours // 24} d"
 
 
 def _in_shooting_order(shots: list[Shot]) -> list[Shot]:

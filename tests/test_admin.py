@@ -159,7 +159,7 @@ def test_missions_page_loads_and_reports_errors(library: Path, mission_files_ses
     page = web.get("/admin/missions?title=Mission Marseille–Toulouse 2017")
     assert "la Mêlée numérique" in page.text, "the programme is there to edit"
     bad = post(web, "/admin/missions", programme="[mission]\ntitle = 'x'\ntimezone = 'Nowhere/Land'\n[[event]]\n")
-    assert bad.status_code == 200 and "line 3: timezone &#39;Nowhere/Land&#39; is not an IANA zone" in bad.text
+    assert bad.status_code == 200 and "Ligne 3 : le fuseau « Nowhere/Land » n’est pas un fuseau IANA" in bad.text
     programme = mission_files_session[1].read_text().replace("Revoir la IOT Valley en images", "IOT Valley 2017")
     assert post(web, "/admin/missions", programme=programme).status_code == 303
     assert album_json(library, "la-melee-numerique-2017")["title"] == "Revoir la Mêlée numérique en images"

@@ -85,7 +85,7 @@ def test_staff_curates_an_album(server: str, browser: object, staff_library: Pat
     ARTIFACTS.mkdir(exist_ok=True)
     page = staff(browser, server, wrong_first=True)
     page.goto(f"{server}/admin/albums/{MELEE}")  # type: ignore[attr-defined]
-    shas = page.eval_on_selector_all("#picker input", "boxes => boxes.map(b => b.value)")  # type: ignore[attr-defined]
+    shas = page.eval_on_selector_all("#picker input[type=checkbox]", "boxes => boxes.map(b => b.value)")  # type: ignore[attr-defined]
     tick(page, 0)
     tick(page, 2, shift=True)  # a range: three photos
     assert page.inner_text("#picked-count") == "3"  # type: ignore[attr-defined]
@@ -95,7 +95,7 @@ def test_staff_curates_an_album(server: str, browser: object, staff_library: Pat
     moved = {p["sha256"] for p in album(staff_library, "iot-valley-2017")["photos"]}  # type: ignore[index]
     assert set(shas[:3]) <= moved
 
-    shas = page.eval_on_selector_all("#picker input", "boxes => boxes.map(b => b.value)")  # type: ignore[attr-defined]
+    shas = page.eval_on_selector_all("#picker input[type=checkbox]", "boxes => boxes.map(b => b.value)")  # type: ignore[attr-defined]
     tick(page, 1)
     page.click("button:has-text('Masquer')")  # type: ignore[attr-defined]
     assert "Photos masquées : 1." in page.inner_text("[role=status]")  # type: ignore[attr-defined]
@@ -118,11 +118,11 @@ def test_staff_curates_an_album(server: str, browser: object, staff_library: Pat
     assert shas[5] in {p["sha256"] for p in album(staff_library, MELEE)["photos"]}  # type: ignore[index]
 
     page.goto(f"{server}/admin/albums/{MELEE}")  # type: ignore[attr-defined]
-    count = page.locator("#picker input").count()  # type: ignore[attr-defined]
+    count = page.locator("#picker input[type=checkbox]").count()  # type: ignore[attr-defined]
     tick(page, count - 3)
     page.click("button:has-text('Scinder ici')")  # type: ignore[attr-defined]
     page.wait_for_url(f"**/admin/albums/{MELEE}-suite**")  # type: ignore[attr-defined]
-    assert page.locator("#picker input").count() == 3  # type: ignore[attr-defined]
+    assert page.locator("#picker input[type=checkbox]").count() == 3  # type: ignore[attr-defined]
     assert "brouillon" in page.inner_text("h1"), "the new album is a draft, and says so"  # type: ignore[attr-defined]
 
 

@@ -188,7 +188,8 @@ def test_migrating_an_existing_catalog_indexes_what_is_there(library: Path) -> N
         for trigger in [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")]:
             conn.execute(f"DROP TRIGGER {trigger}")
         conn.execute("DROP INDEX photos_local")
-        conn.execute("DROP TABLE companions")  # and what migrations 9 (media kinds), 10 (trash), 11 (Live Photos) added
+        conn.execute("DROP TABLE companions")  # and what migrations 9 (media kinds), 10 (trash), 11 (Live Photos),
+        # 15 (captions) added
         conn.execute("DROP INDEX photos_trashed")
         conn.execute("DROP INDEX photos_content_id")
         for column in (
@@ -202,6 +203,7 @@ def test_migrating_an_existing_catalog_indexes_what_is_there(library: Path) -> N
             "trashed_from",
             "content_id",
             "motion_offset",
+            "caption",
         ):
             conn.execute(f"ALTER TABLE photos DROP COLUMN {column}")
         conn.execute("DROP TABLE album_aliases")  # and what 12 (album order) and 13 (album redirects) added
@@ -209,7 +211,10 @@ def test_migrating_an_existing_catalog_indexes_what_is_there(library: Path) -> N
         conn.execute("ALTER TABLE album_photos DROP COLUMN sort_key")
         conn.execute("CREATE INDEX album_photos_album ON album_photos(album_id)")
         conn.execute("PRAGMA user_version = 7")
-    assert catalog.migrate(conn) >= 8
+    assert catalog.migrate(conn) >= 12
+    with catalog.transaction(conn):
+        conn.execute("UPDATE photos SET caption = 'Mêlée au port' WHERE place = 'Frontignan'")
     conn.close()
+    assert found(web(library).get("/search", params={"q": "melee port"}).text)[2] == 3, "captions are indexed"
     assert found(web(library).get("/search", params={"q": "frontignan"}).text)[2] == 3
     assert found(web(library).get("/search", params={"q": "melee"}).text)[0] == ["la-melee-numerique-2017"]

@@ -27,7 +27,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from gallery import leakcheck
+from gallery import catalog, leakcheck
 from gallery.web.site_export import MARKER
 
 from .conftest import Gallery, snapshot
@@ -162,6 +162,23 @@ def test_rerun_keeps_what_did_not_change_and_deletes_the_unpublished(exported: t
     assert unchanged and all(after[n] == before[n] for n in unchanged)
     assert len(wrote) < len(after) // 4, f"rewrote {len(wrote)} of {len(after)} files"
     assert_nothing_private(gallery, dest)
+
+
+def test_a_caption_reaches_the_copy(exported: tuple[Gallery, Path]) -> None:
+    """The copy is the live pages: a caption written after an export is in the next one, and nothing else moves."""
+    gallery, dest = exported
+    sha = gallery.rows(f"{IN_ALBUM} WHERE a.slug = 'la-melee-numerique-2017' AND ap.hidden = 0 ORDER BY p.id LIMIT 1")
+    sha = sha[0]["sha256"]
+    conn = catalog.connect(gallery.root / "gallery.db")
+    with catalog.transaction(conn):
+        conn.execute("UPDATE photos SET caption = 'Sous les platanes' WHERE sha256 = ?", (sha,))
+    conn.close()
+    out, _ = export(gallery, dest)
+    page = next(p for p in dest.rglob("index.html") if sha in str(p.parent) and "photos" in str(p))
+    text = page.read_text(encoding="utf-8")
+    assert 'alt="Sous les platanes"' in text and '<p class="viewer-caption">Sous les platanes</p>' in text
+    assert "oembed" not in text, "a photo's oEmbed stays out of the copy (the link goes with it)"
+    assert re.search(r"^\d+ written", out, re.M) and not any(line.startswith("deleted ") for line in out.splitlines())
 
 
 def test_refuses_the_library_a_source_and_a_folder_that_is_not_an_export(library: Path, tmp_path: Path) -> None:

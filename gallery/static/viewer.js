@@ -1,5 +1,5 @@
 // Galerie: the photo viewer as a lightbox (full screen, wheel and pinch zoom with pan, swipe, keys),
-// and, on an album page, focus on the tile the viewer came back to. The page works without it:
+// and, on an album or search page, focus on the tile the viewer came back to. The page works without it:
 // every control is a link or is hidden until this script shows it. No inline script anywhere.
 (function () {
   "use strict";
@@ -179,7 +179,7 @@
   };
 
   Viewer.prototype.down = function (event) {
-    if (event.target.closest("a, button")) { return; }
+    if (event.target.closest("a, button, input, form")) { return; }
     try { this.stage.setPointerCapture(event.pointerId); } catch (e) { /* a pointer already gone */ }
     this.pointers[event.pointerId] = { x: event.clientX, y: event.clientY };
     var ids = Object.keys(this.pointers);
@@ -295,7 +295,7 @@
     document.addEventListener("fullscreenchange", function () { if (current) { current.syncFullscreen(); } });
     window.addEventListener("resize", function () { if (current && current.img) { current.apply(); } });
     window.addEventListener("popstate", function () {
-      if (/^\/photos\/[0-9a-f]{64}\/?$/.test(window.location.pathname)) { open(window.location.pathname, false); }
+      if (/^\/photos\/[0-9a-f]{64}\/?$/.test(window.location.pathname)) { open(window.location.pathname + window.location.search, false); }
     });
     history.replaceState({ viewer: true }, "", window.location.href);
   }

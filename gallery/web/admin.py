@@ -18,13 +18,14 @@ from . import auth, limits
 
 
 def routes() -> list[Any]:
-    from . import admin_pages
+    from . import admin_pages, captions
 
     return [
         Route("/login", login, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["POST"]),
         Route("/s/{token}", share, methods=["GET", "POST"]),
         *admin_pages.routes(),
+        *captions.routes(),
     ]
 
 

@@ -16,7 +16,7 @@ from ..errors import BadRequest, NotFound
 from ..export import album_json, photo_json
 from . import access
 from .pages import checked_sha, moved_to
-from .render import album_days, thumb_url
+from .render import album_days, alt_text, thumb_url, viewer_size
 
 UNLISTED = ("undated", "others")  # kept out of the feed and embeds: not a trip anyone would share
 
@@ -90,7 +90,7 @@ def oembed(request: Request) -> Response:
         return JSONResponse({"error": "only format=json is served"}, status_code=501)
     parts = urlsplit(url)
     segments = [s for s in parts.path.split("/") if s]
-    if len(segments) != 2 or segments[0] != "albums":
+    if len(segments) != 2 or segments[0] not in ("albums", "photos"):
         raise NotFound("not an album URL of this gallery")
     base = request.state.base_url
     if parts.netloc and parts.netloc != urlsplit(base).netloc:
@@ -100,6 +100,8 @@ def oembed(request: Request) -> Response:
         new_url = urlunsplit(parts._replace(path=f"/albums/{moved['slug']}"))
         query = urlencode([(k, new_url if k == "url" else v) for k, v in request.query_params.multi_items()])
         return RedirectResponse(f"/oembed?{query}", status_code=301)
+    if segments[0] == "photos":
+        return JSONResponse(_photo_oembed(request, checked_sha(segments[1]), base))
     album = access.visible_album(_db(request), segments[1], access.ANONYMOUS)
     if album["kind"] in UNLISTED:
         raise NotFound("undated and « Autres photos » albums are not embedded")
@@ -123,6 +125,24 @@ def oembed(request: Request) -> Response:
             thumbnail_url=f"{base}/cards/{album['cover_sha256']}.jpg", thumbnail_width=1200, thumbnail_height=630
         )
     return JSONResponse(data)
+
+
+def _photo_oembed(request: Request, sha256: str, base: str) -> dict[str, Any]:
+    """oEmbed (photo type) for a public photo page: its viewer-size image, titled by its caption or alt text."""
+    conn = _db(request)
+    photo = access.visible_photo(conn, sha256, access.ANONYMOUS)
+    album = catalog.get_album_by_id(conn, photo["album_id"]) if photo["album_id"] else None
+    width, height = viewer_size(photo)
+    return {
+        "version": "1.0",
+        "type": "photo",
+        "provider_name": "Galerie",
+        "provider_url": base,
+        "title": alt_text(photo, album, request.state.lang),
+        "url": f"{base}{thumb_url(sha256, 'viewer')}",
+        "width": width,
+        "height": height,
+    }
 
 
 def _bounded(value: str | None, default: int) -> int:

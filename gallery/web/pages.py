@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response, StreamingResponse
@@ -248,24 +250,20 @@ def photo(request: Request) -> Response:
         return RedirectResponse(f"/photos/{main}", status_code=301)
     current = access.visible_photo(conn, sha256, viewer)
     album_row = catalog.get_album_by_id(conn, current["album_id"]) if current["album_id"] else None
-    position, total, previous, following = (
-        catalog.album_neighbours(conn, current["album_id"], sha256, viewer.is_admin)
-        if album_row
-        else (0, 0, None, None)
-    )
+    around = _from_search(request, sha256) or _in_album(conn, album_row, sha256, viewer.is_admin)
     lang = request.state.lang
     show_location = access.shows_positions(viewer, current.get("album_show_location"))
     originals = album_row is not None and _originals_allowed(request, album_row)
     withheld = originals and not show_location and _withheld(request, current)
+    done = request.query_params.get("message", "")
     return _render(
         request,
         "photo.html",
         photo=current,
         album=album_row,
-        previous=previous,
-        next=following,
-        position=position,
-        total=total,
+        around=around,
+        previous=around.previous,
+        next=around.next,
         alt=alt_text(current, album_row, lang),
         moment=photo_moment(current, lang),
         show_location=show_location,
@@ -273,7 +271,51 @@ def photo(request: Request) -> Response:
         withheld=withheld,
         companions=_downloadable_companions(conn, current, show_location) if originals else [],
         motion=videos.motion_of(conn, current["sha256"]) is not None or bool(current.get("motion_offset")),
+        caption_done=done if done in ("done_caption", "done_caption_cleared") else "",
     )
+
+
+@dataclass(frozen=True)
+class Around:
+    """Where a photo was opened from: its neighbours there, the way back, and the suffix its links keep."""
+
+    previous: str | None  # sha256
+    next: str | None
+    position: int
+    total: int
+    back: str
+    context: str = ""  # « ?search=… »: previous and next stay in the search results
+    search: str = ""  # the words searched, to say where « back » goes
+
+
+def _around(items: Sequence[Mapping[str, Any]], sha256: str, back: str, context: str = "", search: str = "") -> Around:
+    index = next((i for i, p in enumerate(items) if p["sha256"] == sha256), 0)
+    previous = items[index - 1]["sha256"] if index > 0 else None
+    following = items[index + 1]["sha256"] if index + 1 < len(items) else None
+    return Around(previous, following, index + 1, len(items), back, context, search)
+
+
+def _in_album(conn: Any, album_row: Mapping[str, Any] | None, sha256: str, admin: bool) -> Around:
+    if album_row is None:
+        return Around(None, None, 0, 0, "/")
+    position, total, previous, following = catalog.album_neighbours(conn, album_row["id"], sha256, admin)
+    return Around(previous, following, position, total, f"/albums/{album_row['slug']}#p-{sha256}")
+
+
+def _from_search(request: Request, sha256: str) -> Around | None:
+    """Opened from /search (`?search=q%3D…`): previous and next follow the results, Escape goes back to them."""
+    inner = request.query_params.get("search", "")[:1000]
+    if not inner:
+        return None
+    try:
+        text, start, end, place = _search_params(dict(parse_qsl(inner)))
+    except BadRequest:
+        return None  # a hand-made link with a bad date: the album, as without a search
+    found = _search(request, text, start, end, place)["photos"]
+    if not any(item["sha256"] == sha256 for item in found):
+        return None  # no longer among the results (or never was): the album's order
+    kept = _search_query(text, start, end, place)
+    return _around(found, sha256, f"/search?{kept}#p-{sha256}", "?" + urlencode({"search": kept}), text)
 
 
 def _downloadable_companions(conn: Any, current: dict[str, Any], show_location: bool) -> list[dict[str, Any]]:
@@ -371,23 +413,40 @@ def places_page(request: Request) -> Response:
 
 def search(request: Request) -> Response:
     """Albums and photos: words (accents and case folded), dates in words or from/to, or one place."""
-    params = request.query_params
-    text = params.get("q", "").strip()[:200]
-    start, end = _iso_day(params.get("from", "")), _iso_day(params.get("to", ""))
-    place = params.get("place", "").strip()[:200] or None
-    country = params.get("country", "").strip()[:8] or None
-    found = _search(request, text, start, end, (place, country) if place else None)
+    text, start, end, place = _search_params(request.query_params)
+    found = _search(request, text, start, end, place)
+    kept = _search_query(text, start, end, place)
     return _render(
         request,
         "search.html",
         q=text,
         start=start.isoformat() if start else "",
         end=end.isoformat() if end else "",
-        place=place or "",
-        country=country or "",
+        place=place[0] if place else "",
+        country=(place[1] if place else None) or "",
         searched=bool(text or start or end or place),
+        photo_context="?" + urlencode({"search": kept}) if kept else "",
         **found,
     )
+
+
+def _search_params(
+    params: Mapping[str, str],
+) -> tuple[str, date | None, date | None, tuple[str, str | None] | None]:
+    """(words, from, to, (place, country)) from a search's query string, bounded; BadRequest for a bad date."""
+    text = params.get("q", "").strip()[:200]
+    start, end = _iso_day(params.get("from", "")), _iso_day(params.get("to", ""))
+    place = params.get("place", "").strip()[:200] or None
+    country = params.get("country", "").strip()[:8] or None
+    return text, start, end, (place, country) if place else None
+
+
+def _search_query(text: str, start: date | None, end: date | None, place: tuple[str, str | None] | None) -> str:
+    """The search as a query string again (what a photo opened from it keeps, and what « back » opens)."""
+    values = {"q": text, "from": start.isoformat() if start else "", "to": end.isoformat() if end else ""}
+    if place:
+        values.update(place=place[0], country=place[1] or "")
+    return urlencode({key: value for key, value in values.items() if value})
 
 
 def _search(
@@ -400,7 +459,7 @@ def _search(
         return nothing  # nothing asked, or only punctuation
     conn = _db(request)
     admin = request.state.viewer.is_admin
-    photo_columns = () if admin else ("place", "camera")  # a camera's own description is for admins only
+    photo_columns = () if admin else ("place", "camera", "caption")  # a camera's own description: admins only
     photo_match = search_words.match_expression(query.words, photo_columns)
     album_match = search_words.match_expression(query.words)
     if place:

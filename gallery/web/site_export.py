@@ -344,6 +344,8 @@ def _excluded(key: str) -> bool:
         return False  # the maps' data (town-level for visitors): a JSON file in the copy
     if parts.path.endswith("/motion"):
         return True  # Live Photo clips are made on demand: the copy shows the still
+    if parts.path == "/oembed" and "/photos/" in dict(parse_qsl(parts.query)).get("url", ""):
+        return True  # a photo's oEmbed: one file per photo is not worth it; the copy keeps the albums'
     if any(k in EXCLUDED_PARAMS for k, _ in parse_qsl(parts.query, keep_blank_values=True)):
         return True
     return any(parts.path == p.rstrip("/") or parts.path.startswith(p.rstrip("/") + "/") for p in EXCLUDED)
