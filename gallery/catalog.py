@@ -1257,6 +1257,31 @@ def photo_ids_of_import(conn: sqlite3.Connection, import_id: int) -> list[int]:
     return [row[0] for row in conn.execute("SELECT id FROM photos WHERE import_id = ?", (import_id,))]
 
 
+# -- cost that follows the change (issue 10, H14) -------------------------------------------------------
+
+
+def photos_seen_by_import(conn: sqlite3.Connection, import_id: int) -> list[Row]:
+    """The photos an import archived, restored or found already archived (its files' outcomes)."""
+    return dicts(
+        conn.execute(
+            "SELECT * FROM photos WHERE import_id = ? OR sha256 IN"
+            " (SELECT sha256 FROM import_files WHERE import_id = ? AND sha256 IS NOT NULL) ORDER BY id",
+            (import_id, import_id),
+        )
+    )
+
+
+def companions_of_import(conn: sqlite3.Connection, import_id: int) -> list[Row]:
+    """The companions an import archived, and those of the photos it archived."""
+    return dicts(
+        conn.execute(
+            "SELECT * FROM companions WHERE import_id = ? OR photo_sha256 IN"
+            " (SELECT sha256 FROM photos WHERE import_id = ?) ORDER BY id",
+            (import_id, import_id),
+        )
+    )
+
+
 def empty_album_ids(conn: sqlite3.Connection) -> list[int]:
     return [row[0] for row in conn.execute("SELECT id FROM albums WHERE id NOT IN (SELECT album_id FROM album_photos)")]
 

@@ -297,6 +297,12 @@ ALTER TABLE photos ADD COLUMN motion_offset INTEGER;
 CREATE INDEX photos_content_id ON photos(content_id) WHERE content_id IS NOT NULL
 """
 
+# Cost that follows the change (issue 10, H14): an import's viewer pass reads its own photos only.
+V12_PHOTOS_IMPORT = """
+CREATE INDEX photos_import ON photos(import_id);
+CREATE INDEX companions_import ON companions(import_id)
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, V1_ARCHIVE),
     (2, V2_DEVICES_PLACES),
@@ -309,4 +315,5 @@ MIGRATIONS: list[tuple[int, str]] = [
     (9, V9_MEDIA_KINDS),
     (10, V10_TRASH),
     (11, V11_LIVE_PHOTOS),
+    (12, V12_PHOTOS_IMPORT),
 ]

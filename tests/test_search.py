@@ -191,6 +191,7 @@ def test_migrating_an_existing_catalog_indexes_what_is_there(library: Path) -> N
         conn.execute("DROP TABLE companions")  # and what migrations 9 (media kinds), 10 (trash), 11 (Live Photos) added
         conn.execute("DROP INDEX photos_trashed")
         conn.execute("DROP INDEX photos_content_id")
+        conn.execute("DROP INDEX photos_import")  # and migration 12 (an import's photos, issue 10)
         for column in (
             "media_type",
             "duration",
