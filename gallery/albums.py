@@ -201,6 +201,7 @@ def apply(conn: catalog.Connection, plan: regrouping.Plan) -> dict[Any, int]:
                 "title": new.slug,
                 "mission_event_id": new.mission_event_id,
                 "mission_id": new.mission_id,
+                "period": new.period,  # H14: the month of a mission-less « Autres photos »
             },
         )
     rows = [(pid, ids.get(ref, ref), int(pinned), int(hidden)) for pid, ref, pinned, hidden in plan.memberships]

@@ -568,6 +568,7 @@ ALBUM_SELECT = (
 )
 
 ALBUM_FIELDS = (
+    "period",  # H14: the month of a mission-less « Autres photos »
     "slug",
     "kind",
     "title",

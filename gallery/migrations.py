@@ -297,10 +297,12 @@ ALTER TABLE photos ADD COLUMN motion_offset INTEGER;
 CREATE INDEX photos_content_id ON photos(content_id) WHERE content_id IS NOT NULL
 """
 
-# Cost that follows the change (issue 10, H14): an import's viewer pass reads its own photos only.
+# Cost that follows the change (issue 10, H14): an import's viewer pass reads its own photos only;
+# « Autres photos » outside any mission are one album per month (`period`, 2019-09), not one growing with the archive.
 V12_PHOTOS_IMPORT = """
 CREATE INDEX photos_import ON photos(import_id);
-CREATE INDEX companions_import ON companions(import_id)
+CREATE INDEX companions_import ON companions(import_id);
+ALTER TABLE albums ADD COLUMN period TEXT
 """
 
 MIGRATIONS: list[tuple[int, str]] = [

@@ -295,3 +295,41 @@ def test_regroup_all_from_the_cli_streams_segments_and_matches_one_full_plan(tmp
         albums.regroup_all(left)
         albums.regroup(right)
         assert _snapshot(left) == _snapshot(right)
+
+
+# -- « Autres photos » by month outside missions (issue 11 left, H14) ----------------------------------------
+
+
+def test_stray_photos_outside_missions_go_to_the_others_album_of_their_month() -> None:
+    """One « Autres photos » per month, not one that grows with the archive; its slug says the month."""
+    strays = [photo(1, T0), photo(2, T0 + timedelta(days=20)), photo(3, T0 + timedelta(days=22))]
+    made = regroup.plan(strays, [], regroup.Edits(), regroup.Missions())
+    news = {a.slug: a for a in made.new_albums}
+    assert set(news) == {"autres-photos-2017-09", "autres-photos-2017-10"}
+    assert {a.kind for a in news.values()} == {"others"} and news["autres-photos-2017-10"].period == "2017-10"
+    titles = sorted(values["title"] for values in made.updates.values())
+    assert titles == ["Autres photos — octobre 2017", "Autres photos — septembre 2017"]
+    members = {pid: ref for pid, ref, _, _ in made.memberships}
+    assert members[2] == members[3] != members[1]
+    rows = [
+        album(
+            7,
+            "autres-photos-2017-09",
+            kind="others",
+            period="2017-09",
+            **made.updates[news["autres-photos-2017-09"].ref],
+        ),
+        album(
+            8,
+            "autres-photos-2017-10",
+            kind="others",
+            period="2017-10",
+            **made.updates[news["autres-photos-2017-10"].ref],
+        ),
+    ]
+    edits = regroup.Edits({1: regroup.Membership(7), 2: regroup.Membership(8), 3: regroup.Membership(8)})
+    later = photo(4, T0 + timedelta(days=25))
+    again = regroup.plan([*strays, later], rows, edits, regroup.Missions(), taken_slugs={"autres-photos-2017-09-2"})
+    assert again.new_albums == [] and {pid: ref for pid, ref, _, _ in again.memberships}[4] == 8
+    assert set(again.updates) == {8} and again.updates[8]["photo_count"] == 3
+    assert again.updates[8]["end_utc"] == later["taken_at_utc"] and "title" not in again.updates[8]
