@@ -1292,7 +1292,7 @@ def dating_from(conn: sqlite3.Connection, utc_iso: str, later: bool) -> Iterator
     sign, order = (">=", "ASC") if later else ("<=", "DESC")
     cursor = conn.execute(
         "SELECT id, taken_at_utc, time_source, date_source FROM photos "
-        f"WHERE taken_at_utc {sign} ? ORDER BY taken_at_utc {order}",
+        f"WHERE taken_at_utc {sign} ? AND trashed_at IS NULL ORDER BY taken_at_utc {order}",  # as iter_dating
         (utc_iso,),
     )
     while rows := cursor.fetchmany(200):
@@ -1302,7 +1302,8 @@ def dating_from(conn: sqlite3.Connection, utc_iso: str, later: bool) -> Iterator
 def dating_between(conn: sqlite3.Connection, first_iso: str, last_iso: str) -> list[Row]:
     return dicts(
         conn.execute(
-            "SELECT id, taken_at_utc, time_source, date_source FROM photos WHERE taken_at_utc BETWEEN ? AND ?",
+            "SELECT id, taken_at_utc, time_source, date_source FROM photos"
+            " WHERE taken_at_utc BETWEEN ? AND ? AND trashed_at IS NULL",
             (first_iso, last_iso),
         )
     )

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from gallery import albums, catalog, events, organise, regroup, synthetic_catalog
+from gallery import albums, catalog, events, organise, regroup, synthetic_catalog, trash
 from gallery.errors import GalleryError
 
 T0 = datetime(2017, 9, 18, 8, 0, tzinfo=UTC)
@@ -189,7 +189,7 @@ def test_incremental_regroup_equals_a_full_one_over_random_edits(tmp_path: Path,
         action = (
             "import"
             if pending and (steps % 2 or rng.random() < 0.4)
-            else rng.choice(["move", "hide", "rename", "offset", "merge", "split", "unhide"])
+            else rng.choice(["move", "hide", "rename", "offset", "merge", "split", "unhide", "trash", "restore"])
         )
         if action == "import":
             batch = pending.pop()
@@ -234,6 +234,9 @@ def _edit(action: str, rng: random.Random, fast: sqlite3.Connection, full: sqlit
             catalog.set_manual_offset(conn, device, seconds)
             organise.refresh(conn, touched=() if conn is fast else None)
         return
+    if action == "restore":  # H14: the trash regroups the segments of its photos too
+        trashed = [r[0] for r in fast.execute("SELECT sha256 FROM photos WHERE trashed_at IS NOT NULL ORDER BY id")]
+        sha = rng.choice(trashed) if trashed else None
     if sha is None or slug is None or other is None:
         return
     title = f"Titre {rng.random():.3f}"
@@ -257,6 +260,10 @@ def _one_edit(action: str, conn: sqlite3.Connection, sha: str, slug: str, other:
             albums.hide(conn, row["album_slug"], sha, hidden=action == "hide")
         elif action == "rename":
             albums.rename(conn, slug, title)
+        elif action == "trash":
+            trash.trash(conn, [sha])
+        elif action == "restore":
+            trash.restore(conn, [sha])
         elif action == "merge":
             albums.merge(conn, slug, other)
         elif action == "split":
