@@ -83,7 +83,9 @@ def make_plan(
         return regrouping.plan(photos, album_rows, edits, mission_data)
     scope = scope_of(conn, touched, times, mission_data.programme)
     while True:
-        photos = [p for p in catalog.get_photos(conn, sorted(scope)) if not p.get("trashed_at")]
+        rows = catalog.get_photos(conn, sorted(scope))
+        photos = [p for p in rows if not p.get("trashed_at")]
+        scope -= {p["id"] for p in rows if p.get("trashed_at")}  # a trashed photo is in no album (H14)
         edits = regrouping.Edits(_memberships(catalog.memberships_of(conn, sorted(scope))), splits)
         outside = _Outside(conn, scope)
         made = regrouping.plan(
@@ -202,6 +204,7 @@ def apply(conn: catalog.Connection, plan: regrouping.Plan) -> dict[Any, int]:
                 "title": new.slug,
                 "mission_event_id": new.mission_event_id,
                 "mission_id": new.mission_id,
+                "period": new.period,  # H14: the month of a mission-less « Autres photos »
             },
         )
     rows = [(pid, ids.get(ref, ref), int(pinned), int(hidden)) for pid, ref, pinned, hidden in plan.memberships]

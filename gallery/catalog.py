@@ -571,6 +571,7 @@ ALBUM_SELECT = (
 )
 
 ALBUM_FIELDS = (
+    "period",  # H14: the month of a mission-less « Autres photos »
     "slug",
     "kind",
     "title",
@@ -1260,6 +1261,31 @@ def photo_ids_of_import(conn: sqlite3.Connection, import_id: int) -> list[int]:
     return [row[0] for row in conn.execute("SELECT id FROM photos WHERE import_id = ?", (import_id,))]
 
 
+# -- cost that follows the change (issue 10, H14) -------------------------------------------------------
+
+
+def photos_seen_by_import(conn: sqlite3.Connection, import_id: int) -> list[Row]:
+    """The photos an import archived, restored or found already archived (its files' outcomes)."""
+    return dicts(
+        conn.execute(
+            "SELECT * FROM photos WHERE import_id = ? OR sha256 IN"
+            " (SELECT sha256 FROM import_files WHERE import_id = ? AND sha256 IS NOT NULL) ORDER BY id",
+            (import_id, import_id),
+        )
+    )
+
+
+def companions_of_import(conn: sqlite3.Connection, import_id: int) -> list[Row]:
+    """The companions an import archived, and those of the photos it archived."""
+    return dicts(
+        conn.execute(
+            "SELECT * FROM companions WHERE import_id = ? OR photo_sha256 IN"
+            " (SELECT sha256 FROM photos WHERE import_id = ?) ORDER BY id",
+            (import_id, import_id),
+        )
+    )
+
+
 def empty_album_ids(conn: sqlite3.Connection) -> list[int]:
     return [row[0] for row in conn.execute("SELECT id FROM albums WHERE id NOT IN (SELECT album_id FROM album_photos)")]
 
@@ -1269,7 +1295,7 @@ def dating_from(conn: sqlite3.Connection, utc_iso: str, later: bool) -> Iterator
     sign, order = (">=", "ASC") if later else ("<=", "DESC")
     cursor = conn.execute(
         "SELECT id, taken_at_utc, time_source, date_source FROM photos "
-        f"WHERE taken_at_utc {sign} ? ORDER BY taken_at_utc {order}",
+        f"WHERE taken_at_utc {sign} ? AND trashed_at IS NULL ORDER BY taken_at_utc {order}",  # as iter_dating
         (utc_iso,),
     )
     while rows := cursor.fetchmany(200):
@@ -1279,7 +1305,8 @@ def dating_from(conn: sqlite3.Connection, utc_iso: str, later: bool) -> Iterator
 def dating_between(conn: sqlite3.Connection, first_iso: str, last_iso: str) -> list[Row]:
     return dicts(
         conn.execute(
-            "SELECT id, taken_at_utc, time_source, date_source FROM photos WHERE taken_at_utc BETWEEN ? AND ?",
+            "SELECT id, taken_at_utc, time_source, date_source FROM photos"
+            " WHERE taken_at_utc BETWEEN ? AND ? AND trashed_at IS NULL",
             (first_iso, last_iso),
         )
     )

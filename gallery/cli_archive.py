@@ -123,7 +123,7 @@ def add_commands(main: click.Group) -> None:
         finally:
             progress.close()
         if options.viewer:
-            viewer_pass(config, quiet=as_json)
+            viewer_pass(config, quiet=as_json, import_id=report.import_id)
         if as_json:
             echo_json(report.to_json())
         else:
@@ -223,9 +223,11 @@ def _only_zone(conn: catalog.Connection, shas: tuple[str, ...]) -> str | None:
     return zones.pop() if len(zones) == 1 else None
 
 
-def viewer_pass(config: Any, quiet: bool, sizes: tuple[str, ...] = (thumbs.VIEWER,)) -> None:
+def viewer_pass(
+    config: Any, quiet: bool, sizes: tuple[str, ...] = (thumbs.VIEWER,), import_id: int | None = None
+) -> None:
     started = time.monotonic()
-    result = maintenance.make_missing_derivatives(config, sizes)
+    result = maintenance.make_missing_derivatives(config, sizes, import_id)
     if result is None:
         return
     made, failures = result

@@ -125,15 +125,27 @@ def is_transcode(job: RenderJob) -> bool:
     return job.size in (kinds.video.WEB_COPY, motion.CLIP)
 
 
-def make_missing_derivatives(config: Config, sizes: Iterable[str]) -> tuple[int, list[str]] | None:
-    """Render every derivative of these sizes that is missing; None when nothing was missing."""
+def make_missing_derivatives(
+    config: Config, sizes: Iterable[str], import_id: int | None = None
+) -> tuple[int, list[str]] | None:
+    """Render every derivative of these sizes that is missing; None when nothing was missing.
+
+    With `import_id`, only those of that import's photos (an import's viewer pass: what it reads
+    follows the import, not the archive; `gallery thumbs` looks at every photo)."""
     if not config.db_path.exists():
         return None
+    sizes = tuple(sizes)
     with catalog.connection(config.db_path) as conn:
-        jobs = missing_derivatives(config, catalog.iter_photos(conn), sizes)
+        if import_id is None:
+            photos, companions = catalog.iter_photos(conn), catalog.iter_companions(conn)
+        else:
+            photos = catalog.photos_seen_by_import(conn, import_id)
+            companions = catalog.companions_of_import(conn, import_id)
+        jobs = missing_derivatives(config, photos, sizes)
         if thumbs.VIEWER in sizes:
-            jobs += missing_motion_copies(config, catalog.iter_companions(conn))
-            jobs += missing_clip_copies(config, catalog.iter_photos(conn))
+            jobs += missing_motion_copies(config, companions)
+            jobs += missing_clip_copies(config, photos)
+        del photos, companions
     return make_derivatives(config, jobs) if jobs else None
 
 

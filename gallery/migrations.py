@@ -387,6 +387,14 @@ CREATE TRIGGER photo_search_delete AFTER DELETE ON photos BEGIN
 END
 """
 
+# Cost that follows the change (issue 10, H14): an import's viewer pass reads its own photos only;
+# « Autres photos » outside any mission are one album per month (`period`, 2019-09), not one growing with the archive.
+V16_PHOTOS_IMPORT = """
+CREATE INDEX photos_import ON photos(import_id);
+CREATE INDEX companions_import ON companions(import_id);
+ALTER TABLE albums ADD COLUMN period TEXT
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, V1_ARCHIVE),
     (2, V2_DEVICES_PLACES),
@@ -403,4 +411,5 @@ MIGRATIONS: list[tuple[int, str]] = [
     (13, V13_ALBUM_ALIASES),
     (14, V14_FILE_TEXT_SEARCH),
     (15, V15_CAPTIONS),
+    (16, V16_PHOTOS_IMPORT),
 ]

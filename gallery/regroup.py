@@ -41,6 +41,7 @@ NEW_ALBUM_DEFAULTS: Row = {
     "mission_id": None,
     "mission_event_id": None,
     "merged_into": None,
+    "period": None,
     "start_utc": None,
     "end_utc": None,
     "timezone": None,
@@ -102,6 +103,7 @@ class NewAlbum:
     kind: str
     mission_event_id: int | None
     mission_id: int | None
+    period: str | None = None  # the month of a mission-less « Autres photos »
 
 
 @dataclass
@@ -192,6 +194,7 @@ def plan(
             spec["kind"],
             event["id"] if event else None,
             event["mission_id"] if event else spec.get("mission"),
+            spec.get("period"),
         )
         out.new_albums.append(new)
         refs[key] = key
@@ -203,6 +206,7 @@ def plan(
             "title": slug,
             "mission_event_id": new.mission_event_id,
             "mission_id": new.mission_id,
+            "period": new.period,
         }
     hidden = {pid for pid, m in previous.items() if m.hidden}
     pinned = {pid for pid, m in previous.items() if m.pinned and m.album_id in kept}
@@ -281,7 +285,7 @@ def _targets(
 
     by_event = {a["mission_event_id"]: a["id"] for a in albums.values() if a["mission_event_id"] is not None}
     others = {
-        a["mission_id"]: a["id"]
+        (a["mission_id"], a.get("period")): a["id"]
         for a in sorted(albums.values(), key=lambda a: -a["id"])
         if a["kind"] == "others" and a["merged_into"] is None
     }
@@ -292,8 +296,9 @@ def _targets(
                 group.ids,
             )
         elif group.others:
-            for mission, ids in _by_mission(group.ids, spans, by_id).items():
-                add(Target(others.get(mission), {"kind": "others", "mission": mission}, group.reasons), ids)
+            for (mission, period), ids in _by_mission(group.ids, spans, by_id).items():
+                spec = {"kind": "others", "mission": mission, "period": period}
+                add(Target(others.get((mission, period)), spec, group.reasons), ids)
         else:
             add(
                 Target(
@@ -333,11 +338,22 @@ def _best_overlap(ids: list[int], previous: Mapping[int, Membership], albums: Ma
     return min(votes, key=lambda album: (-votes[album], album))
 
 
-def _by_mission(ids: list[int], spans: Sequence[Span], by_id: Mapping[int, Row]) -> dict[int | None, list[int]]:
-    out: dict[int | None, list[int]] = defaultdict(list)
+def _by_mission(
+    ids: list[int], spans: Sequence[Span], by_id: Mapping[int, Row]
+) -> dict[tuple[int | None, str | None], list[int]]:
+    """« Autres photos » by mission; outside any mission, by month (its local month, else UTC):
+    an album the size of a month, never one that grows with the archive."""
+    out: dict[tuple[int | None, str | None], list[int]] = defaultdict(list)
     for photo_id in ids:
-        out[mission_at(_timestamp(by_id[photo_id]), spans)].append(photo_id)
+        photo = by_id[photo_id]
+        mission = mission_at(_timestamp(photo), spans)
+        out[mission, None if mission is not None else _month_of(photo)].append(photo_id)
     return out
+
+
+def _month_of(photo: Mapping[str, Any]) -> str | None:
+    when = photo.get("taken_at_local") or photo.get("taken_at_utc")
+    return when[:7] if when else None
 
 
 def mission_at(when: float | None, spans: Sequence[Span]) -> int | None:
@@ -399,7 +415,7 @@ def _slug_base(spec: Mapping[str, Any], photos: list[Row], mission_events: Mappi
     if spec["kind"] == "undated":
         return "non-datees"
     if spec["kind"] == "others":
-        return "autres-photos"
+        return f"autres-photos-{spec['period']}" if spec.get("period") else "autres-photos"
     event = mission_events.get(spec.get("programme", -1))
     if event:
         return f"{slugify(event['name'])}-{event['start_utc'][:4]}"
@@ -505,7 +521,10 @@ def default_title(
     if album["kind"] == "undated":
         return i18n.text("undated", lang)
     if album["kind"] == "others":
-        return i18n.text("others", lang) + (f" — {mission}" if mission else "")
+        period = album.get("period")
+        return i18n.text("others", lang) + (
+            f" — {mission}" if mission else f" — {i18n.month_label(period, lang)}" if period else ""
+        )
     event = mission_events.get(album["mission_event_id"] or -1)
     if event:
         return event["title"] or i18n.text("event_review", lang).format(name=event["name"])

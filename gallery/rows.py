@@ -102,6 +102,7 @@ class AlbumRow(TypedDict):
     updated_at: str
     mission: str | None
     cover_sha256: str | None
+    period: str | None  # H14: the month (2019-09) of a mission-less « Autres photos »
 
 
 class DeviceRow(TypedDict):

@@ -18,9 +18,11 @@ def trash(conn: catalog.Connection, shas: Sequence[str]) -> int:
     photos = dates.find_photos(conn, shas)
     if not photos:
         raise BadRequest("tick the photos to put in the trash first")
+    ids = [p["id"] for p in photos]
     with catalog.transaction(conn):
-        catalog.trash_photos(conn, [p["id"] for p in photos], catalog.now_iso())
-    albums.regroup(conn)
+        catalog.trash_photos(conn, ids, catalog.now_iso())
+    left = {row["trashed_from"] for row in catalog.get_photos(conn, ids) if row["trashed_from"] is not None}
+    albums.regroup(conn, ids, also=left)  # their segments and the albums they left, not the archive
     return len(photos)
 
 
@@ -33,7 +35,7 @@ def restore(conn: catalog.Connection, shas: Sequence[str]) -> int:
         for row in catalog.untrash_photos(conn, [p["id"] for p in photos]):
             if row["trashed_from"] is not None and catalog.get_album_by_id(conn, row["trashed_from"]):
                 catalog.set_membership(conn, row["id"], row["trashed_from"], pinned=True)
-    albums.regroup(conn)
+    albums.regroup(conn, [p["id"] for p in photos])  # their segments, not the archive
     return len(photos)
 
 

@@ -254,3 +254,26 @@ def test_library_root_from_environment(tmp_path: Path, monkeypatch: pytest.Monke
     result = CliRunner().invoke(main, ["import", str(tmp_path / "s"), "--no-viewer"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "lib" / "gallery.db").is_file()
+
+
+def test_the_viewer_pass_of_an_import_makes_that_imports_derivatives_only(gallery: Gallery, tmp_path: Path) -> None:
+    """Issue 10: an import reads its own photos, not the archive's; `gallery thumbs` looks at all of them."""
+    make_photo(tmp_path / "first" / "a.jpg", WHEN)
+    gallery.import_(tmp_path / "first", extra=("--no-viewer",))
+    make_photo(tmp_path / "second" / "b.jpg", WHEN.replace(hour=16), color=(0, 0, 200))
+    make_photo(tmp_path / "second" / "again.jpg", WHEN)  # the same bytes as a.jpg: a duplicate of this import
+    report = gallery.import_(tmp_path / "second")
+    assert report["imported"] == 1 and report["duplicates"] == 1
+
+    def viewer(name: str) -> Path:
+        row = next(r for r in gallery.rows() if r["original_name"] == name)
+        return gallery.root / "thumbnails" / thumbs.derivative_path(row["sha256"], "viewer")
+
+    assert viewer("b.jpg").is_file()
+    assert viewer("a.jpg").is_file(), "a file the import found already archived is the import's too"
+    viewer("a.jpg").unlink()
+    make_photo(tmp_path / "third" / "c.jpg", WHEN.replace(hour=17), color=(0, 200, 0))
+    gallery.import_(tmp_path / "third")
+    assert viewer("c.jpg").is_file() and not viewer("a.jpg").exists()
+    gallery("thumbs")
+    assert viewer("a.jpg").is_file()

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from gallery import albums, catalog, events, organise, regroup, synthetic_catalog
+from gallery import albums, catalog, events, organise, regroup, synthetic_catalog, trash
 from gallery.errors import GalleryError
 
 T0 = datetime(2017, 9, 18, 8, 0, tzinfo=UTC)
@@ -189,7 +189,7 @@ def test_incremental_regroup_equals_a_full_one_over_random_edits(tmp_path: Path,
         action = (
             "import"
             if pending and (steps % 2 or rng.random() < 0.4)
-            else rng.choice(["move", "hide", "rename", "offset", "merge", "split", "unhide"])
+            else rng.choice(["move", "hide", "rename", "offset", "merge", "split", "unhide", "trash", "restore"])
         )
         if action == "import":
             batch = pending.pop()
@@ -234,6 +234,9 @@ def _edit(action: str, rng: random.Random, fast: sqlite3.Connection, full: sqlit
             catalog.set_manual_offset(conn, device, seconds)
             organise.refresh(conn, touched=() if conn is fast else None)
         return
+    if action == "restore":  # H14: the trash regroups the segments of its photos too
+        trashed = [r[0] for r in fast.execute("SELECT sha256 FROM photos WHERE trashed_at IS NOT NULL ORDER BY id")]
+        sha = rng.choice(trashed) if trashed else None
     if sha is None or slug is None or other is None:
         return
     title = f"Titre {rng.random():.3f}"
@@ -257,6 +260,10 @@ def _one_edit(action: str, conn: sqlite3.Connection, sha: str, slug: str, other:
             albums.hide(conn, row["album_slug"], sha, hidden=action == "hide")
         elif action == "rename":
             albums.rename(conn, slug, title)
+        elif action == "trash":
+            trash.trash(conn, [sha])
+        elif action == "restore":
+            trash.restore(conn, [sha])
         elif action == "merge":
             albums.merge(conn, slug, other)
         elif action == "split":
@@ -295,3 +302,41 @@ def test_regroup_all_from_the_cli_streams_segments_and_matches_one_full_plan(tmp
         albums.regroup_all(left)
         albums.regroup(right)
         assert _snapshot(left) == _snapshot(right)
+
+
+# -- « Autres photos » by month outside missions (issue 11 left, H14) ----------------------------------------
+
+
+def test_stray_photos_outside_missions_go_to_the_others_album_of_their_month() -> None:
+    """One « Autres photos » per month, not one that grows with the archive; its slug says the month."""
+    strays = [photo(1, T0), photo(2, T0 + timedelta(days=20)), photo(3, T0 + timedelta(days=22))]
+    made = regroup.plan(strays, [], regroup.Edits(), regroup.Missions())
+    news = {a.slug: a for a in made.new_albums}
+    assert set(news) == {"autres-photos-2017-09", "autres-photos-2017-10"}
+    assert {a.kind for a in news.values()} == {"others"} and news["autres-photos-2017-10"].period == "2017-10"
+    titles = sorted(values["title"] for values in made.updates.values())
+    assert titles == ["Autres photos — octobre 2017", "Autres photos — septembre 2017"]
+    members = {pid: ref for pid, ref, _, _ in made.memberships}
+    assert members[2] == members[3] != members[1]
+    rows = [
+        album(
+            7,
+            "autres-photos-2017-09",
+            kind="others",
+            period="2017-09",
+            **made.updates[news["autres-photos-2017-09"].ref],
+        ),
+        album(
+            8,
+            "autres-photos-2017-10",
+            kind="others",
+            period="2017-10",
+            **made.updates[news["autres-photos-2017-10"].ref],
+        ),
+    ]
+    edits = regroup.Edits({1: regroup.Membership(7), 2: regroup.Membership(8), 3: regroup.Membership(8)})
+    later = photo(4, T0 + timedelta(days=25))
+    again = regroup.plan([*strays, later], rows, edits, regroup.Missions(), taken_slugs={"autres-photos-2017-09-2"})
+    assert again.new_albums == [] and {pid: ref for pid, ref, _, _ in again.memberships}[4] == 8
+    assert set(again.updates) == {8} and again.updates[8]["photo_count"] == 3
+    assert again.updates[8]["end_utc"] == later["taken_at_utc"] and "title" not in again.updates[8]

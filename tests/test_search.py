@@ -192,6 +192,8 @@ def test_migrating_an_existing_catalog_indexes_what_is_there(library: Path) -> N
         # 15 (captions) added
         conn.execute("DROP INDEX photos_trashed")
         conn.execute("DROP INDEX photos_content_id")
+        conn.execute("DROP INDEX photos_import")  # and migration 16 (an import's photos, issue 10)
+        conn.execute("ALTER TABLE albums DROP COLUMN period")
         for column in (
             "media_type",
             "duration",

@@ -300,8 +300,8 @@ def _finish(
                     albums.move_many(conn, imported, album_slug)
                 except NotFound:
                     error = i18n.text("upload_album_gone", lang).format(album=album_slug)
-            if catalog.forget_mtime_dates(conn, import_id):
-                organise.refresh(conn, config)
+            if catalog.forget_mtime_dates(conn, import_id):  # the upload's photos, and what they can move
+                organise.refresh(conn, config, catalog.photo_ids_of_import(conn, import_id))
             catalog.restore_covers(conn, covers)
             for path, name in names.items():
                 results.append(_line(conn, name, outcomes.get(path), lang, config))
