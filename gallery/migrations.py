@@ -360,8 +360,9 @@ INSERT INTO photo_search (rowid, place, camera, note)
 
 # H17: a caption written by staff, in place (admin grid, photo page) or by a form post. It is public
 # (the photo page, the viewer, alt text, JSON, og:description) and wins over an XMP title or
-# description, which stay private (searched by admins in `note`, migration 14). FTS5 tables take no new column: photo_search is made again with
-# `caption` last, searched by visitors with `place` and `camera`.
+# description, which stay private (searched by admins in `note`, migration 14). FTS5 tables take no
+# new column: photo_search is made again with `caption` last, searched by visitors with `place` and
+# `camera`.
 _PHOTO_SEARCH_ROW = f"""new.id, COALESCE(new.place, ''),
         TRIM(COALESCE(new.make, '') || ' ' || COALESCE(new.model, '') || ' ' || COALESCE(new.lens, '')),
         {_V14_NOTE}, COALESCE(new.caption, '')"""
