@@ -26,6 +26,8 @@ SAMPLES: dict[str, str] = {
     "aligned": notes.note("aligned", candidates=[[0.93, -6 * 3600], [0.05, 3 * 86400]]),
     "undecided+few_covered": notes.join(UNDECIDED, notes.note("few_covered", share=0.21)),
     "undecided+changes_midway": notes.join(UNDECIDED, notes.note("changes_midway")),
+    "undecided+day_earlier": notes.join(UNDECIDED, notes.note("day_earlier")),
+    "undecided+day_later": notes.join(UNDECIDED, notes.note("day_later")),
     "far_from_trip": notes.note("far_from_trip"),
     "also_far_from_trip": notes.join(UNDECIDED, notes.note("also_far_from_trip")),
     "goes_back_twice": notes.note("goes_back_twice"),

@@ -9,7 +9,7 @@ from functools import cache
 
 import pytest
 
-from gallery import timeline
+from gallery import notes, timeline
 from gallery.notes import in_words
 from gallery.timeline import MissionZone, Shot
 
@@ -348,7 +348,7 @@ def test_a_schedule_that_repeats_leaves_an_evenly_shooting_camera_to_a_person() 
     phone = _phone("alice", 1, _daily(4, 9)) + _phone("bob", 1000, _daily(4, 13, offset=4))
     camera = _camera("dslr", 2000, [m + 1440 for m in _daily(2, 7, offset=2)], timedelta(0))
     timings, clocks = resolve(phone + camera)
-    assert clocks["dslr"].source is None and "a day" in clocks["dslr"].note, clocks["dslr"]
+    assert clocks["dslr"].source is None and "a day" in notes.render(clocks["dslr"].note)[0], clocks["dslr"]
     corrections = [c.correction for c in clocks["dslr"].candidates]
     assert any(abs(c) <= 600 for c in corrections), corrections
     assert any(abs(abs(c) - 86400) <= 600 for c in corrections), corrections
