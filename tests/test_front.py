@@ -403,7 +403,8 @@ def test_social_cards_come_from_disk_once_made_and_go_with_unpublishing(
     sha = photos_of(library, PUBLIC)[0]
     card = f"/cards/{sha}.jpg"
     for made in (config.thumbs_dir / front.card_path(sha), front.link_path(config, sha, front.CARD)):
-        made.unlink(missing_ok=True)  # a card an earlier test of the same library asked for
+        made.unlink(missing_ok=True)  # a card an earlier test of the shared demo library asked for
+    front.sync(config)  # the public tree links the card to be (a link nginx follows once the app made it)
     with httpx2.Client(base_url=base) as client:
         first = client.get(card)  # made by the app, and kept on disk
         assert first.status_code == 200 and first.content[:2] == b"\xff\xd8"
