@@ -174,7 +174,7 @@ def _pick_album(conn: sqlite3.Connection, rng: random.Random) -> str | None:
     return rng.choice(slugs) if slugs else None
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [int(s) for s in __import__("os").environ.get("SEEDS", "1,2,3").split(",")])
 def test_incremental_regroup_equals_a_full_one_over_random_edits(tmp_path: Path, seed: int) -> None:
     rng = random.Random(seed)
     fast = catalog.connect(tmp_path / "fast.db")
@@ -189,7 +189,9 @@ def test_incremental_regroup_equals_a_full_one_over_random_edits(tmp_path: Path,
         action = (
             "import"
             if pending and (steps % 2 or rng.random() < 0.4)
-            else rng.choice(["move", "hide", "rename", "offset", "merge", "split", "unhide", "trash", "restore"])
+            else rng.choice(
+                ["move", "hide", "rename", "offset", "merge", "split", "unhide", "trash", "restore", "shift"]
+            )
         )
         if action == "import":
             batch = pending.pop()
@@ -240,6 +242,8 @@ def _edit(action: str, rng: random.Random, fast: sqlite3.Connection, full: sqlit
     if sha is None or slug is None or other is None:
         return
     title = f"Titre {rng.random():.3f}"
+    if action == "shift":  # a time set by hand (H20): the photo may leave its segment for another
+        title = str(rng.choice([-7200, -1800, 1800, 5400, 86400]))
     for conn in (fast, full):
         with pytest.MonkeyPatch.context() as patch:
             if conn is full:  # the same edit, followed by a full regroup instead of the incremental one
@@ -264,6 +268,8 @@ def _one_edit(action: str, conn: sqlite3.Connection, sha: str, slug: str, other:
             trash.trash(conn, [sha])
         elif action == "restore":
             trash.restore(conn, [sha])
+        elif action == "shift":
+            trash.shift(conn, [sha], int(title))
         elif action == "merge":
             albums.merge(conn, slug, other)
         elif action == "split":
