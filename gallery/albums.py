@@ -264,6 +264,8 @@ def rename(conn: catalog.Connection, slug: str, title: str) -> None:
     album = find_album(conn, slug)
     with catalog.transaction(conn):
         catalog.update_album(conn, album["id"], {"title": _clean(title, 200), "title_manual": 1, "edited": 1})
+    # its segment again: an album whose title had « (matin) » to tell it from this one may lose it (H20)
+    regroup(conn, [p["id"] for p in catalog.album_photos(conn, album["id"])], also=[album["id"]])
 
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")

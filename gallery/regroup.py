@@ -162,7 +162,8 @@ def plan(
     previous = dict(edits.memberships)
     items, undated = split_dated(by_id[i] for i in sorted(in_scope))
     groups = events.group_into_events(items, missions.programme, lambda i: by_id[i]["place"])
-    targets = _targets(groups, undated, rows, previous, missions.spans, by_id)
+    origins = {s.new_album_id: s.album_id for s in edits.splits}
+    targets = _targets(groups, undated, rows, previous, missions.spans, by_id, origins)
     assignment = _apply_people(targets, rows, previous, edits.splits, by_id)
     touched = {a for a in assignment if isinstance(a, int)} | {
         m.album_id for pid, m in previous.items() if pid in in_scope and m.album_id in rows
@@ -274,6 +275,7 @@ def _targets(
     previous: Mapping[int, Membership],
     spans: Sequence[Span],
     by_id: Mapping[int, Row],
+    origins: Mapping[int, int],
 ) -> dict[AlbumRef, tuple[Target, list[int]]]:
     out: dict[AlbumRef, tuple[Target, list[int]]] = {}
 
@@ -302,7 +304,7 @@ def _targets(
         else:
             add(
                 Target(
-                    _best_overlap(group.ids, previous, albums),
+                    _best_overlap(group.ids, previous, albums, origins),
                     {"kind": "event", "auto": f"{group.start}:{min(group.ids)}"},
                     group.reasons,
                 ),
@@ -324,18 +326,35 @@ def _forward(target: Target, albums: Mapping[int, Row]) -> Target:
     return target if album_id == target.album_id else Target(album_id, target.spec, target.reasons)
 
 
-def _best_overlap(ids: list[int], previous: Mapping[int, Membership], albums: Mapping[int, Row]) -> int | None:
+def _best_overlap(
+    ids: list[int], previous: Mapping[int, Membership], albums: Mapping[int, Row], origins: Mapping[int, int]
+) -> int | None:
+    """The automatic album holding most of these photos; a split's album votes for the album it was
+    cut from, so that the split rule (`_after_splits`) shares them out again whichever half is larger."""
     votes = Counter(
-        previous[i].album_id
+        _origin(previous[i].album_id, albums, origins)
         for i in ids
-        if i in previous
-        and previous[i].album_id in albums
-        and albums[previous[i].album_id]["kind"] == "event"
-        and albums[previous[i].album_id]["mission_event_id"] is None
+        if i in previous and previous[i].album_id in albums and _automatic(albums[previous[i].album_id])
     )
     if not votes:
         return None
     return min(votes, key=lambda album: (-votes[album], album))
+
+
+def _automatic(album: Mapping[str, Any]) -> bool:
+    return bool(album["kind"] == "event" and album["mission_event_id"] is None)
+
+
+def _origin(album_id: int, albums: Mapping[int, Row], origins: Mapping[int, int]) -> int:
+    """The album a split cut this one from (through splits of splits), while it is there to share out."""
+    seen = {album_id}
+    while (parent := origins.get(album_id)) is not None and parent not in seen:
+        row = albums.get(parent)
+        if row is None or row["merged_into"] is not None or not _automatic(row):
+            break
+        seen.add(parent)
+        album_id = parent
+    return album_id
 
 
 def _by_mission(

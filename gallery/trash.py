@@ -77,5 +77,6 @@ def shift(conn: catalog.Connection, shas: Sequence[str], seconds: int) -> int:
     ]
     with catalog.transaction(conn):
         catalog.set_manual_times(conn, moved)
-    organise.refresh(conn)  # times are resolved again (the manual time wins), then albums follow
+    # times are resolved again (the manual time wins), then the segments they left and joined (H20)
+    organise.refresh(conn, touched=[p["id"] for p in photos])
     return len(photos)
