@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from . import front
+from . import front, nginx_conf
 from .cli import Context, pass_context
 from .importer import prepare_root
 from .text import for_terminal as printable
@@ -48,7 +48,7 @@ def nginx_config(ctx: Context, server_name: str, listen: str, upstream: str) -> 
         click.echo(
             f"Public tree {front.public_dir(ctx.config)}: {done.added} links added, {done.removed} removed.", err=True
         )
-    click.echo(front.nginx_config(ctx.config, server_name, listen, upstream), nl=False)
+    click.echo(nginx_conf.nginx_config(ctx.config, server_name, listen, upstream), nl=False)
 
 
 @click.command("backup")

@@ -186,11 +186,16 @@ def demo_library(tmp_path_factory: pytest.TempPathFactory, mission_files_session
 
 @pytest.fixture
 def library(demo_library: Path, tmp_path: Path) -> Path:
-    """A private copy of the demo library, for tests that change things."""
+    """A private copy of the demo library, for tests that change things.
+
+    Without the social cards (made on a card's first request): a test that reads the shared demo
+    library (the browser walk of the static copy) makes some, and the copy starts as imported.
+    """
     import shutil
 
     copy = tmp_path / "library"
-    shutil.copytree(demo_library, copy)
+    cards = demo_library / "thumbnails"
+    shutil.copytree(demo_library, copy, ignore=lambda folder, names: ["cards"] if Path(folder) == cards else [])
     return copy
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import urllib.request
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -89,6 +90,30 @@ def test_chains_collapse_into_one_hop_through_slugs_and_merges(root: Path) -> No
         target = catalog.get_album(conn, "d")
         assert target is not None
         assert catalog.album_aliases(conn, target["id"]) == ["album-0", "album-1", "b"]
+
+
+def feed_entries(root: Path) -> dict[str, tuple[str, str]]:
+    """The feed's entries as title: (id, link), read from the gallery served at a sub-path."""
+    client = TestClient(create_app(Config(root=root, base_url="https://Photos.Example.org/galerie/")))
+    atom = "{http://www.w3.org/2005/Atom}"
+    feed = ET.fromstring(client.get("/feed.atom").content)
+    return {
+        str(e.findtext(f"{atom}title")): (str(e.findtext(f"{atom}id")), str(e.find(f"{atom}link").get("href")))  # type: ignore[union-attr]
+        for e in feed.iter(f"{atom}entry")
+    }
+
+
+def test_a_feed_entry_keeps_its_id_through_a_slug_change_and_links_to_the_new_address(root: Path) -> None:
+    before = feed_entries(root)
+    ids = [entry_id for entry_id, _ in before.values()]
+    assert len(before) == 3 and len(set(ids)) == 3
+    for entry_id in ids:  # RFC 4151: the host (lower case), a day, the gallery's path and the album's row id
+        assert re.fullmatch(r"tag:photos\.example\.org,\d{4}-\d{2}-\d{2}:/galerie/albums/\d+", entry_id), entry_id
+    assert before["Album 0"][1] == "https://Photos.Example.org/galerie/albums/album-0"
+    edit(root, albums.change_slug, "album-0", "toulouse-2017")
+    after = feed_entries(root)
+    assert after["Album 0"] == (before["Album 0"][0], "https://Photos.Example.org/galerie/albums/toulouse-2017")
+    assert after["Album 1"] == before["Album 1"]
 
 
 def test_an_album_holding_the_slug_wins_over_the_alias(root: Path) -> None:

@@ -105,6 +105,45 @@ def test_a_caption_is_edited_in_place_with_the_keyboard(
     page.context.close()  # type: ignore[attr-defined]
 
 
+def test_the_tile_alt_follows_a_caption_edited_in_place_as_a_reload_would(
+    server: str,  # noqa: F811
+    browser: object,  # noqa: F811
+    staff_library: Path,  # noqa: F811
+) -> None:
+    page = staff(browser, server, 1366)
+    page.goto(f"{server}/admin/albums/{MELEE}")  # type: ignore[attr-defined]
+    sha = page.eval_on_selector_all("#picker input[type=checkbox]", "boxes => boxes.map(b => b.value)")[2]  # type: ignore[attr-defined]
+    assert caption_of(staff_library, sha) is None
+    tile, status = f"#p-{sha} img", f"#caption-{sha}-form .caption-status"
+    generated = page.get_attribute(tile, "alt")  # type: ignore[attr-defined]
+    assert generated.startswith("Photo 3, ") and len(generated) > len("Photo 3, "), generated
+
+    def caption(words: str, said: str, img: str = tile) -> str:
+        page.focus(f"#caption-{sha}-form .caption-show")  # type: ignore[attr-defined]
+        page.keyboard.press("Enter")  # type: ignore[attr-defined]
+        page.keyboard.press("Control+A")  # type: ignore[attr-defined]
+        page.keyboard.press("Delete")  # type: ignore[attr-defined]
+        if words:
+            page.keyboard.type(words)  # type: ignore[attr-defined]
+        page.keyboard.press("Enter")  # type: ignore[attr-defined]
+        wait_until(page, f"document.querySelector({status!r}).textContent === {said!r}")
+        return str(page.get_attribute(img, "alt"))  # type: ignore[attr-defined]
+
+    assert caption("Les filets au soleil", "Légende enregistrée.") == "Photo 3, Les filets au soleil"
+    page.reload()  # type: ignore[attr-defined]
+    assert page.get_attribute(tile, "alt") == "Photo 3, Les filets au soleil", "the server says the same"  # type: ignore[attr-defined]
+    assert caption("", "Légende effacée.") == generated, "a cleared caption gives back the generated words"
+    page.reload()  # type: ignore[attr-defined]
+    assert page.get_attribute(tile, "alt") == generated  # type: ignore[attr-defined]
+
+    page.goto(f"{server}/photos/{sha}")  # type: ignore[attr-defined]  # the viewer's photo follows too
+    before = str(page.get_attribute("img#photo", "alt"))  # type: ignore[attr-defined]
+    assert caption("Au large", "Légende enregistrée.", "img#photo") == "Au large"
+    assert caption("", "Légende effacée.", "img#photo") == before
+    assert before == generated.removeprefix("Photo 3, "), "the same words on the tile and the photo"
+    page.context.close()  # type: ignore[attr-defined]
+
+
 def test_the_time_tools_fold_away_and_open_from_the_keyboard(server: str, browser: object) -> None:  # noqa: F811
     page = staff(browser, server, 1366)
     page.goto(f"{server}/admin/albums/{MELEE}")  # type: ignore[attr-defined]

@@ -36,6 +36,16 @@
     p.text.classList.toggle("empty", !caption);
   }
 
+  // The photo's images (the admin tile, the viewer's photo) say the new caption, or when it is cleared
+  // the words the page was given for it (place, time, camera: render.py alt_text), as a reload would.
+  function alts(form, caption) {
+    var sha = form.id.replace(/^caption-/, "").replace(/-form$/, "");
+    document.querySelectorAll("img[data-caption-of]").forEach(function (img) {
+      if (img.getAttribute("data-caption-of") !== sha) { return; }
+      img.alt = (img.getAttribute("data-alt-prefix") || "") + (caption || img.getAttribute("data-alt-generated") || "");
+    });
+  }
+
   function save(form) {
     var p = parts(form);
     if (form.classList.contains("saving")) { return; }
@@ -52,6 +62,7 @@
       })
       .then(function (data) {
         shown(form, data.caption);
+        alts(form, data.caption);
         edit(form, false);
         p.status.textContent = data.message;
       })

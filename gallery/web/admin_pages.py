@@ -24,6 +24,7 @@ from .. import albums, catalog, dates, devices, i18n, missions, organise, progra
 from ..durations import parse_duration
 from ..errors import BadRequest, Forbidden, GalleryError, NotFound, TooLarge
 from . import auth, files, uploads
+from .render import alt_text
 
 ALBUM_ACTIONS = (
     "rename",
@@ -136,6 +137,7 @@ def album_page(request: Request) -> Response:
         album=album,
         aliases=catalog.album_aliases(conn, album["id"]),
         photos=photos,
+        generated_alts=_generated_alts(request, album, photos),
         others=others,
         shares=links,
         uncertain=dates.UNCERTAIN_SOURCES,
@@ -144,6 +146,11 @@ def album_page(request: Request) -> Response:
         count=request.query_params.get("n", ""),
         error="",
     )
+
+
+def _generated_alts(request: Request, album: Any, photos: list[Any]) -> list[str]:
+    """Each tile's alt without its caption (place, time, camera): what caption.js shows once it is cleared."""
+    return [alt_text({**photo, "caption": None}, album, request.state.lang) for photo in photos]
 
 
 def _known(key: str) -> str:
@@ -198,12 +205,14 @@ def _album_error(request: Request, slug: str, exc: GalleryError) -> Response:
     """The album page again, with the error in the visitor's language and nothing changed."""
     conn = request.app.state.db()
     album = albums.find_album(conn, slug)
+    photos = catalog.album_tiles(conn, album["id"], True)
     response = _page(
         request,
         "admin_album.html",
         album=album,
         aliases=catalog.album_aliases(conn, album["id"]),
-        photos=catalog.album_tiles(conn, album["id"], True),
+        photos=photos,
+        generated_alts=_generated_alts(request, album, photos),
         others=[a for a in catalog.list_albums(conn) if a["id"] != album["id"]],
         shares=catalog.list_shares(conn, album["id"]),
         uncertain=dates.UNCERTAIN_SOURCES,

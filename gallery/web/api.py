@@ -166,6 +166,19 @@ def health(request: Request) -> Response:
     )
 
 
+def entry_id(base: str, album: Mapping[str, Any]) -> str:
+    """An album's Atom id, a tag: URI (RFC 4151) that outlives its slug: the gallery's host, the day
+    the album was created and its database id (`tag:photos.example.org,2017-05-02:/albums/42`).
+
+    The link stays the current address; a slug change (which redirects) then leaves the id alone, so
+    feed readers do not show the album again as a new entry.
+    """
+    parts = urlsplit(base)
+    host = (parts.hostname or "localhost").lower()
+    day = str(album["created_at"])[:10]
+    return f"tag:{host},{day}:{parts.path.rstrip('/')}/albums/{album['id']}"
+
+
 def feed(request: Request) -> Response:
     """Atom 1.0 feed of published albums, newest first."""
     base = request.state.base_url
@@ -181,7 +194,7 @@ def feed(request: Request) -> Response:
         cover = f'<p><img src="{base}{thumb_url(album["cover_sha256"])}" alt=""></p>' if album["cover_sha256"] else ""
         summary = f"{album_days(album)} · {album['place'] or ''} · {album['photo_count']} photos"
         entries.append(
-            f"<entry><id>{escape(link)}</id><title>{escape(album['title'])}</title>"
+            f"<entry><id>{escape(entry_id(base, album))}</id><title>{escape(album['title'])}</title>"
             f'<link rel="alternate" type="text/html" href="{escape(link)}"/>'
             f"<updated>{escape(album['updated_at'])}</updated><published>{escape(album['created_at'])}</published>"
             f"<summary>{escape(summary)}</summary>"

@@ -265,6 +265,7 @@ def photo(request: Request) -> Response:
         previous=around.previous,
         next=around.next,
         alt=alt_text(current, album_row, lang),
+        generated_alt=alt_text({**current, "caption": None}, album_row, lang),  # caption.js: a caption cleared
         moment=photo_moment(current, lang),
         show_location=show_location,
         originals=originals,
