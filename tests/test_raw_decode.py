@@ -62,11 +62,13 @@ def _ifd(entries: list[tuple[int, str, object]], at: int) -> tuple[bytes, bytes]
     return head + b"\0\0\0\0", extra
 
 
-def make_dng(path: Path, orientation: int = 1, preview: bool = True) -> Path:
-    """A real, decodable DNG: IFD0 the raw mosaic, a SubIFD a 640 px JPEG preview, a GPS IFD."""
+def make_dng(
+    path: Path, orientation: int = 1, preview: bool = True, preview_size: tuple[int, int] = (640, 426)
+) -> Path:
+    """A real, decodable DNG: IFD0 the raw mosaic, a SubIFD a JPEG preview, a GPS IFD."""
     raw = _mosaic()
     jpeg = io.BytesIO()
-    Image.new("RGB", (640, 426), (200, 40, 40)).save(jpeg, "JPEG", quality=80)
+    Image.new("RGB", preview_size, (200, 40, 40)).save(jpeg, "JPEG", quality=80)
     preview_bytes = jpeg.getvalue() if preview else b""
     # Layout: header, raw data, preview, then the IFDs (each followed by its values).
     raw_at = 8
@@ -83,8 +85,8 @@ def make_dng(path: Path, orientation: int = 1, preview: bool = True) -> Path:
     sub_at = gps_at + len(gps_head) + len(gps_extra)
     sub_entries: list[tuple[int, str, object]] = [
         (254, "LONG", 1),
-        (256, "LONG", 640),
-        (257, "LONG", 426),
+        (256, "LONG", preview_size[0]),
+        (257, "LONG", preview_size[1]),
         (258, "SHORT", (8, 8, 8)),
         (259, "SHORT", 7),
         (262, "SHORT", 6),
@@ -184,6 +186,15 @@ def test_a_raw_with_its_preview_keeps_the_preview(gallery: Gallery, tmp_path: Pa
     gallery.import_(card)
     (row,) = gallery.rows()
     assert (row["width"], row["height"]) == (640, 426), "the embedded preview, no decode needed"
+
+
+def test_a_raw_whose_only_preview_is_a_thumbnail_is_decoded(gallery: Gallery, tmp_path: Path) -> None:
+    card = tmp_path / "card"
+    card.mkdir()
+    make_dng(card / "DSC_0004.dng", preview_size=(160, 106))
+    gallery.import_(card)
+    (row,) = gallery.rows()
+    assert (row["width"], row["height"]) == (WIDTH // 2, HEIGHT // 2), "LibRaw draws more than a 160 px thumbnail"
 
 
 def test_a_truncated_raw_stays_a_tile_with_its_reason(gallery: Gallery, tmp_path: Path) -> None:

@@ -105,14 +105,15 @@ def _jpeg_pixels(window: bytes) -> int:
 def picture(path: Path, fmt: str, long_edge: int) -> Image.Image:
     """The preview, else a real RAW decode, turned as the RAW says; a plain tile when neither works."""
     try:
-        image = largest_preview(path)
+        preview = largest_preview(path)
     except (OSError, ValueError, SyntaxError):
-        image = None
-    if image is not None and max(image.size) < PREVIEW_MIN_EDGE:
-        decoded = _decoded(path)  # a thumbnail only: LibRaw draws better when it can
-        image = decoded if isinstance(decoded, Image.Image) else image
-    elif image is None:
+        preview = None
+    if preview is not None and max(preview.size) >= PREVIEW_MIN_EDGE:
+        image: Image.Image | str = preview
+    else:
         image = _decoded(path)
+        if isinstance(image, str) and preview is not None:
+            image = preview  # a thumbnail only, and LibRaw cannot do better
     if isinstance(image, str):
         tile = Image.new("RGB", TILE, (72, 72, 80))
         tile.info[TILE_REASON] = image
