@@ -173,7 +173,7 @@ def test_a_raw_without_a_usable_preview_is_decoded_by_libraw(
             middle = image.getpixel((image.width * 3 // 4, image.height * 3 // 4))
             assert isinstance(corner, tuple) and isinstance(middle, tuple)
             assert sum(corner) > sum(middle) + 150, f"{size}: the bright corner is where the sensor saw it"
-            assert abs(middle[0] - middle[2]) < 60, f"{size}: camera white balance leaves grey near grey"
+            assert max(middle) - min(middle) < 25, f"{size}: camera white balance leaves grey near grey"
             assert image.info.get("exif") is None and image.info.get("icc_profile") is None
         assert ARTIST.encode() not in data and b"Test DNG" not in data, "pixels only, no metadata"
         assert leakcheck.findings(data, "webp", (43.5445, 1.511)) == []
