@@ -128,6 +128,8 @@ def _process(job: Job, settings: IngestSettings) -> IngestResult:
     meta = _complete_meta(meta, path)
     if exif_error:
         meta = PhotoMeta(**{**asdict(meta), "bad_tags": (*meta.bad_tags, exif_error)})
+    if rendered.tile_reason:  # pictured by a plain tile: the catalog says why
+        meta = PhotoMeta(**{**asdict(meta), "bad_tags": (*meta.bad_tags, f"picture:{rendered.tile_reason}")})
     width, height = _displayed(rendered, extra)
     incoming = _copy_incoming(path, sha256, settings)
     return {

@@ -37,6 +37,7 @@ class Rendered:
     derivative_height: int
     placeholder: str | None = None  # grid only: a tiny WebP data: URI, shown while the grid image loads
     sharpness: float | None = None  # grid only: variance of edges, low means blurred (album covers)
+    tile_reason: str | None = None  # a plain tile stands in for the picture (a RAW LibRaw cannot decode): why
 
 
 def derivative_path(sha256: str, size: str) -> PurePosixPath:
@@ -185,9 +186,10 @@ def make_derivative(thumbs_dir: Path, sha256: str, source: Path, kind: str, size
     target = thumbs_dir / derivative_path(sha256, size)
     if fresh or not target.exists():
         storage.write_atomic(target, encode(small, WEBP_QUALITY[size]), durable=not fresh)
+    reason = image.info.get("tile_reason")
     if size != GRID:
-        return Rendered(full[0], full[1], small.width, small.height)
-    return Rendered(full[0], full[1], small.width, small.height, placeholder(small), sharpness(small))
+        return Rendered(full[0], full[1], small.width, small.height, tile_reason=reason)
+    return Rendered(full[0], full[1], small.width, small.height, placeholder(small), sharpness(small), reason)
 
 
 def sharpness(image: Image.Image) -> float:

@@ -1,8 +1,9 @@
 """Camera RAW (CR2, CR3, NEF, ARW, DNG, RAF, ORF, RW2, PEF...): archived as is, pictured by its largest embedded JPEG.
 
 Metadata comes from exifread, which reads the TIFF-based RAWs (everything but CR3 and RAF's
-own header). A RAW without a usable preview is decoded by rawpy when it is installed, else it
-is shown as a plain tile: it is archived all the same.
+own header). A RAW without a usable preview (none, a broken one, or only a thumbnail under
+PREVIEW_MIN_EDGE) is decoded by LibRaw (rawpy) at half size; a file LibRaw cannot decode either
+is shown as a plain tile whose image says why (`TILE_REASON`): it is archived all the same.
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ JPEG_STARTS = (b"\xff\xd8\xff\xdb", b"\xff\xd8\xff\xe0", b"\xff\xd8\xff\xe1", b"
 MAX_CANDIDATES = 400
 HEADER_WINDOW = 512 * 1024  # enough for a preview's own EXIF block before its frame header
 TILE = (512, 384)
+PREVIEW_MIN_EDGE = 400  # a smaller preview (an EXIF thumbnail) only stands in when LibRaw cannot decode
+MAX_RAW_PIXELS = 250_000_000  # LibRaw holds the whole mosaic in memory: refuse a sensor above this
+TILE_REASON = "tile_reason"  # Image.info key: why a RAW is pictured by a plain tile
 
 
 def sniff(head: bytes, suffix: str) -> Sniffed | None:
@@ -99,15 +103,21 @@ def _jpeg_pixels(window: bytes) -> int:
 
 
 def picture(path: Path, fmt: str, long_edge: int) -> Image.Image:
-    """The preview turned as the RAW says (previews rarely carry their own orientation)."""
+    """The preview, else a real RAW decode, turned as the RAW says; a plain tile when neither works."""
     try:
-        image = largest_preview(path)
+        preview = largest_preview(path)
     except (OSError, ValueError, SyntaxError):
-        image = None
-    if image is None:
+        preview = None
+    if preview is not None and max(preview.size) >= PREVIEW_MIN_EDGE:
+        image: Image.Image | str = preview
+    else:
         image = _decoded(path)
-    if image is None:
-        return Image.new("RGB", TILE, (72, 72, 80))
+        if isinstance(image, str) and preview is not None:
+            image = preview  # a thumbnail only, and LibRaw cannot do better
+    if isinstance(image, str):
+        tile = Image.new("RGB", TILE, (72, 72, 80))
+        tile.info[TILE_REASON] = image
+        return tile
     image.draft("RGB", (long_edge, long_edge))
     orientation = read_meta(path)[0].orientation
     if orientation != 1:
@@ -120,17 +130,29 @@ def _with_orientation(image: Image.Image, orientation: int) -> Image.Image:
     return image
 
 
-def _decoded(path: Path) -> Image.Image | None:
-    """A real RAW decode, only when rawpy (LibRaw) is installed; the import never needs it."""
-    try:
-        import rawpy  # type: ignore[import-not-found]
-    except ImportError:
-        return None
+def _decoded(path: Path) -> Image.Image | str:
+    """LibRaw's half-size decode (camera white balance, sRGB, 8 bits, unturned: a quarter of the
+    sensor's pixels, 3 bytes each); a string says why there is none (LibRaw refuses a truncated,
+    unknown or too large file)."""
+    import rawpy
+
     try:
         with rawpy.imread(str(path)) as raw:
-            return Image.fromarray(raw.postprocess(half_size=True, use_camera_wb=True))
-    except Exception:  # LibRaw refuses a truncated or unknown file
-        return None
+            sizes = raw.sizes
+            if sizes.raw_width * sizes.raw_height > MAX_RAW_PIXELS:
+                return f"raw_too_big:{sizes.raw_width}x{sizes.raw_height}"
+            pixels = raw.postprocess(
+                half_size=True,
+                use_camera_wb=True,
+                output_color=rawpy.ColorSpace.sRGB,
+                output_bps=8,
+                user_flip=0,  # picture() turns it as the EXIF says, like a preview
+            )
+    except MemoryError:
+        raise
+    except Exception as exc:  # rawpy's LibRawError tree, and whatever a hostile file provokes
+        return f"raw_undecodable:{type(exc).__name__}"
+    return Image.fromarray(pixels)
 
 
 KIND = MediaKind("raw", FORMATS, sniff, read_meta=read_meta, picture=picture, large=True)
