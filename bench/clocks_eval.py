@@ -523,8 +523,13 @@ def run_trip(trip: Trip, zone_at: timeline.ZoneAt) -> Outcome:
 
 def _off_share(trip: Trip, timings: Sequence[timeline.Timing], device: str) -> float:
     mine = [t for t in timings if trip.shots[t.id].device == device]
-    off = sum(1 for t in mine if t.utc is None or abs(t.utc.timestamp() - trip.truth[t.id]) > TOLERANCE)
+    off = sum(1 for t in mine if not _true_time(t) or abs(t.utc.timestamp() - trip.truth[t.id]) > TOLERANCE)  # type: ignore[union-attr]
     return off / max(1, len(mine))
+
+
+def _true_time(timing: timeline.Timing) -> bool:
+    """A time shown as the capture time: not one estimated for grouping only (it never counts as within)."""
+    return timing.utc is not None and timing.source != timeline.ESTIMATED
 
 
 def _misplaced(trip: Trip, timings: Sequence[timeline.Timing], device: str) -> float:

@@ -862,7 +862,7 @@ def import_outcomes(conn: sqlite3.Connection, import_id: int) -> list[Row]:
 
 # -- dates set or confirmed by people -------------------------------------------------------------
 
-CERTAIN_DATE = "p.time_source <> 'mtime'"  # dates.UNCERTAIN_SOURCES, for timelines
+CERTAIN_DATE = "p.time_source NOT IN ('mtime', 'estimated')"  # dates.UNCERTAIN_SOURCES, for timelines
 
 
 def photos_by_prefix(conn: sqlite3.Connection, prefix: str) -> list[Row]:

@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo
 from . import catalog
 from .errors import BadRequest
 
-UNCERTAIN_SOURCES = frozenset({"mtime"})  # time_source values shown as « date incertaine »
+# time_source values shown as « date incertaine »: an mtime, and an instant estimated only to put a
+# photo in its event's album (timeline.ESTIMATED: an unresolved camera's best guess, a reset date)
+UNCERTAIN_SOURCES = frozenset({"mtime", "estimated"})
 
 
 def is_uncertain(photo: Mapping[str, Any]) -> bool:

@@ -263,8 +263,10 @@ def split_dated(photos: Iterable[Row]) -> tuple[list[events.Item], list[int]]:
 
 
 def is_dated(photo: Mapping[str, Any]) -> bool:
-    """A photo the events see: a real instant (not an mtime, not a day from its name)."""
-    weak = photo["time_source"] == "unknown" or dates.is_uncertain(photo) or photo["date_source"] == "filename_day"
+    """A photo the events see: a real instant (not an mtime, not a day from its name), or one estimated for grouping."""
+    estimated = photo["time_source"] == "estimated"  # timeline.ESTIMATED: placed in its event, not a true time
+    weak = photo["time_source"] == "unknown" or dates.is_uncertain(photo) and not estimated
+    weak = weak or photo["date_source"] == "filename_day"
     return bool(photo["taken_at_utc"]) and not weak
 
 

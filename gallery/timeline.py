@@ -12,6 +12,10 @@ Order of trust for each photo (DESIGN.md, "Time model"):
 6. import_option       `gallery import --timezone`
    (manual              a date a person set or confirmed beats all of them: `gallery photos set-date`)
 7. unknown             naive camera time kept and flagged, never guessed
+   (estimated           not a true time: an instant good enough to put the photo in its event's
+                        album, from an unresolved device's best candidate when every likely candidate
+                        groups its photos alike, or from its file-number neighbours for photos on a
+                        reset date. Never shown as a capture time; never an accepted offset.)
 
 Internally a device offset is "camera minus UTC" in seconds: the clock's zone and its error
 together, which is what a camera clock really is (it ticks on, whatever country it is in). What
@@ -26,13 +30,13 @@ import bisect
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import clocks as weighing
-from . import notes
+from . import events, notes
 from .clocks import Candidate, Evidence
 from .events import ProgrammeEvent
 
@@ -133,6 +137,7 @@ def resolve(
     _infer_positions(shots, timings, programme)
     finished = [_finish(s, timings[s.id], zone_at, missions, manual.get(s.device)) for s in shots]
     finished = [_at_venue(t, programme) for t in finished]
+    finished = estimate_for_grouping(shots, finished, clocks, programme, zone_at, missions)
     return finished, _flag_fallbacks(_with_corrections(clocks, shots, finished, manual), shots, finished)
 
 
@@ -660,3 +665,176 @@ def _fallback_zone(shot: Shot, camera: datetime, missions: Sequence[MissionZone]
     if is_zone(shot.import_zone):
         return str(shot.import_zone), "import_option"
     return None
+
+
+# -- times for grouping only ----------------------------------------------------------------------
+
+ESTIMATED = "estimated"  # a time_source: placed for grouping, not a true time (dates.UNCERTAIN_SOURCES)
+TRUE_SOURCES = (*PLACED_SOURCES, "device_offset", "manual", "filename")  # photos the estimates are checked against
+RIVAL_MASS = 0.95  # the likeliest candidates holding this much probability must all group a device's photos alike
+MAX_RIVALS = 4
+ESTIMATE_REACH = 2 * 86400.0  # seconds: the true photos this far around the device's are grouped with it
+
+
+def estimate_for_grouping(
+    shots: Sequence[Shot],
+    timings: list[Timing],
+    clocks: dict[str, DeviceClock],
+    programme: Sequence[ProgrammeEvent],
+    zone_at: ZoneAt,
+    missions: Sequence[MissionZone] = (),
+) -> list[Timing]:
+    """Give photos nothing placed truly an instant for grouping only, where every likely answer groups them alike.
+
+    An unresolved device's photo takes its best candidate when the likeliest candidates (together
+    RIVAL_MASS of the probability) all put it in the same event, among the same photos of the
+    others (a half-hour rival moves only the photos near an event's edge: those stay as they were);
+    a photo of a run on a reset date, between two placed photos of the same device in file-number
+    order, takes the middle of what fits between them when both ends group it alike.
+    Their source is ESTIMATED: the album holds them; no page shows the instant as a capture time.
+    """
+    by_id = {t.id: t for t in timings}
+    true = [t for t in timings if t.utc is not None and t.source in TRUE_SOURCES]
+    if not true:
+        return timings
+    base = sorted(true, key=lambda t: t.utc.timestamp())  # type: ignore[union-attr]
+    stamps = [t.utc.timestamp() for t in base]  # type: ignore[union-attr]
+    located = sorted(
+        (t.utc.timestamp(), shot.device, t.lat, t.lon)  # type: ignore[union-attr,misc]
+        for shot in shots
+        if (t := by_id[shot.id]).utc is not None and t.source in TRUE_SOURCES and t.lat is not None
+        if not t.position_inferred
+    )
+    located_stamps = [entry[0] for entry in located]
+    context = _Grouping(base, stamps, located, located_stamps, programme)
+    by_device: dict[str, list[Shot]] = defaultdict(list)
+    for shot in shots:
+        by_device[shot.device].append(shot)
+    changed: dict[int, Timing] = {}
+    for device, group in sorted(by_device.items()):
+        clock = clocks[device]
+        if clock.source is None and clock.candidates:
+            loose = [s for s in group if by_id[s.id].source in ("unknown", "mission_zone", "import_option")]
+            loose = [s for s in loose if _is_exif_dated(s)]
+            rivals = _rivals(clock.candidates)
+            if loose and rivals:
+                for shot in context.alike(loose, [c.offset for c in rivals]):
+                    changed[shot.id] = context.estimate(shot, by_id[shot.id], rivals[0].offset, zone_at, missions)
+        elif clock.source == "alignment" and clock.pieces:
+            for run, offsets in _reset_runs(group, by_id):
+                middle = round(statistics.median(offsets))
+                for shot in context.alike(run, [middle, *offsets]):
+                    changed[shot.id] = context.estimate(shot, by_id[shot.id], middle, zone_at, missions)
+    return [changed.get(t.id, t) for t in timings]
+
+
+def _rivals(candidates: Sequence[Candidate]) -> list[Candidate]:
+    """The likeliest candidates holding RIVAL_MASS of the probability (none when more than MAX_RIVALS are needed)."""
+    out: list[Candidate] = []
+    mass = 0.0
+    for candidate in candidates[:MAX_RIVALS]:
+        out.append(candidate)
+        mass += candidate.probability
+        if mass >= RIVAL_MASS:
+            return out
+    return []
+
+
+def _reset_runs(group: Sequence[Shot], by_id: dict[int, Timing]) -> Iterator[tuple[list[Shot], list[int]]]:
+    """Runs of a device's photos left without a time, between two placed ones in file-number order.
+
+    Yields each run with the offsets (camera minus UTC) that put it just after the photo before it
+    and just before the photo after it: the camera's own clock still times the run inside.
+    """
+    ordered = [s for s in group if s.sequence is not None and _is_exif_dated(s)]
+    numbers = [s.sequence for s in ordered]
+    if len(set(numbers)) != len(numbers):
+        return
+    ordered.sort(key=lambda s: s.sequence or 0)
+    run: list[Shot] = []
+    before: Timing | None = None
+    for shot in ordered:
+        timing = by_id[shot.id]
+        if timing.source == "unknown":
+            run.append(shot)
+            continue
+        if timing.utc is None or timing.source not in TRUE_SOURCES:
+            run, before = [], None
+            continue
+        if run and before is not None and before.utc is not None:
+            first, last = _naive_seconds(camera_time(run[0])), _naive_seconds(camera_time(run[-1]))
+            early = first - before.utc.timestamp()  # offset putting the run's first photo on the one before
+            late = last - timing.utc.timestamp()  # ... its last photo on the one after
+            if late <= early:
+                yield run, [round(early), round(late)]
+        run, before = [], timing
+
+
+@dataclass(frozen=True)
+class _Grouping:
+    base: Sequence[Timing]  # photos on a true time, by time
+    stamps: Sequence[float]
+    located: Sequence[tuple[float, str, float, float]]
+    located_stamps: Sequence[float]
+    programme: Sequence[ProgrammeEvent]
+
+    def position(self, shot: Shot, when: float) -> tuple[tuple[float, float] | None, bool]:
+        if shot.lat is not None and shot.lon is not None:
+            return (shot.lat, shot.lon), False
+        found = _nearest_located(self.located, self.located_stamps, when, shot.device) or _venue_at(
+            self.programme, when
+        )
+        return found, True
+
+    def labels(self, shots: Sequence[Shot], offset: int) -> list[object]:
+        """Where each shot falls, on this offset: its event named by the true photos in it."""
+        mine = []
+        for shot in shots:
+            when = _naive_seconds(camera_time(shot)) - offset
+            where, inferred = self.position(shot, when)
+            mine.append(events.Item(shot.id, when, *(where or (None, None)), inferred=inferred))
+        lo = bisect.bisect_left(self.stamps, min(i.t for i in mine) - ESTIMATE_REACH)
+        hi = bisect.bisect_right(self.stamps, max(i.t for i in mine) + ESTIMATE_REACH)
+        items = [
+            events.Item(t.id, t.utc.timestamp(), t.lat, t.lon, t.position_inferred)  # type: ignore[union-attr]
+            for t in self.base[lo:hi]
+        ]
+        own = {i.id for i in mine}
+        label: dict[int, object] = {}
+        for group in events.group_into_events(items + mine, self.programme):
+            others = [i for i in group.ids if i not in own]
+            name: object = (
+                "others"
+                if group.others
+                else ("programme", group.programme)
+                if group.programme is not None
+                else ("with", min(others))
+                if others
+                else ("alone", min(group.ids))
+            )
+            for i in group.ids:
+                label[i] = name
+        return [label[s.id] for s in shots]
+
+    def alike(self, shots: Sequence[Shot], offsets: Sequence[int]) -> list[Shot]:
+        """The shots every offset puts in the same event, among the same true photos (or in none)."""
+        first = self.labels(shots, offsets[0])
+        same = [True] * len(shots)
+        for offset in offsets[1:]:
+            same = [a and b == c for a, b, c in zip(same, first, self.labels(shots, offset), strict=True)]
+        return [shot for shot, kept in zip(shots, same, strict=True) if kept]
+
+    def estimate(
+        self, shot: Shot, timing: Timing, offset: int, zone_at: ZoneAt, missions: Sequence[MissionZone]
+    ) -> Timing:
+        utc = (_naive_camera(shot) - timedelta(seconds=offset)).replace(tzinfo=UTC)
+        where, inferred = self.position(shot, utc.timestamp())
+        zone = zone_at(*where) if where else None
+        if zone is None:
+            fallback = _fallback_zone(shot, _naive_camera(shot), missions)
+            zone = fallback[0] if fallback else None
+        local = utc_to_local(utc, zone) if zone else None
+        lat, lon = where or (None, None)
+        return replace(
+            timing, utc=utc, zone=zone, local=local, source=ESTIMATED, lat=lat, lon=lon, position_inferred=inferred
+        )
