@@ -695,8 +695,6 @@ def estimate_for_grouping(
     """
     by_id = {t.id: t for t in timings}
     true = [t for t in timings if t.utc is not None and t.source in TRUE_SOURCES]
-    if not true:
-        return timings
     base = sorted(true, key=lambda t: t.utc.timestamp())  # type: ignore[union-attr]
     stamps = [t.utc.timestamp() for t in base]  # type: ignore[union-attr]
     located = sorted(
@@ -817,9 +815,15 @@ class _Grouping:
         return [label[s.id] for s in shots]
 
     def alike(self, shots: Sequence[Shot], offsets: Sequence[int]) -> list[Shot]:
-        """The shots every offset puts in the same event, among the same true photos (or in none)."""
+        """The shots every offset puts in the same event, among the same true photos (or in none),
+        and inside the trip (within ESTIMATE_REACH of a true photo or a programme event)."""
+        starts = [*self.stamps[:1], *(e.start for e in self.programme)]
+        ends = [*self.stamps[-1:], *(e.end for e in self.programme)]
+        if not starts:
+            return []
+        lo, hi = min(starts) - ESTIMATE_REACH, max(ends) + ESTIMATE_REACH
         first = self.labels(shots, offsets[0])
-        same = [True] * len(shots)
+        same = [lo <= _naive_seconds(camera_time(shot)) - offsets[0] <= hi for shot in shots]
         for offset in offsets[1:]:
             same = [a and b == c for a, b, c in zip(same, first, self.labels(shots, offset), strict=True)]
         return [shot for shot, kept in zip(shots, same, strict=True) if kept]

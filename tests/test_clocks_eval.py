@@ -72,3 +72,20 @@ def test_pairwise_f1_counts_pairs() -> None:
     assert f1(truth, {1: "x", 2: "x", 3: "y", 4: "y", 5: "others"}) == 1.0
     assert f1(truth, {1: "x", 2: "x", 3: "x", 4: "x", 5: "others"}) == pytest.approx(2 * (2 / 6) / (1 + 2 / 6))
     assert f1(truth, {}) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("seed", "min_f1"),
+    [
+        (31, 0.95),  # two cameras left at home (+5 h 30), each with a 25-minute rival: neither accepted (was 0.72)
+        (150, 0.6),  # two cameras on time, no programme, each doubting it kept one clock all trip (was 0.22)
+    ],
+)
+def test_unresolved_cameras_are_placed_for_grouping_only(seed: int, min_f1: float) -> None:
+    """No offset is accepted, no photo is counted within 10 min of the truth (an estimated time is
+    not a true time), yet the albums hold the photos that every likely candidate puts in one event."""
+    trip = bench().make_trip(seed)
+    outcome = bench().run_trip(trip, zone_at())
+    assert set(outcome.cameras.values()) == {"unresolved"}, outcome.notes
+    assert not any(outcome.within.values())
+    assert outcome.f1 >= min_f1, outcome.notes

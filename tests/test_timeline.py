@@ -9,7 +9,7 @@ from functools import cache
 
 import pytest
 
-from gallery import notes, timeline
+from gallery import dates, notes, timeline
 from gallery.notes import in_words
 from gallery.timeline import MissionZone, Shot
 
@@ -194,8 +194,9 @@ def test_a_device_that_cannot_be_aligned_says_so() -> None:
     corrections = [c.correction for c in clocks["dslr"].candidates]
     for truth in (0, -86400):  # read as it is (the last day) or a day back (the truth): both offered
         assert any(abs(c - truth) <= 600 for c in corrections), clocks["dslr"].candidates
-    assert all(timings[s.id].source == "unknown" and timings[s.id].utc is None for s in lonely)
-    assert timings[200].local == lonely[0].camera_time, "the naive camera time is kept"
+    # both days fall in the one three-day event at the same place: placed there for grouping only
+    assert all(timings[s.id].source == timeline.ESTIMATED for s in lonely)
+    assert dates.is_uncertain({"time_source": timings[200].source}), "never shown as a capture time"
 
 
 def test_a_camera_on_local_time_is_placed_without_a_programme() -> None:
@@ -364,3 +365,26 @@ def test_a_schedule_that_repeats_is_told_apart_by_shared_moments() -> None:
     timings, clocks = resolve(phone + camera)
     assert clocks["dslr"].source == "alignment", clocks["dslr"]
     assert abs(clocks["dslr"].correction or 0) <= 300
+
+
+def test_an_estimated_time_puts_a_photo_in_its_album_but_is_never_shown_as_its_time() -> None:
+    from gallery import export, regroup
+    from gallery.web import render
+
+    row = {
+        "sha256": "ab" * 32,
+        "original_name": "IMG_0141.JPG",
+        "taken_at_utc": "2017-09-19T08:30:00+00:00",
+        "timezone": "Europe/Paris",
+        "taken_at_local": "2017-09-19T10:30:00",
+        "time_source": timeline.ESTIMATED,
+        "date_source": "exif_original",
+        "width": 10,
+        "height": 10,
+    }
+    assert regroup.is_dated(row), "the events and albums hold it"
+    assert render.photo_moment(row, "fr") == "date incertaine"
+    assert "2017" not in render.alt_text(row, None, "en")
+    shown = export.photo_json(row, private=False)
+    assert shown["date_uncertain"] and shown["time_source"] == "estimated"
+    assert not regroup.is_dated({**row, "time_source": "unknown"})
