@@ -109,6 +109,9 @@ class Verdict:
     offset: int | None  # camera minus UTC when decided
     candidates: tuple[Candidate, ...]
     note: str
+    sides: tuple[
+        Piece, ...
+    ] = ()  # undecided, a clock that seems to change: each side weighed alone (for grouping only)
 
 
 @dataclass(frozen=True)
@@ -174,7 +177,8 @@ def weigh_pieces(naive: Sequence[float], evidence: Evidence) -> list[Piece]:
     agrees = all(v.offset is None or abs(v.offset - (whole.offset or 0)) <= CLUSTER for v in (before, after))
     if backwards or whole.offset is not None and not agrees:
         note = notes.note("changes_at", photo=cut + 1, before=before.note, after=after.note)
-        return [Piece(0, n - 1, Verdict(None, whole.candidates, note))]
+        sides = (Piece(0, cut - 1, before), Piece(cut, n - 1, after))
+        return [Piece(0, n - 1, Verdict(None, whole.candidates, note, sides))]
     return [Piece(0, n - 1, whole)]
 
 

@@ -98,6 +98,8 @@ class DeviceClock:
     correction: int | None = None  # seconds to add to the camera time to read local time (set-offset's unit)
     span: tuple[datetime, datetime] | None = None  # camera times an aligned offset holds for
     pieces: tuple[tuple[int, int, int], ...] = ()  # a clock that changed: (first id, last id, offset) in shooting order
+    # unresolved, a clock that seems to change: each side's (first id, last id, candidates), for grouping only
+    sides: tuple[tuple[int, int, tuple[Candidate, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -367,6 +369,7 @@ def _one_clock(device: str, todo: list[Shot], verdict: weighing.Verdict, clocks:
         offset=verdict.offset,
         candidates=verdict.candidates,
         note=verdict.note,
+        sides=tuple((todo[p.first].id, todo[p.last].id, p.verdict.candidates) for p in verdict.sides),
         span=(times[0], times[-1]),
         source="alignment" if verdict.offset is not None else None,
         confidence=verdict.candidates[0].probability if verdict.candidates else None,
@@ -671,8 +674,9 @@ def _fallback_zone(shot: Shot, camera: datetime, missions: Sequence[MissionZone]
 
 ESTIMATED = "estimated"  # a time_source: placed for grouping, not a true time (dates.UNCERTAIN_SOURCES)
 TRUE_SOURCES = (*PLACED_SOURCES, "device_offset", "manual", "filename")  # photos the estimates are checked against
-RIVAL_MASS = 0.95  # the likeliest candidates holding this much probability must all group a device's photos alike
+RIVAL_MASS = 0.9  # the likeliest candidates holding this much probability must all group a device's photos alike
 MAX_RIVALS = 4
+ESTIMATE_AGREES = 10 * 60  # seconds: an estimate this close to a fallback zone's time leaves that time as it is
 ESTIMATE_REACH = 2 * 86400.0  # seconds: the true photos this far around the device's are grouped with it
 
 
@@ -711,13 +715,15 @@ def estimate_for_grouping(
     changed: dict[int, Timing] = {}
     for device, group in sorted(by_device.items()):
         clock = clocks[device]
-        if clock.source is None and clock.candidates:
+        if clock.source is None and (clock.candidates or clock.sides):
             loose = [s for s in group if by_id[s.id].source in ("unknown", "mission_zone", "import_option")]
             loose = [s for s in loose if _is_exif_dated(s)]
-            rivals = _rivals(clock.candidates)
-            if loose and rivals:
-                for shot in context.alike(loose, [c.offset for c in rivals]):
-                    changed[shot.id] = context.estimate(shot, by_id[shot.id], rivals[0].offset, zone_at, missions)
+            for part, candidates in _sides(group, loose, clock):
+                rivals = _rivals(candidates)
+                for shot in context.alike(part, [c.offset for c in rivals]) if part and rivals else []:
+                    estimate = context.estimate(shot, by_id[shot.id], rivals[0].offset, zone_at, missions)
+                    if not _same_instant(by_id[shot.id], estimate):  # a fallback zone that was right stays
+                        changed[shot.id] = estimate
         elif clock.source == "alignment" and clock.pieces:
             for run, offsets in _reset_runs(group, by_id):
                 middle = round(statistics.median(offsets))
@@ -726,16 +732,46 @@ def estimate_for_grouping(
     return [changed.get(t.id, t) for t in timings]
 
 
+def _sides(
+    group: Sequence[Shot], loose: Sequence[Shot], clock: DeviceClock
+) -> list[tuple[list[Shot], tuple[Candidate, ...]]]:
+    """The device's loose photos with the candidates that weigh them: each side of a clock that seems to change, or all."""
+    if not clock.sides:
+        return [(list(loose), clock.candidates)]
+    ordered = _in_shooting_order([s for s in group if _is_exif_dated(s)])
+    rank = {s.id: n for n, s in enumerate(ordered)}
+    out = []
+    for first, last, candidates in clock.sides:
+        part = [s for s in loose if rank[first] <= rank[s.id] <= rank[last]]
+        out.append((part, candidates))
+    return out
+
+
+def _realistic(correction: int) -> bool:
+    """An error no wider than two real zones apart, or a day (clocks.weigh accepts no other)."""
+    return abs(correction) <= weighing.ZONE_SPAN or abs(abs(correction) - 86400) <= 15 * 60
+
+
+def _same_instant(a: Timing, b: Timing) -> bool:
+    return a.utc is not None and b.utc is not None and abs((a.utc - b.utc).total_seconds()) <= ESTIMATE_AGREES
+
+
 def _rivals(candidates: Sequence[Candidate]) -> list[Candidate]:
-    """The likeliest candidates holding RIVAL_MASS of the probability (none when more than MAX_RIVALS are needed)."""
+    """The likeliest candidates holding RIVAL_MASS of the probability (none when more than MAX_RIVALS are
+    needed, or when the best is no realistic error), and any a day away from the best."""
     out: list[Candidate] = []
     mass = 0.0
+    if not candidates or not _realistic(candidates[0].correction):
+        return []
     for candidate in candidates[:MAX_RIVALS]:
         out.append(candidate)
         mass += candidate.probability
         if mass >= RIVAL_MASS:
-            return out
-    return []
+            break
+    else:
+        return []
+    best = candidates[0].offset  # a day away "fits as well" whatever its probability (clocks._day_rival)
+    return out + [c for c in candidates if c not in out and abs(abs(c.offset - best) - 86400) <= 15 * 60]
 
 
 def _reset_runs(group: Sequence[Shot], by_id: dict[int, Timing]) -> Iterator[tuple[list[Shot], list[int]]]:
