@@ -533,9 +533,10 @@ def _true_time(timing: timeline.Timing) -> bool:
 
 
 def _misplaced(trip: Trip, timings: Sequence[timeline.Timing], device: str) -> float:
-    """Share of the device's photos given a time more than 10 min off (photos left unknown do not count)."""
+    """Share of the device's photos given a time more than 10 min off (photos left unknown, or placed
+    for grouping only, do not count: neither is an accepted offset)."""
     mine = [t for t in timings if trip.shots[t.id].device == device]
-    off = sum(1 for t in mine if t.utc is not None and abs(t.utc.timestamp() - trip.truth[t.id]) > TOLERANCE)
+    off = sum(1 for t in mine if _true_time(t) and abs(t.utc.timestamp() - trip.truth[t.id]) > TOLERANCE)  # type: ignore[union-attr]
     return off / max(1, len(mine))
 
 

@@ -142,6 +142,8 @@ def weigh_pieces(naive: Sequence[float], evidence: Evidence) -> list[Piece]:
         return [Piece(0, n - 1, whole)]
     steps = np.diff(times)
     backwards = [int(i) + 1 for i in np.nonzero((steps < -CUT_GAP) | (steps > FAR_JUMP))[0]]
+    if len(backwards) == 2 and (around := _reset_between(times, backwards[0], backwards[1], evidence)):
+        return around
     if len(backwards) > 1:
         return [Piece(0, n - 1, Verdict(None, whole.candidates, notes.note("goes_back_twice")))]
     cut = backwards[0] if backwards else _best_cut(times, steps, evidence, whole)
@@ -223,6 +225,24 @@ def _best_cut(times: np.ndarray, steps: np.ndarray, evidence: Evidence, whole: V
 def _no_jump_back(times: np.ndarray, cut: int, before: int, after: int) -> bool:
     """Read on their two clocks, the photos either side of the cut stay in shooting order."""
     return bool(times[cut] - after >= times[cut - 1] - before - CUT_GAP)
+
+
+def _reset_between(times: np.ndarray, a: int, b: int, evidence: Evidence) -> list[Piece] | None:
+    """A reset date between two runs on one clock (a battery change, then the clock set again):
+    the photos on it are left out and the two runs weighed together, as one clock."""
+    if _far(times[:a], evidence) or _far(times[b:], evidence) or not _far(times[a:b], evidence):
+        return None
+    outer = np.concatenate([times[:a], times[b:]])
+    if outer.size < MIN_PIECE or times[b] < times[a - 1] - CUT_GAP:
+        return None
+    near = weigh(outer, evidence)
+    if near.offset is None:
+        return None
+    return [
+        Piece(0, a - 1, near),
+        Piece(a, b - 1, Verdict(None, (), notes.note("far_from_trip"))),
+        Piece(b, times.size - 1, near),
+    ]
 
 
 def _far(times: np.ndarray, evidence: Evidence) -> bool:

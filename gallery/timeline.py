@@ -384,17 +384,18 @@ def _two_clocks(
     decided = [p for p in pieces if p.verdict.offset is not None]
     if not decided:
         return _one_clock(device, todo, pieces[0].verdict, clocks)
-    if len(decided) == 1:  # a reset date: its photos left out, the others on the one clock weighed
-        main = decided[0]
+    if len({p.verdict.offset for p in decided}) == 1:  # a reset date: its photos left out, the others on one clock
+        main = max(decided, key=lambda p: p.last - p.first)
         clocks[device] = replace(
             clocks[device],
             offset=main.verdict.offset,
             candidates=main.verdict.candidates,
             note=notes.join(
-                main.verdict.note, notes.note("reset_left_out", count=len(todo) - (main.last - main.first + 1))
+                main.verdict.note,
+                notes.note("reset_left_out", count=len(todo) - sum(p.last - p.first + 1 for p in decided)),
             ),
             span=None,
-            pieces=((todo[main.first].id, todo[main.last].id, main.verdict.offset or 0),),
+            pieces=tuple((todo[p.first].id, todo[p.last].id, p.verdict.offset or 0) for p in decided),
             source="alignment",
             confidence=main.verdict.candidates[0].probability if main.verdict.candidates else None,
         )

@@ -388,3 +388,25 @@ def test_an_estimated_time_puts_a_photo_in_its_album_but_is_never_shown_as_its_t
     shown = export.photo_json(row, private=False)
     assert shown["date_uncertain"] and shown["time_source"] == "estimated"
     assert not regroup.is_dated({**row, "time_source": "unknown"})
+
+
+def test_a_reset_date_between_two_runs_on_one_clock_is_placed_between_its_neighbours_for_grouping() -> None:
+    """A battery change sets the date to 2000-01-01, then someone sets the clock again (still on
+    Québec time): the two runs take one offset, the photos on the reset date are put between their
+    neighbours in file-number order, for the album only (estimated, never a true time)."""
+    phone = _phone("alice", 1, TRIP_MOMENTS)
+    minutes = [m + 1 for m in TRIP_MOMENTS]
+    before = _camera("dslr", 200, minutes[:14], timedelta(hours=-6))
+    reset = [
+        shot(214 + n, datetime(2000, 1, 1) + timedelta(minutes=m - minutes[14]), "dslr")
+        for n, m in enumerate(minutes[14:20])
+    ]
+    after = _camera("dslr", 220, minutes[20:], timedelta(hours=-6))
+    timings, clocks = resolve(phone + _numbered(before + reset + after))
+    assert clocks["dslr"].source == "alignment" and abs(clocks["dslr"].correction - 6 * 3600) <= 120, clocks["dslr"]
+    assert "left out" in in_words(clocks["dslr"].note)
+    for s, minute in zip(before + after, minutes[:14] + minutes[20:], strict=True):
+        assert abs((timings[s.id].utc - (FIRST + timedelta(minutes=minute))).total_seconds()) <= 120
+    last, first = timings[before[-1].id].utc, timings[after[0].id].utc
+    for s in reset:
+        assert timings[s.id].source == timeline.ESTIMATED and last <= timings[s.id].utc <= first
