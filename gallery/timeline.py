@@ -702,11 +702,11 @@ def estimate_for_grouping(
     true = [t for t in timings if t.utc is not None and t.source in TRUE_SOURCES]
     base = sorted(true, key=lambda t: t.utc.timestamp())  # type: ignore[union-attr]
     stamps = [t.utc.timestamp() for t in base]  # type: ignore[union-attr]
-    located = sorted(
+    located: list[tuple[float, str, float, float]] = sorted(
         (t.utc.timestamp(), shot.device, t.lat, t.lon)  # type: ignore[union-attr,misc]
         for shot in shots
-        if (t := by_id[shot.id]).utc is not None and t.source in TRUE_SOURCES and t.lat is not None
-        if not t.position_inferred
+        if (t := by_id[shot.id]).utc is not None and t.source in TRUE_SOURCES
+        if t.lat is not None and t.lon is not None and not t.position_inferred
     )
     located_stamps = [entry[0] for entry in located]
     context = _Grouping(base, stamps, located, located_stamps, programme)
@@ -827,7 +827,8 @@ class _Grouping:
         for shot in shots:
             when = _naive_seconds(camera_time(shot)) - offset
             where, inferred = self.position(shot, when)
-            mine.append(events.Item(shot.id, when, *(where or (None, None)), inferred=inferred))
+            lat, lon = where or (None, None)
+            mine.append(events.Item(shot.id, when, lat, lon, inferred))
         lo = bisect.bisect_left(self.stamps, min(i.t for i in mine) - ESTIMATE_REACH)
         hi = bisect.bisect_right(self.stamps, max(i.t for i in mine) + ESTIMATE_REACH)
         items = [
