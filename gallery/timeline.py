@@ -721,10 +721,9 @@ def estimate_for_grouping(
             loose = [s for s in loose if _is_exif_dated(s)]
             for part, candidates in _sides(group, loose, clock):
                 rivals = _rivals(candidates)
-                for shot in context.alike(part, [c.offset for c in rivals]) if part and rivals else []:
-                    estimate = context.estimate(shot, by_id[shot.id], rivals[0].offset, zone_at, missions)
-                    if not _same_instant(by_id[shot.id], estimate):  # a fallback zone that was right stays
-                        changed[shot.id] = estimate
+                agreed = context.alike(part, [c.offset for c in rivals]) if part and rivals else []
+                for shot in context.already_there(agreed, by_id, rivals[0].offset if rivals else 0):
+                    changed[shot.id] = context.estimate(shot, by_id[shot.id], rivals[0].offset, zone_at, missions)
         elif clock.source == "alignment" and clock.pieces:
             for run, offsets in _reset_runs(group, by_id):
                 middle = round(statistics.median(offsets))
@@ -751,10 +750,6 @@ def _sides(
 def _realistic(correction: int) -> bool:
     """An error no wider than two real zones apart, or a day (clocks.weigh accepts no other)."""
     return abs(correction) <= weighing.ZONE_SPAN or abs(abs(correction) - 86400) <= 15 * 60
-
-
-def _same_instant(a: Timing, b: Timing) -> bool:
-    return a.utc is not None and b.utc is not None and abs((a.utc - b.utc).total_seconds()) <= ESTIMATE_AGREES
 
 
 def _rivals(candidates: Sequence[Candidate]) -> list[Candidate]:
@@ -821,11 +816,11 @@ class _Grouping:
         )
         return found, True
 
-    def labels(self, shots: Sequence[Shot], offset: int) -> list[object]:
-        """Where each shot falls, on this offset: its event named by the true photos in it."""
+    def labels(self, shots: Sequence[Shot], offset: int | Sequence[float]) -> list[object]:
+        """Where each shot falls, on this offset (or each on its own): its event named by the true photos in it."""
         mine = []
-        for shot in shots:
-            when = _naive_seconds(camera_time(shot)) - offset
+        for n, shot in enumerate(shots):
+            when = _naive_seconds(camera_time(shot)) - (offset if isinstance(offset, int) else offset[n])
             where, inferred = self.position(shot, when)
             lat, lon = where or (None, None)
             mine.append(events.Item(shot.id, when, lat, lon, inferred))
@@ -865,6 +860,22 @@ class _Grouping:
         for offset in offsets[1:]:
             same = [a and b == c for a, b, c in zip(same, first, self.labels(shots, offset), strict=True)]
         return [shot for shot, kept in zip(shots, same, strict=True) if kept]
+
+    def already_there(self, shots: Sequence[Shot], by_id: dict[int, Timing], offset: int) -> list[Shot]:
+        """The shots an estimate on `offset` would move to another event than their fallback zone's reading
+        (a reading that already groups them right, or comes within 10 min, stays as it is)."""
+        read = [s for s in shots if by_id[s.id].utc is not None]
+        if not read:
+            return list(shots)
+        fallback = [_naive_seconds(camera_time(s)) - by_id[s.id].utc.timestamp() for s in read]  # type: ignore[union-attr]
+        kept = {
+            s.id
+            for s, was, now, seconds in zip(
+                read, self.labels(read, fallback), self.labels(read, offset), fallback, strict=True
+            )
+            if was == now or abs(seconds - offset) <= ESTIMATE_AGREES
+        }
+        return [s for s in shots if s.id not in kept]
 
     def estimate(
         self, shot: Shot, timing: Timing, offset: int, zone_at: ZoneAt, missions: Sequence[MissionZone]
