@@ -678,7 +678,11 @@ TRUE_SOURCES = (*PLACED_SOURCES, "device_offset", "manual", "filename")  # photo
 RIVAL_MASS = 0.9  # the likeliest candidates holding this much probability must all group a device's photos alike
 MAX_RIVALS = 4
 ESTIMATE_AGREES = 10 * 60  # seconds: an estimate this close to a fallback zone's time leaves that time as it is
-ESTIMATE_REACH = 2 * 86400.0  # seconds: the true photos this far around the device's are grouped with it
+ESTIMATE_REACH = 2 * 86400.0
+RESET_SPAN = 86400.0  # seconds: photos on a reset date are placed only where what fits them spans at most this
+RESET_STEP = (
+    1800.0  # ... tried every half hour  # seconds: the true photos this far around the device's are grouped with it
+)
 
 
 def estimate_for_grouping(
@@ -725,9 +729,9 @@ def estimate_for_grouping(
                 for shot in context.already_there(agreed, by_id, rivals[0].offset if rivals else 0):
                     changed[shot.id] = context.estimate(shot, by_id[shot.id], rivals[0].offset, zone_at, missions)
         elif clock.source == "alignment" and clock.pieces:
-            for run, offsets in _reset_runs(group, by_id):
-                middle = round(statistics.median(offsets))
-                for shot in context.alike(run, [middle, *offsets]):
+            for run, offsets in _reset_runs(group, by_id, context.end()):
+                middle = offsets[len(offsets) // 2]
+                for shot in context.alike(run, [middle, *offsets], joined=True):
                     changed[shot.id] = context.estimate(shot, by_id[shot.id], middle, zone_at, missions)
     return [changed.get(t.id, t) for t in timings]
 
@@ -770,11 +774,14 @@ def _rivals(candidates: Sequence[Candidate]) -> list[Candidate]:
     return out + [c for c in candidates if c not in out and abs(abs(c.offset - best) - 86400) <= 15 * 60]
 
 
-def _reset_runs(group: Sequence[Shot], by_id: dict[int, Timing]) -> Iterator[tuple[list[Shot], list[int]]]:
-    """Runs of a device's photos left without a time, between two placed ones in file-number order.
+def _reset_runs(
+    group: Sequence[Shot], by_id: dict[int, Timing], trip_end: float | None
+) -> Iterator[tuple[list[Shot], list[int]]]:
+    """Runs of a device's photos left without a time, after a placed one in file-number order.
 
-    Yields each run with the offsets (camera minus UTC) that put it just after the photo before it
-    and just before the photo after it: the camera's own clock still times the run inside.
+    Yields each run with offsets (camera minus UTC) from the one putting it just after the photo
+    before it to the one putting it just before the photo after it (or the trip's end, for a run
+    that lasts to the end), at most every half hour: the camera's own clock still times the run inside.
     """
     ordered = [s for s in group if s.sequence is not None and _is_exif_dated(s)]
     numbers = [s.sequence for s in ordered]
@@ -783,20 +790,22 @@ def _reset_runs(group: Sequence[Shot], by_id: dict[int, Timing]) -> Iterator[tup
     ordered.sort(key=lambda s: s.sequence or 0)
     run: list[Shot] = []
     before: Timing | None = None
-    for shot in ordered:
-        timing = by_id[shot.id]
-        if timing.source == "unknown":
-            run.append(shot)
+    for shot in [*ordered, None]:
+        timing = by_id[shot.id] if shot else None
+        if timing is not None and timing.source == "unknown":
+            run.append(shot)  # type: ignore[arg-type]
             continue
-        if timing.utc is None or timing.source not in TRUE_SOURCES:
+        if timing is not None and (timing.utc is None or timing.source not in TRUE_SOURCES):
             run, before = [], None
             continue
-        if run and before is not None and before.utc is not None:
+        after = timing.utc.timestamp() if timing is not None and timing.utc else trip_end
+        if run and before is not None and before.utc is not None and after is not None:
             first, last = _naive_seconds(camera_time(run[0])), _naive_seconds(camera_time(run[-1]))
             early = first - before.utc.timestamp()  # offset putting the run's first photo on the one before
-            late = last - timing.utc.timestamp()  # ... its last photo on the one after
-            if late <= early:
-                yield run, [round(early), round(late)]
+            late = last - after  # ... its last photo on the one after
+            if late <= early and early - late <= RESET_SPAN:
+                steps = max(1, math.ceil((early - late) / RESET_STEP))
+                yield run, [round(late + (early - late) * k / steps) for k in range(steps + 1)]
         run, before = [], timing
 
 
@@ -847,9 +856,10 @@ class _Grouping:
                 label[i] = name
         return [label[s.id] for s in shots]
 
-    def alike(self, shots: Sequence[Shot], offsets: Sequence[int]) -> list[Shot]:
+    def alike(self, shots: Sequence[Shot], offsets: Sequence[int], joined: bool = False) -> list[Shot]:
         """The shots every offset puts in the same event, among the same true photos (or in none),
-        and inside the trip (within ESTIMATE_REACH of a true photo or a programme event)."""
+        and inside the trip (within ESTIMATE_REACH of a true photo or a programme event).
+        `joined`: only those it puts in an event with true photos or in a programme event."""
         starts = [*self.stamps[:1], *(e.start for e in self.programme)]
         ends = [*self.stamps[-1:], *(e.end for e in self.programme)]
         if not starts:
@@ -857,9 +867,18 @@ class _Grouping:
         lo, hi = min(starts) - ESTIMATE_REACH, max(ends) + ESTIMATE_REACH
         first = self.labels(shots, offsets[0])
         same = [lo <= _naive_seconds(camera_time(shot)) - offsets[0] <= hi for shot in shots]
+        if joined:
+            same = [
+                a and isinstance(b, tuple) and b[0] in ("with", "programme") for a, b in zip(same, first, strict=True)
+            ]
         for offset in offsets[1:]:
             same = [a and b == c for a, b, c in zip(same, first, self.labels(shots, offset), strict=True)]
         return [shot for shot, kept in zip(shots, same, strict=True) if kept]
+
+    def end(self) -> float | None:
+        """The trip's last true photo or programme event's end."""
+        ends = [*self.stamps[-1:], *(e.end for e in self.programme)]
+        return max(ends) if ends else None
 
     def already_there(self, shots: Sequence[Shot], by_id: dict[int, Timing], offset: int) -> list[Shot]:
         """The shots an estimate on `offset` would move to another event than their fallback zone's reading
