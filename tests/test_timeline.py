@@ -410,3 +410,20 @@ def test_a_reset_date_between_two_runs_on_one_clock_is_placed_between_its_neighb
     last, first = timings[before[-1].id].utc, timings[after[0].id].utc
     for s in reset:
         assert timings[s.id].source == timeline.ESTIMATED and last <= timings[s.id].utc <= first
+
+
+def test_a_reset_date_to_the_end_of_the_trip_is_placed_for_grouping_when_every_start_agrees() -> None:
+    """The battery is changed on the last afternoon: whenever after the photo before it the reset
+    run started, before the trip's end, it falls in the one event of the trip at Toulouse."""
+    phone = _phone("alice", 1, TRIP_MOMENTS)
+    minutes = [m + 1 for m in TRIP_MOMENTS]
+    good = _camera("dslr", 200, minutes[:30], timedelta(hours=-6))
+    reset = [
+        shot(230 + n, datetime(2000, 1, 1) + timedelta(minutes=m - minutes[30]), "dslr")
+        for n, m in enumerate(minutes[30:])
+    ]
+    timings, clocks = resolve(phone + _numbered(good + reset))
+    assert clocks["dslr"].source == "alignment" and "left out" in in_words(clocks["dslr"].note)
+    last_good, end = timings[good[-1].id].utc, timings[phone[-1].id].utc
+    for s in reset:
+        assert timings[s.id].source == timeline.ESTIMATED and last_good <= timings[s.id].utc <= end
