@@ -179,11 +179,12 @@ def _flag_fallbacks(
 def _with_corrections(
     clocks: dict[str, DeviceClock], shots: Sequence[Shot], timings: Sequence[Timing], manual: dict[str, int]
 ) -> dict[str, DeviceClock]:
-    """Each placed device's correction: the median of (local time - camera time) over its photos."""
+    """Each placed device's correction: the median of (local time - camera time) over its photos
+    (those placed for grouping only never weigh: a reset date would)."""
     gaps: dict[str, list[float]] = defaultdict(list)
     for shot, timing in zip(shots, timings, strict=True):
         camera = camera_time(shot)
-        if camera is not None and timing.local is not None and timing.source not in ("mtime", "unknown"):
+        if camera is not None and timing.local is not None and timing.source not in ("mtime", "unknown", ESTIMATED):
             gaps[shot.device].append((timing.local - camera).total_seconds())
     out = {}
     for device, clock in clocks.items():

@@ -427,3 +427,18 @@ def test_a_reset_date_to_the_end_of_the_trip_is_placed_for_grouping_when_every_s
     last_good, end = timings[good[-1].id].utc, timings[phone[-1].id].utc
     for s in reset:
         assert timings[s.id].source == timeline.ESTIMATED and last_good <= timings[s.id].utc <= end
+
+
+def test_photos_placed_for_grouping_never_weigh_on_the_devices_correction() -> None:
+    """More photos on the reset date than on the clock: the correction shown is still the clock's."""
+    phone = _phone("alice", 1, TRIP_MOMENTS)
+    minutes = [m + 1 for m in TRIP_MOMENTS]
+    before = _camera("dslr", 200, minutes[:4], timedelta(hours=-6))
+    reset = [
+        shot(204 + n, datetime(2000, 1, 1) + timedelta(minutes=m - minutes[4]), "dslr")
+        for n, m in enumerate(minutes[4:28])
+    ]
+    after = _camera("dslr", 228, minutes[28:], timedelta(hours=-6))
+    timings, clocks = resolve(phone + _numbered(before + reset + after))
+    assert sum(timings[s.id].source == timeline.ESTIMATED for s in reset) > len(before + after)
+    assert abs(clocks["dslr"].correction - 6 * 3600) <= 120, clocks["dslr"]
