@@ -85,6 +85,11 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "DOUBTFUL: {count} photos read in the {whose} zone ({zones}) for lack of better, but {share} of "
         "them then fall between {start} and {end} a.m.: check this device's clock",
     },
+    # H23, times for grouping only (timeline.ESTIMATED)
+    "estimated": {
+        "fr": "{count} photos placées dans leur événement pour l’album seulement (heure estimée, jamais affichée)",
+        "en": "{count} photos put in their events for the albums only (an estimated time, never shown)",
+    },
     "whose_mission": {"fr": "de la mission", "en": "mission's"},
     "whose_import": {"fr": "de l’import", "en": "import's"},
     "piece": {"fr": "{correction} pour les photos {first} à {last}", "en": "{correction} for photos {first}-{last}"},

@@ -152,10 +152,15 @@ def _flag_fallbacks(
 ) -> dict[str, DeviceClock]:
     """Say which fallback zone an unaligned device's photos took, and flag it when their hours contradict it."""
     used: dict[str, list[Timing]] = defaultdict(list)
+    estimated: dict[str, int] = defaultdict(int)
     for shot, timing in zip(shots, timings, strict=True):
         if timing.source in ("mission_zone", "import_option") and timing.local is not None:
             used[shot.device].append(timing)
+        estimated[shot.device] += timing.source == ESTIMATED
     out = dict(clocks)
+    for device, count in estimated.items():
+        if count:
+            out[device] = replace(out[device], note=notes.join(out[device].note, notes.note("estimated", count=count)))
     for device, placed in used.items():
         zones = sorted({t.zone for t in placed if t.zone})
         night = sum(1 for t in placed if t.local and NIGHT[0] <= t.local.hour < NIGHT[1]) / len(placed)

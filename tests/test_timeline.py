@@ -441,4 +441,5 @@ def test_photos_placed_for_grouping_never_weigh_on_the_devices_correction() -> N
     after = _camera("dslr", 228, minutes[28:], timedelta(hours=-6))
     timings, clocks = resolve(phone + _numbered(before + reset + after))
     assert sum(timings[s.id].source == timeline.ESTIMATED for s in reset) > len(before + after)
+    assert "for the albums only" in in_words(clocks["dslr"].note)
     assert abs(clocks["dslr"].correction - 6 * 3600) <= 120, clocks["dslr"]
