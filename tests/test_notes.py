@@ -39,6 +39,7 @@ SAMPLES: dict[str, str] = {
     "zone_doubtful": notes.note(
         "zone_doubtful", count=30, whose="import", zones=["America/Toronto"], share=0.8, start=0, end=6
     ),
+    "estimated": notes.join(UNDECIDED, notes.note("estimated", count=12)),  # H23
 }
 
 
