@@ -7,6 +7,7 @@ portable (no SQLite-only functions in queries) so that PostgreSQL could follow.
 from __future__ import annotations
 
 import json
+import math
 import os
 import sqlite3
 import threading
@@ -1626,3 +1627,29 @@ def set_caption(conn: sqlite3.Connection, sha256: str, caption: str | None) -> b
             "UPDATE photos SET caption = ? WHERE sha256 = ? AND trashed_at IS NULL", (caption, sha256)
         )
     return cursor.rowcount == 1
+
+
+# -- scoped refresh after a programme, venue or offset change (issue 10, H25) ----------------------
+
+
+def device_sources(conn: sqlite3.Connection) -> dict[str, str | None]:
+    """Each stored device's clock source ('gps', 'alignment', 'manual', None)."""
+    return {row[0]: row[1] for row in conn.execute("SELECT key, offset_source FROM devices")}
+
+
+def placed_near(conn: sqlite3.Connection, circles: Iterable[tuple[float, float, float]]) -> Iterator[Row]:
+    """Photos (the trash too) whose placed position lies in the box around each (lat, lon, metres)."""
+    seen: set[int] = set()
+    for lat, lon, metres in circles:
+        dlat = metres * 1.01 / 111_000 + 1e-4
+        dlon = min(180.0, dlat / max(math.cos(math.radians(min(abs(lat) + dlat, 90.0))), 1e-6))
+        cursor = conn.execute(
+            "SELECT id, place_lat, place_lon, place, country, venue FROM photos"
+            " WHERE place_lat BETWEEN ? AND ? AND place_lon IS NOT NULL",
+            (lat - dlat, lat + dlat),
+        )
+        for row in cursor:
+            near = abs((row["place_lon"] - lon + 180) % 360 - 180) <= dlon
+            if near and row["id"] not in seen:
+                seen.add(row["id"])
+                yield dict(row)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from gallery import albums, catalog, events, organise, regroup, synthetic_catalog, trash
+from gallery import albums, catalog, events, missions, organise, regroup, synthetic, synthetic_catalog, trash
 from gallery.errors import GalleryError
 
 T0 = datetime(2017, 9, 18, 8, 0, tzinfo=UTC)
@@ -206,6 +206,7 @@ def test_incremental_regroup_equals_a_full_one_over_random_edits(tmp_path: Path,
             if pending and (steps % 2 or rng.random() < 0.4)
             else rng.choice(
                 ["move", "hide", "rename", "offset", "merge", "split", "unhide", "trash", "restore", "shift"]
+                + ["mission", "mission", "venue", "venue"]  # H25: programmes and venues follow the change too
             )
         )
         if action == "import":
@@ -242,14 +243,47 @@ def _by_device(photos: list[Any]) -> list[list[Any]]:
 
 def _edit(action: str, rng: random.Random, fast: sqlite3.Connection, full: sqlite3.Connection) -> None:
     sha, slug, other = _pick_photo(fast, rng), _pick_album(fast, rng), _pick_album(fast, rng)
-    if action == "offset":
+    if action == "offset":  # H25: the device and what it moves, against a full re-time and regroup
         devices = sorted(r["key"] for r in catalog.list_devices(fast))
         if not devices:
             return
         device, seconds = rng.choice(devices), rng.choice([-3600, 3600, 7200, -21600, None])
         for conn in (fast, full):
             catalog.set_manual_offset(conn, device, seconds)
-            organise.refresh(conn, touched=() if conn is fast else None)
+            if conn is fast:
+                organise.refresh_device(conn, None, device)
+            else:
+                organise.refresh(conn)
+        return
+    if action == "mission":  # a programme loaded or replaced (same title): H25
+        text = _programme(rng)
+        for conn in (fast, full):
+            before = organise.setting(conn)
+            missions.load(conn, text)
+            if conn is fast:
+                organise.refresh_setting(conn, None, before)
+            else:
+                organise.refresh(conn)
+        return
+    if action == "venue":  # a venue added, moved or removed where photos were taken: H25
+        placed = [tuple(r) for r in fast.execute("SELECT place_lat, place_lon FROM photos WHERE place_lat IS NOT NULL")]
+        names = [r["name"] for r in catalog.list_venues(fast)]
+        name = rng.choice(["Lieu A", "Lieu B", "Lieu C"])
+        for conn in (fast, full):
+            before = organise.setting(conn)
+            if names and rng.random() < 0.35:
+                catalog.remove_venue(conn, names[0])
+            elif placed:
+                lat, lon = placed[len(placed) * 7 // 13]
+                radius = 150.0 + 900 * (len(names) % 3)
+                catalog.add_venue(
+                    conn,
+                    {"name": name, "lat": lat + 0.001, "lon": lon, "radius_m": radius, "town": None, "country": None},
+                )
+            if conn is fast:
+                organise.refresh_setting(conn, None, before)
+            else:
+                organise.refresh(conn)
         return
     if action == "restore":  # H14: the trash regroups the segments of its photos too
         trashed = [r[0] for r in fast.execute("SELECT sha256 FROM photos WHERE trashed_at IS NOT NULL ORDER BY id")]
@@ -267,6 +301,27 @@ def _edit(action: str, rng: random.Random, fast: sqlite3.Connection, full: sqlit
 
 
 FULL_REGROUP = albums.regroup
+
+
+def _programme(rng: random.Random) -> str:
+    """The demo programme moved to one of the trips' weeks (or far from all), some events left out
+    or moved, in one of two missions and maybe another zone: loads and replacements (H25)."""
+    base = missions.parse_programme(synthetic.PROGRAMME)
+    week = rng.choice([0, 1, 3, 3, 9])
+    shift = timedelta(weeks=week, hours=rng.choice([0, 0, 3, -26]))
+    zone = rng.choice(["Europe/Paris", "Europe/Paris", "Europe/London"])
+    lines = [f'[mission]\ntitle = "Mission {rng.choice("AB")}"\ntimezone = "{zone}"\n']
+    chosen = [e for e in base.events if rng.random() < 0.7] or list(base.events[:1])
+    for event in chosen:
+        lines.append(
+            f'[[event]]\nname = "{event.name}"\nstart = {(event.start + shift).isoformat()}\n'
+            f"end = {(event.end + shift).isoformat()}\n"
+        )
+        if event.lat is not None and rng.random() < 0.8:
+            lines.append(f"lat = {event.lat}\nlon = {event.lon}\nradius = {rng.choice([300, 700, 2000])}\n")
+        if event.place:
+            lines.append(f'place = "{event.place}"\n')
+    return "\n".join(lines)
 
 
 def _one_edit(action: str, conn: sqlite3.Connection, sha: str, slug: str, other: str, title: str) -> None:
