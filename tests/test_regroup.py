@@ -221,6 +221,31 @@ def test_incremental_regroup_equals_a_full_one_over_random_edits(tmp_path: Path,
     assert len(_snapshot(fast)) >= 4
 
 
+@pytest.mark.parametrize("seed", [4, 5, 6, 7])
+def test_programmes_venues_and_offsets_follow_the_change_like_a_full_pass(tmp_path: Path, seed: int) -> None:
+    """H25: loading or replacing a programme, adding or removing a venue, setting or clearing an
+    offset re-time and regroup only what they can change: after every step, the same photos,
+    clocks and albums as a full re-time and a full regroup. Trips arrive device by device between."""
+    rng = random.Random(seed)
+    fast = catalog.connect(tmp_path / "fast.db")
+    full = catalog.connect(tmp_path / "full.db")
+    for conn in (fast, full):
+        catalog.migrate(conn)
+    pending = [photos for index in (0, 1, 3) for photos in _by_device(synthetic_catalog.trip_photos(index, seed))]
+    rng.shuffle(pending)
+    for steps in range(1, 25):
+        action = "import" if pending and steps % 3 == 1 else rng.choice(["mission", "mission", "venue", "offset"])
+        if action == "import":
+            batch = pending.pop()
+            for conn in (fast, full):
+                ids = synthetic_catalog.insert(conn, batch)
+                organise.refresh(conn, touched=ids if conn is fast else None)
+        else:
+            _edit(action, rng, fast, full)
+        assert _times(fast) == _times(full), f"step {steps}: {action}"
+        assert _snapshot(fast) == _snapshot(full), f"step {steps}: {action}"
+
+
 def _times(conn: sqlite3.Connection) -> tuple[list[Any], list[Any]]:
     """Every photo's time and place as re-timing leaves them, and what each device's clock was found to be."""
     columns = ", ".join(organise.PLACED)
@@ -268,10 +293,10 @@ def _edit(action: str, rng: random.Random, fast: sqlite3.Connection, full: sqlit
     if action == "venue":  # a venue added, moved or removed where photos were taken: H25
         placed = [tuple(r) for r in fast.execute("SELECT place_lat, place_lon FROM photos WHERE place_lat IS NOT NULL")]
         names = [r["name"] for r in catalog.list_venues(fast)]
-        name = rng.choice(["Lieu A", "Lieu B", "Lieu C"])
+        name, remove = rng.choice(["Lieu A", "Lieu B", "Lieu C"]), names and rng.random() < 0.35
         for conn in (fast, full):
             before = organise.setting(conn)
-            if names and rng.random() < 0.35:
+            if remove:
                 catalog.remove_venue(conn, names[0])
             elif placed:
                 lat, lon = placed[len(placed) * 7 // 13]
