@@ -125,9 +125,7 @@ def refresh_setting(conn: catalog.Connection, config: Config | None, before: Set
     count, updates, times_before = retime_devices(conn, config, inner)
     moved = {photo_id for photo_id, _ in updates}
     replaced = _replace_near(conn, before.venues ^ after.venues, moved)
-    touched = old_scope | moved | set(replaced)
-    if bounds:
-        touched |= set(_dated_between(conn, min(bounds) - PROGRAMME_REACH, max(bounds) + PROGRAMME_REACH))
+    touched = old_scope | moved | set(replaced)  # what is in reach now: there before (old_scope) or moved
     times = [datetime.fromisoformat(b).timestamp() for i in moved if (b := times_before.get(i))]
     grouped = albums.regroup(conn, touched, [*times, *instants]) if touched or instants else {}
     return {"photos": count, "retimed": len(updates) + len(replaced), **grouped}

@@ -246,6 +246,36 @@ def test_programmes_venues_and_offsets_follow_the_change_like_a_full_pass(tmp_pa
         assert _snapshot(fast) == _snapshot(full), f"step {steps}: {action}"
 
 
+def test_a_programme_regroups_photos_it_does_not_re_time(tmp_path: Path) -> None:
+    """Phones with a position and an offset on every photo are neither re-timed nor re-named by a
+    programme without venues, yet its events make their albums: its stretch is regrouped all the same (H25)."""
+    phones = [p for p in synthetic_catalog.trip_photos(1) if p.device.gps == 1.0 and p.device.offset_tag]
+    base = missions.parse_programme(synthetic.PROGRAMME)
+    week = timedelta(weeks=1)
+    text = "\n".join(
+        [f'[mission]\ntitle = "{base.title}"\ntimezone = "{base.timezone}"\n']
+        + [
+            f'[[event]]\nname = "{e.name}"\nstart = {(e.start + week).isoformat()}\nend = {(e.end + week).isoformat()}\n'
+            for e in base.events
+        ]
+    )
+    conns = []
+    for name in ("fast", "full"):
+        conn = catalog.connect(tmp_path / f"{name}.db")
+        catalog.migrate(conn)
+        synthetic_catalog.insert(conn, phones)
+        organise.refresh(conn)
+        before = organise.setting(conn)
+        missions.load(conn, text)
+        counts = organise.refresh_setting(conn, None, before) if name == "fast" else organise.refresh(conn)
+        assert counts["retimed"] == 0  # nothing re-timed nor re-named, and still regrouped
+        conns.append(conn)
+    fast, full = conns
+    assert _times(fast) == _times(full)
+    assert _snapshot(fast) == _snapshot(full)
+    assert any(row[6] is not None for row in _snapshot(fast).values())  # albums of the mission
+
+
 def _times(conn: sqlite3.Connection) -> tuple[list[Any], list[Any]]:
     """Every photo's time and place as re-timing leaves them, and what each device's clock was found to be."""
     columns = ", ".join(organise.PLACED)
