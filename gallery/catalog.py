@@ -22,7 +22,7 @@ from urllib.parse import quote
 from . import notes, storage
 from .errors import CatalogError, GalleryError, StorageFull
 from .migrations import MIGRATIONS
-from .rows import AlbumRow, DeviceRow, PhotoRow
+from .rows import AlbumPhotoRow, AlbumRow, DeviceRow, PhotoRow
 
 Row = dict[str, Any]
 T = TypeVar("T")
@@ -591,13 +591,15 @@ ALBUM_FIELDS = (
 )
 
 
-def list_albums(conn: sqlite3.Connection, published_only: bool = False, include_merged: bool = False) -> list[Row]:
+def list_albums(conn: sqlite3.Connection, published_only: bool = False, include_merged: bool = False) -> list[AlbumRow]:
     where = ["1 = 1"]
     if published_only:
         where.append("a.published = 1 AND a.photo_count > 0")
     if not include_merged:
         where.append("a.merged_into IS NULL")
-    return dicts(conn.execute(f"{ALBUM_SELECT} WHERE {' AND '.join(where)} ORDER BY a.start_utc DESC, a.id"))
+    return typed_rows(
+        AlbumRow, conn.execute(f"{ALBUM_SELECT} WHERE {' AND '.join(where)} ORDER BY a.start_utc DESC, a.id")
+    )
 
 
 def get_album(conn: sqlite3.Connection, slug: str) -> AlbumRow | None:
@@ -616,9 +618,9 @@ _TILE_COLUMNS = (
 )
 
 
-def album_photos(conn: sqlite3.Connection, album_id: int, include_hidden: bool = True) -> list[Row]:
+def album_photos(conn: sqlite3.Connection, album_id: int, include_hidden: bool = True) -> list[AlbumPhotoRow]:
     """An album's photos in time order, every column (with `hidden` and `pinned`)."""
-    return _album_photos(conn, album_id, include_hidden, "p.*, ap.hidden, ap.pinned")
+    return cast(list[AlbumPhotoRow], _album_photos(conn, album_id, include_hidden, "p.*, ap.hidden, ap.pinned"))
 
 
 def album_tiles(conn: sqlite3.Connection, album_id: int, include_hidden: bool = True) -> list[Row]:

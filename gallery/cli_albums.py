@@ -50,7 +50,9 @@ def mission_load(ctx: Context, file: Path) -> None:
         counts = organise.refresh_setting(conn, ctx.config, before)  # what the programme can change
     finally:
         conn.close()
-    click.echo(f"Mission {programme.title!r}: {len(programme.events)} events; {counts.get('albums', 0)} albums.")
+    click.echo(
+        f"Mission {programme.title!r}: {len(programme.events)} events; {counts.get('albums', 0)} albums regrouped."
+    )
 
 
 @mission.command("list")
