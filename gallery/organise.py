@@ -26,8 +26,9 @@ def refresh(
     photos (new ones, say) and the photos this refresh re-timed or re-placed were or are in are
     regrouped: what the change can affect, nothing else (the same albums as a full pass).
     Touched photos (an import, dates set by hand) are re-timed with the devices that can weigh on
-    their clocks or be weighed by them (`retime_around`); an empty `touched` (a hand-set offset, a mission,
-    a venue: what every photo may read) re-times every photo.
+    their clocks or be weighed by them (`retime_around`); an empty `touched` re-times every photo
+    (`gallery regroup --all`). A hand-set offset, a programme, a venue: `refresh_device` and
+    `refresh_setting` (H25), which re-time and regroup only what they can change.
     """
     if touched:
         count, updates, before = retime_around(conn, config, touched)
