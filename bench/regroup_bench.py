@@ -124,7 +124,7 @@ def setting_seconds(db: Path, week: int, repeat: int) -> dict[str, float]:
     """A programme loaded over a trip (first load, then replaced with its windows an hour later, as
     `gallery mission load` does), and a hand-set offset on that trip's camera set then cleared."""
     conn = catalog.connect(db)
-    out: dict[str, list[float]] = {"load": [], "replace": [], "offset": []}
+    out: dict[str, list[float]] = {"load": [], "replace": [], "offset": [], "phone": []}
     started = time.monotonic()
     before = organise.setting(conn)
     missions.load(conn, programme_for(week))
@@ -136,15 +136,17 @@ def setting_seconds(db: Path, week: int, repeat: int) -> dict[str, float]:
         missions.load(conn, programme_for(week, (n + 1) % 2))
         organise.refresh_setting(conn, None, before)
         out["replace"].append(time.monotonic() - started)
-    folder = f"trip{week}-chloe-canon"
-    device = conn.execute("SELECT device FROM photos WHERE source_dir = ? LIMIT 1", (folder,)).fetchone()[0]
-    for _ in range(repeat):
-        started = time.monotonic()
-        catalog.set_manual_offset(conn, device, 3600)
-        organise.refresh_device(conn, None, device)
-        out["offset"].append(time.monotonic() - started)
-        catalog.set_manual_offset(conn, device, None)
-        organise.refresh_device(conn, None, device)
+    # the Canon has a serial number: one device on every trip (an organisation's camera); the phone is
+    # one trip's (its key holds the card's folder)
+    for kind, folder in (("offset", f"trip{week}-chloe-canon"), ("phone", f"trip{week}-david-iphone")):
+        device = conn.execute("SELECT device FROM photos WHERE source_dir = ? LIMIT 1", (folder,)).fetchone()[0]
+        for _ in range(repeat):
+            started = time.monotonic()
+            catalog.set_manual_offset(conn, device, 3600)
+            organise.refresh_device(conn, None, device)
+            out[kind].append(time.monotonic() - started)
+            catalog.set_manual_offset(conn, device, None)
+            organise.refresh_device(conn, None, device)
     started = time.monotonic()
     organise.refresh(conn)  # what each of them cost before: a full re-time and a full regroup
     out["full"] = [time.monotonic() - started]
@@ -198,7 +200,8 @@ def main() -> None:
         for kind, words in (
             ("load", "load a programme"),
             ("replace", "replace it"),
-            ("offset", "set-offset"),
+            ("offset", "set-offset camera"),
+            ("phone", "set-offset phone"),
             ("full", "(a full pass)"),
         ):
             print(

@@ -1206,13 +1206,18 @@ def timing_rows(conn: sqlite3.Connection, import_id: int | None = None, chunk: i
 DEVICE_KEY = "COALESCE(NULLIF(device, ''), 'unknown')"  # what re-timing calls a photo's device
 
 
-def device_spans(conn: sqlite3.Connection) -> list[tuple[str, str | None, str | None, str | None, str | None]]:
-    """Each device's first and last camera time and UTC time (ISO text): one pass over the index-free table."""
+# A camera time moved by an import's --clock-offset, as re-timing reads it (H25): only where it moved.
+_SHIFTED = "CASE WHEN clock_shift THEN datetime(camera_time, clock_shift || ' seconds') END"
+
+
+def device_spans(conn: sqlite3.Connection) -> list[tuple[str | None, ...]]:
+    """Each device's first and last camera time (as written, and as --clock-offset moved it) and UTC
+    time (ISO text): one pass over the index-free table."""
     return [
         tuple(row)
         for row in conn.execute(
-            f"SELECT {DEVICE_KEY}, MIN(camera_time), MAX(camera_time), MIN(taken_at_utc), MAX(taken_at_utc) "
-            f"FROM photos GROUP BY {DEVICE_KEY}"
+            f"SELECT {DEVICE_KEY}, MIN(camera_time), MAX(camera_time), MIN({_SHIFTED}), MAX({_SHIFTED}), "
+            f"MIN(taken_at_utc), MAX(taken_at_utc) FROM photos GROUP BY {DEVICE_KEY}"
         )
     ]
 

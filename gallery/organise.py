@@ -291,6 +291,8 @@ def retime_devices(
     inner = set(inner)
     while True:
         ring = neighbours(spans, inner)
+        if len(inner | ring) * 2 > len(spans) > 0:  # (nearly) the whole archive: one full pass, never two (H25)
+            return retime(conn, config)
         resolved = _resolve(conn, config, inner | ring)
         moved = {resolved.devices[photo_id] for photo_id, _ in resolved.updates}
         if not moved & ring and not _clocks_changed(conn, resolved.clocks, ring):
@@ -330,7 +332,7 @@ def _device_spans(conn: catalog.Connection) -> dict[str, tuple[float, float]]:
     spans: dict[str, tuple[float, float]] = {}
     for key, *bounds in catalog.device_spans(conn):
         seconds = [_seconds(b) for b in bounds if b]
-        if seconds:
+        if seconds and key is not None:
             spans[key] = (min(seconds), max(seconds))
     return spans
 
