@@ -128,8 +128,16 @@ def refresh_setting(conn: catalog.Connection, config: Config | None, before: Set
     replaced = _replace_near(conn, before.venues ^ after.venues, moved)
     touched = old_scope | moved | set(replaced)  # what is in reach now: there before (old_scope) or moved
     times = [datetime.fromisoformat(b).timestamp() for i in moved if (b := times_before.get(i))]
-    grouped = albums.regroup(conn, touched, [*times, *instants]) if touched or instants else {}
+    grouped = _regroup(conn, touched, [*times, *instants]) if touched or instants else {}
     return {"photos": count, "retimed": len(updates) + len(replaced), **grouped}
+
+
+def _regroup(conn: catalog.Connection, touched: set[int], times: list[float]) -> dict[str, int]:
+    """The segments of these photos and instants; one full pass when they are most of the archive
+    (walking out from thousands of instants costs more than regrouping everything once)."""
+    if len(touched) > WHOLE * catalog.count_photos(conn):
+        return albums.regroup(conn)
+    return albums.regroup(conn, touched, times)
 
 
 def _dated_between(conn: catalog.Connection, low: float, high: float) -> list[int]:
@@ -168,9 +176,9 @@ def _replace_near(conn: catalog.Connection, changed: Collection[places.Venue], d
 def _regroup_moved(
     conn: catalog.Connection, updates: list[tuple[int, dict[str, Any]]], before: dict[int, str | None]
 ) -> dict[str, int]:
-    moved = [photo_id for photo_id, _ in updates]
+    moved = {photo_id for photo_id, _ in updates}
     times = [datetime.fromisoformat(b).timestamp() for i in moved if (b := before.get(i))]
-    return albums.regroup(conn, moved, times)
+    return _regroup(conn, moved, times)
 
 
 def all_venues(conn: catalog.Connection) -> tuple[places.Venue, ...]:
@@ -269,6 +277,11 @@ class Resolved:
 NEIGHBOURS = timeline.EVIDENCE_WINDOW + 51 * 3600
 
 
+# Past this share of the devices (re-timing) or of the photos (regrouping), a change is done as one
+# full pass: the same result, without walking out from each of thousands of photos (H25).
+WHOLE = 0.5
+
+
 def retime_around(
     conn: catalog.Connection, config: Config | None, touched: Collection[int]
 ) -> tuple[int, list[tuple[int, dict[str, Any]]], dict[int, str | None]]:
@@ -291,7 +304,7 @@ def retime_devices(
     inner = set(inner)
     while True:
         ring = neighbours(spans, inner)
-        if len(inner | ring) * 2 > len(spans) > 0:  # (nearly) the whole archive: one full pass, never two (H25)
+        if len(inner | ring) > WHOLE * len(spans) > 0:  # (nearly) the whole archive: one full pass, never two (H25)
             return retime(conn, config)
         resolved = _resolve(conn, config, inner | ring)
         moved = {resolved.devices[photo_id] for photo_id, _ in resolved.updates}
