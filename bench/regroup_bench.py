@@ -10,7 +10,8 @@ on this machine. What is measured is real: a `gallery import` of 10 JPEG files (
 new trip day) into a copy of that library and into an empty one, each in a child process whose
 peak RSS is read; then moving, hiding and renaming in the large library, in a library of one trip
 (the same segment size: what a change costs is its segment of time, see gallery/regroup.py) and
-in the 10-photo one.
+in the 10-photo one; then loading a programme over a trip (first load, then a replacement) and a
+hand-set offset on that trip's camera, in the large library and in the one-trip library (H25).
 
 Targets (issue 10): import large/empty <= 1.5, edits large/small <= 1.5, import peak RSS < 400 MiB.
 """
@@ -26,9 +27,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
-from gallery import albums, catalog, organise, synthetic, synthetic_catalog
+from gallery import albums, catalog, missions, organise, synthetic, synthetic_catalog
 from gallery.config import Config
 
 MIB = 1024 * 1024
@@ -105,6 +107,53 @@ def edit_seconds(db: Path, repeat: int) -> dict[str, float]:
     return {k: statistics.median(v) for k, v in times.items()}
 
 
+def programme_for(week: int, shift_hours: int = 0) -> str:
+    """The demo programme moved to a trip's week (H25): what `gallery mission load` reads."""
+    base = missions.parse_programme(synthetic.PROGRAMME)
+    shift = timedelta(weeks=week, hours=shift_hours)
+    parts = [f'[mission]\ntitle = "Mission semaine {week}"\ntimezone = "{base.timezone}"\n']
+    for e in base.events:
+        parts.append(
+            f'[[event]]\nname = "{e.name}"\nstart = {(e.start + shift).isoformat()}\nend = {(e.end + shift).isoformat()}\n'
+            + (f"lat = {e.lat}\nlon = {e.lon}\nradius = {e.radius_m}\n" if e.lat is not None else "")
+        )
+    return "\n".join(parts)
+
+
+def setting_seconds(db: Path, week: int, repeat: int) -> dict[str, float]:
+    """A programme loaded over a trip (first load, then replaced with its windows an hour later, as
+    `gallery mission load` does), and a hand-set offset on that trip's camera set then cleared."""
+    conn = catalog.connect(db)
+    out: dict[str, list[float]] = {"load": [], "replace": [], "offset": [], "phone": []}
+    started = time.monotonic()
+    before = organise.setting(conn)
+    missions.load(conn, programme_for(week))
+    organise.refresh_setting(conn, None, before)
+    out["load"].append(time.monotonic() - started)
+    for n in range(repeat):
+        started = time.monotonic()
+        before = organise.setting(conn)
+        missions.load(conn, programme_for(week, (n + 1) % 2))
+        organise.refresh_setting(conn, None, before)
+        out["replace"].append(time.monotonic() - started)
+    # the Canon has a serial number: one device on every trip (an organisation's camera); the phone is
+    # one trip's (its key holds the card's folder)
+    for kind, folder in (("offset", f"trip{week}-chloe-canon"), ("phone", f"trip{week}-david-iphone")):
+        device = conn.execute("SELECT device FROM photos WHERE source_dir = ? LIMIT 1", (folder,)).fetchone()[0]
+        for _ in range(repeat):
+            started = time.monotonic()
+            catalog.set_manual_offset(conn, device, 3600)
+            organise.refresh_device(conn, None, device)
+            out[kind].append(time.monotonic() - started)
+            catalog.set_manual_offset(conn, device, None)
+            organise.refresh_device(conn, None, device)
+    started = time.monotonic()
+    organise.refresh(conn)  # what each of them cost before: a full re-time and a full regroup
+    out["full"] = [time.monotonic() - started]
+    conn.close()
+    return {k: statistics.median(v) for k, v in out.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--photos", type=int, default=100_000)
@@ -133,6 +182,8 @@ def main() -> None:
         one_trip = work / "one-trip"
         build(one_trip, 1)
         trip_edit = edit_seconds(one_trip / "gallery.db", args.repeat)
+        large_setting = setting_seconds(copy / "gallery.db", weeks // 2, args.repeat)
+        trip_setting = setting_seconds(one_trip / "gallery.db", 0, args.repeat)
         print(f"library: {count:,} photos; import of 10 photos (gallery import, child process, --jobs 1)")
         print(f"  into empty: {into_empty['seconds']:.2f} s, peak RSS {into_empty['rss'] / MIB:.0f} MiB")
         print(f"  into large: {into_large['seconds']:.2f} s, peak RSS {into_large['rss'] / MIB:.0f} MiB")
@@ -144,6 +195,18 @@ def main() -> None:
                 f"  {kind:7s} {large_edit[kind] * 1000:7.1f} ms | one trip {trip_edit[kind] * 1000:6.1f} ms,"
                 f" ratio {large_edit[kind] / trip_edit[kind]:.2f} | 10 photos {small_edit[kind] * 1000:6.1f} ms,"
                 f" ratio {large_edit[kind] / small_edit[kind]:.2f} (target <= 1.5)"
+            )
+        print("programme and offset (H25): large library (a trip in its middle) vs the one-trip library")
+        for kind, words in (
+            ("load", "load a programme"),
+            ("replace", "replace it"),
+            ("offset", "set-offset camera"),
+            ("phone", "set-offset phone"),
+            ("full", "(a full pass)"),
+        ):
+            print(
+                f"  {words:17s} {large_setting[kind] * 1000:8.1f} ms | one trip {trip_setting[kind] * 1000:7.1f} ms,"
+                f" ratio {large_setting[kind] / trip_setting[kind]:.2f}"
             )
         print(
             f"(self peak RSS of the bench process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB)"

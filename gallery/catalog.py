@@ -7,6 +7,7 @@ portable (no SQLite-only functions in queries) so that PostgreSQL could follow.
 from __future__ import annotations
 
 import json
+import math
 import os
 import sqlite3
 import threading
@@ -21,7 +22,7 @@ from urllib.parse import quote
 from . import notes, storage
 from .errors import CatalogError, GalleryError, StorageFull
 from .migrations import MIGRATIONS
-from .rows import AlbumRow, DeviceRow, PhotoRow
+from .rows import AlbumPhotoRow, AlbumRow, DeviceRow, PhotoRow
 
 Row = dict[str, Any]
 T = TypeVar("T")
@@ -590,13 +591,15 @@ ALBUM_FIELDS = (
 )
 
 
-def list_albums(conn: sqlite3.Connection, published_only: bool = False, include_merged: bool = False) -> list[Row]:
+def list_albums(conn: sqlite3.Connection, published_only: bool = False, include_merged: bool = False) -> list[AlbumRow]:
     where = ["1 = 1"]
     if published_only:
         where.append("a.published = 1 AND a.photo_count > 0")
     if not include_merged:
         where.append("a.merged_into IS NULL")
-    return dicts(conn.execute(f"{ALBUM_SELECT} WHERE {' AND '.join(where)} ORDER BY a.start_utc DESC, a.id"))
+    return typed_rows(
+        AlbumRow, conn.execute(f"{ALBUM_SELECT} WHERE {' AND '.join(where)} ORDER BY a.start_utc DESC, a.id")
+    )
 
 
 def get_album(conn: sqlite3.Connection, slug: str) -> AlbumRow | None:
@@ -615,9 +618,9 @@ _TILE_COLUMNS = (
 )
 
 
-def album_photos(conn: sqlite3.Connection, album_id: int, include_hidden: bool = True) -> list[Row]:
+def album_photos(conn: sqlite3.Connection, album_id: int, include_hidden: bool = True) -> list[AlbumPhotoRow]:
     """An album's photos in time order, every column (with `hidden` and `pinned`)."""
-    return _album_photos(conn, album_id, include_hidden, "p.*, ap.hidden, ap.pinned")
+    return cast(list[AlbumPhotoRow], _album_photos(conn, album_id, include_hidden, "p.*, ap.hidden, ap.pinned"))
 
 
 def album_tiles(conn: sqlite3.Connection, album_id: int, include_hidden: bool = True) -> list[Row]:
@@ -1203,13 +1206,18 @@ def timing_rows(conn: sqlite3.Connection, import_id: int | None = None, chunk: i
 DEVICE_KEY = "COALESCE(NULLIF(device, ''), 'unknown')"  # what re-timing calls a photo's device
 
 
-def device_spans(conn: sqlite3.Connection) -> list[tuple[str, str | None, str | None, str | None, str | None]]:
-    """Each device's first and last camera time and UTC time (ISO text): one pass over the index-free table."""
+# A camera time moved by an import's --clock-offset, as re-timing reads it (H25): only where it moved.
+_SHIFTED = "CASE WHEN clock_shift THEN datetime(camera_time, clock_shift || ' seconds') END"
+
+
+def device_spans(conn: sqlite3.Connection) -> list[tuple[str | None, ...]]:
+    """Each device's first and last camera time (as written, and as --clock-offset moved it) and UTC
+    time (ISO text): one pass over the index-free table."""
     return [
         tuple(row)
         for row in conn.execute(
-            f"SELECT {DEVICE_KEY}, MIN(camera_time), MAX(camera_time), MIN(taken_at_utc), MAX(taken_at_utc) "
-            f"FROM photos GROUP BY {DEVICE_KEY}"
+            f"SELECT {DEVICE_KEY}, MIN(camera_time), MAX(camera_time), MIN({_SHIFTED}), MAX({_SHIFTED}), "
+            f"MIN(taken_at_utc), MAX(taken_at_utc) FROM photos GROUP BY {DEVICE_KEY}"
         )
     ]
 
@@ -1626,3 +1634,29 @@ def set_caption(conn: sqlite3.Connection, sha256: str, caption: str | None) -> b
             "UPDATE photos SET caption = ? WHERE sha256 = ? AND trashed_at IS NULL", (caption, sha256)
         )
     return cursor.rowcount == 1
+
+
+# -- scoped refresh after a programme, venue or offset change (issue 10, H25) ----------------------
+
+
+def device_sources(conn: sqlite3.Connection) -> dict[str, str | None]:
+    """Each stored device's clock source ('gps', 'alignment', 'manual', None)."""
+    return {row[0]: row[1] for row in conn.execute("SELECT key, offset_source FROM devices")}
+
+
+def placed_near(conn: sqlite3.Connection, circles: Iterable[tuple[float, float, float]]) -> Iterator[Row]:
+    """Photos (the trash too) whose placed position lies in the box around each (lat, lon, metres)."""
+    seen: set[int] = set()
+    for lat, lon, metres in circles:
+        dlat = metres * 1.01 / 111_000 + 1e-4
+        dlon = min(180.0, dlat / max(math.cos(math.radians(min(abs(lat) + dlat, 90.0))), 1e-6))
+        cursor = conn.execute(
+            "SELECT id, place_lat, place_lon, place, country, venue FROM photos"
+            " WHERE place_lat BETWEEN ? AND ? AND place_lon IS NOT NULL",
+            (lat - dlat, lat + dlat),
+        )
+        for row in cursor:
+            near = abs((row["place_lon"] - lon + 180) % 360 - 180) <= dlon
+            if near and row["id"] not in seen:
+                seen.add(row["id"])
+                yield dict(row)

@@ -45,11 +45,14 @@ def mission_load(ctx: Context, file: Path) -> None:
     prepare_root(ctx.config)
     conn = catalog.connect(ctx.config.db_path)
     try:
+        before = organise.setting(conn)
         missions.load(conn, text)
-        counts = organise.refresh(conn, ctx.config)
+        counts = organise.refresh_setting(conn, ctx.config, before)  # what the programme can change
     finally:
         conn.close()
-    click.echo(f"Mission {programme.title!r}: {len(programme.events)} events; {counts.get('albums', 0)} albums.")
+    click.echo(
+        f"Mission {programme.title!r}: {len(programme.events)} events; {counts.get('albums', 0)} albums regrouped."
+    )
 
 
 @mission.command("list")

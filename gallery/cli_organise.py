@@ -123,7 +123,7 @@ def set_offset(ctx: Context, device: str, delta: int) -> None:
     with ctx.catalog() as conn:
         key = find_device(conn, device)
         catalog.set_manual_offset(conn, key, delta)
-        counts = organise.refresh(conn, ctx.config, touched=())
+        counts = organise.refresh_device(conn, ctx.config, key)
     click.echo(f"{key}: camera time {format_duration(delta)}; {counts['retimed']} photos re-timed.")
 
 
@@ -138,7 +138,7 @@ def clear_offset(ctx: Context, device: str) -> None:
     with ctx.catalog() as conn:
         key = find_device(conn, device)
         catalog.set_manual_offset(conn, key, None)
-        organise.refresh(conn, ctx.config, touched=())
+        organise.refresh_device(conn, ctx.config, key)
     click.echo(f"{key}: back to automatic.")
 
 
@@ -202,6 +202,7 @@ def places_add(
         found = places.gazetteer().town(lat, lon)
         country = found.country if found else None
     with ctx.catalog() as conn:
+        before = organise.setting(conn)
         catalog.add_venue(
             conn,
             {
@@ -213,7 +214,7 @@ def places_add(
                 "country": country.upper() if country else None,
             },
         )
-        counts = organise.refresh(conn, ctx.config)
+        counts = organise.refresh_setting(conn, ctx.config, before)  # the photos it can name
     click.echo(f"Venue {name!r} saved; {counts['retimed']} photos updated.")
 
 
@@ -226,7 +227,8 @@ def places_remove(ctx: Context, name: str) -> None:
     Example: gallery places remove "IOT Valley"
     """
     with ctx.catalog() as conn:
+        before = organise.setting(conn)
         if not catalog.remove_venue(conn, name):
             raise GalleryError(f"no venue named {name!r}")
-        organise.refresh(conn, ctx.config)
+        organise.refresh_setting(conn, ctx.config, before)
     click.echo(f"Venue {name!r} removed.")

@@ -135,11 +135,12 @@ def demo(ctx: Context, then_serve: bool, host: str, port: int, seed: int) -> Non
 
     with catalog.connection(ctx.config.db_path) as conn:
         existing = {album["id"] for album in catalog.list_albums(conn, include_merged=True)}
+        before = organise.setting(conn)
         missions.load(conn, scenario.programme)
+        organise.refresh_setting(conn, ctx.config, before)  # what the programme changes; the import its own
     report = run_import(ctx.config, ImportOptions((cards,)))
     maintenance.make_missing_derivatives(ctx.config, (thumbs.VIEWER,))
     with catalog.connection(ctx.config.db_path) as conn:
-        organise.refresh(conn, ctx.config)
         # Only what this run created: an album an admin unpublished stays unpublished.
         albums.publish(conn, [a["slug"] for a in catalog.list_albums(conn) if a["id"] not in existing], True)
         listed = catalog.list_albums(conn)

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from . import dates, instants
 
 
-def taken_at(row: dict[str, Any]) -> str | None:
+def taken_at(row: Mapping[str, Any]) -> str | None:
     """ISO 8601 capture time: with its offset when the instant is known, naive when it is not."""
     if row.get("taken_at_utc"):
         return instants.in_zone(row["taken_at_utc"], row.get("timezone")).isoformat()
     return row.get("taken_at_local") or row.get("camera_time")
 
 
-def photo_json(row: dict[str, Any], private: bool = True) -> dict[str, Any]:
+def photo_json(row: Mapping[str, Any], private: bool = True) -> dict[str, Any]:
     """A photo for scripts. `private=False` is the public shape: no paths, no coordinates."""
     item: dict[str, Any] = {
         "sha256": row["sha256"],
@@ -70,7 +71,7 @@ def iso_in_zone(utc_iso: str | None, zone: str | None) -> str | None:
     return instants.in_zone(utc_iso, zone).isoformat()  # stored instants are UTC: as stored without a zone
 
 
-def album_json(album: dict[str, Any], photos: list[dict[str, Any]], private: bool = True) -> dict[str, Any]:
+def album_json(album: Mapping[str, Any], photos: Sequence[Mapping[str, Any]], private: bool = True) -> dict[str, Any]:
     """`gallery albums --json` and the API: slug, title, ..., photos [{sha256, original_name, taken_at}]."""
     return {
         "slug": album["slug"],

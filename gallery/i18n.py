@@ -555,3 +555,6 @@ TEXT.update(
     }
 )
 ERRORS.update({"a caption has at most 500 characters": "Une légende compte au plus 500 caractères."})
+
+# -- typed import outcome (issue 10, H25): every status an upload can report has its word
+TEXT.update({"status_restored": {"fr": "restaurée", "en": "restored"}})

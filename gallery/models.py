@@ -34,12 +34,17 @@ class PhotoMeta:
     bad_tags: tuple[str, ...] = ()
 
 
+# What became of one source file (H25: a Literal, as the ingest results' statuses are). A worker's
+# "fatal" (the disk is full) stops the import before it becomes an Outcome; the type lets it pass.
+OutcomeStatus = Literal["imported", "duplicate", "restored", "skipped", "rejected", "fatal"]
+
+
 @dataclass(frozen=True)
 class Outcome:
-    """The final answer for one source file: imported, duplicate, skipped or rejected."""
+    """The final answer for one source file: imported, duplicate, restored, skipped or rejected."""
 
     path: str
-    status: str  # imported | duplicate | skipped | rejected
+    status: OutcomeStatus
     reason: str = ""  # machine-readable code for skipped/rejected, e.g. "too_many_pixels"
     detail: str = ""  # human sentence
     sha256: str | None = None

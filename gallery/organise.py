@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from . import albums, catalog, devices, missions, places, timeline
+from . import albums, catalog, devices, events, missions, places, timeline
 from .config import Config
 from .timeline import DeviceClock, Shot, Timing
 
@@ -26,8 +26,9 @@ def refresh(
     photos (new ones, say) and the photos this refresh re-timed or re-placed were or are in are
     regrouped: what the change can affect, nothing else (the same albums as a full pass).
     Touched photos (an import, dates set by hand) are re-timed with the devices that can weigh on
-    their clocks or be weighed by them (`retime_around`); an empty `touched` (a hand-set offset, a mission,
-    a venue: what every photo may read) re-times every photo.
+    their clocks or be weighed by them (`retime_around`); an empty `touched` re-times every photo
+    (`gallery regroup --all`). A hand-set offset, a programme, a venue: `refresh_device` and
+    `refresh_setting` (H25), which re-time and regroup only what they can change.
     """
     if touched:
         count, updates, before = retime_around(conn, config, touched)
@@ -41,6 +42,151 @@ def refresh(
         times = [datetime.fromisoformat(b).timestamp() for i in moved if (b := before.get(i))]
         grouped = albums.regroup(conn, {*touched, *moved}, times)
     return {"photos": count, "retimed": changed, **grouped}
+
+
+# -- changes every photo might read: a device's offset, a programme, a venue (H25) -----------------
+
+
+def refresh_device(conn: catalog.Connection, config: Config | None, key: str) -> dict[str, int]:
+    """After a device's offset is set or cleared by hand: re-time that device and what it moves.
+
+    A hand-set offset is read by its own device (its times, and the zone `_place_manual` reads
+    around them) and, through its photos, by the devices that weigh against them: exactly what
+    `retime_devices` re-times. Only the photos that moved are regrouped.
+    """
+    count, updates, before = retime_devices(conn, config, {key})
+    return {"photos": count, "retimed": len(updates), **_regroup_moved(conn, updates, before)}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """What re-timing and regrouping read of the missions and venues: taken before a change."""
+
+    event_rows: frozenset[tuple[Any, ...]]  # every programme event row, all its fields
+    mission_rows: frozenset[tuple[Any, ...]]  # every mission row (title, zone, span)
+    windows: tuple[tuple[float, float], ...]  # what every GPS-less camera's weighing reads
+    zones: tuple[str, ...]  # each mission's zone, in order: read by every camera weighed or set by hand
+    venues: frozenset[places.Venue]
+    programme: tuple[events.ProgrammeEvent, ...]
+
+
+def setting(conn: catalog.Connection) -> Setting:
+    programme = tuple(missions.programme_events(conn))
+    return Setting(
+        frozenset(tuple(sorted(e.items())) for e in catalog.list_mission_events(conn)),
+        frozenset(
+            tuple(sorted((k, v) for k, v in m.items() if k not in ("source", "loaded_at")))
+            for m in catalog.list_missions(conn)
+        ),
+        tuple((e.start, e.end) for e in programme),
+        tuple(m.zone for m in missions.zones(conn)),
+        frozenset(all_venues(conn)),
+        programme,
+    )
+
+
+# How far from a changed programme a photo's camera time may read it: a mission's zone is lent
+# one day either side of its local span (`timeline._fallback_zone`), local time within 14 h of UTC.
+PROGRAMME_REACH = 2 * 86400
+
+
+def refresh_setting(conn: catalog.Connection, config: Config | None, before: Setting) -> dict[str, int]:
+    """After a programme is loaded or replaced, or a venue added or removed: what a full pass changes.
+
+    Re-timed: the devices with photos (camera or UTC time) within PROGRAMME_REACH of the events
+    that changed (their fallback zone, inferred venue positions), and, when the windows or the
+    missions' zones changed, every device that is weighed or set by hand, since weighing reads
+    every window and every mission zone (`timeline._evidence`); `retime_devices` widens to the
+    neighbours they move. Re-placed: the photos whose position lies within a changed venue's
+    radius. Regrouped: the segments, before and after, of the changed events' windows and of the
+    changed missions' spans, and of every photo re-timed or re-placed.
+    """
+    after = setting(conn)
+    changed_events = before.event_rows ^ after.event_rows
+    changed_missions = before.mission_rows ^ after.mission_rows
+    bounds: list[float] = []
+    for row in [dict(e) for e in changed_events] + [dict(m) for m in changed_missions]:
+        bounds += [datetime.fromisoformat(row[k]).timestamp() for k in ("start_utc", "end_utc") if row.get(k)]
+    spans = _device_spans(conn)
+    inner: set[str] = set()
+    old_scope: set[int] = set()
+    instants: list[float] = []
+    if bounds:
+        low, high = min(bounds) - PROGRAMME_REACH, max(bounds) + PROGRAMME_REACH
+        inner |= {key for key, (a, b) in spans.items() if a <= high and low <= b}
+        instants = [
+            moment for event in (set(before.programme) ^ set(after.programme)) for moment in (event.start, event.end)
+        ]
+        # the segments as the old programme cut them: a window removed may have held two together
+        dated = _dated_between(conn, low, high)
+        old_scope = albums.scope_of(conn, dated, instants, before.programme)
+    if before.windows != after.windows or before.zones != after.zones:
+        sources = catalog.device_sources(conn)  # a device with a GPS clock reads neither
+        inner |= {key for key in spans if sources.get(key, "none") != "gps"}
+    count, updates, times_before = retime_devices(conn, config, inner)
+    moved = {photo_id for photo_id, _ in updates}
+    replaced = _replace_near(conn, before.venues ^ after.venues, moved)
+    touched = old_scope | moved | set(replaced)  # what is in reach now: there before (old_scope) or moved
+    times = [datetime.fromisoformat(b).timestamp() for i in moved if (b := times_before.get(i))]
+    grouped = _regroup(conn, touched, [*times, *instants]) if touched or instants else {}
+    return {"photos": count, "retimed": len(updates) + len(replaced), **grouped}
+
+
+def _regroup(conn: catalog.Connection, touched: set[int], times: list[float]) -> dict[str, int]:
+    """The segments of these photos and instants; one full pass when they are most of the archive
+    (walking out from thousands of instants costs more than regrouping everything once)."""
+    if len(touched) > WHOLE * catalog.count_photos(conn):
+        return albums.regroup(conn)
+    return albums.regroup(conn, touched, times)
+
+
+def _dated_between(conn: catalog.Connection, low: float, high: float) -> list[int]:
+    first, last = (datetime.fromtimestamp(t, UTC).isoformat() for t in (low, high))
+    return [r["id"] for r in catalog.dating_between(conn, first, last)]
+
+
+def _replace_near(conn: catalog.Connection, changed: Collection[places.Venue], done: set[int]) -> list[int]:
+    """Name again the places of the photos (not re-timed just now) a changed venue may cover."""
+    if not changed:
+        return []
+    venues = all_venues(conn)
+    towns = places.gazetteer()
+    located: dict[tuple[float, float], places.Place | None] = {}
+    updates = []
+    for row in catalog.placed_near(conn, [(v.lat, v.lon, v.radius_m) for v in changed]):
+        if row["id"] in done:
+            continue
+        key = (round(row["place_lat"], 5), round(row["place_lon"], 5))
+        if key not in located:
+            located[key] = places.locate(*key, venues, towns)
+        place = located[key]
+        values = {
+            "place": place.town if place else None,
+            "country": place.country if place else None,
+            "venue": place.venue if place else None,
+        }
+        diff = {k: v for k, v in values.items() if row[k] != v}
+        if diff:
+            updates.append((row["id"], diff))
+    with catalog.transaction(conn):
+        catalog.update_photos(conn, updates)
+    return [photo_id for photo_id, _ in updates]
+
+
+def _regroup_moved(
+    conn: catalog.Connection, updates: list[tuple[int, dict[str, Any]]], before: dict[int, str | None]
+) -> dict[str, int]:
+    moved = {photo_id for photo_id, _ in updates}
+    times = [datetime.fromisoformat(b).timestamp() for i in moved if (b := before.get(i))]
+    return _regroup(conn, moved, times)
+
+
+def all_venues(conn: catalog.Connection) -> tuple[places.Venue, ...]:
+    """The organisation's venues, then the programme's (the nearest covering one names a place)."""
+    return tuple(
+        places.Venue(**{k: v[k] for k in ("name", "lat", "lon", "radius_m", "town", "country")})
+        for v in catalog.list_venues(conn)
+    ) + missions.venues(conn)
 
 
 # What a refresh may change in a photo row; what it keeps of each photo while it works.
@@ -96,10 +242,7 @@ def _resolve(
         home if timeline.is_zone(home) else None,
     )
     del shots
-    venues = tuple(
-        places.Venue(**{k: v[k] for k in ("name", "lat", "lon", "radius_m", "town", "country")})
-        for v in catalog.list_venues(conn)
-    ) + missions.venues(conn)
+    venues = all_venues(conn)
     updates = list(_changes(current, timings, venues))
     del timings
     return Resolved(
@@ -134,6 +277,11 @@ class Resolved:
 NEIGHBOURS = timeline.EVIDENCE_WINDOW + 51 * 3600
 
 
+# Past this share of the devices (re-timing) or of the photos (regrouping), a change is done as one
+# full pass: the same result, without walking out from each of thousands of photos (H25).
+WHOLE = 0.5
+
+
 def retime_around(
     conn: catalog.Connection, config: Config | None, touched: Collection[int]
 ) -> tuple[int, list[tuple[int, dict[str, Any]]], dict[int, str | None]]:
@@ -145,10 +293,19 @@ def retime_around(
     anything that changed and the archive is at the fixed point a full re-time reaches; otherwise
     the neighbours join the inner devices and the ring widens (at worst to the whole archive).
     """
+    return retime_devices(conn, config, catalog.devices_of_photos(conn, touched))
+
+
+def retime_devices(
+    conn: catalog.Connection, config: Config | None, inner: set[str]
+) -> tuple[int, list[tuple[int, dict[str, Any]]], dict[int, str | None]]:
+    """Re-time these devices and the neighbours they move (see `retime_around`); nothing else is read."""
     spans = _device_spans(conn)
-    inner = catalog.devices_of_photos(conn, touched)
+    inner = set(inner)
     while True:
         ring = neighbours(spans, inner)
+        if len(inner | ring) > WHOLE * len(spans) > 0:  # (nearly) the whole archive: one full pass, never two (H25)
+            return retime(conn, config)
         resolved = _resolve(conn, config, inner | ring)
         moved = {resolved.devices[photo_id] for photo_id, _ in resolved.updates}
         if not moved & ring and not _clocks_changed(conn, resolved.clocks, ring):
@@ -188,7 +345,7 @@ def _device_spans(conn: catalog.Connection) -> dict[str, tuple[float, float]]:
     spans: dict[str, tuple[float, float]] = {}
     for key, *bounds in catalog.device_spans(conn):
         seconds = [_seconds(b) for b in bounds if b]
-        if seconds:
+        if seconds and key is not None:
             spans[key] = (min(seconds), max(seconds))
     return spans
 
@@ -246,8 +403,8 @@ def _changes(
         values = _time_columns(timing)
         if timing.lat is not None and timing.lon is not None and towns is not None:
             key = (round(timing.lat, 5), round(timing.lon, 5))
-            if key not in located:
-                located[key] = places.locate(timing.lat, timing.lon, venues, towns)
+            if key not in located:  # named from the rounded position: the same whichever photo comes first
+                located[key] = places.locate(*key, venues, towns)
             place = located[key]
             values.update(
                 place=place.town if place else None,

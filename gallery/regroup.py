@@ -464,23 +464,42 @@ def unique_slug(base: str, taken: Collection[str] | Callable[[str], bool]) -> st
 
 
 def _tell_apart(planned: dict[AlbumRef, Row], albums: Mapping[AlbumRef, Row], lang: str = "fr") -> None:
-    """Two automatic titles alike (« Marseille, 18 septembre 2017 »): add the part of the day."""
+    """Two automatic titles alike (« Marseille, 18 septembre 2017 »): add the part of the day.
+
+    Only albums that start within a segment's gap of each other are told apart (H25): one
+    programme event's « Revoir … en images » in two missions a year apart is not, so that the
+    titles stay what they are within a segment, whatever a regroup of part of the archive holds.
+    """
     by_title: dict[str, list[AlbumRef]] = defaultdict(list)
     for ref, values in planned.items():
-        if "title" in values and albums[ref]["kind"] == "event":
+        if "title" in values and albums[ref]["kind"] == "event" and values["start_utc"]:
             by_title[values["title"]].append(ref)
-    for refs in by_title.values():
-        if len(refs) < 2:
-            continue
-        for ref in refs:
-            values = planned[ref]
-            if values["start_utc"]:
+    for alike in by_title.values():
+        for refs in _close_in_time(alike, planned):
+            if len(refs) < 2:
+                continue
+            for ref in refs:
+                values = planned[ref]
                 hour = (
                     datetime.fromisoformat(values["start_utc"]).astimezone(ZoneInfo(values["timezone"] or "UTC")).hour
                 )
                 values["title"] += " " + i18n.text(
                     "part_morning" if hour < 12 else ("part_afternoon" if hour < 18 else "part_evening"), lang
                 )
+
+
+def _close_in_time(refs: list[AlbumRef], planned: dict[AlbumRef, Row]) -> list[list[AlbumRef]]:
+    """Albums chained by starts at most events.SEGMENT_GAP apart: never across a segment boundary."""
+    ordered = sorted(refs, key=lambda ref: datetime.fromisoformat(planned[ref]["start_utc"]).timestamp())
+    out: list[list[AlbumRef]] = []
+    last = None
+    for ref in ordered:
+        start = datetime.fromisoformat(planned[ref]["start_utc"]).timestamp()
+        if last is None or start - last > events.SEGMENT_GAP:
+            out.append([])
+        out[-1].append(ref)
+        last = start
+    return out
 
 
 def derived_fields(

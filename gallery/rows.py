@@ -105,6 +105,13 @@ class AlbumRow(TypedDict):
     period: str | None  # H14: the month (2019-09) of a mission-less « Autres photos »
 
 
+class AlbumPhotoRow(PhotoRow):
+    """A photo of an album with its place there (catalog.album_photos): H25."""
+
+    hidden: int
+    pinned: int
+
+
 class DeviceRow(TypedDict):
     """One camera or phone, with how many photos it took and how many carry a position (catalog.list_devices)."""
 

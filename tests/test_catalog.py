@@ -13,7 +13,7 @@ import pytest
 from gallery import catalog
 from gallery.errors import CatalogError, GalleryError, ReadOnlyLibrary, StorageFull
 from gallery.migrations import MIGRATIONS
-from gallery.rows import AlbumRow, DeviceRow, PhotoRow
+from gallery.rows import AlbumPhotoRow, AlbumRow, DeviceRow, PhotoRow
 
 
 def photo(n: int, **values: Any) -> dict[str, Any]:
@@ -70,6 +70,28 @@ def test_the_rows_returned_have_exactly_the_typed_keys(conn: sqlite3.Connection)
     assert set(catalog.get_album(conn, "melee") or {}) == set(typing.get_type_hints(AlbumRow))
     [device] = catalog.list_devices(conn)
     assert set(device) == set(typing.get_type_hints(DeviceRow)) and device["photos"] == 1
+
+
+def test_album_lists_and_members_have_exactly_the_typed_keys(conn: sqlite3.Connection) -> None:
+    """H25: catalog.list_albums gives AlbumRow, catalog.album_photos AlbumPhotoRow (a photo, hidden, pinned)."""
+    photo_id = catalog.insert_photo(conn, photo(1))
+    album_id = catalog.insert_album(conn, album("melee"))
+    conn.execute(
+        "INSERT INTO album_photos (album_id, photo_id, pinned, hidden) VALUES (?, ?, 1, 0)", (album_id, photo_id)
+    )
+    [listed] = catalog.list_albums(conn)
+    assert set(listed) == set(typing.get_type_hints(AlbumRow))
+    [member] = catalog.album_photos(conn, album_id)
+    assert (
+        set(member)
+        == set(typing.get_type_hints(AlbumPhotoRow))
+        == set(typing.get_type_hints(PhotoRow))
+        | {
+            "hidden",
+            "pinned",
+        }
+    )
+    assert member["pinned"] == 1 and member["hidden"] == 0
 
 
 def test_a_photo_goes_in_and_comes_back(conn: sqlite3.Connection) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from gallery import albums, catalog, events, organise, regroup, synthetic_catalog, trash
+from gallery import albums, catalog, events, missions, organise, regroup, synthetic, synthetic_catalog, trash
 from gallery.errors import GalleryError
 
 T0 = datetime(2017, 9, 18, 8, 0, tzinfo=UTC)
@@ -206,6 +206,7 @@ def test_incremental_regroup_equals_a_full_one_over_random_edits(tmp_path: Path,
             if pending and (steps % 2 or rng.random() < 0.4)
             else rng.choice(
                 ["move", "hide", "rename", "offset", "merge", "split", "unhide", "trash", "restore", "shift"]
+                + ["mission", "mission", "venue", "venue"]  # H25: programmes and venues follow the change too
             )
         )
         if action == "import":
@@ -218,6 +219,66 @@ def test_incremental_regroup_equals_a_full_one_over_random_edits(tmp_path: Path,
         assert _snapshot(fast) == _snapshot(full), f"step {steps}: {action}"
         assert _times(fast) == _times(full), f"step {steps}: {action}"  # re-timing around = a full re-time
     assert len(_snapshot(fast)) >= 4
+
+
+@pytest.mark.parametrize("seed", [4, 5, 6, 7])
+def test_programmes_venues_and_offsets_follow_the_change_like_a_full_pass(
+    tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """H25: loading or replacing a programme, adding or removing a venue, setting or clearing an
+    offset re-time and regroup only what they can change: after every step, the same photos,
+    clocks and albums as a full re-time and a full regroup. Trips arrive device by device between.
+    The Canon (a serial number) is one device on every trip, so its ring reaches every device: the
+    shortcut to one full pass (organise.WHOLE) is turned off, or the scopes would go untested."""
+    monkeypatch.setattr(organise, "WHOLE", 2.0)
+    rng = random.Random(seed)
+    fast = catalog.connect(tmp_path / "fast.db")
+    full = catalog.connect(tmp_path / "full.db")
+    for conn in (fast, full):
+        catalog.migrate(conn)
+    pending = [photos for index in (0, 1, 3) for photos in _by_device(synthetic_catalog.trip_photos(index, seed))]
+    rng.shuffle(pending)
+    for steps in range(1, 25):
+        action = "import" if pending and steps % 3 == 1 else rng.choice(["mission", "mission", "venue", "offset"])
+        if action == "import":
+            batch = pending.pop()
+            for conn in (fast, full):
+                ids = synthetic_catalog.insert(conn, batch)
+                organise.refresh(conn, touched=ids if conn is fast else None)
+        else:
+            _edit(action, rng, fast, full)
+        assert _times(fast) == _times(full), f"step {steps}: {action}"
+        assert _snapshot(fast) == _snapshot(full), f"step {steps}: {action}"
+
+
+def test_a_programme_regroups_photos_it_does_not_re_time(tmp_path: Path) -> None:
+    """Phones with a position and an offset on every photo are neither re-timed nor re-named by a
+    programme without venues, yet its events make their albums: its stretch is regrouped all the same (H25)."""
+    phones = [p for p in synthetic_catalog.trip_photos(1) if p.device.gps == 1.0 and p.device.offset_tag]
+    base = missions.parse_programme(synthetic.PROGRAMME)
+    week = timedelta(weeks=1)
+    text = "\n".join(
+        [f'[mission]\ntitle = "{base.title}"\ntimezone = "{base.timezone}"\n']
+        + [
+            f'[[event]]\nname = "{e.name}"\nstart = {(e.start + week).isoformat()}\nend = {(e.end + week).isoformat()}\n'
+            for e in base.events
+        ]
+    )
+    conns = []
+    for name in ("fast", "full"):
+        conn = catalog.connect(tmp_path / f"{name}.db")
+        catalog.migrate(conn)
+        synthetic_catalog.insert(conn, phones)
+        organise.refresh(conn)
+        before = organise.setting(conn)
+        missions.load(conn, text)
+        counts = organise.refresh_setting(conn, None, before) if name == "fast" else organise.refresh(conn)
+        assert counts["retimed"] == 0  # nothing re-timed nor re-named, and still regrouped
+        conns.append(conn)
+    fast, full = conns
+    assert _times(fast) == _times(full)
+    assert _snapshot(fast) == _snapshot(full)
+    assert any(row[6] is not None for row in _snapshot(fast).values())  # albums of the mission
 
 
 def _times(conn: sqlite3.Connection) -> tuple[list[Any], list[Any]]:
@@ -242,14 +303,47 @@ def _by_device(photos: list[Any]) -> list[list[Any]]:
 
 def _edit(action: str, rng: random.Random, fast: sqlite3.Connection, full: sqlite3.Connection) -> None:
     sha, slug, other = _pick_photo(fast, rng), _pick_album(fast, rng), _pick_album(fast, rng)
-    if action == "offset":
+    if action == "offset":  # H25: the device and what it moves, against a full re-time and regroup
         devices = sorted(r["key"] for r in catalog.list_devices(fast))
         if not devices:
             return
         device, seconds = rng.choice(devices), rng.choice([-3600, 3600, 7200, -21600, None])
         for conn in (fast, full):
             catalog.set_manual_offset(conn, device, seconds)
-            organise.refresh(conn, touched=() if conn is fast else None)
+            if conn is fast:
+                organise.refresh_device(conn, None, device)
+            else:
+                organise.refresh(conn)
+        return
+    if action == "mission":  # a programme loaded or replaced (same title): H25
+        text = _programme(rng)
+        for conn in (fast, full):
+            before = organise.setting(conn)
+            missions.load(conn, text)
+            if conn is fast:
+                organise.refresh_setting(conn, None, before)
+            else:
+                organise.refresh(conn)
+        return
+    if action == "venue":  # a venue added, moved or removed where photos were taken: H25
+        placed = [tuple(r) for r in fast.execute("SELECT place_lat, place_lon FROM photos WHERE place_lat IS NOT NULL")]
+        names = [r["name"] for r in catalog.list_venues(fast)]
+        name, remove = rng.choice(["Lieu A", "Lieu B", "Lieu C"]), names and rng.random() < 0.35
+        for conn in (fast, full):
+            before = organise.setting(conn)
+            if remove:
+                catalog.remove_venue(conn, names[0])
+            elif placed:
+                lat, lon = placed[len(placed) * 7 // 13]
+                radius = 150.0 + 900 * (len(names) % 3)
+                catalog.add_venue(
+                    conn,
+                    {"name": name, "lat": lat + 0.001, "lon": lon, "radius_m": radius, "town": None, "country": None},
+                )
+            if conn is fast:
+                organise.refresh_setting(conn, None, before)
+            else:
+                organise.refresh(conn)
         return
     if action == "restore":  # H14: the trash regroups the segments of its photos too
         trashed = [r[0] for r in fast.execute("SELECT sha256 FROM photos WHERE trashed_at IS NOT NULL ORDER BY id")]
@@ -267,6 +361,27 @@ def _edit(action: str, rng: random.Random, fast: sqlite3.Connection, full: sqlit
 
 
 FULL_REGROUP = albums.regroup
+
+
+def _programme(rng: random.Random) -> str:
+    """The demo programme moved to one of the trips' weeks (or far from all), some events left out
+    or moved, in one of two missions and maybe another zone: loads and replacements (H25)."""
+    base = missions.parse_programme(synthetic.PROGRAMME)
+    week = rng.choice([0, 1, 3, 3, 9])
+    shift = timedelta(weeks=week, hours=rng.choice([0, 0, 3, -26]))
+    zone = rng.choice(["Europe/Paris", "Europe/Paris", "Europe/London"])
+    lines = [f'[mission]\ntitle = "Mission {rng.choice("AB")}"\ntimezone = "{zone}"\n']
+    chosen = [e for e in base.events if rng.random() < 0.7] or list(base.events[:1])
+    for event in chosen:
+        lines.append(
+            f'[[event]]\nname = "{event.name}"\nstart = {(event.start + shift).isoformat()}\n'
+            f"end = {(event.end + shift).isoformat()}\n"
+        )
+        if event.lat is not None and rng.random() < 0.8:
+            lines.append(f"lat = {event.lat}\nlon = {event.lon}\nradius = {rng.choice([300, 700, 2000])}\n")
+        if event.place:
+            lines.append(f'place = "{event.place}"\n')
+    return "\n".join(lines)
 
 
 def _one_edit(action: str, conn: sqlite3.Connection, sha: str, slug: str, other: str, title: str) -> None:

@@ -4,6 +4,7 @@ duplicates are reported where they are and moved nowhere, covers stay, bad names
 from __future__ import annotations
 
 import asyncio
+import typing
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,10 @@ import pytest
 from click.testing import CliRunner
 from starlette.testclient import TestClient
 
-from gallery import catalog
+from gallery import catalog, i18n
 from gallery.cli import main
 from gallery.config import Config
+from gallery.models import OutcomeStatus
 from gallery.web import create_app
 
 from .conftest import Gallery, make_photo
@@ -226,3 +228,10 @@ def test_an_upload_waits_for_a_short_import(library: Path, tmp_path: Path) -> No
     answer = upload(web, [("waited.jpg", photo_bytes(tmp_path, "waited.jpg", 9))])
     holder.join()
     assert [f["status"] for f in answer.json()["files"]] == ["imported"], answer.text
+
+
+def test_every_outcome_an_upload_reports_has_its_words() -> None:
+    """H25: Outcome.status is a Literal; the upload page says each in words (« restaurée » was missing)."""
+    shown = [s for s in typing.get_args(OutcomeStatus) if s != "fatal"]  # fatal stops the import instead
+    assert shown and all(f"status_{s}" in i18n.TEXT for s in shown), shown
+    assert i18n.text("status_restored", "fr") == "restaurée"

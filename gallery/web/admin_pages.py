@@ -394,8 +394,9 @@ def _load_programme(request: Request, text: str) -> None:
     missions.parse_programme(text)  # refuse before anything is written
     conn = _writer(request)
     try:
+        before = organise.setting(conn)
         missions.load(conn, text)
-        organise.refresh(conn, request.app.state.config)
+        organise.refresh_setting(conn, request.app.state.config, before)
     finally:
         conn.close()
 
@@ -436,7 +437,7 @@ def _set_offset(request: Request, device: str, offset: str) -> None:
             None if offset.strip() in ("", "auto") else parse_duration(_as_duration(offset))
         )  # BadRequest if malformed
         catalog.set_manual_offset(conn, device, seconds)
-        organise.refresh(conn, request.app.state.config)
+        organise.refresh_device(conn, request.app.state.config, device)
     finally:
         conn.close()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -34,7 +34,7 @@ def _private(request: Request) -> bool:
     return bool(request.state.viewer.is_admin)
 
 
-def _public_album(album: Mapping[str, Any], photos: list[dict[str, Any]], request: Request) -> dict[str, Any]:
+def _public_album(album: Mapping[str, Any], photos: Sequence[Mapping[str, Any]], request: Request) -> dict[str, Any]:
     data = album_json(dict(album), photos, private=_private(request))
     if not _private(request):
         for key in ("kind",):

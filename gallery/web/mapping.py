@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 
 from .. import catalog, front, places, storage
 from ..errors import BadRequest, NotFound
+from ..rows import AlbumRow
 from . import access
 from .pages import checked_sha
 
@@ -94,7 +95,7 @@ def _json(data: dict[str, Any]) -> Response:
     return JSONResponse(data, headers={"cache-control": "public, max-age=300"})
 
 
-def _visible_albums(conn: Any, viewer: access.Viewer) -> list[dict[str, Any]]:
+def _visible_albums(conn: Any, viewer: access.Viewer) -> list[AlbumRow]:
     return [a for a in catalog.list_albums(conn, published_only=not viewer.is_admin) if a["photo_count"] > 0]
 
 

@@ -11,6 +11,7 @@ public-originals/) are never served and are removed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,7 @@ class Servable:
     data: bytes | None = None  # the cleaned bytes, when the cache could not be written (read-only library)
 
 
-def servable(config: Any, photo: dict[str, Any], keep_gps: bool) -> Servable:
+def servable(config: Any, photo: Mapping[str, Any], keep_gps: bool) -> Servable:
     """The original, or its verified copy without location. NotFound when the original is missing."""
     path = storage.resolve_inside(config.media_dir, photo["path"].removeprefix("media/"))
     if keep_gps:
@@ -114,7 +115,7 @@ def _cache_dir(config: Any) -> Path:
     return folder
 
 
-def _without_location(config: Any, photo: dict[str, Any], path: Path) -> Servable:
+def _without_location(config: Any, photo: Mapping[str, Any], path: Path) -> Servable:
     if kinds.kind_of(photo["format"]).name not in ("photo",):  # media kinds (issue 12)
         return Servable(None, NOT_PROVABLE)
     folder = _cache_dir(config)

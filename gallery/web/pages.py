@@ -47,7 +47,7 @@ def home(request: Request) -> Response:
         for a in catalog.list_albums(conn, published_only=not request.state.viewer.is_admin)
         if a["photo_count"] > 0 and a["kind"] != "undated" or request.state.viewer.is_admin
     ]
-    missions: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
+    missions: OrderedDict[str, list[AlbumRow]] = OrderedDict()
     for album in albums:  # newest first, grouped by mission
         missions.setdefault(album["mission"] or "", []).append(album)
     mission_ids = {a["mission"]: a["mission_id"] for a in albums if a["mission"]}
@@ -205,16 +205,16 @@ def download(request: Request) -> Response:
     )
 
 
-def _with_companions(conn: Any, items: list[dict[str, Any]], keep_gps: bool) -> list[dict[str, Any]]:
+def _with_companions(conn: Any, items: Sequence[Mapping[str, Any]], keep_gps: bool) -> list[Mapping[str, Any]]:
     """Each item, then its other originals (RAW, sidecars, a Live Photo's MOV) where its page offers them:
     only with the location (they may carry it and cannot be proved clean), like `_downloadable_companions`."""
     if not keep_gps:
-        return items
+        return list(items)
     return [entry for item in items for entry in (item, *catalog.companions_of(conn, item["sha256"]))]
 
 
 def _zip_entries(
-    config: Any, items: list[dict[str, Any]], names: list[str], keep_gps: bool
+    config: Any, items: Sequence[Mapping[str, Any]], names: list[str], keep_gps: bool
 ) -> Iterator[tuple[Path | bytes, str]]:
     """(file or bytes, name) for each original that may leave, then a note naming those withheld."""
     withheld: list[str] = []

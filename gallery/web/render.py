@@ -59,7 +59,7 @@ def srcset(photo: dict[str, Any]) -> str:
     return ", ".join(entries)
 
 
-def album_days(album: dict[str, Any], lang: str = "fr") -> str:
+def album_days(album: Mapping[str, Any], lang: str = "fr") -> str:
     """« 19 et 20 septembre 2017 », in the album's own zone."""
     if not album.get("start_utc") or not album.get("end_utc"):
         return ""
