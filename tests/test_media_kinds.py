@@ -172,6 +172,19 @@ def test_a_video_or_raw_gets_time_that_grows_with_its_size() -> None:
     assert time_limit(Job("/card/DSC_1.NEF", "DSC_1.NEF", "/card", 50_000_000), 60) == 65
 
 
+@needs_ffmpeg
+def test_a_clips_stock_title_is_no_description(gallery: Gallery, tmp_path: Path) -> None:
+    card = tmp_path / "clips"
+    ffmpeg(card / "C0001.MP4", "-metadata", "title=SONY DSC", "-metadata", "description=OLYMPUS DIGITAL CAMERA")
+    ffmpeg(card / "C0002.MP4", "-metadata", "title=SONY DSC", "-metadata", "description=Défilé du 14 juillet")
+    ffmpeg(card / "C0003.MP4", "-metadata", "title=Le stand au salon")
+
+    gallery.import_(card)
+
+    described = {row["original_name"]: row["description"] for row in gallery.rows()}
+    assert described == {"C0001.MP4": None, "C0002.MP4": "Défilé du 14 juillet", "C0003.MP4": "Le stand au salon"}
+
+
 def test_container_tags_are_read_like_a_camera_clock() -> None:
     meta, extra = video.parse_tags(
         {"creation_time": "2023-07-14T18:05:00.000000Z", "make": "Panasonic", "@duration": 12.5, "@codec": "h264"}
