@@ -124,7 +124,7 @@ def _process(job: Job, settings: IngestSettings) -> IngestResult:
         meta, extra = _kind_meta(kind, path)
     else:
         meta, extra = exif.parse_tags(tags if _has_essentials(tags) else {**_pillow_tags(path, fmt), **tags}), Extra()
-    rendered = _render_grid(path, fmt, sha256, settings.config.thumbs_dir)
+    rendered = _render_grid(path, fmt, sha256, settings.config.thumbs_dir, meta.orientation)
     meta = _complete_meta(meta, path)
     if exif_error:
         meta = PhotoMeta(**{**asdict(meta), "bad_tags": (*meta.bad_tags, exif_error)})
@@ -284,9 +284,9 @@ def _pillow_tags(path: Path, kind: str) -> dict[str, Any]:
         return {}
 
 
-def _render_grid(path: Path, kind: str, sha256: str, thumbs_dir: Path) -> thumbs.Rendered:
+def _render_grid(path: Path, kind: str, sha256: str, thumbs_dir: Path, orientation: int) -> thumbs.Rendered:
     try:
-        return thumbs.make_derivative(thumbs_dir, sha256, path, kind, thumbs.GRID, fresh=True)
+        return thumbs.make_derivative(thumbs_dir, sha256, path, kind, thumbs.GRID, fresh=True, orientation=orientation)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise Rejected("rejected", "too_many_pixels", str(exc)) from None
     except UnidentifiedImageError:
@@ -327,6 +327,7 @@ class RenderJob:
     source: str  # absolute path of the archived original
     kind: str
     size: str
+    orientation: int | None = None  # the catalog's: an XMP sidecar's turns a photo whose EXIF has none
 
 
 def init_render_worker(max_pixels: int, thumbs_dir: str) -> None:
@@ -351,7 +352,9 @@ def render_file(job: RenderJob) -> str:
         if not target.exists():
             motion.make_clip_copy(Path(job.source), target)
         return job.sha256
-    thumbs.make_derivative(Path(_thumbs_dir), job.sha256, Path(job.source), job.kind, job.size)
+    thumbs.make_derivative(
+        Path(_thumbs_dir), job.sha256, Path(job.source), job.kind, job.size, orientation=job.orientation
+    )
     return job.sha256
 
 

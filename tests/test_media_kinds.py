@@ -323,6 +323,50 @@ def test_the_sidecar_wins_over_the_embedded_values(gallery: Gallery, tmp_path: P
     assert item["keywords"] == ["mission", "Labège"] and item["date_source"] == "xmp_sidecar"
 
 
+SIDECAR_TURNED = """<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description xmlns:tiff="http://ns.adobe.com/tiff/1.0/" tiff:Orientation="6"/></rdf:RDF></x:xmpmeta>
+"""
+
+
+@pytest.mark.parametrize("sidecar_first", [False, True])
+def test_a_sidecars_orientation_turns_a_photo_whose_exif_has_none(
+    gallery: Gallery, tmp_path: Path, sidecar_first: bool
+) -> None:
+    card = tmp_path / "card"
+    bare = make_photo(card / "IMG_0010.JPG", datetime(2020, 1, 1, 8, 0))  # 96 x 64, no orientation in its EXIF
+    make_photo(card / "IMG_0011.JPG", datetime(2020, 1, 1, 8, 1), orientation=1)  # its EXIF says: upright
+    for name in ("IMG_0010.xmp", "IMG_0011.xmp"):  # not the same bytes: each is an original of its own
+        (card / name).write_text(f"{SIDECAR_TURNED}<!-- {name} -->\n", encoding="utf-8")
+    if sidecar_first:  # the sidecar waits in an earlier import, its photo comes later
+        bare.rename(tmp_path / "later.JPG")
+        gallery.import_(card)
+        (tmp_path / "later.JPG").rename(bare)
+    gallery.import_(card)
+
+    attached = gallery.rows("SELECT original_name, photo_sha256 FROM companions")
+    assert all(row["photo_sha256"] for row in attached) and len(attached) == 2
+    rows = {row["original_name"]: row for row in gallery.rows()}
+    turned, upright = rows["IMG_0010.JPG"], rows["IMG_0011.JPG"]
+    assert (turned["orientation"], turned["width"], turned["height"]) == (6, 64, 96)
+    assert (upright["orientation"], upright["width"], upright["height"]) == (1, 96, 64), "the EXIF's own wins"
+
+    def derivative(row: dict, size: str) -> tuple[int, int]:
+        sha = row["sha256"]
+        with Image.open(gallery.root / "thumbnails" / size / sha[:2] / sha[2:4] / f"{sha}.webp") as image:
+            return image.size
+
+    grid = derivative(turned, "grid")
+    assert grid[0] < grid[1] and grid == (turned["grid_width"], turned["grid_height"]), "the grid image is tall"
+    assert derivative(upright, "grid")[0] > derivative(upright, "grid")[1]
+    shutil.rmtree(gallery.root / "thumbnails")
+    gallery("thumbs")  # made again from the catalog: still turned
+    for size in ("grid", "viewer"):
+        width, height = derivative(turned, size)
+        assert width < height, size
+        width, height = derivative(upright, size)
+        assert width > height, size
+
+
 @needs_ffmpeg
 def test_a_live_photo_is_one_item_and_its_motion_a_companion(gallery: Gallery, tmp_path: Path) -> None:
     card = tmp_path / "iphone"
