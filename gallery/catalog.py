@@ -72,6 +72,7 @@ PHOTO_COLUMNS = (
     "codec",
     "content_id",
     "motion_offset",
+    "read_version",
 )
 
 

@@ -129,7 +129,17 @@ def apply_sidecars(conn: Any, root: Path, item_sha256: str) -> bool:
     item = catalog.get_photo(conn, item_sha256)
     if item is None:
         return False
-    changes: dict[str, Any] = {}
+    changes = {k: v for k, v in sidecar_columns(conn, root, item_sha256).items() if item.get(k) != v}
+    if "orientation" in changes:
+        changes.update(_reoriented(root, item, changes.pop("orientation")))
+    if changes:
+        catalog.update_photos(conn, [(item["id"], changes)])
+    return bool(changes)
+
+
+def sidecar_columns(conn: Any, root: Path, item_sha256: str) -> dict[str, Any]:
+    """The catalog columns the item's .xmp sidecars set (an orientation among them, see _reoriented)."""
+    columns: dict[str, Any] = {}
     for row in catalog.companions_of(conn, item_sha256):
         if row["format"] != "xmp":
             continue
@@ -137,15 +147,10 @@ def apply_sidecars(conn: Any, root: Path, item_sha256: str) -> bool:
             facts = sidecar.parse_xmp(storage.resolve_inside(root, row["path"]).read_bytes()[: sidecar.XMP_LIMIT + 1])
         except (OSError, NotFound):
             continue  # a sidecar gone from media/: `gallery check` reports it
-        changes.update(_facts_to_columns(facts))
+        columns.update(_facts_to_columns(facts))
         if facts.orientation in ORIENTATIONS:
-            changes["orientation"] = facts.orientation
-    changes = {k: v for k, v in changes.items() if item.get(k) != v}
-    if "orientation" in changes:
-        changes.update(_reoriented(root, item, changes.pop("orientation")))
-    if changes:
-        catalog.update_photos(conn, [(item["id"], changes)])
-    return bool(changes)
+            columns["orientation"] = facts.orientation
+    return columns
 
 
 ORIENTATIONS = (2, 3, 4, 5, 6, 7, 8)  # a sidecar's tiff:Orientation that turns the picture

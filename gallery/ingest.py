@@ -118,12 +118,8 @@ def _process(job: Job, settings: IngestSettings) -> IngestResult:
                 "incoming": str(incoming),
             }
         fh.seek(0)
-        tags, exif_error = _read_tags(fh) if kind.read_meta is None and sniffed.kind not in PILLOW_EXIF else ({}, None)
-    fmt = sniffed.kind
-    if kind.read_meta is not None:
-        meta, extra = _kind_meta(kind, path)
-    else:
-        meta, extra = exif.parse_tags(tags if _has_essentials(tags) else {**_pillow_tags(path, fmt), **tags}), Extra()
+        fmt = sniffed.kind
+        meta, extra, exif_error = file_meta(fh, path, fmt, kind)
     rendered = _render_grid(path, fmt, sha256, settings.config.thumbs_dir, meta.orientation)
     meta = _complete_meta(meta, path)
     if exif_error:
@@ -151,6 +147,18 @@ def _process(job: Job, settings: IngestSettings) -> IngestResult:
         "grid_height": rendered.derivative_height,
         "sharpness": rendered.sharpness,
     }
+
+
+def file_meta(fh: Any, path: Path, fmt: str, kind: kinds.MediaKind) -> tuple[PhotoMeta, Extra, str | None]:
+    """What the file says (its tags, its kind's reader), and an EXIF block's error; `fh` is at its start.
+
+    Shared by the import and `gallery reread` (reread.py): both read a file the same way."""
+    if kind.read_meta is not None:
+        meta, extra = _kind_meta(kind, path)
+        return meta, extra, None
+    tags, exif_error = _read_tags(fh) if fmt not in PILLOW_EXIF else ({}, None)
+    meta = exif.parse_tags(tags if _has_essentials(tags) else {**_pillow_tags(path, fmt), **tags})
+    return meta, Extra(), exif_error
 
 
 # Formats whose EXIF only Pillow reads: exifread asserts on a JPEG XL Exif box without its 4-byte offset,

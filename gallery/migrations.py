@@ -396,6 +396,12 @@ CREATE INDEX companions_import ON companions(import_id);
 ALTER TABLE albums ADD COLUMN period TEXT
 """
 
+# H24: which version of the file readers read a photo's tags (`gallery reread` reads again the photos an
+# older one read: no XMP words, no maker dates, stock descriptions); 0 for every photo imported before.
+V17_READ_VERSION = """
+ALTER TABLE photos ADD COLUMN read_version INTEGER NOT NULL DEFAULT 0
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, V1_ARCHIVE),
     (2, V2_DEVICES_PLACES),
@@ -413,4 +419,5 @@ MIGRATIONS: list[tuple[int, str]] = [
     (14, V14_FILE_TEXT_SEARCH),
     (15, V15_CAPTIONS),
     (16, V16_PHOTOS_IMPORT),
+    (17, V17_READ_VERSION),
 ]
