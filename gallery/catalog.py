@@ -19,7 +19,7 @@ from typing import Any, TypeVar, cast
 from urllib.parse import quote
 
 from . import notes, storage
-from .errors import CatalogError, GalleryError, StorageFull
+from .errors import BadRequest, CatalogError, GalleryError, StorageFull
 from .migrations import MIGRATIONS
 from .rows import AlbumRow, DeviceRow, PhotoRow
 
@@ -506,9 +506,17 @@ def remove_venue(conn: sqlite3.Connection, name: str) -> bool:
 # -- missions ------------------------------------------------------------------------------------
 
 
-def save_mission(conn: sqlite3.Connection, programme: Any, source: str) -> int:
-    """Insert or update a mission and its events by title and name, so ids (and albums) stay."""
+def save_mission(conn: sqlite3.Connection, programme: Any, source: str, renames: str | None = None) -> int:
+    """Insert or update a mission and its events by title and name, so ids (and albums) stay.
+
+    `renames`: the title of the mission this programme edits; a new title then renames it (same
+    id, same albums, whose titles and search rows follow) instead of starting another mission.
+    """
     with transaction(conn):
+        if renames and renames != programme.title:
+            if conn.execute("SELECT 1 FROM missions WHERE title = ?", (programme.title,)).fetchone():
+                raise BadRequest(f"a mission is already called {programme.title!r}")
+            conn.execute("UPDATE missions SET title = ? WHERE title = ?", (programme.title, renames))
         conn.execute(
             "INSERT INTO missions (title, timezone, description, source, loaded_at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT(title) DO UPDATE SET timezone = excluded.timezone, description = excluded.description, "

@@ -555,3 +555,7 @@ TEXT.update(
     }
 )
 ERRORS.update({"a caption has at most 500 characters": "Une légende compte au plus 500 caractères."})
+
+
+# -- H24: a mission renamed from its programme (issue 13) ---------------------------------------------------
+ERROR_PATTERNS.append((r"a mission is already called '(.*)'", "Une mission s’appelle déjà « {0} »."))
