@@ -72,8 +72,10 @@ PHOTO_COLUMNS = (
     "codec",
     "content_id",
     "motion_offset",
-    "read_version",
 )
+# Columns written only when the row has them (the catalog's default otherwise): an insert into a
+# catalog older than them (a migration test) still works. read_version: see importer.READ_VERSION.
+OPTIONAL_PHOTO_COLUMNS = ("read_version",)
 
 
 def connect(db_path: Path | str, readonly: bool = False) -> sqlite3.Connection:
@@ -340,9 +342,10 @@ _PHOTO_DEFAULTS = {"media_type": "photo"}  # a caller that knows no kinds insert
 
 
 def insert_photo(conn: sqlite3.Connection, row: Mapping[str, Any]) -> int:
-    values = [row.get(column, _PHOTO_DEFAULTS.get(column)) for column in PHOTO_COLUMNS]
-    placeholders = ", ".join("?" for _ in PHOTO_COLUMNS)
-    cursor = conn.execute(f"INSERT INTO photos ({', '.join(PHOTO_COLUMNS)}) VALUES ({placeholders})", values)
+    columns = [*PHOTO_COLUMNS, *(column for column in OPTIONAL_PHOTO_COLUMNS if column in row)]
+    values = [row.get(column, _PHOTO_DEFAULTS.get(column)) for column in columns]
+    placeholders = ", ".join("?" for _ in columns)
+    cursor = conn.execute(f"INSERT INTO photos ({', '.join(columns)}) VALUES ({placeholders})", values)
     return int(cursor.lastrowid or 0)
 
 
