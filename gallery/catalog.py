@@ -1638,3 +1638,19 @@ def set_caption(conn: sqlite3.Connection, sha256: str, caption: str | None) -> b
             "UPDATE photos SET caption = ? WHERE sha256 = ? AND trashed_at IS NULL", (caption, sha256)
         )
     return cursor.rowcount == 1
+
+
+# -- gallery reread (H24) ---------------------------------------------------------------------------
+
+
+def photos_to_reread(conn: sqlite3.Connection, below: int | None) -> list[Row]:
+    """Every photo (below=None), or those whose tags a reader older than version `below` read."""
+    if below is None:
+        return dicts(conn.execute("SELECT * FROM photos ORDER BY id"))
+    return dicts(conn.execute("SELECT * FROM photos WHERE read_version < ? ORDER BY id", (below,)))
+
+
+def device_offset_is_manual(conn: sqlite3.Connection, key: str | None) -> bool:
+    """Whether staff set this device's clock offset by hand (its photos keep their device then)."""
+    found = conn.execute("SELECT manual FROM devices WHERE key = ?", (key,)).fetchone()
+    return bool(found and found[0])

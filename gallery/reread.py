@@ -132,14 +132,9 @@ def changes_for(conn: catalog.Connection, config: Config, row: dict[str, Any], r
     sidecar.pop("orientation", None)  # the import turned the picture and stored its sizes
     columns.update(sidecar)
     device = devices.device_key(columns["make"], columns["model"], columns["serial"], row["source_dir"])
-    if device != row["device"] and not _hand_set(conn, row["device"]):
+    if device != row["device"] and not catalog.device_offset_is_manual(conn, row["device"]):
         columns["device"] = device  # a device whose offset staff set keeps its photos
     return {k: v for k, v in columns.items() if row.get(k) != v}
-
-
-def _hand_set(conn: catalog.Connection, device: str | None) -> bool:
-    found = conn.execute("SELECT manual FROM devices WHERE key = ?", (device,)).fetchone()
-    return bool(found and found[0])
 
 
 def _time_limit(job: ReadJob, base: float) -> float:
@@ -149,11 +144,7 @@ def _time_limit(job: ReadJob, base: float) -> float:
 def reread(conn: catalog.Connection, config: Config, everything: bool = False) -> RereadReport:
     """Read again the photos an older reader read (every photo with `everything`); see the module."""
     report = RereadReport()
-    where = "" if everything else " WHERE read_version < ?"
-    rows = {
-        row["id"]: dict(row)
-        for row in conn.execute(f"SELECT * FROM photos{where} ORDER BY id", () if everything else (READ_VERSION,))
-    }
+    rows = {row["id"]: row for row in catalog.photos_to_reread(conn, None if everything else READ_VERSION)}
     jobs = []
     for row in rows.values():
         path = config.root / row["path"]
