@@ -20,7 +20,7 @@ from typing import Any, TypeVar, cast
 from urllib.parse import quote
 
 from . import notes, storage
-from .errors import CatalogError, GalleryError, StorageFull
+from .errors import BadRequest, CatalogError, GalleryError, StorageFull
 from .migrations import MIGRATIONS
 from .rows import AlbumPhotoRow, AlbumRow, DeviceRow, PhotoRow
 
@@ -74,6 +74,9 @@ PHOTO_COLUMNS = (
     "content_id",
     "motion_offset",
 )
+# Columns written only when the row has them (the catalog's default otherwise): an insert into a
+# catalog older than them (a migration test) still works. read_version: see importer.READ_VERSION.
+OPTIONAL_PHOTO_COLUMNS = ("read_version",)
 
 
 def connect(db_path: Path | str, readonly: bool = False) -> sqlite3.Connection:
@@ -340,9 +343,10 @@ _PHOTO_DEFAULTS = {"media_type": "photo"}  # a caller that knows no kinds insert
 
 
 def insert_photo(conn: sqlite3.Connection, row: Mapping[str, Any]) -> int:
-    values = [row.get(column, _PHOTO_DEFAULTS.get(column)) for column in PHOTO_COLUMNS]
-    placeholders = ", ".join("?" for _ in PHOTO_COLUMNS)
-    cursor = conn.execute(f"INSERT INTO photos ({', '.join(PHOTO_COLUMNS)}) VALUES ({placeholders})", values)
+    columns = [*PHOTO_COLUMNS, *(column for column in OPTIONAL_PHOTO_COLUMNS if column in row)]
+    values = [row.get(column, _PHOTO_DEFAULTS.get(column)) for column in columns]
+    placeholders = ", ".join("?" for _ in columns)
+    cursor = conn.execute(f"INSERT INTO photos ({', '.join(columns)}) VALUES ({placeholders})", values)
     return int(cursor.lastrowid or 0)
 
 
@@ -506,9 +510,17 @@ def remove_venue(conn: sqlite3.Connection, name: str) -> bool:
 # -- missions ------------------------------------------------------------------------------------
 
 
-def save_mission(conn: sqlite3.Connection, programme: Any, source: str) -> int:
-    """Insert or update a mission and its events by title and name, so ids (and albums) stay."""
+def save_mission(conn: sqlite3.Connection, programme: Any, source: str, renames: str | None = None) -> int:
+    """Insert or update a mission and its events by title and name, so ids (and albums) stay.
+
+    `renames`: the title of the mission this programme edits; a new title then renames it (same
+    id, same albums, whose titles and search rows follow) instead of starting another mission.
+    """
     with transaction(conn):
+        if renames and renames != programme.title:
+            if conn.execute("SELECT 1 FROM missions WHERE title = ?", (programme.title,)).fetchone():
+                raise BadRequest(f"a mission is already called {programme.title!r}")
+            conn.execute("UPDATE missions SET title = ? WHERE title = ?", (programme.title, renames))
         conn.execute(
             "INSERT INTO missions (title, timezone, description, source, loaded_at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT(title) DO UPDATE SET timezone = excluded.timezone, description = excluded.description, "
@@ -1660,3 +1672,19 @@ def placed_near(conn: sqlite3.Connection, circles: Iterable[tuple[float, float, 
             if near and row["id"] not in seen:
                 seen.add(row["id"])
                 yield dict(row)
+
+
+# -- gallery reread (H24) ---------------------------------------------------------------------------
+
+
+def photos_to_reread(conn: sqlite3.Connection, below: int | None) -> list[Row]:
+    """Every photo (below=None), or those whose tags a reader older than version `below` read."""
+    if below is None:
+        return dicts(conn.execute("SELECT * FROM photos ORDER BY id"))
+    return dicts(conn.execute("SELECT * FROM photos WHERE read_version < ? ORDER BY id", (below,)))
+
+
+def device_offset_is_manual(conn: sqlite3.Connection, key: str | None) -> bool:
+    """Whether staff set this device's clock offset by hand (its photos keep their device then)."""
+    found = conn.execute("SELECT manual FROM devices WHERE key = ?", (key,)).fetchone()
+    return bool(found and found[0])

@@ -29,11 +29,14 @@ def mission() -> None:
 
 @mission.command("load")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--renames", metavar="TITLE", help="The mission's old title: the programme's title renames it.")
 @pass_context
-def mission_load(ctx: Context, file: Path) -> None:
+def mission_load(ctx: Context, file: Path, renames: str | None) -> None:
     """Load (or reload) a mission programme; albums follow. Loading twice changes nothing.
 
-    Example: gallery mission load marseille-toulouse-2017.toml
+    A programme with another title is another mission, unless --renames names the mission it renames.
+
+    Example: gallery mission load marseille-toulouse-2017.toml --renames "Mission Marseille 2017"
     """
     try:
         text = file.read_text(encoding="utf-8")
@@ -46,7 +49,7 @@ def mission_load(ctx: Context, file: Path) -> None:
     conn = catalog.connect(ctx.config.db_path)
     try:
         before = organise.setting(conn)
-        missions.load(conn, text)
+        missions.load(conn, text, renames)
         counts = organise.refresh_setting(conn, ctx.config, before)  # what the programme can change
     finally:
         conn.close()

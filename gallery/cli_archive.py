@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from . import catalog, dates, export, maintenance, storage, thumbs
+from . import reread as reread_
 from .cli import Context, Duration, echo_json, pass_context, printable
 from .errors import ConfigError, ReadOnlyLibrary
 from .importer import ImportOptions, Report, run_import
@@ -215,6 +216,32 @@ def add_commands(main: click.Group) -> None:
             _print_check(report)
         if not report.ok:
             sys.exit(1)
+
+    @main.command()
+    @click.option("--all", "everything", is_flag=True, help="Every photo, not only those an older version read.")
+    @click.option("--json", "as_json", is_flag=True, help="Print what was read and changed as JSON.")
+    @pass_context
+    def reread(ctx: Context, everything: bool, as_json: bool) -> None:
+        """Read the archived originals' tags again (descriptions, XMP words, dates) with this version's readers.
+
+        Only the columns that come from the file change: captions, dates set by hand, time shifts,
+        albums, hidden photos and the trash stay as staff left them. A file that cannot be read is
+        reported and left as it is.
+
+        Example: gallery reread --all
+        """
+        if ctx.read_only:
+            raise storage.read_only_error(ctx.config.root)
+        with ctx.catalog() as conn:
+            report = reread_.reread(conn, ctx.config, everything)
+        if as_json:
+            echo_json(report.to_json())
+            return
+        click.echo(f"Read {report.read} originals again: {report.changed} photos changed.")
+        for path in report.missing:
+            click.echo(f"  missing: {printable(path)}")
+        for failure in report.failed:
+            click.echo(f"  unreadable: {printable(failure)}")
 
 
 def _only_zone(conn: catalog.Connection, shas: tuple[str, ...]) -> str | None:

@@ -14,11 +14,15 @@ Matching rules (issue 12):
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path, PurePath
 from typing import Any
 
-from . import catalog, storage, text
+from PIL import Image
+
+from . import catalog, storage, text, thumbs
 from .errors import NotFound
+from .formats import PILLOW_FORMATS
 from .kinds import sidecar
 
 PAIR_STILLS = ("jpeg", "heif", "avif")  # the picture of a RAW+JPEG pair
@@ -125,7 +129,17 @@ def apply_sidecars(conn: Any, root: Path, item_sha256: str) -> bool:
     item = catalog.get_photo(conn, item_sha256)
     if item is None:
         return False
-    changes: dict[str, Any] = {}
+    changes = {k: v for k, v in sidecar_columns(conn, root, item_sha256).items() if item.get(k) != v}
+    if "orientation" in changes:
+        changes.update(_reoriented(root, item, changes.pop("orientation")))
+    if changes:
+        catalog.update_photos(conn, [(item["id"], changes)])
+    return bool(changes)
+
+
+def sidecar_columns(conn: Any, root: Path, item_sha256: str) -> dict[str, Any]:
+    """The catalog columns the item's .xmp sidecars set (an orientation among them, see _reoriented)."""
+    columns: dict[str, Any] = {}
     for row in catalog.companions_of(conn, item_sha256):
         if row["format"] != "xmp":
             continue
@@ -133,11 +147,42 @@ def apply_sidecars(conn: Any, root: Path, item_sha256: str) -> bool:
             facts = sidecar.parse_xmp(storage.resolve_inside(root, row["path"]).read_bytes()[: sidecar.XMP_LIMIT + 1])
         except (OSError, NotFound):
             continue  # a sidecar gone from media/: `gallery check` reports it
-        changes.update(_facts_to_columns(facts))
-    changes = {k: v for k, v in changes.items() if item.get(k) != v}
-    if changes:
-        catalog.update_photos(conn, [(item["id"], changes)])
-    return bool(changes)
+        columns.update(_facts_to_columns(facts))
+        if facts.orientation in ORIENTATIONS:
+            columns["orientation"] = facts.orientation
+    return columns
+
+
+ORIENTATIONS = (2, 3, 4, 5, 6, 7, 8)  # a sidecar's tiff:Orientation that turns the picture
+
+
+def _reoriented(root: Path, item: Mapping[str, Any], orientation: int) -> dict[str, Any]:
+    """A sidecar's orientation, when the original's own EXIF has none (the same rule as an embedded
+    XMP's): the grid image is made again turned, the viewer's is removed (made again when asked),
+    and the stored sizes follow. Empty when the EXIF has its own or the picture cannot be made."""
+    if item["media_type"] != "photo" or item["format"] not in PILLOW_FORMATS:
+        return {}  # a RAW's preview and a video's poster are turned by their own metadata
+    thumbs_dir = root / "thumbnails"
+    try:
+        source = storage.resolve_inside(root, item["path"])
+        with thumbs.open_image(source, item["format"]) as image:
+            if thumbs.own_orientation(image) is not None:
+                return {}
+        rendered = thumbs.make_derivative(
+            thumbs_dir, item["sha256"], source, item["format"], thumbs.GRID, fresh=True, orientation=orientation
+        )
+    except (OSError, NotFound, ValueError, SyntaxError, Image.DecompressionBombError):
+        return {}  # the import's own picture stays; `gallery check` reports a missing original
+    (thumbs_dir / thumbs.derivative_path(item["sha256"], thumbs.VIEWER)).unlink(missing_ok=True)
+    return {
+        "orientation": orientation,
+        "width": rendered.width,
+        "height": rendered.height,
+        "grid_width": rendered.derivative_width,
+        "grid_height": rendered.derivative_height,
+        "placeholder": rendered.placeholder,
+        "sharpness": rendered.sharpness,
+    }
 
 
 def _facts_to_columns(facts: sidecar.XmpFacts) -> dict[str, Any]:

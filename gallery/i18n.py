@@ -558,3 +558,7 @@ ERRORS.update({"a caption has at most 500 characters": "Une légende compte au p
 
 # -- typed import outcome (issue 10, H25): every status an upload can report has its word
 TEXT.update({"status_restored": {"fr": "restaurée", "en": "restored"}})
+
+
+# -- H24: a mission renamed from its programme (issue 13) ---------------------------------------------------
+ERROR_PATTERNS.append((r"a mission is already called '(.*)'", "Une mission s’appelle déjà « {0} »."))

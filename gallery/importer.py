@@ -461,6 +461,11 @@ class Archive:
         self.batch_started = time.monotonic()
 
 
+# The file readers' version, stored with each photo: raise it when they learn to read more (a new tag,
+# a maker's date, a filter), and `gallery reread` reads again what an older one read.
+READ_VERSION = 1
+
+
 def archive_folder(meta: PhotoMeta) -> PurePosixPath:
     """media/YYYY/YYYY-MM-DD/ by the camera's own date; media/undated/ without one."""
     if meta.local_time is None or meta.date_source == "mtime":
@@ -516,4 +521,5 @@ def photo_row(job: Job, result: NewFile, relative: str, import_id: int, options:
         "codec": result.get("codec"),
         "content_id": result.get("content_id"),
         "motion_offset": result.get("motion_offset"),
+        "read_version": READ_VERSION,
     }

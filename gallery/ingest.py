@@ -118,13 +118,9 @@ def _process(job: Job, settings: IngestSettings) -> IngestResult:
                 "incoming": str(incoming),
             }
         fh.seek(0)
-        tags, exif_error = _read_tags(fh) if kind.read_meta is None and sniffed.kind not in PILLOW_EXIF else ({}, None)
-    fmt = sniffed.kind
-    if kind.read_meta is not None:
-        meta, extra = _kind_meta(kind, path)
-    else:
-        meta, extra = exif.parse_tags(tags if _has_essentials(tags) else {**_pillow_tags(path, fmt), **tags}), Extra()
-    rendered = _render_grid(path, fmt, sha256, settings.config.thumbs_dir)
+        fmt = sniffed.kind
+        meta, extra, exif_error = file_meta(fh, path, fmt, kind)
+    rendered = _render_grid(path, fmt, sha256, settings.config.thumbs_dir, meta.orientation)
     meta = _complete_meta(meta, path)
     if exif_error:
         meta = PhotoMeta(**{**asdict(meta), "bad_tags": (*meta.bad_tags, exif_error)})
@@ -151,6 +147,18 @@ def _process(job: Job, settings: IngestSettings) -> IngestResult:
         "grid_height": rendered.derivative_height,
         "sharpness": rendered.sharpness,
     }
+
+
+def file_meta(fh: Any, path: Path, fmt: str, kind: kinds.MediaKind) -> tuple[PhotoMeta, Extra, str | None]:
+    """What the file says (its tags, its kind's reader), and an EXIF block's error; `fh` is at its start.
+
+    Shared by the import and `gallery reread` (reread.py): both read a file the same way."""
+    if kind.read_meta is not None:
+        meta, extra = _kind_meta(kind, path)
+        return meta, extra, None
+    tags, exif_error = _read_tags(fh) if fmt not in PILLOW_EXIF else ({}, None)
+    meta = exif.parse_tags(tags if _has_essentials(tags) else {**_pillow_tags(path, fmt), **tags})
+    return meta, Extra(), exif_error
 
 
 # Formats whose EXIF only Pillow reads: exifread asserts on a JPEG XL Exif box without its 4-byte offset,
@@ -284,9 +292,9 @@ def _pillow_tags(path: Path, kind: str) -> dict[str, Any]:
         return {}
 
 
-def _render_grid(path: Path, kind: str, sha256: str, thumbs_dir: Path) -> thumbs.Rendered:
+def _render_grid(path: Path, kind: str, sha256: str, thumbs_dir: Path, orientation: int) -> thumbs.Rendered:
     try:
-        return thumbs.make_derivative(thumbs_dir, sha256, path, kind, thumbs.GRID, fresh=True)
+        return thumbs.make_derivative(thumbs_dir, sha256, path, kind, thumbs.GRID, fresh=True, orientation=orientation)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise Rejected("rejected", "too_many_pixels", str(exc)) from None
     except UnidentifiedImageError:
@@ -327,6 +335,7 @@ class RenderJob:
     source: str  # absolute path of the archived original
     kind: str
     size: str
+    orientation: int | None = None  # the catalog's: an XMP sidecar's turns a photo whose EXIF has none
 
 
 def init_render_worker(max_pixels: int, thumbs_dir: str) -> None:
@@ -351,7 +360,9 @@ def render_file(job: RenderJob) -> str:
         if not target.exists():
             motion.make_clip_copy(Path(job.source), target)
         return job.sha256
-    thumbs.make_derivative(Path(_thumbs_dir), job.sha256, Path(job.source), job.kind, job.size)
+    thumbs.make_derivative(
+        Path(_thumbs_dir), job.sha256, Path(job.source), job.kind, job.size, orientation=job.orientation
+    )
     return job.sha256
 
 

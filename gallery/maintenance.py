@@ -54,7 +54,8 @@ def missing_derivatives(config: Config, rows: Iterable[dict], sizes: Iterable[st
                 jobs.append(RenderJob(row["sha256"], source, row["format"], kinds.video.WEB_COPY))
         for size in sizes:
             if not (config.thumbs_dir / thumbs.derivative_path(row["sha256"], size)).exists():
-                jobs.append(RenderJob(row["sha256"], str((config.root / row["path"]).resolve()), row["format"], size))
+                source = str((config.root / row["path"]).resolve())
+                jobs.append(RenderJob(row["sha256"], source, row["format"], size, row.get("orientation")))
     return jobs
 
 

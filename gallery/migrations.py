@@ -396,6 +396,24 @@ CREATE INDEX companions_import ON companions(import_id);
 ALTER TABLE albums ADD COLUMN period TEXT
 """
 
+# H24: which version of the file readers read a photo's tags (`gallery reread` reads again the photos an
+# older one read: no XMP words, no maker dates, stock descriptions); 0 for every photo imported before.
+V17_READ_VERSION = """
+ALTER TABLE photos ADD COLUMN read_version INTEGER NOT NULL DEFAULT 0
+"""
+
+# H24 (issue 13): a mission renamed in place. An album's search row leaves its mission's title out
+# (migration 8: « Toulouse » must not find every album of « Mission Marseille–Toulouse 2017 »), so a new
+# mission title must index its albums again, whether a regroup re-titles them or not (a title set by hand).
+V18_MISSION_RENAME = """
+CREATE TRIGGER album_search_mission AFTER UPDATE OF title ON missions BEGIN
+    DELETE FROM album_search WHERE rowid IN (SELECT id FROM albums WHERE mission_id = new.id);
+    INSERT INTO album_search (rowid, title, description, place)
+        SELECT a.id, REPLACE(a.title, new.title, ''), a.description, COALESCE(a.place, '')
+        FROM albums a WHERE a.mission_id = new.id;
+END
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, V1_ARCHIVE),
     (2, V2_DEVICES_PLACES),
@@ -413,4 +431,6 @@ MIGRATIONS: list[tuple[int, str]] = [
     (14, V14_FILE_TEXT_SEARCH),
     (15, V15_CAPTIONS),
     (16, V16_PHOTOS_IMPORT),
+    (17, V17_READ_VERSION),
+    (18, V18_MISSION_RENAME),
 ]

@@ -171,10 +171,12 @@ def _line_of(text: str, section: str, field: str | None = None, index: int = 0) 
 # -- catalog side ------------------------------------------------------------------------------------
 
 
-def load(conn: catalog.Connection, text: str) -> int:
-    """Store a programme (idempotent: same title, same events, same ids); returns the mission id."""
+def load(conn: catalog.Connection, text: str, renames: str | None = None) -> int:
+    """Store a programme (idempotent: same title, same events, same ids); returns the mission id.
+
+    `renames`: the title of the mission this programme edits (its new title renames it, see catalog.save_mission)."""
     programme = parse_programme(text)
-    return catalog.save_mission(conn, programme, text)
+    return catalog.save_mission(conn, programme, text, renames)
 
 
 def zones(conn: catalog.Connection) -> list[MissionZone]:

@@ -71,6 +71,7 @@ class PhotoRow(TypedDict):
     content_id: str | None  # Apple's ContentIdentifier (Live Photo still and MOV)
     motion_offset: int | None  # where a motion photo's MP4 begins in its JPEG
     caption: str | None  # written by staff, public (gallery/captions.py); wins over the XMP title
+    read_version: int  # the file readers' version that read its tags (importer.READ_VERSION; `gallery reread`)
 
 
 class AlbumRow(TypedDict):

@@ -70,9 +70,12 @@ def _register_heif() -> None:
 
 
 def load_for_size(
-    path: Path, kind: str, long_edge: int, min_edge: int | None = None
+    path: Path, kind: str, long_edge: int, min_edge: int | None = None, orientation: int | None = None
 ) -> tuple[Image.Image, tuple[int, int]]:
-    """Decode at (about) the size needed, oriented; returns the image and the full displayed size."""
+    """Decode at (about) the size needed, oriented; returns the image and the full displayed size.
+
+    `orientation` (the catalog's: an XMP sidecar's tiff:Orientation) turns the picture when the
+    file's own EXIF has none, over what its embedded XMP says; 1 or None changes nothing."""
     from .formats import PILLOW_FORMATS
 
     if kind not in PILLOW_FORMATS:  # a video's poster, a RAW's preview: the kind's module draws it
@@ -87,6 +90,8 @@ def load_for_size(
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         image = open_image(path, kind)
         full = image.size
+        if orientation in (2, 3, 4, 5, 6, 7, 8) and own_orientation(image) is None:
+            image.getexif()[0x0112] = orientation
         # Read before decoding: a TIFF's EXIF comes from the open file, and once decoded Pillow no
         # longer finds an orientation that only its XMP gives (tiff:Orientation, used when EXIF has none).
         swaps = _swaps_axes(image)
@@ -105,6 +110,27 @@ def _draft_box(size: tuple[int, int], long_edge: int) -> tuple[int, int]:
     if width >= height:
         return long_edge, max(1, -(-long_edge * height // max(1, width)))
     return max(1, -(-long_edge * width // max(1, height))), long_edge
+
+
+def own_orientation(image: Image.Image) -> int | None:
+    """The orientation the file's EXIF gives (never its XMP's); None when the EXIF has none."""
+    try:
+        raw = image.info.get("exif")
+        if raw is None:
+            tags = getattr(image, "tag_v2", None)  # a TIFF: its EXIF is the file's own IFD
+            value = tags.get(0x0112) if tags is not None else None
+        else:
+            exif = Image.Exif()
+            exif.load(raw)
+            value = exif.get(0x0112)
+    except (SyntaxError, OSError, ValueError, TypeError, KeyError):
+        return None
+    return int(value) if isinstance(value, int) else None
+
+
+def swaps_axes(orientation: int | None) -> bool:
+    """Whether this EXIF orientation turns the picture a quarter (width and height trade places)."""
+    return orientation in (5, 6, 7, 8)
 
 
 def _swaps_axes(image: Image.Image) -> bool:
@@ -174,14 +200,22 @@ def placeholder(image: Image.Image) -> str:
     return "data:image/webp;base64," + base64.b64encode(encode(to_srgb(tiny).convert("RGB"), 40)).decode("ascii")
 
 
-def make_derivative(thumbs_dir: Path, sha256: str, source: Path, kind: str, size: str, fresh: bool = False) -> Rendered:
+def make_derivative(
+    thumbs_dir: Path,
+    sha256: str,
+    source: Path,
+    kind: str,
+    size: str,
+    fresh: bool = False,
+    orientation: int | None = None,
+) -> Rendered:
     """Decode `source` once and write the `size` derivative.
 
     An existing file is kept unless `fresh` (the import rewrites it: a file left by a crashed
     run may never have reached the disk whole); `fresh` writes skip the fsync, the importer
-    syncs once per batch before it commits.
+    syncs once per batch before it commits. `orientation`: the catalog's (see load_for_size).
     """
-    image, full = load_for_size(source, kind, SIZES[size], MIN_EDGE[size])
+    image, full = load_for_size(source, kind, SIZES[size], MIN_EDGE[size], orientation)
     small = resized(image, SIZES[size])
     target = thumbs_dir / derivative_path(sha256, size)
     if fresh or not target.exists():

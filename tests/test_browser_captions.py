@@ -180,3 +180,35 @@ def test_a_photo_opened_from_search_goes_on_in_the_results_and_back(server: str,
     page.wait_for_url(f"**/search?q=frontignan#p-{shas[1]}")
     wait_until(page, f"document.activeElement === document.querySelector('#p-{shas[1]} a')")
     context.close()
+
+
+def test_the_time_tools_at_390_px(server: str, browser: object) -> None:  # noqa: F811
+    """The selection toolbar's « Dater et décaler l'heure » on a phone: no sideways scroll, the summary
+    readable, reached by the keyboard and where it was once open (not thrown across the screen), the
+    panel's fields inside the window."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = staff(browser, server, 390)
+    page.goto(f"{server}/admin/albums/{MELEE}")  # type: ignore[attr-defined]
+    box = """(() => { const s = document.querySelector('.more-actions summary'); const r = s.getBoundingClientRect();
+        return {left: Math.round(r.left), right: Math.round(r.right), height: r.height,
+                font: parseFloat(getComputedStyle(s).fontSize)}; })()"""
+    tab_to(page, ".more-actions summary")
+    closed = page.evaluate(box)  # type: ignore[attr-defined]
+    assert closed["font"] >= 16 and closed["height"] >= 24, f"readable, a finger's target: {closed}"
+    assert 0 <= closed["left"] and closed["right"] <= 390, closed
+    page.screenshot(path=str(ARTIFACTS / "admin-album-time-tools-390-closed.png"))  # type: ignore[attr-defined]
+    page.keyboard.press("Enter")  # type: ignore[attr-defined]
+    assert page.is_visible("input[name=hours]") and page.is_visible("#when")  # type: ignore[attr-defined]
+    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"  # type: ignore[attr-defined]
+    assert page.evaluate(box) == closed, "the summary stays where the finger or the focus was"  # type: ignore[attr-defined]
+    page.screenshot(path=str(ARTIFACTS / "admin-album-time-tools-390-open.png"))  # type: ignore[attr-defined]
+    fields = page.evaluate(  # type: ignore[attr-defined]
+        """[...document.querySelectorAll('.more-actions :is(input, select, button, label, legend)')]
+        .map(e => { const r = e.getBoundingClientRect(); return [e.name || e.tagName, r.left, r.right]; })"""
+    )
+    assert all(0 <= left and right <= 390 for _, left, right in fields), fields
+    sizes = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")  # type: ignore[attr-defined]
+    assert sizes[0] <= sizes[1], "no sideways scrolling at 390 px"
+    page.keyboard.press("Enter")  # type: ignore[attr-defined]
+    assert not page.is_visible("input[name=hours]"), "Enter folds it again"  # type: ignore[attr-defined]
+    page.context.close()  # type: ignore[attr-defined]

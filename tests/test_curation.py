@@ -138,6 +138,30 @@ def test_programme_as_a_form(library: Path) -> None:  # noqa: F811
     assert 'value="Lyon « centre »"' in wrong.text, "an error loses nothing typed"
 
 
+def test_a_mission_renamed_in_its_form_stays_one_mission(library: Path) -> None:  # noqa: F811
+    """Issue 13: the form edits the mission it was opened on; a new title renames it, albums and all."""
+    from gallery import programme_form
+
+    web = logged_in(library)
+    old = "Mission Marseille–Toulouse 2017"
+    page = web.get(f"/admin/missions?title={old}").text
+    assert page.count(f'<input type="hidden" name="renames" value="{old}">') == 2, "the form and the TOML box"
+    (mission,) = Gallery(library).rows("SELECT id, source FROM missions")
+    rows = programme_form.rows_from_programme(mission["source"])
+    fields = {"csrf": web.cookies["gallery_csrf"], "mode": "form", "renames": old, "events": str(len(rows["events"]))}
+    fields |= {"title": "Délégation Occitanie 2017", "timezone": rows["timezone"], "description": rows["description"]}
+    for i, event in enumerate(rows["events"]):
+        fields |= {f"event-{i}-{key}": str(value) for key, value in event.items()}
+    saved = web.post("/admin/missions", data=fields)
+    assert saved.status_code == 303, saved.text
+    assert Gallery(library).rows("SELECT id, title FROM missions") == [
+        {"id": mission["id"], "title": "Délégation Occitanie 2017"}
+    ]
+    (other,) = Gallery(library).rows("SELECT title FROM albums WHERE slug = 'autres-photos'")
+    assert other["title"] == "Autres photos — Délégation Occitanie 2017"
+    assert 'name="renames" value="Délégation Occitanie 2017"' in web.get(saved.headers["location"]).text
+
+
 def test_download_the_selection(library: Path) -> None:  # noqa: F811
     import io
     import zipfile

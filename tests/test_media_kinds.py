@@ -172,6 +172,19 @@ def test_a_video_or_raw_gets_time_that_grows_with_its_size() -> None:
     assert time_limit(Job("/card/DSC_1.NEF", "DSC_1.NEF", "/card", 50_000_000), 60) == 65
 
 
+@needs_ffmpeg
+def test_a_clips_stock_title_is_no_description(gallery: Gallery, tmp_path: Path) -> None:
+    card = tmp_path / "clips"
+    ffmpeg(card / "C0001.MP4", "-metadata", "title=SONY DSC", "-metadata", "description=OLYMPUS DIGITAL CAMERA")
+    ffmpeg(card / "C0002.MP4", "-metadata", "title=SONY DSC", "-metadata", "description=Défilé du 14 juillet")
+    ffmpeg(card / "C0003.MP4", "-metadata", "title=Le stand au salon")
+
+    gallery.import_(card)
+
+    described = {row["original_name"]: row["description"] for row in gallery.rows()}
+    assert described == {"C0001.MP4": None, "C0002.MP4": "Défilé du 14 juillet", "C0003.MP4": "Le stand au salon"}
+
+
 def test_container_tags_are_read_like_a_camera_clock() -> None:
     meta, extra = video.parse_tags(
         {"creation_time": "2023-07-14T18:05:00.000000Z", "make": "Panasonic", "@duration": 12.5, "@codec": "h264"}
@@ -308,6 +321,50 @@ def test_the_sidecar_wins_over_the_embedded_values(gallery: Gallery, tmp_path: P
     assert row["taken_at_utc"] == "2017-09-21T12:30:05.120000+00:00"
     (item,) = gallery.json("photos")
     assert item["keywords"] == ["mission", "Labège"] and item["date_source"] == "xmp_sidecar"
+
+
+SIDECAR_TURNED = """<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description xmlns:tiff="http://ns.adobe.com/tiff/1.0/" tiff:Orientation="6"/></rdf:RDF></x:xmpmeta>
+"""
+
+
+@pytest.mark.parametrize("sidecar_first", [False, True])
+def test_a_sidecars_orientation_turns_a_photo_whose_exif_has_none(
+    gallery: Gallery, tmp_path: Path, sidecar_first: bool
+) -> None:
+    card = tmp_path / "card"
+    bare = make_photo(card / "IMG_0010.JPG", datetime(2020, 1, 1, 8, 0))  # 96 x 64, no orientation in its EXIF
+    make_photo(card / "IMG_0011.JPG", datetime(2020, 1, 1, 8, 1), orientation=1)  # its EXIF says: upright
+    for name in ("IMG_0010.xmp", "IMG_0011.xmp"):  # not the same bytes: each is an original of its own
+        (card / name).write_text(f"{SIDECAR_TURNED}<!-- {name} -->\n", encoding="utf-8")
+    if sidecar_first:  # the sidecar waits in an earlier import, its photo comes later
+        bare.rename(tmp_path / "later.JPG")
+        gallery.import_(card)
+        (tmp_path / "later.JPG").rename(bare)
+    gallery.import_(card)
+
+    attached = gallery.rows("SELECT original_name, photo_sha256 FROM companions")
+    assert all(row["photo_sha256"] for row in attached) and len(attached) == 2
+    rows = {row["original_name"]: row for row in gallery.rows()}
+    turned, upright = rows["IMG_0010.JPG"], rows["IMG_0011.JPG"]
+    assert (turned["orientation"], turned["width"], turned["height"]) == (6, 64, 96)
+    assert (upright["orientation"], upright["width"], upright["height"]) == (1, 96, 64), "the EXIF's own wins"
+
+    def derivative(row: dict, size: str) -> tuple[int, int]:
+        sha = row["sha256"]
+        with Image.open(gallery.root / "thumbnails" / size / sha[:2] / sha[2:4] / f"{sha}.webp") as image:
+            return image.size
+
+    grid = derivative(turned, "grid")
+    assert grid[0] < grid[1] and grid == (turned["grid_width"], turned["grid_height"]), "the grid image is tall"
+    assert derivative(upright, "grid")[0] > derivative(upright, "grid")[1]
+    shutil.rmtree(gallery.root / "thumbnails")
+    gallery("thumbs")  # made again from the catalog: still turned
+    for size in ("grid", "viewer"):
+        width, height = derivative(turned, size)
+        assert width < height, size
+        width, height = derivative(upright, size)
+        assert width > height, size
 
 
 @needs_ffmpeg

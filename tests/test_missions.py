@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from gallery import catalog, missions
-from gallery.errors import ProgrammeError
+from gallery.errors import BadRequest, ProgrammeError
 
 PROGRAMME = """
 [mission]
@@ -77,4 +77,23 @@ def test_loading_twice_keeps_one_mission_and_its_zone_spans_its_events() -> None
     melee, visit = missions.programme_events(conn)
     assert melee.start == datetime(2017, 9, 19, 7, 0, tzinfo=UTC).timestamp() and melee.radius_km == 0.8
     assert visit.place == "Marseille" and visit.lat is None
+    conn.close()
+
+
+def test_a_new_title_renames_the_mission_a_programme_edits() -> None:
+    """Issue 13: the same id (and so the same albums), unless another mission has the title already."""
+    conn = catalog.in_memory()
+    first = missions.load(conn, PROGRAMME)
+    renamed = PROGRAMME.replace("Mission Marseille–Toulouse 2017", "Délégation Occitanie 2017")
+    assert missions.load(conn, renamed, renames="Mission Marseille–Toulouse 2017") == first
+    assert [m["title"] for m in catalog.list_missions(conn)] == ["Délégation Occitanie 2017"]
+    other = missions.load(conn, PROGRAMME.replace("Mission Marseille–Toulouse 2017", "Salon de Lyon"))
+    with pytest.raises(BadRequest, match="already called 'Salon de Lyon'"):
+        missions.load(
+            conn,
+            PROGRAMME.replace("Mission Marseille–Toulouse 2017", "Salon de Lyon"),
+            renames="Délégation Occitanie 2017",
+        )
+    assert missions.load(conn, renamed) == first != other, "without --renames, a title names its mission"
+    assert len(catalog.list_missions(conn)) == 2
     conn.close()

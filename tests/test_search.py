@@ -206,6 +206,7 @@ def test_migrating_an_existing_catalog_indexes_what_is_there(library: Path) -> N
             "content_id",
             "motion_offset",
             "caption",
+            "read_version",  # migration 17 (gallery reread)
         ):
             conn.execute(f"ALTER TABLE photos DROP COLUMN {column}")
         conn.execute("DROP TABLE album_aliases")  # and what 12 (album order) and 13 (album redirects) added
@@ -220,3 +221,37 @@ def test_migrating_an_existing_catalog_indexes_what_is_there(library: Path) -> N
     assert found(web(library).get("/search", params={"q": "melee port"}).text)[2] == 3, "captions are indexed"
     assert found(web(library).get("/search", params={"q": "frontignan"}).text)[2] == 3
     assert found(web(library).get("/search", params={"q": "melee"}).text)[0] == ["la-melee-numerique-2017"]
+
+
+OLD_TITLE = "Mission Marseille–Toulouse 2017"
+
+
+def indexed_titles(root: Path) -> dict[int, str]:
+    conn = db(root)
+    try:
+        return {r[0]: r[1] for r in conn.execute("SELECT rowid, title FROM album_search ORDER BY rowid")}
+    finally:
+        conn.close()
+
+
+def test_a_renamed_mission_keeps_its_albums_and_their_search_rows_follow(library: Path) -> None:
+    """Issue 13: a programme whose title changes renames its mission (--renames); the index follows."""
+    gallery = Gallery(library)
+    gallery("albums", "rename", "cooperative-de-la-belle-de-mai-2017", "Délégation Occitanie 2017 à Marseille")
+    before = {a["slug"]: a for a in gallery.rows("SELECT * FROM albums")}
+    programme = library / "renamed.toml"
+    source = gallery.rows("SELECT source FROM missions")[0]["source"]
+    programme.write_text(source.replace(OLD_TITLE, "Délégation Occitanie 2017"), encoding="utf-8")
+
+    gallery("mission", "load", str(programme), "--renames", OLD_TITLE)
+
+    (mission,) = gallery.rows("SELECT id, title FROM missions")
+    assert mission == {"id": before["autres-photos"]["mission_id"], "title": "Délégation Occitanie 2017"}
+    after = {a["slug"]: a for a in gallery.rows("SELECT * FROM albums")}
+    assert {s: a["id"] for s, a in after.items()} == {s: a["id"] for s, a in before.items()}, "the same albums"
+    assert after["autres-photos"]["title"] == "Autres photos — Délégation Occitanie 2017", "a default title follows"
+    rebuilt = {a["id"]: a["title"].replace("Délégation Occitanie 2017", "") for a in after.values()}
+    assert indexed_titles(library) == rebuilt, "every album's search row, as a rebuild would make it"
+    client = web(library)
+    assert found(client.get("/search", params={"q": "occitanie"}).text)[0] == [], "the mission's title finds no album"
+    assert found(client.get("/search", params={"q": "toulouse"}).text)[0] == ["la-melee-numerique-2017"]

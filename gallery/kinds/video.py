@@ -17,7 +17,7 @@ from typing import Any
 
 from PIL import Image
 
-from .. import storage
+from .. import storage, text
 from ..models import PhotoMeta
 from ..motion import clip_content_id
 from .base import Extra, MediaKind, Sniffed
@@ -118,7 +118,7 @@ def parse_tags(tags: dict[str, Any]) -> tuple[PhotoMeta, Extra]:
         altitude=alt,
         make=make,
         model=model,
-        description=_first(tags, "title", "com.apple.quicktime.title", "description") or None,
+        description=_description(tags),
     )
     duration = tags.get("@duration")
     extra = Extra(
@@ -129,6 +129,15 @@ def parse_tags(tags: dict[str, Any]) -> tuple[PhotoMeta, Extra]:
         content_id=clip_content_id(tags),
     )
     return meta, extra
+
+
+def _description(tags: dict[str, Any]) -> str | None:
+    """The clip's title or description, unless a camera wrote it by itself (« SONY DSC »), like a photo's."""
+    for name in ("title", "com.apple.quicktime.title", "description", "com.apple.quicktime.description"):
+        value = _first(tags, name)
+        if value and not text.is_boilerplate(value):
+            return value
+    return None
 
 
 def _first(tags: dict[str, Any], *names: str) -> str | None:

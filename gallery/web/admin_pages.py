@@ -336,6 +336,7 @@ async def missions_page(request: Request) -> Response:
     if not request.state.viewer.is_admin:
         return _login_redirect(request)
     error, text, rows = "", "", None
+    fields: dict[str, str] = {}
     if request.method == "POST":
         form = await _checked_form(request, max_fields=5000)
         fields = {key: str(value) for key, value in form.items()}
@@ -345,7 +346,7 @@ async def missions_page(request: Request) -> Response:
                 if fields.get("mode") == "form"
                 else fields.get("programme", "")
             )
-            await anyio.to_thread.run_sync(_load_programme, request, text)
+            await anyio.to_thread.run_sync(_load_programme, request, text, fields.get("renames") or None)
             title = missions.parse_programme(text).title
             return RedirectResponse(f"/admin/missions?title={quote(title)}&message=done_programme", status_code=303)
         except GalleryError as exc:
@@ -357,12 +358,15 @@ async def missions_page(request: Request) -> Response:
     title = request.query_params.get("title", "")
     if not text and title:
         text = next((str(m["source"]) for m in listed if m["title"] == title), "")
+    # the mission this page edits (its title renames it); after an error, the one the form was editing
+    editing = fields.get("renames", "") if request.method == "POST" else title if text else ""
     if rows is None:
         rows = _rows_or_blank(text)
     return _page(
         request,
         "admin_missions.html",
         missions=listed,
+        editing=editing,
         programme=text,
         rows=rows,
         error=error,
@@ -390,12 +394,12 @@ def _rows_from_fields(fields: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _load_programme(request: Request, text: str) -> None:
+def _load_programme(request: Request, text: str, renames: str | None = None) -> None:
     missions.parse_programme(text)  # refuse before anything is written
     conn = _writer(request)
     try:
         before = organise.setting(conn)
-        missions.load(conn, text)
+        missions.load(conn, text, renames)  # the mission the page edits: a new title renames it
         organise.refresh_setting(conn, request.app.state.config, before)
     finally:
         conn.close()

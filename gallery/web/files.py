@@ -223,14 +223,14 @@ class Derivatives:
         source = _original_of(self.config, sha256)
         if source is None:
             return None
-        path, kind = source
+        path, kind, orientation = source
         with _derivative_lock(self.config, sha256, size):  # one generation per herd across worker processes
             try:
                 return target.read_bytes()  # another process made it while we waited
             except FileNotFoundError:
                 pass
             try:
-                thumbs.make_derivative(self.config.thumbs_dir, sha256, path, kind, size)
+                thumbs.make_derivative(self.config.thumbs_dir, sha256, path, kind, size, orientation=orientation)
                 self.generated += 1
                 _count_generation(self.config)
                 return target.read_bytes()
@@ -273,7 +273,7 @@ def _count_generation(config: Config) -> None:
             handle.write(f"{os.getpid()}\n")
 
 
-def _original_of(config: Config, sha256: str) -> tuple[Path, str] | None:
+def _original_of(config: Config, sha256: str) -> tuple[Path, str, int | None] | None:
     from .. import catalog
 
     with catalog.connection(config.db_path, readonly=True) as conn:
@@ -281,7 +281,8 @@ def _original_of(config: Config, sha256: str) -> tuple[Path, str] | None:
     if row is None:
         return None
     try:
-        return storage.resolve_inside(config.media_dir, row["path"].removeprefix("media/")), row["format"]
+        path = storage.resolve_inside(config.media_dir, row["path"].removeprefix("media/"))
+        return path, row["format"], row["orientation"]
     except NotFound:  # the archived original is missing (`gallery check` reports it)
         return None
 
