@@ -195,7 +195,10 @@ def add_commands(main: click.Group) -> None:
             count, undated = dates.confirm_dates(conn, shas)
         click.echo(f"Date confirmed for {count} photo{'s' if count != 1 else ''}.")
         for sha in undated:
-            click.echo(f"  {sha[:12]} has no date to confirm: use `gallery photos set-date`.")
+            click.echo(
+                f"  {sha[:12]} has no date to confirm (none, or one estimated for grouping only): "
+                "use `gallery photos set-date`, or confirm its device's correction (`gallery devices`)."
+            )
 
     @main.command()
     @click.option("--repair", is_flag=True, help="Rebuild missing derivatives and the nginx public tree.")

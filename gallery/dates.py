@@ -69,8 +69,11 @@ def confirm_dates(conn: catalog.Connection, shas: Sequence[str]) -> tuple[int, l
     photos = find_photos(conn, shas)
     confirmed, undated = [], []
     for photo in photos:
-        if not photo["taken_at_utc"]:
-            undated.append(photo["sha256"])  # nothing to confirm: give it a date with set-date
+        if not photo["taken_at_utc"] or photo["time_source"] == "estimated":
+            # nothing to confirm: give it a date with set-date. An estimated time is a guess made for
+            # grouping from its device's likeliest corrections, never shown: confirm one of those
+            # (`gallery devices`) or set the date, rather than turn the guess into a capture time.
+            undated.append(photo["sha256"])
             continue
         moment = datetime.fromisoformat(photo["taken_at_utc"]).astimezone(UTC)
         confirmed.append((photo["id"], moment.isoformat(), photo["timezone"]))

@@ -87,8 +87,8 @@ TEXT: dict[str, dict[str, str]] = {
     },
     # H23, times for grouping only (timeline.ESTIMATED)
     "estimated": {
-        "fr": "{count} photos placées dans leur événement pour l’album seulement (heure estimée, jamais affichée)",
-        "en": "{count} photos put in their events for the albums only (an estimated time, never shown)",
+        "fr": "{count} photos placées dans leur événement pour l’album seulement (heure estimée, marquée « date incertaine »)",
+        "en": "{count} photos put in their events for the albums only (an estimated time, marked « uncertain date »)",
     },
     "whose_mission": {"fr": "de la mission", "en": "mission's"},
     "whose_import": {"fr": "de l’import", "en": "import's"},

@@ -735,7 +735,7 @@ def estimate_for_grouping(
                 for shot in context.already_there(agreed, by_id, rivals[0].offset if rivals else 0):
                     changed[shot.id] = context.estimate(shot, by_id[shot.id], rivals[0].offset, zone_at, missions)
         elif clock.source == "alignment" and clock.pieces:
-            for run, offsets in _reset_runs(group, by_id, context.end()):
+            for run, offsets in _reset_runs(group, by_id, context.end_after):
                 middle = offsets[len(offsets) // 2]
                 for shot in context.alike(run, [middle, *offsets], joined=True):
                     changed[shot.id] = context.estimate(shot, by_id[shot.id], middle, zone_at, missions)
@@ -781,7 +781,7 @@ def _rivals(candidates: Sequence[Candidate]) -> list[Candidate]:
 
 
 def _reset_runs(
-    group: Sequence[Shot], by_id: dict[int, Timing], trip_end: float | None
+    group: Sequence[Shot], by_id: dict[int, Timing], trip_end: Callable[[float], float | None]
 ) -> Iterator[tuple[list[Shot], list[int]]]:
     """Runs of a device's photos left without a time, after a placed one in file-number order.
 
@@ -804,7 +804,11 @@ def _reset_runs(
         if timing is not None and (timing.utc is None or timing.source not in TRUE_SOURCES):
             run, before = [], None
             continue
-        after = timing.utc.timestamp() if timing is not None and timing.utc else trip_end
+        after: float | None = None
+        if timing is not None and timing.utc:
+            after = timing.utc.timestamp()
+        elif before is not None and before.utc is not None:
+            after = trip_end(before.utc.timestamp())
         if run and before is not None and before.utc is not None and after is not None:
             first, last = _naive_seconds(camera_time(run[0])), _naive_seconds(camera_time(run[-1]))
             early = first - before.utc.timestamp()  # offset putting the run's first photo on the one before
@@ -864,15 +868,13 @@ class _Grouping:
 
     def alike(self, shots: Sequence[Shot], offsets: Sequence[int], joined: bool = False) -> list[Shot]:
         """The shots every offset puts in the same event, among the same true photos (or in none),
-        and inside the trip (within ESTIMATE_REACH of a true photo or a programme event).
+        and inside the trip (within ESTIMATE_REACH of a true photo or a programme event: a bound that
+        reads only what lies near the shots, so a re-time of part of the archive decides as a full one).
         `joined`: only those it puts in an event with true photos or in a programme event."""
-        starts = [*self.stamps[:1], *(e.start for e in self.programme)]
-        ends = [*self.stamps[-1:], *(e.end for e in self.programme)]
-        if not starts:
+        if not self.stamps and not self.programme:
             return []
-        lo, hi = min(starts) - ESTIMATE_REACH, max(ends) + ESTIMATE_REACH
         first = self.labels(shots, offsets[0])
-        same = [lo <= _naive_seconds(camera_time(shot)) - offsets[0] <= hi for shot in shots]
+        same = [self.near_trip(_naive_seconds(camera_time(shot)) - offsets[0]) for shot in shots]
         if joined:
             same = [
                 a and isinstance(b, tuple) and b[0] in ("with", "programme") for a, b in zip(same, first, strict=True)
@@ -881,10 +883,34 @@ class _Grouping:
             same = [a and b == c for a, b, c in zip(same, first, self.labels(shots, offset), strict=True)]
         return [shot for shot, kept in zip(shots, same, strict=True) if kept]
 
-    def end(self) -> float | None:
-        """The trip's last true photo or programme event's end."""
-        ends = [*self.stamps[-1:], *(e.end for e in self.programme)]
-        return max(ends) if ends else None
+    def near_trip(self, when: float) -> bool:
+        """Within ESTIMATE_REACH of a true photo or of a programme event."""
+        n = bisect.bisect_left(self.stamps, when - ESTIMATE_REACH)
+        if n < len(self.stamps) and self.stamps[n] <= when + ESTIMATE_REACH:
+            return True
+        return any(e.start - ESTIMATE_REACH <= when <= e.end + ESTIMATE_REACH for e in self.programme)
+
+    def end_after(self, start: float) -> float:
+        """Where the trip that holds `start` ends: its last true photo or programme event's end, walking
+        on while the next one comes within RESET_SPAN, reading nothing past ESTIMATE_REACH after `start`
+        (a trip that may go on past it ends there: a run that can start anywhere in more than
+        RESET_SPAN is not placed anyway).
+
+        Local on purpose: the archive's last photo (a trip a year later) must not decide, and a
+        re-time of the devices around `start` sees everything this reads (`organise.NEIGHBOURS`).
+        """
+        limit = start + ESTIMATE_REACH
+        moments = sorted(
+            [t for t in self.stamps[bisect.bisect_left(self.stamps, start) :] if t <= limit]
+            + [e.end for e in self.programme if start <= e.end <= limit]
+            + [limit for e in self.programme if e.start <= limit < e.end]
+        )
+        end = start
+        for moment in moments:
+            if moment - end > RESET_SPAN:
+                return end
+            end = moment
+        return limit if end >= limit - RESET_SPAN else end
 
     def already_there(self, shots: Sequence[Shot], by_id: dict[int, Timing], offset: int) -> list[Shot]:
         """The shots an estimate on `offset` would move to another event than their fallback zone's reading

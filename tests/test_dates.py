@@ -113,6 +113,20 @@ def test_confirm_date_keeps_the_instant_and_drops_the_flag(dated: dict[str, Any]
     assert not [a for a in gallery.json("albums") if a["kind"] == "undated"], "a confirmed date is a real date"
 
 
+def test_confirm_date_never_turns_a_time_estimated_for_grouping_into_a_capture_time(dated: dict[str, Any]) -> None:
+    """An estimate (timeline.ESTIMATED) is a guess from a device's likeliest corrections: confirming
+    a selection that holds one leaves it estimated and says what to do instead."""
+    gallery = dated["gallery"]
+    guess = gallery.rows()[3]
+    with gallery.db() as conn:  # as timeline.estimate_for_grouping writes it for an unresolved camera
+        conn.execute("UPDATE photos SET time_source = ? WHERE id = ?", (timeline.ESTIMATED, guess["id"]))
+        conn.commit()
+    result = gallery("photos", "confirm-date", guess["sha256"])
+    assert "Date confirmed for 0 photos" in result.output and "estimated for grouping only" in result.output
+    # no hand-set time was written (the refresh then re-times the photo from its own evidence)
+    assert _photo(gallery, guess["sha256"])["time_source"] != "manual"
+
+
 def test_the_admin_dates_a_selection_with_a_csrf_protected_form(dated: dict[str, Any]) -> None:
     gallery, weak = dated["gallery"], dated["weak"]
     web = TestClient(create_app(Config(root=gallery.root)), follow_redirects=False)

@@ -429,6 +429,25 @@ def test_a_reset_date_to_the_end_of_the_trip_is_placed_for_grouping_when_every_s
         assert timings[s.id].source == timeline.ESTIMATED and last_good <= timings[s.id].utc <= end
 
 
+def test_a_reset_runs_trip_end_is_its_own_trip_not_the_archives() -> None:
+    """A trip a year later in the same archive changes nothing: a full pass decides as a re-time of
+    this trip alone (the incremental refresh re-times only the devices around a change)."""
+    phone = _phone("alice", 1, TRIP_MOMENTS)
+    minutes = [m + 1 for m in TRIP_MOMENTS]
+    good = _camera("dslr", 200, minutes[:30], timedelta(hours=-6))
+    reset = [
+        shot(230 + n, datetime(2000, 1, 1) + timedelta(minutes=m - minutes[30]), "dslr")
+        for n, m in enumerate(minutes[30:])
+    ]
+    trip = phone + _numbered(good + reset)
+    later = FIRST + timedelta(days=365)
+    next_year = [shot(900, _paris_clock(later), "bob", gps_time=later, lat=TOULOUSE[0], lon=TOULOUSE[1])]
+    alone, _ = resolve(trip)
+    archive, _ = resolve(trip + next_year)
+    assert all(alone[s.id].source == timeline.ESTIMATED for s in reset)
+    assert [archive[s.id] for s in trip] == [alone[s.id] for s in trip]
+
+
 def test_photos_placed_for_grouping_never_weigh_on_the_devices_correction() -> None:
     """More photos on the reset date than on the clock: the correction shown is still the clock's."""
     phone = _phone("alice", 1, TRIP_MOMENTS)
