@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -249,6 +250,57 @@ def test_programmes_venues_and_offsets_follow_the_change_like_a_full_pass(
             _edit(action, rng, fast, full)
         assert _times(fast) == _times(full), f"step {steps}: {action}"
         assert _snapshot(fast) == _snapshot(full), f"step {steps}: {action}"
+
+
+def _with_battery_resets(index: int, seed: int) -> list[Any]:
+    """A trip whose GPS-less camera (no serial: one device per trip) loses its date in the middle
+    of it, or for its last days (a battery change: 2000-01-01, its own clock still timing the run): photos whose
+    times are estimated for grouping only (timeline.ESTIMATED)."""
+    photos = synthetic_catalog.trip_photos(index, seed)
+    mine = sorted((p for p in photos if not p.device.gps), key=lambda p: p.name)
+    run = {id(p) for p in (mine[len(mine) * 2 // 5 : len(mine) * 3 // 5] if index % 2 else mine[len(mine) * 4 // 5 :])}
+    start = next(p.camera_time for p in mine if id(p) in run)
+    out = []
+    for p in photos:
+        if id(p) in run:
+            p = replace(p, camera_time=datetime(2000, 1, 1) + (p.camera_time - start))
+        if not p.device.gps:  # no serial number: a camera of its own on each trip, re-timed apart
+            p = replace(p, name=p.name.replace("IMG_0", f"IMG_{index + 1}"), device=replace(p.device, serial=None))
+        out.append(p)
+    return out
+
+
+@pytest.mark.parametrize("seed", [1])
+def test_times_estimated_for_grouping_follow_the_change_like_a_full_pass(tmp_path: Path, seed: int) -> None:
+    """The estimates (an unresolved camera's photos placed by its likeliest corrections, reset-date
+    runs between their file-number neighbours) read the other devices' photos around them: an
+    import, an offset, a programme or a venue re-times around the change and must decide as a
+    full re-time does, after every step."""
+    rng = random.Random(seed)
+    fast = catalog.connect(tmp_path / "fast.db")
+    full = catalog.connect(tmp_path / "full.db")
+    for conn in (fast, full):
+        catalog.migrate(conn)
+    pending = [photos for index in (0, 1, 3) for photos in _by_device(_with_battery_resets(index, seed))]
+    rng.shuffle(pending)
+    estimated = 0
+    for steps in range(1, 16):
+        action = "import" if pending and steps % 2 else rng.choice(["mission", "venue", "offset", "move", "shift"])
+        if action == "import":
+            batch = pending.pop()
+            for conn in (fast, full):
+                ids = synthetic_catalog.insert(conn, batch)
+                organise.refresh(conn, touched=ids if conn is fast else None)
+        else:
+            _edit(action, rng, fast, full)
+        assert _times(fast) == _times(full), f"step {steps}: {action}"
+        assert _snapshot(fast) == _snapshot(full), f"step {steps}: {action}"
+        estimated = max(estimated, catalog_count(fast, "estimated"))
+    assert estimated > 0, "no photo was ever estimated: the test would test nothing"
+
+
+def catalog_count(conn: sqlite3.Connection, source: str) -> int:
+    return int(conn.execute("SELECT count(*) FROM photos WHERE time_source = ?", (source,)).fetchone()[0])
 
 
 def test_a_programme_regroups_photos_it_does_not_re_time(tmp_path: Path) -> None:
