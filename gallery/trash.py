@@ -67,8 +67,10 @@ def _remove_files(config: Config, row: dict[str, Any]) -> None:
 
 
 def shift(conn: catalog.Connection, shas: Sequence[str], seconds: int) -> int:
-    """Move the time of dated photos by `seconds` (a camera set wrong for one batch); undated ones are left."""
-    photos = [p for p in dates.find_photos(conn, shas) if p["taken_at_utc"]]
+    """Move the time of dated photos by `seconds` (a camera set wrong for one batch); undated ones are left,
+    and so are times estimated for grouping only (a guess from the device's corrections, not shown:
+    shifting it would make it a hand-set capture time; confirm the device's correction instead)."""
+    photos = [p for p in dates.find_photos(conn, shas) if p["taken_at_utc"] and p["time_source"] != "estimated"]
     if not photos:
         raise BadRequest("none of the ticked photos has a date to shift")
     moved = [

@@ -66,6 +66,19 @@ def test_shift_in_hours_and_minutes(library: Path) -> None:  # noqa: F811
     assert delta == timedelta(hours=1, minutes=30)
 
 
+def test_a_shift_leaves_times_estimated_for_grouping_alone(library: Path) -> None:  # noqa: F811
+    """An estimate (timeline.ESTIMATED) is no capture time: shifting it would make one by hand."""
+    web = logged_in(library)
+    photos = album_json(library, MELEE)["photos"]
+    guess, dated = photos[4]["sha256"], photos[5]["sha256"]
+    with Gallery(library).db() as conn:  # as timeline.estimate_for_grouping writes it
+        conn.execute("UPDATE photos SET time_source = 'estimated' WHERE sha256 = ?", (guess,))
+    assert select(web, "shift", [guess], sign="+", hours="1", minutes="0").status_code == 400
+    assert select(web, "shift", [guess, dated], sign="+", hours="1", minutes="0").status_code == 303
+    sources = {r["sha256"]: r["time_source"] for r in Gallery(library).rows("SELECT sha256, time_source FROM photos")}
+    assert sources[dated] == "manual" and sources[guess] != "manual"
+
+
 def test_trash_restore_and_empty(library: Path) -> None:  # noqa: F811
     web = logged_in(library)
     visitor = TestClient(create_app(Config(root=library)))
