@@ -27,8 +27,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from gallery import albums, catalog, missions, organise, synthetic, synthetic_catalog
 from gallery.config import Config
@@ -82,13 +83,31 @@ def child_import(root: Path, source: Path) -> dict[str, float]:
     return json.loads(done.stderr.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
+def _neighbours(rows: list[Any]) -> tuple[Any, Any]:
+    """Two albums of one trip from the middle of the library: a move between them is what staff do.
+
+    Taking the middle two of the list could pick albums of two trips a week apart (it did once the
+    import of 10 photos added an album): such a move pins a photo a week away, stretches the album
+    over both trips and regroups both, which the one-trip library, the yardstick, cannot do.
+    """
+    middle = len(rows) // 2
+    for n in [*range(middle, len(rows) - 1), *range(middle - 1, -1, -1)]:
+        a, b = rows[n], rows[n + 1]
+        if not (a["start_utc"] and b["start_utc"]):
+            continue
+        apart = abs(datetime.fromisoformat(a["start_utc"]) - datetime.fromisoformat(b["start_utc"]))
+        if apart <= timedelta(days=2):
+            return a, b
+    return rows[middle], rows[(middle + 1) % len(rows)]
+
+
 def edit_seconds(db: Path, repeat: int) -> dict[str, float]:
     """Median seconds of a move, a hide and a rename (each undone, so the library stays the same)."""
     conn = catalog.connect(db)
     rows = [a for a in catalog.list_albums(conn) if a["kind"] == "event" and a["photo_count"] >= 2]
     if len(rows) < 2:
         rows = catalog.list_albums(conn)
-    first, second = rows[len(rows) // 2], rows[(len(rows) // 2 + 1) % len(rows)]
+    first, second = _neighbours(rows)
     sha = catalog.album_photos(conn, first["id"])[0]["sha256"]
     times: dict[str, list[float]] = {"move": [], "hide": [], "rename": []}
     for n in range(repeat):
