@@ -27,7 +27,7 @@ from typing import Any
 from . import catalog, companions, devices, organise, storage, trash
 from .config import Config
 from .errors import CatalogError, ConfigError, ImportAborted, ImportBusy, SourceError
-from .ingest import INCOMING, IngestSettings, init_worker, process_file, time_limit
+from .ingest import INCOMING, IngestSettings, init_worker, process_file, tag_columns, time_limit
 from .models import CompanionFile, IngestResult, NewFile, Outcome, PhotoMeta, RestoreFile
 from .names import candidate_names, safe_name
 from .scan import Job, check_sources, identity, iter_entries
@@ -496,22 +496,7 @@ def photo_row(job: Job, result: NewFile, relative: str, import_id: int, options:
         "camera_time": meta.local_time.isoformat() if meta.local_time else None,
         "camera_offset": meta.offset_minutes,
         "date_source": meta.date_source,
-        "gps_time": meta.gps_time.isoformat() if meta.gps_time else None,
-        "lat": meta.lat,
-        "lon": meta.lon,
-        "altitude": meta.altitude,
-        "make": meta.make,
-        "model": meta.model,
-        "serial": meta.serial,
-        "lens": meta.lens,
-        "exposure": meta.exposure,
-        "aperture": meta.aperture,
-        "iso": meta.iso,
-        "focal_length": meta.focal_length,
-        "description": meta.description,
-        "title": meta.title,
-        "rating": meta.rating,
-        "keywords": json.dumps(list(meta.keywords), ensure_ascii=False) if meta.keywords else None,
+        **tag_columns(meta),
         "bad_tags": json.dumps(list(meta.bad_tags)) if meta.bad_tags else None,
         "device": devices.device_key(meta.make, meta.model, meta.serial, job.source_dir),
         "import_zone": options.timezone,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import logging
 import os
 import stat
@@ -164,6 +165,28 @@ def file_meta(fh: Any, path: Path, fmt: str, kind: kinds.MediaKind) -> tuple[Pho
 # Formats whose EXIF only Pillow reads: exifread asserts on a JPEG XL Exif box without its 4-byte offset,
 # which pillow-jxl-plugin writes (Pillow reads both forms).
 PILLOW_EXIF = ("jxl",)
+
+
+def tag_columns(meta: PhotoMeta) -> dict[str, Any]:
+    """The photo columns read from the file's tags alone: what an import stores and `gallery reread` refreshes."""
+    return {
+        "gps_time": meta.gps_time.isoformat() if meta.gps_time else None,
+        "lat": meta.lat,
+        "lon": meta.lon,
+        "altitude": meta.altitude,
+        "make": meta.make,
+        "model": meta.model,
+        "serial": meta.serial,
+        "lens": meta.lens,
+        "exposure": meta.exposure,
+        "aperture": meta.aperture,
+        "iso": meta.iso,
+        "focal_length": meta.focal_length,
+        "description": meta.description,
+        "title": meta.title,
+        "rating": meta.rating,
+        "keywords": json.dumps(list(meta.keywords), ensure_ascii=False) if meta.keywords else None,
+    }
 
 
 def _check_size(size: int, limit: int) -> None:

@@ -14,7 +14,6 @@ Live Photo pairing (content_id), which the import decided.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import warnings
@@ -99,22 +98,7 @@ def _dated(meta: PhotoMeta, path: Path, original_name: str) -> PhotoMeta:
 def file_columns(meta: PhotoMeta, extra: Extra) -> dict[str, Any]:
     """The photo columns that come from the file's tags (as importer.photo_row stores them)."""
     columns: dict[str, Any] = {
-        "gps_time": meta.gps_time.isoformat() if meta.gps_time else None,
-        "lat": meta.lat,
-        "lon": meta.lon,
-        "altitude": meta.altitude,
-        "make": meta.make,
-        "model": meta.model,
-        "serial": meta.serial,
-        "lens": meta.lens,
-        "exposure": meta.exposure,
-        "aperture": meta.aperture,
-        "iso": meta.iso,
-        "focal_length": meta.focal_length,
-        "description": meta.description,
-        "title": meta.title,
-        "rating": meta.rating,
-        "keywords": json.dumps(list(meta.keywords), ensure_ascii=False) if meta.keywords else None,
+        **ingest.tag_columns(meta),
         "duration": extra.duration,
         "codec": extra.codec,
     }
