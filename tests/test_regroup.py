@@ -190,6 +190,23 @@ def _pick_album(conn: sqlite3.Connection, rng: random.Random) -> str | None:
     return rng.choice(slugs) if slugs else None
 
 
+def _step(
+    action: str, rng: random.Random, fast: sqlite3.Connection, full: sqlite3.Connection, pending: list[Any], steps: int
+) -> None:
+    """One step of a property test: import the next device's batch or make an edit, in the library
+    kept incrementally (`fast`) and in the one re-timed and regrouped in full; then both must agree
+    (re-timing around = a full re-time, regrouping the segments = a full regroup)."""
+    if action == "import":
+        batch = pending.pop()
+        for conn in (fast, full):
+            ids = synthetic_catalog.insert(conn, batch)
+            organise.refresh(conn, touched=ids if conn is fast else None)
+    else:
+        _edit(action, rng, fast, full)
+    assert _times(fast) == _times(full), f"step {steps}: {action}"
+    assert _snapshot(fast) == _snapshot(full), f"step {steps}: {action}"
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3, 8, 14, 18])  # 8, 14: a split then an import; 18: a rename (H20)
 def test_incremental_regroup_equals_a_full_one_over_random_edits(tmp_path: Path, seed: int) -> None:
     rng = random.Random(seed)
@@ -210,15 +227,7 @@ def test_incremental_regroup_equals_a_full_one_over_random_edits(tmp_path: Path,
                 + ["mission", "mission", "venue", "venue"]  # H25: programmes and venues follow the change too
             )
         )
-        if action == "import":
-            batch = pending.pop()
-            for conn in (fast, full):
-                ids = synthetic_catalog.insert(conn, batch)
-                organise.refresh(conn, touched=ids if conn is fast else None)
-        else:
-            _edit(action, rng, fast, full)
-        assert _snapshot(fast) == _snapshot(full), f"step {steps}: {action}"
-        assert _times(fast) == _times(full), f"step {steps}: {action}"  # re-timing around = a full re-time
+        _step(action, rng, fast, full, pending, steps)
     assert len(_snapshot(fast)) >= 4
 
 
@@ -241,15 +250,7 @@ def test_programmes_venues_and_offsets_follow_the_change_like_a_full_pass(
     rng.shuffle(pending)
     for steps in range(1, 25):
         action = "import" if pending and steps % 3 == 1 else rng.choice(["mission", "mission", "venue", "offset"])
-        if action == "import":
-            batch = pending.pop()
-            for conn in (fast, full):
-                ids = synthetic_catalog.insert(conn, batch)
-                organise.refresh(conn, touched=ids if conn is fast else None)
-        else:
-            _edit(action, rng, fast, full)
-        assert _times(fast) == _times(full), f"step {steps}: {action}"
-        assert _snapshot(fast) == _snapshot(full), f"step {steps}: {action}"
+        _step(action, rng, fast, full, pending, steps)
 
 
 def _with_battery_resets(index: int, seed: int) -> list[Any]:
@@ -286,15 +287,7 @@ def test_times_estimated_for_grouping_follow_the_change_like_a_full_pass(tmp_pat
     estimated = 0
     for steps in range(1, 16):
         action = "import" if pending and steps % 2 else rng.choice(["mission", "venue", "offset", "move", "shift"])
-        if action == "import":
-            batch = pending.pop()
-            for conn in (fast, full):
-                ids = synthetic_catalog.insert(conn, batch)
-                organise.refresh(conn, touched=ids if conn is fast else None)
-        else:
-            _edit(action, rng, fast, full)
-        assert _times(fast) == _times(full), f"step {steps}: {action}"
-        assert _snapshot(fast) == _snapshot(full), f"step {steps}: {action}"
+        _step(action, rng, fast, full, pending, steps)
         estimated = max(estimated, catalog_count(fast, "estimated"))
     assert estimated > 0, "no photo was ever estimated: the test would test nothing"
 
