@@ -125,38 +125,52 @@ def scope_of(
 
     Each segment is found by walking the time index out from the instant until a gap that
     separates segments (`events.is_boundary`): what is read follows the segment, not the archive.
+    It is walked twice: with the touched photos, and without them, as it was before they came
+    (H28: new photos can cut a segment in two, when they shorten a gap a programme window had
+    bridged: the segment beyond the cut then starts anew, and its first event's reason changes).
     """
     scope = set(touched)
+    skip = frozenset(touched)
     instants = set(times)
     for photo in catalog.get_photos(conn, sorted(touched)):
         if regrouping.is_dated(photo):
             instants.add(datetime.fromisoformat(photo["taken_at_utc"]).timestamp())
-    covered: list[tuple[float, float]] = []
-    for instant in sorted(instants):
-        if any(low <= instant <= high for low, high in covered):
-            continue
-        start = datetime.fromtimestamp(instant, UTC).isoformat()
-        low, low_iso = _walk(conn, start, instant, programme, later=False)
-        high, high_iso = _walk(conn, start, instant, programme, later=True)
-        covered.append((low, high))
-        scope.update(r["id"] for r in catalog.dating_between(conn, low_iso, high_iso) if regrouping.is_dated(r))
+    for without in ((), skip) if skip else ((),):  # now, then as it was before the touched photos came
+        covered: list[tuple[float, float]] = []
+        for instant in sorted(instants):
+            if any(low <= instant <= high for low, high in covered):
+                continue
+            start = datetime.fromtimestamp(instant, UTC).isoformat()
+            low_iso, passed_low = _walk(conn, start, instant, programme, later=False, skip=without)
+            high_iso, passed_high = _walk(conn, start, instant, programme, later=True, skip=without)
+            covered.append((passed_low, passed_high))  # photos walked over (skipped ones too) need no walk
+            scope.update(r["id"] for r in catalog.dating_between(conn, low_iso, high_iso) if regrouping.is_dated(r))
     return scope
 
 
 def _walk(
-    conn: catalog.Connection, start: str, instant: float, programme: Sequence[events.ProgrammeEvent], later: bool
-) -> tuple[float, str]:
-    """The last dated photo reached from `instant` before a segment boundary: (its time, its ISO)."""
-    edge, edge_iso = instant, start
+    conn: catalog.Connection,
+    start: str,
+    instant: float,
+    programme: Sequence[events.ProgrammeEvent],
+    later: bool,
+    skip: Collection[int] = (),
+) -> tuple[str, float]:
+    """From `instant`, the ISO time of the last dated photo reached before a segment boundary, and
+    the time of the last one walked over (the photos in `skip` are walked over as if not there)."""
+    edge, edge_iso, passed = instant, start, instant
     for row in catalog.dating_from(conn, start, later):
         if not regrouping.is_dated(row):
             continue
         moment = datetime.fromisoformat(row["taken_at_utc"]).timestamp()
+        if row["id"] in skip:
+            passed = moment
+            continue
         before, after = (edge, moment) if later else (moment, edge)
         if events.is_boundary(before, after, programme):
             break
-        edge, edge_iso = moment, row["taken_at_utc"]
-    return edge, edge_iso
+        edge, edge_iso, passed = moment, row["taken_at_utc"], moment
+    return edge_iso, passed
 
 
 class _Outside(Mapping[int, list[dict[str, Any]]]):

@@ -90,6 +90,19 @@ TEXT: dict[str, dict[str, str]] = {
         "fr": "{count} photos placées dans leur événement pour l’album seulement (heure estimée, marquée « date incertaine »)",
         "en": "{count} photos put in their events for the albums only (an estimated time, marked « uncertain date »)",
     },
+    # H28, one clock per camera per trip (timeline._runs)
+    "per_trip": {
+        "fr": "une horloge par voyage (dates de l’appareil) : {runs}",
+        "en": "one clock per trip (camera dates): {runs}",
+    },
+    "run": {
+        "fr": "du {first} au {last}, {count} photos : correction {correction} ({note})",
+        "en": "{first} to {last}, {count} photos: correction {correction} ({note})",
+    },
+    "run_unknown": {
+        "fr": "du {first} au {last}, {count} photos : correction inconnue ({note})",
+        "en": "{first} to {last}, {count} photos: correction unknown ({note})",
+    },
     "whose_mission": {"fr": "de la mission", "en": "mission's"},
     "whose_import": {"fr": "de l’import", "en": "import's"},
     "piece": {"fr": "{correction} pour les photos {first} à {last}", "en": "{correction} for photos {first}-{last}"},
@@ -179,6 +192,7 @@ def _part(part: Part, lang: str) -> str:
         "whose": lambda value: _say(f"whose_{value}", lang),
         "zones": lambda value: ", ".join(value),
         "pieces": lambda value: _pieces(value, lang),
+        "runs": lambda value: _runs(value, lang),
     }
     words = {k: formatters[k](v) if k in formatters else v for k, v in params.items()}
     text = _say(key, lang).format(**words)
@@ -202,6 +216,23 @@ def _pieces(pieces: Sequence[Sequence[Any]], lang: str) -> str:
         else:
             said.append(_say("piece", lang).format(correction=hours(int(correction), lang), first=first, last=last))
     return _say("then", lang).join(said)
+
+
+def _runs(runs: Sequence[Sequence[Any]], lang: str) -> str:
+    """Each run of a camera (timeline._runs): its camera dates, photos, correction and its own note."""
+    said = []
+    for first, last, count, correction, note in runs:
+        key = "run_unknown" if correction is None else "run"
+        said.append(
+            _say(key, lang).format(
+                first=first,
+                last=last,
+                count=count,
+                correction=hours(int(correction), lang) if correction is not None else "",
+                note=in_words(note, lang),
+            )
+        )
+    return _say("separator", lang).join(said)
 
 
 def percent(share: float, lang: str) -> str:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from . import albums, catalog, devices, events, missions, places, timeline
+from . import albums, catalog, clocks, devices, events, missions, places, timeline
 from .config import Config
 from .timeline import DeviceClock, Shot, Timing
 
@@ -64,8 +64,10 @@ class Setting:
 
     event_rows: frozenset[tuple[Any, ...]]  # every programme event row, all its fields
     mission_rows: frozenset[tuple[Any, ...]]  # every mission row (title, zone, span)
-    windows: tuple[tuple[float, float], ...]  # what every GPS-less camera's weighing reads
-    zones: tuple[str, ...]  # each mission's zone, in order: read by every camera weighed or set by hand
+    windows: tuple[tuple[float, float], ...]  # read by the GPS-less cameras within reach (timeline._evidence)
+    zones: tuple[
+        timeline.MissionZone, ...
+    ]  # each mission's zone and span: read by the cameras weighed or set by hand within reach
     venues: frozenset[places.Venue]
     programme: tuple[events.ProgrammeEvent, ...]
 
@@ -79,7 +81,7 @@ def setting(conn: catalog.Connection) -> Setting:
             for m in catalog.list_missions(conn)
         ),
         tuple((e.start, e.end) for e in programme),
-        tuple(m.zone for m in missions.zones(conn)),
+        tuple(missions.zones(conn)),
         frozenset(all_venues(conn)),
         programme,
     )
@@ -94,9 +96,9 @@ def refresh_setting(conn: catalog.Connection, config: Config | None, before: Set
     """After a programme is loaded or replaced, or a venue added or removed: what a full pass changes.
 
     Re-timed: the devices with photos (camera or UTC time) within PROGRAMME_REACH of the events
-    that changed (their fallback zone, inferred venue positions), and, when the windows or the
-    missions' zones changed, every device that is weighed or set by hand, since weighing reads
-    every window and every mission zone (`timeline._evidence`); `retime_devices` widens to the
+    that changed (their fallback zone, inferred venue positions), and the devices weighed or set
+    by hand whose reach holds a window or a mission zone that changed (`timeline._evidence` reads
+    those within its reach only: `_weighed_within_reach`); `retime_devices` widens to the
     neighbours they move. Re-placed: the photos whose position lies within a changed venue's
     radius. Regrouped: the segments, before and after, of the changed events' windows and of the
     changed missions' spans, and of every photo re-timed or re-placed.
@@ -120,9 +122,10 @@ def refresh_setting(conn: catalog.Connection, config: Config | None, before: Set
         # the segments as the old programme cut them: a window removed may have held two together
         dated = _dated_between(conn, low, high)
         old_scope = albums.scope_of(conn, dated, instants, before.programme)
-    if before.windows != after.windows or before.zones != after.zones:
+    reached = _weighed_within_reach(before, after, spans)
+    if reached:
         sources = catalog.device_sources(conn)  # a device with a GPS clock reads neither
-        inner |= {key for key in spans if sources.get(key, "none") != "gps"}
+        inner |= {key for key in reached if sources.get(key, "none") != "gps"}
     count, updates, times_before = retime_devices(conn, config, inner)
     moved = {photo_id for photo_id, _ in updates}
     replaced = _replace_near(conn, before.venues ^ after.venues, moved)
@@ -130,6 +133,25 @@ def refresh_setting(conn: catalog.Connection, config: Config | None, before: Set
     times = [datetime.fromisoformat(b).timestamp() for i in moved if (b := times_before.get(i))]
     grouped = _regroup(conn, touched, [*times, *instants]) if touched or instants else {}
     return {"photos": count, "retimed": len(updates) + len(replaced), **grouped}
+
+
+# How far a camera's weighing reads programme windows and mission zones: the others' photos within
+# timeline.EVIDENCE_WINDOW of its camera times, the windows a largest shift (clocks.REACH) further
+# (timeline._evidence); a mission's span is local time (14 h from UTC at most) lent a day either side.
+WEIGHING_REACH = timeline.EVIDENCE_WINDOW + clocks.REACH
+MISSION_SPARE = 86400 + 14 * 3600
+
+
+def _weighed_within_reach(before: Setting, after: Setting, spans: dict[str, tuple[float, float]]) -> set[str]:
+    """The devices whose weighing reads a programme window or a mission zone that changed (H28):
+    a device's span (camera or UTC times) within its reach of it. Before, every weighed device."""
+    reach: list[tuple[float, float]] = [
+        (a - WEIGHING_REACH, b + WEIGHING_REACH) for a, b in set(before.windows) ^ set(after.windows)
+    ]
+    for mission in set(before.zones) ^ set(after.zones):
+        a, b = (_seconds(t.isoformat()) for t in (mission.start, mission.end))
+        reach.append((a - MISSION_SPARE - WEIGHING_REACH, b + MISSION_SPARE + WEIGHING_REACH))
+    return {key for key, (a, b) in spans.items() if any(a <= hi and lo <= b for lo, hi in reach)}
 
 
 def _regroup(conn: catalog.Connection, touched: set[int], times: list[float]) -> dict[str, int]:

@@ -27,11 +27,12 @@ what `gallery devices set-offset` takes: -6 h for a camera left on Paris time in
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -124,6 +125,8 @@ def resolve(
     a photo without a position inside an event with a venue takes the venue's (inferred).
     """
     manual = manual or {}
+    windows = tuple((e.start, e.end) for e in programme)
+    shots, real = _runs(shots, manual, windows)
     by_device: dict[str, list[Shot]] = defaultdict(list)
     for shot in shots:
         by_device[shot.device].append(shot)
@@ -133,14 +136,164 @@ def resolve(
         for shot in group:
             timings[shot.id] = _own_evidence(shot, residuals[device], manual.get(device), zone_at)
     clocks = {d: _clock_from_gps(d, g, residuals[d], manual.get(d)) for d, g in by_device.items()}
-    context = _Context(zone_at, missions, tuple((e.start, e.end) for e in programme), home_zone, manual)
+    context = _Context(zone_at, missions, windows, home_zone, manual, real)
     _align_devices(by_device, timings, clocks, context)
     _apply_device_offsets(by_device, timings, clocks, residuals)
     _infer_positions(shots, timings, programme)
     finished = [_finish(s, timings[s.id], zone_at, missions, manual.get(s.device)) for s in shots]
     finished = [_at_venue(t, programme) for t in finished]
     finished = estimate_for_grouping(shots, finished, clocks, programme, zone_at, missions)
-    return finished, _flag_fallbacks(_with_corrections(clocks, shots, finished, manual), shots, finished)
+    found = _flag_fallbacks(_with_corrections(clocks, shots, finished, manual), shots, finished)
+    return finished, _one_per_camera(found, real, by_device)
+
+
+# -- one clock per camera per trip -----------------------------------------------------------------
+
+# A GPS-less camera's photos this far apart in camera time cannot meet one trip whatever the shift
+# searched (clocks.REACH either way): each run is weighed on its own and takes its own offset (a
+# camera on two missions years apart, right on one and a zone off on the other), and re-timing one
+# run reads only what lies within its reach. A hand-set offset still holds for all its photos.
+RUN_GAP = 2 * weighing.REACH
+RUN = "\x00"  # a run's key: the camera's, RUN, its rank (never shown: `_one_per_camera` merges back)
+
+
+def _runs(
+    shots: Sequence[Shot], manual: dict[str, int], windows: Sequence[tuple[float, float]]
+) -> tuple[Sequence[Shot], dict[str, str]]:
+    """Each GPS-less camera split into its runs (keys `camera RUN n`), with each run's camera.
+
+    A run is a stretch of camera time with no gap over RUN_GAP that has something to be weighed
+    against within its reach (another device's photo, a programme window); a stretch with nothing
+    (a reset date: 2000-01-01 after a battery change) stays with the run of its file-number
+    neighbours, which weighs it as its clock's (clocks.weigh_pieces)."""
+    by_device: dict[str, list[Shot]] = defaultdict(list)
+    for shot in shots:
+        by_device[shot.device].append(shot)
+    split: dict[int, str] = {}
+    real: dict[str, str] = {}
+    others: list[float] | None = None
+    for device, group in by_device.items():
+        if device in manual or any(s.lat is not None or s.gps_time is not None for s in group):
+            continue
+        dated = sorted(
+            ((when, s) for s in group if (when := _camera_seconds(s)) is not None and _is_exif_dated(s)),
+            key=lambda pair: (pair[0], pair[1].id),
+        )
+        if not dated or dated[-1][0] - dated[0][0] <= RUN_GAP:
+            continue
+        if others is None:
+            others = sorted(when for s in shots if (when := _shot_seconds(s)) is not None)
+        own = sorted(when for s in group if (when := _shot_seconds(s)) is not None)
+        stretches: list[list[tuple[float, Shot]]] = [[dated[0]]]
+        for previous, current in itertools.pairwise(dated):
+            if current[0] - previous[0] > RUN_GAP:
+                stretches.append([])
+            stretches[-1].append(current)
+        kept = [st for st in stretches if _within_reach(st[0][0], st[-1][0], others, own, windows)]
+        if len(kept) < 2:
+            continue
+        rank = {id(st): n for n, st in enumerate(kept)}
+        numbered = sorted((s.sequence, rank[id(st)]) for st in kept for _, s in st if s.sequence is not None)
+        for stretch in stretches:
+            n = rank.get(id(stretch))
+            if n is None:
+                n = _neighbours_run(stretch, kept, numbered)
+            for _, s in stretch:
+                split[s.id] = f"{device}{RUN}{n}"
+        for s in group:  # dated otherwise (a file name): the run nearest in camera time; undated: the first
+            if s.id not in split:
+                when = _camera_seconds(s)
+                n = 0 if when is None else _neighbours_run([(when, s)], kept, [])
+                split[s.id] = f"{device}{RUN}{n}"
+        for n in range(len(kept)):
+            real[f"{device}{RUN}{n}"] = device
+    if not split:
+        return shots, real
+    return [replace(s, device=split[s.id]) if s.id in split else s for s in shots], real
+
+
+def _shot_seconds(shot: Shot) -> float | None:
+    """A photo's time as evidence of a trip nearby: its GPS time, else its camera time (read as UTC)."""
+    if shot.gps_time is not None:
+        return shot.gps_time.timestamp()
+    return _camera_seconds(shot)
+
+
+def _within_reach(
+    first: float, last: float, others: Sequence[float], own: Sequence[float], windows: Sequence[tuple[float, float]]
+) -> bool:
+    """Another device's photo (all photos less the camera's own) or a programme window within this
+    stretch's reach (what `_evidence` would read)."""
+    lo, hi = first - EVIDENCE_WINDOW - weighing.REACH, last + EVIDENCE_WINDOW + weighing.REACH
+
+    def count(times: Sequence[float]) -> int:
+        return bisect.bisect_right(times, hi) - bisect.bisect_left(times, lo)
+
+    return count(others) > count(own) or any(w[1] >= lo and w[0] <= hi for w in windows)
+
+
+def _neighbours_run(
+    stretch: Sequence[tuple[float, Shot]],
+    kept: Sequence[Sequence[tuple[float, Shot]]],
+    numbered: Sequence[tuple[int, int]],
+) -> int:
+    """The run of the nearest file number before this stretch's first (a reset run follows its card),
+    else after it; without file numbers, the run nearest in camera time."""
+    numbers = [s.sequence for _, s in stretch if s.sequence is not None]
+    if numbers and numbered:
+        first = min(numbers)
+        at = bisect.bisect_left(numbered, (first, -1))
+        return numbered[at - 1][1] if at > 0 else numbered[0][1]
+    middle = stretch[len(stretch) // 2][0]
+    return min(range(len(kept)), key=lambda n: min(abs(kept[n][0][0] - middle), abs(kept[n][-1][0] - middle)))
+
+
+def _one_per_camera(
+    clocks: dict[str, DeviceClock], real: dict[str, str], by_device: dict[str, list[Shot]]
+) -> dict[str, DeviceClock]:
+    """The runs of a camera back into one clock: the largest aligned run's offset, correction and
+    candidates (what set-offset and the devices page read), and a note saying each run's."""
+    if not real:
+        return clocks
+    out = {key: clock for key, clock in clocks.items() if key not in real}
+    cameras: dict[str, list[str]] = defaultdict(list)
+    for key, device in real.items():
+        cameras[device].append(key)
+    for device, keys in cameras.items():
+        runs = sorted(
+            (clocks[k] for k in keys), key=lambda c: min(_naive_camera(s) for s in _dated(by_device[c.device]))
+        )
+        aligned = [c for c in runs if c.source == "alignment"]
+        main = max(aligned or runs, key=lambda c: c.photos)
+        said = []
+        for clock in runs:
+            times = [_naive_camera(s) for s in _dated(by_device[clock.device])]
+            said.append(
+                [
+                    min(times).date().isoformat(),
+                    max(times).date().isoformat(),
+                    clock.photos,
+                    clock.correction,
+                    clock.note,
+                ]
+            )
+        out[device] = replace(
+            main,
+            device=device,
+            note=notes.note("per_trip", runs=said),
+            photos=sum(c.photos for c in runs),
+            with_gps=sum(c.with_gps for c in runs),
+            confidence=min((c.confidence for c in aligned if c.confidence is not None), default=main.confidence),
+            span=None,
+            pieces=(),
+            sides=(),
+        )
+    return out
+
+
+def _dated(group: Sequence[Shot]) -> list[Shot]:
+    dated = [s for s in group if camera_time(s) is not None]
+    return dated or list(group)
 
 
 NIGHT = (1, 5)  # local hours when few people take photos: a fallback zone putting many there is doubtful
@@ -334,6 +487,7 @@ class _Context:
     programme: tuple[tuple[float, float], ...]
     home_zone: str | None
     manual: dict[str, int]
+    real: dict[str, str] = field(default_factory=dict)  # a run of a camera (`_runs`): the camera it is
 
 
 PLACED_SOURCES = ("offset_tag", "xmp", "gps_clock", "zone_from_position")
@@ -470,11 +624,17 @@ def _evidence(
     decided: dict[str, int],
     context: _Context,
 ) -> Evidence:
+    """What weighs this device's clock: the others' photos within EVIDENCE_WINDOW of its camera times,
+    and only the programme windows and mission zones within its reach (that window widened by the
+    largest shift searched, clocks.REACH): what lies further cannot explain its clock, and reading
+    it would make re-timing a device follow every programme of the archive (gallery/organise.py).
+    The runs of one camera (`_runs`) are not evidence for each other: they are one clock's photos."""
     lo, hi = evidence_window(by_device[device])
+    mine = context.real.get(device, device)
     placed: list[float] = []
     zones: dict[str, int] = defaultdict(int)
     for other, group in by_device.items():
-        if other == device:
+        if other == device or context.real.get(other, other) == mine:
             continue
         for shot in group:
             timing = timings[shot.id]
@@ -495,9 +655,43 @@ def _evidence(
                 zone = context.zone_at(timing.lat, timing.lon)
                 if zone:
                     zones[zone] += 1
-    mission_zones = [m.zone for m in context.missions]
-    zone = max(zones, key=lambda z: zones[z]) if zones else (mission_zones[0] if mission_zones else None)
-    return Evidence(sorted(placed), context.programme, zone, context.home_zone, (*mission_zones, *zones))
+    windows = tuple(w for w in context.programme if w[1] >= lo - weighing.REACH and w[0] <= hi + weighing.REACH)
+    near = _missions_in_reach(context.missions, lo - weighing.REACH, hi + weighing.REACH)
+    mission_zones = [m.zone for m in near]
+    zone = max(zones, key=lambda z: zones[z]) if zones else _mission_zone(by_device[device], near)
+    return Evidence(sorted(placed), windows, zone, context.home_zone, (*mission_zones, *zones))
+
+
+def _missions_in_reach(missions: Sequence[MissionZone], lo: float, hi: float) -> list[MissionZone]:
+    """The missions whose span (local, widened by the day `_fallback_zone` lends either side and the
+    widest gap between local time and UTC) meets these seconds; in time order, whatever the catalog's."""
+    spare = 86400 + 14 * 3600
+    return sorted(
+        (m for m in missions if _naive_seconds(m.end) + spare >= lo and _naive_seconds(m.start) - spare <= hi),
+        key=lambda m: (m.start, m.end, m.zone),
+    )
+
+
+def _mission_zone(group: Sequence[Shot], near: Sequence[MissionZone]) -> str | None:
+    """The zone of the mission covering most of these photos (camera time, a day either side, as
+    `_fallback_zone` reads it); else of the nearest mission in reach; else none."""
+    if not near:
+        return None
+    seconds = sorted(when for shot in group if (when := _camera_seconds(shot)) is not None)
+    if not seconds:
+        return near[0].zone
+    day = 86400.0
+
+    def covered(mission: MissionZone) -> int:
+        a, b = _naive_seconds(mission.start) - day, _naive_seconds(mission.end) + day
+        return bisect.bisect_right(seconds, b) - bisect.bisect_left(seconds, a)
+
+    def distance(mission: MissionZone) -> float:
+        a, b = _naive_seconds(mission.start), _naive_seconds(mission.end)
+        return max(0.0, a - seconds[-1], seconds[0] - b)
+
+    best = max(near, key=lambda m: (covered(m), -distance(m)))  # ties: the first in time order
+    return best.zone
 
 
 def evidence_window(group: Sequence[Shot]) -> tuple[float, float]:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from gallery import albums, catalog, events, missions, organise, regroup, synthetic, synthetic_catalog, trash
+from gallery import albums, catalog, events, missions, notes, organise, regroup, synthetic, synthetic_catalog, trash
 from gallery.errors import GalleryError
 
 T0 = datetime(2017, 9, 18, 8, 0, tzinfo=UTC)
@@ -247,10 +247,25 @@ def test_programmes_venues_and_offsets_follow_the_change_like_a_full_pass(
     for conn in (fast, full):
         catalog.migrate(conn)
     pending = [photos for index in (0, 1, 3) for photos in _by_device(synthetic_catalog.trip_photos(index, seed))]
+    pending += _by_device(_far_trip(seed))  # H28: the Canon again, months later, on another clock
     rng.shuffle(pending)
-    for steps in range(1, 25):
-        action = "import" if pending and steps % 3 == 1 else rng.choice(["mission", "mission", "venue", "offset"])
+    per_trip = 0
+    for steps in range(1, 31):
+        action = "import" if pending and steps % 3 else rng.choice(["mission", "mission", "venue", "offset"])
         _step(action, rng, fast, full, pending, steps)
+        per_trip += sum("per_trip" in notes.keys(r["note"] or "") for r in catalog.list_devices(fast))
+    assert per_trip, "the Canon never had a clock per trip: the test would not test H28's runs"
+
+
+FAR = 30  # weeks: a trip the Canon's other trips cannot reach, whatever its clock's shift (timeline.RUN_GAP)
+
+
+def _far_trip(seed: int) -> list[Any]:
+    """The demo week FAR weeks on, the Canon (one serial: the same device) an hour fast this time
+    instead of six hours slow: a run of its own, weighed on its own (timeline._runs, H28)."""
+    scenario = synthetic_catalog.trip(FAR)
+    cameras = tuple(replace(d, clock_error=timedelta(hours=1)) if d.serial else d for d in scenario.devices)
+    return synthetic.photos(replace(scenario, devices=cameras), seed=seed + FAR)
 
 
 def _with_battery_resets(index: int, seed: int) -> list[Any]:
@@ -412,7 +427,7 @@ def _programme(rng: random.Random) -> str:
     """The demo programme moved to one of the trips' weeks (or far from all), some events left out
     or moved, in one of two missions and maybe another zone: loads and replacements (H25)."""
     base = missions.parse_programme(synthetic.PROGRAMME)
-    week = rng.choice([0, 1, 3, 3, 9])
+    week = rng.choice([0, 1, 3, 3, 9, FAR])
     shift = timedelta(weeks=week, hours=rng.choice([0, 0, 3, -26]))
     zone = rng.choice(["Europe/Paris", "Europe/Paris", "Europe/London"])
     lines = [f'[mission]\ntitle = "Mission {rng.choice("AB")}"\ntimezone = "{zone}"\n']

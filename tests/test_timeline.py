@@ -9,7 +9,7 @@ from functools import cache
 
 import pytest
 
-from gallery import dates, notes, timeline
+from gallery import dates, events, notes, timeline
 from gallery.notes import in_words
 from gallery.timeline import MissionZone, Shot
 
@@ -462,3 +462,84 @@ def test_photos_placed_for_grouping_never_weigh_on_the_devices_correction() -> N
     assert sum(timings[s.id].source == timeline.ESTIMATED for s in reset) > len(before + after)
     assert "for the albums only" in in_words(clocks["dslr"].note)
     assert abs(clocks["dslr"].correction - 6 * 3600) <= 120, clocks["dslr"]
+
+
+# -- H28: one clock per camera per trip; what lies beyond a camera's reach does not weigh ----------
+
+
+def _trip_at(first: datetime, start_id: int, error: timedelta) -> list[Shot]:
+    """Two phones in Toulouse and a camera `error` off Paris time shooting the same moments."""
+
+    def phone(device: str, ids: int, minutes: list[int]) -> list[Shot]:
+        moments = [first + timedelta(minutes=m) for m in minutes]
+        return [
+            shot(ids + i, _paris_clock(t), device, gps_time=t, lat=TOULOUSE[0], lon=TOULOUSE[1])
+            for i, t in enumerate(moments)
+        ]
+
+    minutes = [m + 1 for m in MOMENTS[1::2]]
+    camera = [
+        shot(start_id + 200 + i, _paris_clock(first + timedelta(minutes=m)) + error, "dslr", sequence=start_id + i)
+        for i, m in enumerate(minutes)
+    ]
+    return phone(f"alice{start_id}", start_id, MOMENTS) + phone(f"bob{start_id}", start_id + 100, MOMENTS[::2]) + camera
+
+
+def test_a_camera_on_two_trips_a_year_apart_takes_a_clock_per_trip() -> None:
+    """One camera (one serial) on two missions: left on Québec time on the first, an hour off after
+    a DST change on the second. One clock over both cannot be right on both; one per trip is."""
+    first, second = utc(2017, 9, 19, 7, 0), utc(2018, 10, 9, 7, 0)
+    shots = _trip_at(first, 1000, timedelta(hours=-6, minutes=3)) + _trip_at(second, 2000, timedelta(hours=1))
+    timings, clocks = resolve(shots)
+    dslr = clocks["dslr"]
+    assert dslr.source == "alignment" and notes.keys(dslr.note) == ["per_trip"], dslr
+    assert dslr.photos == 16 and set(clocks) == {"dslr", "alice1000", "bob1000", "alice2000", "bob2000"}
+    for base, start in ((first, 1000), (second, 2000)):
+        for n, minute in enumerate(m + 1 for m in MOMENTS[1::2]):
+            timing = timings[start + 200 + n]
+            assert timing.source == "device_offset"
+            assert abs((timing.utc - (base + timedelta(minutes=minute))).total_seconds()) <= 120
+    words = in_words(dslr.note)
+    assert words.startswith(
+        "one clock per trip (camera dates): 2017-09-19 to 2017-09-19, 8 photos: correction +5 h 57 (aligned"
+    )
+    assert "2018-10-09 to 2018-10-09, 8 photos: correction −1 h 01 (aligned" in words, words
+    assert "une horloge par voyage" in in_words(dslr.note, "fr")
+
+
+def test_a_hand_set_offset_holds_for_all_the_cameras_trips() -> None:
+    first, second = utc(2017, 9, 19, 7, 0), utc(2018, 10, 9, 7, 0)
+    shots = _trip_at(first, 1000, timedelta(hours=-6)) + _trip_at(second, 2000, timedelta(hours=1))
+    timings, clocks = resolve(shots, manual={"dslr": 6 * 3600})
+    assert clocks["dslr"].source == "manual" and clocks["dslr"].correction == 6 * 3600
+    assert abs((timings[1200].utc - (first + timedelta(minutes=3))).total_seconds()) <= 60  # right on the first
+    assert abs((timings[2200].utc - (second + timedelta(hours=7, minutes=3))).total_seconds()) <= 60  # as set
+
+
+def test_a_single_trip_camera_keeps_its_note() -> None:
+    _, clocks = resolve(_trip_at(utc(2017, 9, 19, 7, 0), 1000, timedelta(hours=-6)))
+    assert notes.keys(clocks["dslr"].note) == ["aligned"]
+
+
+def test_a_hand_set_camera_reads_the_zone_of_the_mission_it_was_on_not_the_first_one() -> None:
+    """Its photos read in the zone of the mission covering them (before: the first mission's, whatever the time)."""
+    montreal = MissionZone(datetime(2016, 5, 2), datetime(2016, 5, 6), "America/Toronto")
+    paris = MissionZone(datetime(2017, 9, 18), datetime(2017, 9, 22), "Europe/Paris")
+    shots = [shot(n, datetime(2017, 9, 19, 10, n), "dslr") for n in range(3)]
+    timings, _ = resolve(shots, manual={"dslr": 0}, missions=[montreal, paris])
+    assert (timings[0].utc, timings[0].zone) == (utc(2017, 9, 19, 8, 0), "Europe/Paris")
+
+
+def test_a_programme_window_out_of_a_cameras_reach_does_not_weigh_on_its_clock() -> None:
+    """Weighing reads the windows within its reach only: a week-long event from a week after the
+    camera's last photo changes nothing (before, it took most of the programme's density from the
+    window the camera was in, and the camera's candidates with it)."""
+    rng = random.Random(1)
+    shots = _phone("alice", 1, sorted(rng.randrange(3 * 24 * 60) for _ in range(200)))
+    camera = sorted(24 * 60 + 2 * 60 + rng.randrange(8 * 60) for _ in range(24))
+    shots += _camera("dslr", 300, camera, timedelta(hours=-6))
+    near = events.ProgrammeEvent(1, (FIRST + timedelta(hours=2)).timestamp(), (FIRST + timedelta(hours=10)).timestamp())
+    far = events.ProgrammeEvent(2, (FIRST + timedelta(days=9)).timestamp(), (FIRST + timedelta(days=15)).timestamp())
+    _, alone = resolve(shots, programme=[near])
+    _, both = resolve(shots, programme=[near, far])
+    assert alone["dslr"] == both["dslr"]
