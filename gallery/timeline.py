@@ -149,11 +149,13 @@ def resolve(
 
 # -- one clock per camera per trip -----------------------------------------------------------------
 
-# A GPS-less camera's photos this far apart in camera time cannot meet one trip whatever the shift
-# searched (clocks.REACH either way): each run is weighed on its own and takes its own offset (a
-# camera on two missions years apart, right on one and a zone off on the other), and re-timing one
-# run reads only what lies within its reach. A hand-set offset still holds for all its photos.
-RUN_GAP = 2 * weighing.REACH
+# A GPS-less camera's photos this far apart in camera time, with nothing of the trip between them,
+# cannot meet one trip whatever the shift searched (over twice clocks.REACH), nor be one trip's
+# days apart (a trip of 1-10 days may leave its devices idle for most of a week between two
+# events: bench/clocks_eval.py's seeds 22 and 82 would be cut at 100 h): each run is weighed on
+# its own and takes its own offset (a camera on two missions months apart, right on one and a zone
+# off on the other), reading only what lies within its reach. A hand-set offset holds for all.
+RUN_GAP = 14 * 86400
 RUN = "\x00"  # a run's key: the camera's, RUN, its rank (never shown: `_one_per_camera` merges back)
 
 
@@ -162,10 +164,11 @@ def _runs(
 ) -> tuple[Sequence[Shot], dict[str, str]]:
     """Each GPS-less camera split into its runs (keys `camera RUN n`), with each run's camera.
 
-    A run is a stretch of camera time with no gap over RUN_GAP that has something to be weighed
-    against within its reach (another device's photo, a programme window); a stretch with nothing
-    (a reset date: 2000-01-01 after a battery change) stays with the run of its file-number
-    neighbours, which weighs it as its clock's (clocks.weigh_pieces)."""
+    A run is a stretch of camera time with no gap over RUN_GAP across which the trip went on (another
+    device's photo or a programme window more than clocks.REACH inside the gap: a long trip the
+    camera sat out part of is one trip), and with something to be weighed against within its reach;
+    a stretch with nothing (a reset date: 2000-01-01 after a battery change) stays with the run of
+    its file-number neighbours, which weighs it as its clock's (clocks.weigh_pieces)."""
     by_device: dict[str, list[Shot]] = defaultdict(list)
     for shot in shots:
         by_device[shot.device].append(shot)
@@ -186,7 +189,8 @@ def _runs(
         own = sorted(when for s in group if (when := _shot_seconds(s)) is not None)
         stretches: list[list[tuple[float, Shot]]] = [[dated[0]]]
         for previous, current in itertools.pairwise(dated):
-            if current[0] - previous[0] > RUN_GAP:
+            middle = previous[0] + weighing.REACH, current[0] - weighing.REACH
+            if current[0] - previous[0] > RUN_GAP and not _active(*middle, others, own, windows):
                 stretches.append([])
             stretches[-1].append(current)
         kept = [st for st in stretches if _within_reach(st[0][0], st[-1][0], others, own, windows)]
@@ -222,9 +226,16 @@ def _shot_seconds(shot: Shot) -> float | None:
 def _within_reach(
     first: float, last: float, others: Sequence[float], own: Sequence[float], windows: Sequence[tuple[float, float]]
 ) -> bool:
-    """Another device's photo (all photos less the camera's own) or a programme window within this
-    stretch's reach (what `_evidence` would read)."""
-    lo, hi = first - EVIDENCE_WINDOW - weighing.REACH, last + EVIDENCE_WINDOW + weighing.REACH
+    """Something to weigh this stretch against within its reach (what `_evidence` would read)."""
+    return _active(
+        first - EVIDENCE_WINDOW - weighing.REACH, last + EVIDENCE_WINDOW + weighing.REACH, others, own, windows
+    )
+
+
+def _active(
+    lo: float, hi: float, others: Sequence[float], own: Sequence[float], windows: Sequence[tuple[float, float]]
+) -> bool:
+    """Another device's photo (all photos less the camera's own) or a programme window within lo..hi."""
 
     def count(times: Sequence[float]) -> int:
         return bisect.bisect_right(times, hi) - bisect.bisect_left(times, lo)

@@ -257,7 +257,7 @@ def test_programmes_venues_and_offsets_follow_the_change_like_a_full_pass(
     assert per_trip, "the Canon never had a clock per trip: the test would not test H28's runs"
 
 
-FAR = 30  # weeks: a trip the Canon's other trips cannot reach, whatever its clock's shift (timeline.RUN_GAP)
+FAR = 30  # weeks: a trip months after the Canon's others (timeline.RUN_GAP)
 
 
 def _far_trip(seed: int) -> list[Any]:
