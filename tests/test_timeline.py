@@ -543,3 +543,25 @@ def test_a_programme_window_out_of_a_cameras_reach_does_not_weigh_on_its_clock()
     _, alone = resolve(shots, programme=[near])
     _, both = resolve(shots, programme=[near, far])
     assert alone["dslr"] == both["dslr"]
+
+
+def test_a_long_mission_a_camera_sat_out_the_middle_of_is_one_run() -> None:
+    """Three weeks of shooting, the camera only in the first and last days: the trip went on between
+    (the phones' photos), so one clock; without them, two runs."""
+    first, last = utc(2017, 9, 19, 7, 0), utc(2017, 10, 9, 7, 0)
+    shots = _trip_at(first, 1000, timedelta(hours=-6)) + _trip_at(last, 2000, timedelta(hours=-6))
+    daily = [
+        shot(
+            5000 + day,
+            _paris_clock(first + timedelta(days=day, hours=3)),
+            "carol",
+            gps_time=first + timedelta(days=day, hours=3),
+            lat=TOULOUSE[0],
+            lon=TOULOUSE[1],
+        )
+        for day in range(21)
+    ]
+    _, apart = resolve(shots)
+    _, together = resolve(shots + daily)
+    assert notes.keys(apart["dslr"].note) == ["per_trip"]
+    assert notes.keys(together["dslr"].note) == ["aligned"] and abs(together["dslr"].correction - 6 * 3600) <= 120
