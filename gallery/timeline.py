@@ -217,10 +217,15 @@ def _runs(
 
 
 def _shot_seconds(shot: Shot) -> float | None:
-    """A photo's time as evidence of a trip nearby: its GPS time, else its camera time (read as UTC)."""
+    """A photo's time as evidence of a trip nearby, when it can be placed on its own: its GPS time,
+    its offset tag's, or its camera time when it has a position (near enough for a reach of days).
+    Not a camera time alone: two cameras reset to 2000-01-01 are no trip for each other."""
     if shot.gps_time is not None:
         return shot.gps_time.timestamp()
-    return _camera_seconds(shot)
+    camera = _camera_seconds(shot)
+    if camera is not None and shot.camera_offset is not None:
+        return camera - shot.camera_offset * 60
+    return camera if shot.lat is not None and shot.lon is not None else None
 
 
 def _within_reach(
