@@ -165,8 +165,9 @@ def _runs(
     """Each GPS-less camera split into its runs (keys `camera RUN n`), with each run's camera.
 
     A run is a stretch of camera time with no gap over RUN_GAP across which the trip went on (another
-    device's photo or a programme window more than clocks.REACH inside the gap: a long trip the
-    camera sat out part of is one trip), and with something to be weighed against within its reach;
+    device's photo more than clocks.REACH inside the gap: a long trip the camera sat out part of is
+    one trip; a programme window alone is not, a mission the camera was not on), and with something
+    to be weighed against within its reach (a photo or a programme window);
     a stretch with nothing (a reset date: 2000-01-01 after a battery change) stays with the run of
     its file-number neighbours, which weighs it as its clock's (clocks.weigh_pieces)."""
     by_device: dict[str, list[Shot]] = defaultdict(list)
@@ -190,7 +191,7 @@ def _runs(
         stretches: list[list[tuple[float, Shot]]] = [[dated[0]]]
         for previous, current in itertools.pairwise(dated):
             middle = previous[0] + weighing.REACH, current[0] - weighing.REACH
-            if current[0] - previous[0] > RUN_GAP and not _active(*middle, others, own, windows):
+            if current[0] - previous[0] > RUN_GAP and not _active(*middle, others, own, ()):
                 stretches.append([])
             stretches[-1].append(current)
         kept = [st for st in stretches if _within_reach(st[0][0], st[-1][0], others, own, windows)]
