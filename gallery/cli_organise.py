@@ -53,7 +53,9 @@ def devices(click_ctx: click.Context, ctx: Context, as_json: bool) -> None:
 
     A correction is what `set-offset` takes: added to the camera's time, it gives the local time
     (-6h for a camera left on Paris time in Montréal). A device that could not be aligned shows
-    its best candidate corrections, in words, each with the command that confirms it.
+    its best candidate corrections, in words, each with the command that confirms it. A camera
+    without GPS on trips weeks apart has a clock per trip: the correction shown is its largest
+    aligned trip's, and the note gives each trip's ("one clock per trip (camera dates): ...").
 
     Example: gallery devices
     """
