@@ -95,11 +95,11 @@ TEXT: dict[str, dict[str, str]] = {
         "fr": "une horloge par voyage (dates de l’appareil) : {runs}",
         "en": "one clock per trip (camera dates): {runs}",
     },
-    "run": {
+    "piece_run": {
         "fr": "du {first} au {last}, {count} photos : correction {correction} ({note})",
         "en": "{first} to {last}, {count} photos: correction {correction} ({note})",
     },
-    "run_unknown": {
+    "piece_run_unknown": {
         "fr": "du {first} au {last}, {count} photos : correction inconnue ({note})",
         "en": "{first} to {last}, {count} photos: correction unknown ({note})",
     },
@@ -222,7 +222,7 @@ def _runs(runs: Sequence[Sequence[Any]], lang: str) -> str:
     """Each run of a camera (timeline._runs): its camera dates, photos, correction and its own note."""
     said = []
     for first, last, count, correction, note in runs:
-        key = "run_unknown" if correction is None else "run"
+        key = "piece_run_unknown" if correction is None else "piece_run"
         said.append(
             _say(key, lang).format(
                 first=first,

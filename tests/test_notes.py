@@ -35,6 +35,13 @@ SAMPLES: dict[str, str] = {
     "changes_at": notes.note("changes_at", photo=40, before=UNDECIDED, after=notes.note("nothing_to_align")),
     "reset_left_out": notes.join(notes.note("aligned", candidates=[[0.9, 0]]), notes.note("reset_left_out", count=7)),
     "two_clocks": notes.note("two_clocks", pieces=[[-6 * 3600, 1, 40], [None, 41, 80]]),
+    "per_trip": notes.note(  # H28: one clock per camera per trip
+        "per_trip",
+        runs=[
+            ["2017-09-18", "2017-09-21", 120, 6 * 3600, notes.note("aligned", candidates=[[0.99, 6 * 3600]])],
+            ["2018-04-16", "2018-04-19", 80, None, notes.note("nothing_to_align")],
+        ],
+    ),
     "zone_fallback": notes.note("zone_fallback", count=30, whose="mission", zones=["Europe/Paris"]),
     "zone_doubtful": notes.note(
         "zone_doubtful", count=30, whose="import", zones=["America/Toronto"], share=0.8, start=0, end=6
@@ -139,3 +146,15 @@ def test_the_missions_page_shows_a_toml_error_in_french(library: Path) -> None: 
     page = post(web, "/admin/missions", mode="toml", programme=PROGRAMME.replace("radius = 800", "radius = ")).text
     assert "Programme TOML illisible, ligne 12, colonne 10 : valeur invalide" in page
     assert not re.search(r"not valid TOML|Invalid value", page)
+
+
+def test_a_clock_per_trip_says_each_trips_correction() -> None:
+    assert notes.in_words(SAMPLES["per_trip"]) == (
+        "one clock per trip (camera dates): 2017-09-18 to 2017-09-21, 120 photos: correction +6 h (aligned: 99% "
+        "for +6 h); 2018-04-16 to 2018-04-19, 80 photos: correction unknown (no other device is placed and no "
+        "programme to align with)"
+    )
+    assert notes.in_words(SAMPLES["per_trip"], "fr").startswith(
+        "une horloge par voyage (dates de l’appareil) : du 2017-09-18 au 2017-09-21, 120 photos : correction +6 h "
+        "(aligné : 99 % pour +6 h)"
+    )
