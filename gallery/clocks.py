@@ -148,7 +148,7 @@ def weigh_pieces(naive: Sequence[float], evidence: Evidence) -> list[Piece]:
         return [Piece(0, n - 1, Verdict(None, whole.candidates, notes.note("goes_back_twice")))]
     cut = backwards[0] if backwards else _best_cut(times, steps, evidence, whole)
     if cut is None:
-        return [Piece(0, n - 1, whole)]
+        return _unless_refuted(times, steps, evidence, whole)
     if cut < MIN_PIECE or n - cut < MIN_PIECE:
         if whole.offset is None:
             return [Piece(0, n - 1, whole)]
@@ -177,10 +177,47 @@ def weigh_pieces(naive: Sequence[float], evidence: Evidence) -> list[Piece]:
     ):
         return [Piece(0, cut - 1, before), Piece(cut, n - 1, after)]
     agrees = all(v.offset is None or abs(v.offset - (whole.offset or 0)) <= CLUSTER for v in (before, after))
+    if whole.offset is not None and agrees:  # an undecided side must still leave room for the whole's offset
+        agrees = all(_mass_near(side, evidence, whole.offset) >= SIDE_ROOM for side in (times[:cut], times[cut:]))
     if backwards or whole.offset is not None and not agrees:
-        note = notes.note("changes_at", photo=cut + 1, before=before.note, after=after.note)
-        sides = (Piece(0, cut - 1, before), Piece(cut, n - 1, after))
-        return [Piece(0, n - 1, Verdict(None, whole.candidates, note, sides))]
+        return [_changes_at(times, cut, whole, before, after)]
+    return _unless_refuted(times, steps, evidence, whole)
+
+
+SIDE_ROOM = 0.01  # posterior mass: a side of a device's photos, weighed alone, leaves less near the whole's offset
+SIDE_LOOKS = 6  # ... counted only for a side with at least this many looks (a few photos prove nothing)
+
+
+def _changes_at(times: np.ndarray, cut: int, whole: Verdict, before: Verdict, after: Verdict) -> Piece:
+    note = notes.note("changes_at", photo=cut + 1, before=before.note, after=after.note)
+    sides = (Piece(0, cut - 1, before), Piece(cut, times.size - 1, after))
+    return Piece(0, times.size - 1, Verdict(None, whole.candidates, note, sides))
+
+
+def _mass_near(times: np.ndarray, evidence: Evidence, offset: int) -> float:
+    """The posterior mass these photos, weighed alone, leave within CLUSTER of `offset` (camera minus UTC)."""
+    looks = _looks(np.sort(times))
+    if looks.size < SIDE_LOOKS:
+        return 1.0
+    local = _local_offset(evidence.zone, looks)
+    shifts = np.arange(-REACH, REACH + 1, BIN, dtype=np.float64)
+    posterior = _posterior(looks, _Grid(evidence, local), shifts, local, evidence)
+    return float(posterior[np.abs(shifts + offset) <= CLUSTER].sum())
+
+
+def _unless_refuted(times: np.ndarray, steps: np.ndarray, evidence: Evidence, whole: Verdict) -> list[Piece]:
+    """One clock for the whole device, unless the photos on one side of a pause, weighed alone, all
+    but rule its offset out (a clock reset too small for the two sides to be sure of their own: half an
+    hour, an hour, inside one long programme window): then the device stays undecided."""
+    n = times.size
+    if whole.offset is None:
+        return [Piece(0, n - 1, whole)]
+    cuts = [int(i) + 1 for i in np.nonzero(steps > CUT_GAP)[0]]
+    for cut in cuts:
+        for side in (times[:cut], times[cut:]):
+            if _mass_near(side, evidence, whole.offset) < SIDE_ROOM:
+                before, after = weigh(times[:cut], evidence), weigh(times[cut:], evidence)
+                return [_changes_at(times, cut, whole, before, after)]
     return [Piece(0, n - 1, whole)]
 
 
@@ -243,6 +280,38 @@ def _reset_between(times: np.ndarray, a: int, b: int, evidence: Evidence) -> lis
         Piece(a, b - 1, Verdict(None, (), notes.note("far_from_trip"))),
         Piece(b, times.size - 1, near),
     ]
+
+
+RUN_STEP = 5 * MINUTE  # the starts tried for a run on a reset date
+
+
+def place_run(naive: Sequence[float], evidence: Evidence, low: float, high: float) -> list[tuple[int, float]]:
+    """Where a run of photos on a reset date (2000-01-01 after a battery change) may lie, for grouping only.
+
+    The camera's clock restarted at an unknown instant but still ticks true, so the run keeps its own
+    rhythm (its sessions, its pauses, its nights); only its start is unknown, somewhere between two
+    bounds (camera minus UTC from `low` to `high`: after the photo before it, before the one after it
+    or the trip's end). Every start in between is weighed against the trip's activity with no prior;
+    out come the likely offsets (camera minus UTC), each the best of its cluster, with its probability.
+    Never an accepted offset: a person could not tell a reset date's true start from these.
+    """
+    times = np.asarray(naive, dtype=np.float64)
+    if times.size == 0 or high < low or not (len(evidence.placed) or len(evidence.windows)):
+        return []
+    looks = _looks(np.sort(times))
+    grid = _Grid(evidence, _local_offset(evidence.zone, looks))
+    shifts = -np.arange(high, low - 1, -RUN_STEP, dtype=np.float64)  # utc = camera + shift
+    loglik = grid.loglik(looks, shifts) * _temper(looks)
+    posterior = np.exp(loglik - loglik.max())
+    posterior /= posterior.sum()
+    out: list[tuple[int, float]] = []
+    left = posterior.copy()
+    while len(out) < 8 and left.max() > 0:
+        peak = int(np.argmax(left))
+        near = np.abs(shifts - shifts[peak]) <= CLUSTER
+        out.append((round(-float(shifts[peak])), float(left[near].sum())))
+        left[near] = 0.0
+    return out
 
 
 def _far(times: np.ndarray, evidence: Evidence) -> bool:

@@ -318,7 +318,8 @@ def test_a_clock_reset_mid_trip_takes_two_offsets_in_file_order() -> None:
 
 
 def test_a_reset_date_leaves_its_photos_out_and_places_the_others() -> None:
-    """A battery change sets the date to 2000-01-01: those photos stay unknown, never read in a zone."""
+    """A battery change sets the date to 2000-01-01: those photos are never read in a zone nor given a
+    capture time; lasting to the trip's end, they are placed there for grouping only."""
     phone = _phone("alice", 1, TRIP_MOMENTS)
     minutes = [m + 1 for m in TRIP_MOMENTS]
     good = _camera("dslr", 200, minutes[:24], timedelta(hours=-6))
@@ -334,7 +335,9 @@ def test_a_reset_date_leaves_its_photos_out_and_places_the_others() -> None:
     assert "left out" in in_words(clocks["dslr"].note)
     for s, minute in zip(good, minutes[:24], strict=True):
         assert abs((timings[s.id].utc - (FIRST + timedelta(minutes=minute))).total_seconds()) <= 120
-    assert all(timings[s.id].utc is None and timings[s.id].source == "unknown" for s in reset)
+    for s, minute in zip(reset, minutes[24:], strict=True):
+        assert timings[s.id].source == timeline.ESTIMATED, timings[s.id]
+        assert abs((timings[s.id].utc - (FIRST + timedelta(minutes=minute))).total_seconds()) <= 600
 
 
 def _daily(days: int, step: int, offset: int = 0) -> list[int]:
@@ -462,3 +465,38 @@ def test_photos_placed_for_grouping_never_weigh_on_the_devices_correction() -> N
     assert sum(timings[s.id].source == timeline.ESTIMATED for s in reset) > len(before + after)
     assert "for the albums only" in in_words(clocks["dslr"].note)
     assert abs(clocks["dslr"].correction - 6 * 3600) <= 120, clocks["dslr"]
+
+
+def test_a_reset_date_lasting_days_to_the_trips_end_is_placed_by_its_own_rhythm() -> None:
+    """The battery is changed on the first evening of a four-day trip (two days in Toulouse, two in
+    Paris): the reset run lasts longer than any trip end read two days on, so no start bounded that
+    way fits it; the run lasts at least its own span after the photo before it, and the trip ends
+    with it. Its photos are placed for grouping only, each in its own town's event."""
+    days = [
+        day * 1440 + start + k
+        for day, start in enumerate((0, 95, 210, 30))
+        for k in (0, 2, 5, 40, 41, 44, 90, 130, 131, 170, 200, 202)
+    ]
+    phone = [
+        shot(
+            1 + n,
+            _paris_clock(moment),
+            "alice",
+            gps_time=moment,
+            lat=(TOULOUSE if minute < 2 * 1440 else PARIS)[0],
+            lon=(TOULOUSE if minute < 2 * 1440 else PARIS)[1],
+        )
+        for n, minute in enumerate(days)
+        if (moment := FIRST + timedelta(minutes=minute))
+    ]
+    minutes = [m + 1 for m in days]
+    good = _camera("dslr", 200, minutes[:12], timedelta(hours=-6))
+    reset = [
+        shot(212 + n, datetime(2000, 1, 1) + timedelta(minutes=m - minutes[12]), "dslr")
+        for n, m in enumerate(minutes[12:])
+    ]
+    timings, clocks = resolve(phone + _numbered(good + reset))
+    assert clocks["dslr"].source == "alignment" and "left out" in in_words(clocks["dslr"].note), clocks["dslr"]
+    for s, minute in zip(reset, minutes[12:], strict=True):
+        assert timings[s.id].source == timeline.ESTIMATED, timings[s.id]
+        assert abs((timings[s.id].utc - (FIRST + timedelta(minutes=minute))).total_seconds()) <= 600
