@@ -178,14 +178,22 @@ def weigh_pieces(naive: Sequence[float], evidence: Evidence) -> list[Piece]:
         return [Piece(0, cut - 1, before), Piece(cut, n - 1, after)]
     agrees = all(v.offset is None or abs(v.offset - (whole.offset or 0)) <= CLUSTER for v in (before, after))
     if whole.offset is not None and agrees:  # an undecided side must still leave room for the whole's offset
-        agrees = all(_mass_near(side, evidence, whole.offset) >= SIDE_ROOM for side in (times[:cut], times[cut:]))
+        agrees = all(
+            _mass_near(side, evidence, whole.offset, CUT_SIDE_SURE) >= CUT_SIDE_ROOM for side in (times[:cut], times[cut:])
+        )
     if backwards or whole.offset is not None and not agrees:
         return [_changes_at(times, cut, whole, before, after)]
     return _unless_refuted(times, steps, evidence, whole)
 
 
-SIDE_ROOM = 0.01  # posterior mass: a side of a device's photos, weighed alone, leaves less near the whole's offset
-SIDE_LOOKS = 6  # ... counted only for a side with at least this many looks (a few photos prove nothing)
+# A device's one offset is refused when the photos on one side of a pause, weighed alone, leave less
+# than SIDE_ROOM of their posterior near it while SIDE_SURE of it sits near one other offset; at the
+# cut two clocks explain best (`_best_cut`), CUT_SIDE_ROOM and CUT_SIDE_SURE.
+SIDE_ROOM = 0.01
+SIDE_SURE = 0.8
+CUT_SIDE_ROOM = 1e-3
+CUT_SIDE_SURE = 0.6
+SIDE_LOOKS = 9  # ... counted only for a side with at least this many looks (fewer prove nothing)
 
 
 def _changes_at(times: np.ndarray, cut: int, whole: Verdict, before: Verdict, after: Verdict) -> Piece:
@@ -194,14 +202,18 @@ def _changes_at(times: np.ndarray, cut: int, whole: Verdict, before: Verdict, af
     return Piece(0, times.size - 1, Verdict(None, whole.candidates, note, sides))
 
 
-def _mass_near(times: np.ndarray, evidence: Evidence, offset: int) -> float:
-    """The posterior mass these photos, weighed alone, leave within CLUSTER of `offset` (camera minus UTC)."""
+def _mass_near(times: np.ndarray, evidence: Evidence, offset: int, sure: float = 0.0) -> float:
+    """The posterior mass these photos, weighed alone, leave within CLUSTER of `offset` (camera minus UTC);
+    1 when they are too few, or not `sure` of any other offset (their likeliest cluster holds less)."""
     looks = _looks(np.sort(times))
     if looks.size < SIDE_LOOKS:
         return 1.0
     local = _local_offset(evidence.zone, looks)
     shifts = np.arange(-REACH, REACH + 1, BIN, dtype=np.float64)
     posterior = _posterior(looks, _Grid(evidence, local), shifts, local, evidence)
+    peak = shifts[int(np.argmax(posterior))]
+    if float(posterior[np.abs(shifts - peak) <= CLUSTER].sum()) < sure:
+        return 1.0
     return float(posterior[np.abs(shifts + offset) <= CLUSTER].sum())
 
 
@@ -215,7 +227,7 @@ def _unless_refuted(times: np.ndarray, steps: np.ndarray, evidence: Evidence, wh
     cuts = [int(i) + 1 for i in np.nonzero(steps > CUT_GAP)[0]]
     for cut in cuts:
         for side in (times[:cut], times[cut:]):
-            if _mass_near(side, evidence, whole.offset) < SIDE_ROOM:
+            if _mass_near(side, evidence, whole.offset, SIDE_SURE) < SIDE_ROOM:
                 before, after = weigh(times[:cut], evidence), weigh(times[cut:], evidence)
                 return [_changes_at(times, cut, whole, before, after)]
     return [Piece(0, n - 1, whole)]
