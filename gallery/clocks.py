@@ -179,7 +179,8 @@ def weigh_pieces(naive: Sequence[float], evidence: Evidence) -> list[Piece]:
     agrees = all(v.offset is None or abs(v.offset - (whole.offset or 0)) <= CLUSTER for v in (before, after))
     if whole.offset is not None and agrees:  # an undecided side must still leave room for the whole's offset
         agrees = all(
-            _mass_near(side, evidence, whole.offset, CUT_SIDE_SURE) >= CUT_SIDE_ROOM for side in (times[:cut], times[cut:])
+            _mass_near(side, evidence, whole.offset, CUT_SIDE_SURE) >= CUT_SIDE_ROOM
+            for side in (times[:cut], times[cut:])
         )
     if backwards or whole.offset is not None and not agrees:
         return [_changes_at(times, cut, whole, before, after)]
