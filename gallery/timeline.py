@@ -730,7 +730,7 @@ def estimate_for_grouping(
         if clock.source is None and (clock.candidates or clock.sides):
             loose = [s for s in group if by_id[s.id].source in ("unknown", "mission_zone", "import_option")]
             loose = [s for s in loose if _is_exif_dated(s)]
-            for part, candidates in _sides(group, loose, clock):
+            for part, candidates in _sides(loose, clock):
                 rivals = _rivals(candidates)
                 agreed = context.alike(part, [c.offset for c in rivals]) if part and rivals else []
                 for shot in context.already_there(agreed, by_id, rivals[0].offset if rivals else 0):
@@ -769,16 +769,20 @@ def _placed_resets(
     return out
 
 
-def _sides(
-    group: Sequence[Shot], loose: Sequence[Shot], clock: DeviceClock
-) -> list[tuple[list[Shot], tuple[Candidate, ...]]]:
-    """The device's loose photos with the candidates that weigh them: each side of a clock that seems to change, or all."""
+def _sides(loose: Sequence[Shot], clock: DeviceClock) -> list[tuple[list[Shot], tuple[Candidate, ...]]]:
+    """The device's loose photos with the candidates that weigh them: each side of a clock that seems to change, or all.
+
+    The loose photos are those the clock was weighed on (pending then, read in a fallback zone or left
+    unknown now), so they are ranked exactly as then: a photo of the device placed by its own evidence
+    (an offset tag, say) without a file number must not turn file-number order into camera-time order.
+    """
     if not clock.sides:
         return [(list(loose), clock.candidates)]
-    ordered = _in_shooting_order([s for s in group if _is_exif_dated(s)])
-    rank = {s.id: n for n, s in enumerate(ordered)}
+    rank = {s.id: n for n, s in enumerate(_in_shooting_order(list(loose)))}
     out = []
     for first, last, candidates in clock.sides:
+        if first not in rank or last not in rank:
+            continue
         part = [s for s in loose if rank[first] <= rank[s.id] <= rank[last]]
         out.append((part, candidates))
     return out

@@ -500,3 +500,46 @@ def test_a_reset_date_lasting_days_to_the_trips_end_is_placed_by_its_own_rhythm(
     for s, minute in zip(reset, minutes[12:], strict=True):
         assert timings[s.id].source == timeline.ESTIMATED, timings[s.id]
         assert abs((timings[s.id].utc - (FIRST + timedelta(minutes=minute))).total_seconds()) <= 600
+
+
+def test_the_sides_of_a_clock_that_seems_to_change_keep_file_number_order() -> None:
+    """An unresolved camera whose clock seems to change at its 11th photo (it went back a day): each side
+    is placed for grouping on its own candidates. One more photo of it, timed by its own offset tag, has
+    no file number: the sides are still read in file-number order, as the clock was weighed (before,
+    that photo turned the order to camera times, where the two sides interleave, and the second side's
+    photos went to the first side's day)."""
+    day0 = FIRST + timedelta(hours=3)
+    phone = [
+        shot(1 + n, _paris_clock(t), "alice", gps_time=t, lat=where[0], lon=where[1])
+        for n, (t, where) in enumerate(
+            [(day0 + timedelta(minutes=5 * k), TOULOUSE) for k in range(20)]
+            + [(day0 + timedelta(days=1, minutes=5 * k), PARIS) for k in range(20)]
+        )
+    ]
+    first = [shot(100 + k, _paris_clock(day0 + timedelta(minutes=10 * k)), "dslr") for k in range(10)]
+    second = [  # a day behind, so its camera times fall among the first side's
+        shot(110 + k, _paris_clock(day0 + timedelta(days=1, minutes=10 * k + 3)) - timedelta(days=1), "dslr")
+        for k in range(10)
+    ]
+    tagged = shot(120, _paris_clock(day0 + timedelta(hours=3)), "dslr", camera_offset=120)
+    dslr = _numbered(first + second) + [tagged]
+    timings, _ = timeline.resolve(phone + dslr, zone_at)
+    by_id = {t.id: t for t in timings}
+    loose = [replace(by_id[s.id], utc=None, zone=None, local=None, source="unknown") for s in first + second]
+    timings = [next((t for t in loose if t.id == x.id), x) for x in timings]
+    paris = 7200  # camera minus UTC on Paris time in September
+    sides = (
+        (first[0].id, first[-1].id, (timeline.Candidate(paris, 0, 1.0, 1.0, "none"),)),
+        (second[0].id, second[-1].id, (timeline.Candidate(paris - 86400, 86400, 1.0, 1.0, "day"),)),
+    )
+    clocks = {
+        "alice": timeline.DeviceClock("alice", 0, "gps"),
+        "dslr": timeline.DeviceClock("dslr", None, None, candidates=sides[0][2], sides=sides),
+    }
+    out = {t.id: t for t in timeline.estimate_for_grouping(phone + dslr, timings, clocks, (), zone_at)}
+    for s, minutes in [
+        *((s, 10 * k) for k, s in enumerate(first)),
+        *((s, 1440 + 10 * k + 3) for k, s in enumerate(second)),
+    ]:
+        assert out[s.id].source == timeline.ESTIMATED, out[s.id]
+        assert abs((out[s.id].utc - (day0 + timedelta(minutes=minutes))).total_seconds()) <= 60, (s.id, out[s.id])
