@@ -178,9 +178,8 @@ def weigh_pieces(naive: Sequence[float], evidence: Evidence) -> list[Piece]:
         return [Piece(0, cut - 1, before), Piece(cut, n - 1, after)]
     agrees = all(v.offset is None or abs(v.offset - (whole.offset or 0)) <= CLUSTER for v in (before, after))
     if whole.offset is not None and agrees:  # an undecided side must still leave room for the whole's offset
-        agrees = all(
-            _mass_near(side, evidence, whole.offset, CUT_SIDE_SURE) >= CUT_SIDE_ROOM
-            for side in (times[:cut], times[cut:])
+        agrees = not any(
+            _refutes(side, evidence, whole.offset, CUT_SIDE_SURE, CUT_SIDE_ROOM) for side in (times[:cut], times[cut:])
         )
     if backwards or whole.offset is not None and not agrees:
         return [_changes_at(times, cut, whole, before, after)]
@@ -203,19 +202,30 @@ def _changes_at(times: np.ndarray, cut: int, whole: Verdict, before: Verdict, af
     return Piece(0, times.size - 1, Verdict(None, whole.candidates, note, sides))
 
 
-def _mass_near(times: np.ndarray, evidence: Evidence, offset: int, sure: float = 0.0) -> float:
-    """The posterior mass these photos, weighed alone, leave within CLUSTER of `offset` (camera minus UTC);
-    1 when they are too few, or not `sure` of any other offset (their likeliest cluster holds less)."""
+def _refutes(times: np.ndarray, evidence: Evidence, offset: int, sure: float, room: float) -> bool:
+    """Do these photos, weighed alone, rule `offset` (camera minus UTC) out: less than `room` of their
+    posterior near it, at least `sure` of it near one other offset? Not when they are too few, nor when
+    that other offset is about a day away and they share no more moments with the others there than
+    on `offset` (a session no other device attended fits the same hours of another day as well)."""
     looks = _looks(np.sort(times))
     if looks.size < SIDE_LOOKS:
-        return 1.0
+        return False
     local = _local_offset(evidence.zone, looks)
     shifts = np.arange(-REACH, REACH + 1, BIN, dtype=np.float64)
     posterior = _posterior(looks, _Grid(evidence, local), shifts, local, evidence)
-    peak = shifts[int(np.argmax(posterior))]
+    peak = float(shifts[int(np.argmax(posterior))])
     if float(posterior[np.abs(shifts - peak) <= CLUSTER].sum()) < sure:
-        return 1.0
-    return float(posterior[np.abs(shifts + offset) <= CLUSTER].sum())
+        return False
+    if float(posterior[np.abs(shifts + offset) <= CLUSTER].sum()) >= room:
+        return False
+    apart = abs(-peak - offset)
+    if abs(apart - DAY) <= 2 * HOUR:
+        placed = np.sort(np.asarray(evidence.placed, dtype=np.float64))
+        there, close_there = _shared(looks + peak, placed)
+        here, close_here = _shared(looks - offset, placed)
+        error = math.sqrt(max(close_there + close_here, 1e-9) / looks.size)
+        return there - here >= SHARP_APART * error
+    return True
 
 
 def _unless_refuted(times: np.ndarray, steps: np.ndarray, evidence: Evidence, whole: Verdict) -> list[Piece]:
@@ -228,7 +238,7 @@ def _unless_refuted(times: np.ndarray, steps: np.ndarray, evidence: Evidence, wh
     cuts = [int(i) + 1 for i in np.nonzero(steps > CUT_GAP)[0]]
     for cut in cuts:
         for side in (times[:cut], times[cut:]):
-            if _mass_near(side, evidence, whole.offset, SIDE_SURE) < SIDE_ROOM:
+            if _refutes(side, evidence, whole.offset, SIDE_SURE, SIDE_ROOM):
                 before, after = weigh(times[:cut], evidence), weigh(times[cut:], evidence)
                 return [_changes_at(times, cut, whole, before, after)]
     return [Piece(0, n - 1, whole)]
