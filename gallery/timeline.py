@@ -735,6 +735,9 @@ def estimate_for_grouping(
                 agreed = context.alike(part, [c.offset for c in rivals]) if part and rivals else []
                 for shot in context.already_there(agreed, by_id, rivals[0].offset if rivals else 0):
                     changed[shot.id] = context.estimate(shot, by_id[shot.id], rivals[0].offset, zone_at, missions)
+            if any(by_id[s.id].source == "unknown" for s in group):  # a reset run after photos just estimated
+                merged = {**by_id, **{i: t for i, t in changed.items() if i in {s.id for s in group}}}
+                changed.update(_placed_resets(group, merged, context, zone_at, missions, anchors=(ESTIMATED,)))
         elif clock.source == "alignment" and clock.pieces:
             changed.update(_placed_resets(group, by_id, context, zone_at, missions))
     return [changed.get(t.id, t) for t in timings]
@@ -746,8 +749,10 @@ def _placed_resets(
     context: _Grouping,
     zone_at: ZoneAt,
     missions: Sequence[MissionZone],
+    anchors: tuple[str, ...] = TRUE_SOURCES,
 ) -> dict[int, Timing]:
-    """The photos of an aligned device's runs on a reset date, placed for grouping where they fit.
+    """The photos of a device's runs on a reset date, placed for grouping where they fit (after and
+    before photos of `anchors`: true times of an aligned device, or an unresolved one's estimates).
 
     A run whose starts that fit span at most RESET_SPAN: the photos every such start (tried every half
     hour) puts in the same event, at the middle one. The others, and any run that may start anywhere
@@ -755,7 +760,7 @@ def _placed_resets(
     rhythm weighed against the trip's activity) puts in the same event, at the likeliest.
     """
     out: dict[int, Timing] = {}
-    for run, late, early in _reset_runs(group, by_id, context.end_after):
+    for run, late, early in _reset_runs(group, by_id, context.end_after, anchors):
         if early - late <= RESET_SPAN:
             steps = max(1, math.ceil((early - late) / RESET_STEP))
             offsets = [round(late + (early - late) * k / steps) for k in range(steps + 1)]
@@ -812,7 +817,10 @@ def _rivals(candidates: Sequence[Candidate]) -> list[Candidate]:
 
 
 def _reset_runs(
-    group: Sequence[Shot], by_id: dict[int, Timing], trip_end: Callable[[float], float]
+    group: Sequence[Shot],
+    by_id: dict[int, Timing],
+    trip_end: Callable[[float], float],
+    anchors: tuple[str, ...] = TRUE_SOURCES,
 ) -> Iterator[tuple[list[Shot], float, float]]:
     """Runs of a device's photos left without a time, after a placed one in file-number order.
 
@@ -832,7 +840,7 @@ def _reset_runs(
         if timing is not None and timing.source == "unknown":
             run.append(shot)  # type: ignore[arg-type]
             continue
-        if timing is not None and (timing.utc is None or timing.source not in TRUE_SOURCES):
+        if timing is not None and (timing.utc is None or timing.source not in anchors):
             run, before = [], None
             continue
         if run and before is not None and before.utc is not None:

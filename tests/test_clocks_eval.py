@@ -84,6 +84,7 @@ def test_pairwise_f1_counts_pairs() -> None:
         (150, 0.6),  # two cameras on time, no programme, each doubting it kept one clock all trip (was 0.22)
         (157, 0.95),  # two cameras reset mid-trip: each side weighed on its own candidates (was 0.55)
         (108, 0.95),  # a battery reset lasting three days to the trip's end, placed by its rhythm (was 0.56)
+        (68, 0.95),  # battery resets after an unresolved camera's estimated photos, placed after them (was 0.74)
     ],
 )
 def test_unresolved_cameras_are_placed_for_grouping_only(seed: int, min_f1: float) -> None:

@@ -9,7 +9,7 @@ from functools import cache
 
 import pytest
 
-from gallery import dates, notes, timeline
+from gallery import dates, events, notes, timeline
 from gallery.notes import in_words
 from gallery.timeline import MissionZone, Shot
 
@@ -543,3 +543,21 @@ def test_the_sides_of_a_clock_that_seems_to_change_keep_file_number_order() -> N
     ]:
         assert out[s.id].source == timeline.ESTIMATED, out[s.id]
         assert abs((out[s.id].utc - (day0 + timedelta(minutes=minutes))).total_seconds()) <= 60, (s.id, out[s.id])
+
+
+def test_a_reset_date_after_an_unresolved_cameras_estimated_photos_is_placed_too() -> None:
+    """The camera that cannot tell which of two days it shot on (its photos placed for grouping only,
+    both days being in the one three-day event) then loses its date to a battery change: the photos on
+    the reset date follow its estimated ones in file-number order and are placed in the event too,
+    for grouping only; the camera stays unresolved (before, they stayed in « Non datées »)."""
+    hours = [day * 24 * 60 + 9 * 60 + 20 * n for day in range(3) for n in range(24)]
+    phone = _phone("alice", 1, hours)
+    lonely = _camera("dslr", 200, [24 * 60 + 9 * 60 + 20 * n + 7 for n in range(24)], timedelta(days=1))
+    reset = [shot(300 + n, datetime(2000, 1, 1) + timedelta(minutes=20 * n), "dslr") for n in range(20)]
+    timings, clocks = resolve(phone + _numbered(lonely + reset))
+    assert clocks["dslr"].source is None and "cannot decide" in in_words(clocks["dslr"].note)
+    assert all(timings[s.id].source == timeline.ESTIMATED for s in lonely)
+    assert all(timings[s.id].source == timeline.ESTIMATED for s in reset), [timings[s.id].source for s in reset]
+    items = [events.Item(t.id, t.utc.timestamp(), t.lat, t.lon, t.position_inferred) for t in timings.values() if t.utc]
+    (trip,) = [g for g in events.group_into_events(items) if not g.others]
+    assert {s.id for s in phone + lonely + reset} <= set(trip.ids)
