@@ -190,6 +190,7 @@ def weigh_pieces(naive: Sequence[float], evidence: Evidence) -> list[Piece]:
 # than SIDE_ROOM of their posterior near it while SIDE_SURE of it sits near one other offset; at the
 # cut two clocks explain best (`_best_cut`), CUT_SIDE_ROOM and CUT_SIDE_SURE.
 SIDE_ROOM = 0.01
+SIDE_NEAR = 90 * MINUTE  # ... (at any pause: only a clock this close, half an hour or an hour, which the cut misses)
 SIDE_SURE = 0.8
 CUT_SIDE_ROOM = 1e-3
 CUT_SIDE_SURE = 0.6
@@ -202,11 +203,15 @@ def _changes_at(times: np.ndarray, cut: int, whole: Verdict, before: Verdict, af
     return Piece(0, times.size - 1, Verdict(None, whole.candidates, note, sides))
 
 
-def _refutes(times: np.ndarray, evidence: Evidence, offset: int, sure: float, room: float) -> bool:
+def _refutes(
+    times: np.ndarray, evidence: Evidence, offset: int, sure: float, room: float, within: float = math.inf
+) -> bool:
     """Do these photos, weighed alone, rule `offset` (camera minus UTC) out: less than `room` of their
     posterior near it, at least `sure` of it near one other offset? Not when they are too few, nor when
     that other offset is about a day away and they share no more moments with the others there than
-    on `offset` (a session no other device attended fits the same hours of another day as well)."""
+    on `offset` (a session no other device attended fits the same hours of another day as well), nor
+    when that other offset is no realistic clock error (a clock is reset to a real one), nor farther
+    than `within` from `offset`."""
     looks = _looks(np.sort(times))
     if looks.size < SIDE_LOOKS:
         return False
@@ -215,6 +220,11 @@ def _refutes(times: np.ndarray, evidence: Evidence, offset: int, sure: float, ro
     posterior = _posterior(looks, _Grid(evidence, local), shifts, local, evidence)
     peak = float(shifts[int(np.argmax(posterior))])
     if float(posterior[np.abs(shifts - peak) <= CLUSTER].sum()) < sure:
+        return False
+    if abs(-peak - offset) > within:
+        return False
+    correction = peak + local  # what set-offset would take for that other clock: a reset is to a real one
+    if abs(correction) > ZONE_SPAN and abs(abs(correction) - DAY) > 15 * MINUTE:
         return False
     if float(posterior[np.abs(shifts + offset) <= CLUSTER].sum()) >= room:
         return False
@@ -238,7 +248,7 @@ def _unless_refuted(times: np.ndarray, steps: np.ndarray, evidence: Evidence, wh
     cuts = [int(i) + 1 for i in np.nonzero(steps > CUT_GAP)[0]]
     for cut in cuts:
         for side in (times[:cut], times[cut:]):
-            if _refutes(side, evidence, whole.offset, SIDE_SURE, SIDE_ROOM):
+            if _refutes(side, evidence, whole.offset, SIDE_SURE, SIDE_ROOM, SIDE_NEAR):
                 before, after = weigh(times[:cut], evidence), weigh(times[cut:], evidence)
                 return [_changes_at(times, cut, whole, before, after)]
     return [Piece(0, n - 1, whole)]
