@@ -190,7 +190,9 @@ def weigh_pieces(naive: Sequence[float], evidence: Evidence) -> list[Piece]:
 # than SIDE_ROOM of their posterior near it while SIDE_SURE of it sits near one other offset; at the
 # cut two clocks explain best (`_best_cut`), CUT_SIDE_ROOM and CUT_SIDE_SURE.
 SIDE_ROOM = 0.01
-SIDE_NEAR = 90 * MINUTE  # ... (at any pause: only a clock this close, half an hour or an hour, which the cut misses)
+SIDE_NEAR = (
+    150 * MINUTE
+)  # ... (at any pause: only a clock this close: a reset of half an hour or an hour, which the cut misses, read up to an hour further by a side that is short of evidence)
 SIDE_SURE = 0.8
 CUT_SIDE_ROOM = 1e-3
 CUT_SIDE_SURE = 0.6
