@@ -148,7 +148,7 @@ def weigh_pieces(naive: Sequence[float], evidence: Evidence) -> list[Piece]:
         return [Piece(0, n - 1, Verdict(None, whole.candidates, notes.note("goes_back_twice")))]
     cut = backwards[0] if backwards else _best_cut(times, steps, evidence, whole)
     if cut is None:
-        return [Piece(0, n - 1, whole)]
+        return _unless_refuted(times, steps, evidence, whole)
     if cut < MIN_PIECE or n - cut < MIN_PIECE:
         if whole.offset is None:
             return [Piece(0, n - 1, whole)]
@@ -177,10 +177,82 @@ def weigh_pieces(naive: Sequence[float], evidence: Evidence) -> list[Piece]:
     ):
         return [Piece(0, cut - 1, before), Piece(cut, n - 1, after)]
     agrees = all(v.offset is None or abs(v.offset - (whole.offset or 0)) <= CLUSTER for v in (before, after))
+    if whole.offset is not None and agrees:  # an undecided side must still leave room for the whole's offset
+        agrees = not any(
+            _refutes(side, evidence, whole.offset, CUT_SIDE_SURE, CUT_SIDE_ROOM) for side in (times[:cut], times[cut:])
+        )
     if backwards or whole.offset is not None and not agrees:
-        note = notes.note("changes_at", photo=cut + 1, before=before.note, after=after.note)
-        sides = (Piece(0, cut - 1, before), Piece(cut, n - 1, after))
-        return [Piece(0, n - 1, Verdict(None, whole.candidates, note, sides))]
+        return [_changes_at(times, cut, whole, before, after)]
+    return _unless_refuted(times, steps, evidence, whole)
+
+
+# A device's one offset is refused when the photos on one side of a pause, weighed alone, leave less
+# than SIDE_ROOM of their posterior near it while SIDE_SURE of it sits near one other offset; at the
+# cut two clocks explain best (`_best_cut`), CUT_SIDE_ROOM and CUT_SIDE_SURE.
+SIDE_ROOM = 0.01
+SIDE_NEAR = (
+    150 * MINUTE
+)  # ... (at any pause: only a clock this close: a reset of half an hour or an hour, which the cut misses, read up to an hour further by a side that is short of evidence)
+SIDE_SURE = 0.8
+CUT_SIDE_ROOM = 1e-3
+CUT_SIDE_SURE = 0.6
+SIDE_LOOKS = 9  # ... counted only for a side with at least this many looks (fewer prove nothing)
+
+
+def _changes_at(times: np.ndarray, cut: int, whole: Verdict, before: Verdict, after: Verdict) -> Piece:
+    note = notes.note("changes_at", photo=cut + 1, before=before.note, after=after.note)
+    sides = (Piece(0, cut - 1, before), Piece(cut, times.size - 1, after))
+    return Piece(0, times.size - 1, Verdict(None, whole.candidates, note, sides))
+
+
+def _refutes(
+    times: np.ndarray, evidence: Evidence, offset: int, sure: float, room: float, within: float = math.inf
+) -> bool:
+    """Do these photos, weighed alone, rule `offset` (camera minus UTC) out: less than `room` of their
+    posterior near it, at least `sure` of it near one other offset? Not when they are too few, nor when
+    that other offset is about a day away and they share no more moments with the others there than
+    on `offset` (a session no other device attended fits the same hours of another day as well), nor
+    when that other offset is no realistic clock error (a clock is reset to a real one), nor farther
+    than `within` from `offset`."""
+    looks = _looks(np.sort(times))
+    if looks.size < SIDE_LOOKS:
+        return False
+    local = _local_offset(evidence.zone, looks)
+    shifts = np.arange(-REACH, REACH + 1, BIN, dtype=np.float64)
+    posterior = _posterior(looks, _Grid(evidence, local), shifts, local, evidence)
+    peak = float(shifts[int(np.argmax(posterior))])
+    if float(posterior[np.abs(shifts - peak) <= CLUSTER].sum()) < sure:
+        return False
+    if abs(-peak - offset) > within:
+        return False
+    correction = peak + local  # what set-offset would take for that other clock: a reset is to a real one
+    if abs(correction) > ZONE_SPAN and abs(abs(correction) - DAY) > 15 * MINUTE:
+        return False
+    if float(posterior[np.abs(shifts + offset) <= CLUSTER].sum()) >= room:
+        return False
+    apart = abs(-peak - offset)
+    if abs(apart - DAY) <= 2 * HOUR:
+        placed = np.sort(np.asarray(evidence.placed, dtype=np.float64))
+        there, close_there = _shared(looks + peak, placed)
+        here, close_here = _shared(looks - offset, placed)
+        error = math.sqrt(max(close_there + close_here, 1e-9) / looks.size)
+        return there - here >= SHARP_APART * error
+    return True
+
+
+def _unless_refuted(times: np.ndarray, steps: np.ndarray, evidence: Evidence, whole: Verdict) -> list[Piece]:
+    """One clock for the whole device, unless the photos on one side of a pause, weighed alone, all
+    but rule its offset out (a clock reset too small for the two sides to be sure of their own: half an
+    hour, an hour, inside one long programme window): then the device stays undecided."""
+    n = times.size
+    if whole.offset is None:
+        return [Piece(0, n - 1, whole)]
+    cuts = [int(i) + 1 for i in np.nonzero(steps > CUT_GAP)[0]]
+    for cut in cuts:
+        for side in (times[:cut], times[cut:]):
+            if _refutes(side, evidence, whole.offset, SIDE_SURE, SIDE_ROOM, SIDE_NEAR):
+                before, after = weigh(times[:cut], evidence), weigh(times[cut:], evidence)
+                return [_changes_at(times, cut, whole, before, after)]
     return [Piece(0, n - 1, whole)]
 
 
@@ -243,6 +315,38 @@ def _reset_between(times: np.ndarray, a: int, b: int, evidence: Evidence) -> lis
         Piece(a, b - 1, Verdict(None, (), notes.note("far_from_trip"))),
         Piece(b, times.size - 1, near),
     ]
+
+
+RUN_STEP = 5 * MINUTE  # the starts tried for a run on a reset date
+
+
+def place_run(naive: Sequence[float], evidence: Evidence, low: float, high: float) -> list[tuple[int, float]]:
+    """Where a run of photos on a reset date (2000-01-01 after a battery change) may lie, for grouping only.
+
+    The camera's clock restarted at an unknown instant but still ticks true, so the run keeps its own
+    rhythm (its sessions, its pauses, its nights); only its start is unknown, somewhere between two
+    bounds (camera minus UTC from `low` to `high`: after the photo before it, before the one after it
+    or the trip's end). Every start in between is weighed against the trip's activity with no prior;
+    out come the likely offsets (camera minus UTC), each the best of its cluster, with its probability.
+    Never an accepted offset: a person could not tell a reset date's true start from these.
+    """
+    times = np.asarray(naive, dtype=np.float64)
+    if times.size == 0 or high < low or not (len(evidence.placed) or len(evidence.windows)):
+        return []
+    looks = _looks(np.sort(times))
+    grid = _Grid(evidence, _local_offset(evidence.zone, looks))
+    shifts = -np.arange(high, low - 1, -RUN_STEP, dtype=np.float64)  # utc = camera + shift
+    loglik = grid.loglik(looks, shifts) * _temper(looks)
+    posterior = np.exp(loglik - loglik.max())
+    posterior /= posterior.sum()
+    out: list[tuple[int, float]] = []
+    left = posterior.copy()
+    while len(out) < 8 and left.max() > 0:
+        peak = int(np.argmax(left))
+        near = np.abs(shifts - shifts[peak]) <= CLUSTER
+        out.append((round(-float(shifts[peak])), float(left[near].sum())))
+        left[near] = 0.0
+    return out
 
 
 def _far(times: np.ndarray, evidence: Evidence) -> bool:

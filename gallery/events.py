@@ -142,13 +142,21 @@ def _programme_groups(
     """
     taken: dict[int, int] = {}
     times = [item.t for item in ordered]
+    # a photo whose own fix puts it at the venue of an event whose window holds it goes there, whatever
+    # the crowd around it says (two events at once, in two places: each keeps its own located photos)
+    own: dict[int, int] = {}
+    for event in sorted(programme, key=lambda e: (e.end - e.start, e.start, e.key)):
+        lo, hi = bisect.bisect_left(times, event.start), bisect.bisect_right(times, event.end)
+        for item in ordered[lo:hi]:
+            if item.id not in own and not item.inferred and _near(item, event, town_of):
+                own[item.id] = event.key
     # where windows overlap (a visit during a two-day festival), the shorter, more specific event wins
     for event in sorted(programme, key=lambda e: (e.end - e.start, e.start, e.key)):
         lo, hi = bisect.bisect_left(times, event.start), bisect.bisect_right(times, event.end)
         window = ordered[lo:hi]
         near = [_near(item, event, town_of) for item in window]
         for index, item in enumerate(window):
-            if item.id in taken:
+            if item.id in taken or own.get(item.id, event.key) != event.key:
                 continue
             if near[index] is None or near[index] or _crowd_is_near(window, near, index):
                 taken[item.id] = event.key

@@ -896,6 +896,7 @@ RIVAL_MASS = 0.9  # the likeliest candidates holding this much probability must 
 MAX_RIVALS = 4
 ESTIMATE_AGREES = 10 * 60  # seconds: an estimate this close to a fallback zone's time leaves that time as it is
 ESTIMATE_REACH = 2 * 86400.0
+RESET_REACH = 6 * 3600.0  # seconds: a reset run weighing where it starts reads the trip this far around its bounds
 RESET_SPAN = 86400.0  # seconds: photos on a reset date are placed only where what fits them spans at most this
 RESET_STEP = (
     1800.0  # ... tried every half hour  # seconds: the true photos this far around the device's are grouped with it
@@ -940,29 +941,64 @@ def estimate_for_grouping(
         if clock.source is None and (clock.candidates or clock.sides):
             loose = [s for s in group if by_id[s.id].source in ("unknown", "mission_zone", "import_option")]
             loose = [s for s in loose if _is_exif_dated(s)]
-            for part, candidates in _sides(group, loose, clock):
+            for part, candidates in _sides(loose, clock):
                 rivals = _rivals(candidates)
                 agreed = context.alike(part, [c.offset for c in rivals]) if part and rivals else []
                 for shot in context.already_there(agreed, by_id, rivals[0].offset if rivals else 0):
                     changed[shot.id] = context.estimate(shot, by_id[shot.id], rivals[0].offset, zone_at, missions)
+            if any(by_id[s.id].source == "unknown" for s in group):  # a reset run after photos just estimated
+                merged = {**by_id, **{i: t for i, t in changed.items() if i in {s.id for s in group}}}
+                changed.update(_placed_resets(group, merged, context, zone_at, missions, anchors=(ESTIMATED,)))
         elif clock.source == "alignment" and clock.pieces:
-            for run, offsets in _reset_runs(group, by_id, context.end_after):
-                middle = offsets[len(offsets) // 2]
-                for shot in context.alike(run, [middle, *offsets], joined=True):
-                    changed[shot.id] = context.estimate(shot, by_id[shot.id], middle, zone_at, missions)
+            changed.update(_placed_resets(group, by_id, context, zone_at, missions))
     return [changed.get(t.id, t) for t in timings]
 
 
-def _sides(
-    group: Sequence[Shot], loose: Sequence[Shot], clock: DeviceClock
-) -> list[tuple[list[Shot], tuple[Candidate, ...]]]:
-    """The device's loose photos with the candidates that weigh them: each side of a clock that seems to change, or all."""
+def _placed_resets(
+    group: Sequence[Shot],
+    by_id: dict[int, Timing],
+    context: _Grouping,
+    zone_at: ZoneAt,
+    missions: Sequence[MissionZone],
+    anchors: tuple[str, ...] = TRUE_SOURCES,
+) -> dict[int, Timing]:
+    """The photos of a device's runs on a reset date, placed for grouping where they fit (after and
+    before photos of `anchors`: true times of an aligned device, or an unresolved one's estimates).
+
+    A run whose starts that fit span at most RESET_SPAN: the photos every such start (tried every half
+    hour) puts in the same event, at the middle one. The others, and any run that may start anywhere
+    over a longer stretch: the photos every likely start (`_Grouping.likely_starts`, the run's own
+    rhythm weighed against the trip's activity) puts in the same event, at the likeliest.
+    """
+    out: dict[int, Timing] = {}
+    for run, late, early in _reset_runs(group, by_id, context.end_after, anchors):
+        if early - late <= RESET_SPAN:
+            steps = max(1, math.ceil((early - late) / RESET_STEP))
+            offsets = [round(late + (early - late) * k / steps) for k in range(steps + 1)]
+            middle = offsets[len(offsets) // 2]
+            for shot in context.alike(run, [middle, *offsets], joined=True):
+                out[shot.id] = context.estimate(shot, by_id[shot.id], middle, zone_at, missions)
+        rest = [s for s in run if s.id not in out]
+        likely = context.likely_starts(run, late, early) if rest else []
+        for shot in context.alike(rest, likely, joined=True) if likely else []:
+            out[shot.id] = context.estimate(shot, by_id[shot.id], likely[0], zone_at, missions)
+    return out
+
+
+def _sides(loose: Sequence[Shot], clock: DeviceClock) -> list[tuple[list[Shot], tuple[Candidate, ...]]]:
+    """The device's loose photos with the candidates that weigh them: each side of a clock that seems to change, or all.
+
+    The loose photos are those the clock was weighed on (pending then, read in a fallback zone or left
+    unknown now), so they are ranked exactly as then: a photo of the device placed by its own evidence
+    (an offset tag, say) without a file number must not turn file-number order into camera-time order.
+    """
     if not clock.sides:
         return [(list(loose), clock.candidates)]
-    ordered = _in_shooting_order([s for s in group if _is_exif_dated(s)])
-    rank = {s.id: n for n, s in enumerate(ordered)}
+    rank = {s.id: n for n, s in enumerate(_in_shooting_order(list(loose)))}
     out = []
     for first, last, candidates in clock.sides:
+        if first not in rank or last not in rank:
+            continue
         part = [s for s in loose if rank[first] <= rank[s.id] <= rank[last]]
         out.append((part, candidates))
     return out
@@ -992,13 +1028,16 @@ def _rivals(candidates: Sequence[Candidate]) -> list[Candidate]:
 
 
 def _reset_runs(
-    group: Sequence[Shot], by_id: dict[int, Timing], trip_end: Callable[[float], float | None]
-) -> Iterator[tuple[list[Shot], list[int]]]:
+    group: Sequence[Shot],
+    by_id: dict[int, Timing],
+    trip_end: Callable[[float], float],
+    anchors: tuple[str, ...] = TRUE_SOURCES,
+) -> Iterator[tuple[list[Shot], float, float]]:
     """Runs of a device's photos left without a time, after a placed one in file-number order.
 
-    Yields each run with offsets (camera minus UTC) from the one putting it just after the photo
-    before it to the one putting it just before the photo after it (or the trip's end, for a run
-    that lasts to the end), at most every half hour: the camera's own clock still times the run inside.
+    Yields each run with the offsets (camera minus UTC) that bound it: the one putting it just before
+    the photo after it (or the trip's end, for a run that lasts to the end), and the one putting it
+    just after the photo before it. The camera's own clock still times the run inside.
     """
     ordered = [s for s in group if s.sequence is not None and _is_exif_dated(s)]
     numbers = [s.sequence for s in ordered]
@@ -1012,21 +1051,21 @@ def _reset_runs(
         if timing is not None and timing.source == "unknown":
             run.append(shot)  # type: ignore[arg-type]
             continue
-        if timing is not None and (timing.utc is None or timing.source not in TRUE_SOURCES):
+        if timing is not None and (timing.utc is None or timing.source not in anchors):
             run, before = [], None
             continue
-        after: float | None = None
-        if timing is not None and timing.utc:
-            after = timing.utc.timestamp()
-        elif before is not None and before.utc is not None:
-            after = trip_end(before.utc.timestamp())
-        if run and before is not None and before.utc is not None and after is not None:
+        if run and before is not None and before.utc is not None:
             first, last = _naive_seconds(camera_time(run[0])), _naive_seconds(camera_time(run[-1]))
+            # the photo after it, or the end of the trip the run lasts to (it lasts at least its own span)
+            after = (
+                trip_end(before.utc.timestamp() + max(0.0, last - first))
+                if timing is None or timing.utc is None
+                else timing.utc.timestamp()
+            )
             early = first - before.utc.timestamp()  # offset putting the run's first photo on the one before
             late = last - after  # ... its last photo on the one after
-            if late <= early and early - late <= RESET_SPAN:
-                steps = max(1, math.ceil((early - late) / RESET_STEP))
-                yield run, [round(late + (early - late) * k / steps) for k in range(steps + 1)]
+            if late <= early:
+                yield run, late, early
         run, before = [], timing
 
 
@@ -1122,6 +1161,26 @@ class _Grouping:
                 return end
             end = moment
         return limit if end >= limit - RESET_SPAN else end
+
+    def likely_starts(self, run: Sequence[Shot], late: float, early: float) -> list[int]:
+        """The offsets (camera minus UTC, likeliest first) between `late` and `early` that together hold
+        RIVAL_MASS of the probability that the run's own rhythm fits the trip's activity there (at most
+        MAX_RIVALS; none when more are needed). Reads only the true photos and programme events the run
+        can reach."""
+        seconds = [_naive_seconds(camera_time(s)) for s in run]
+        lo, hi = min(seconds) - early - RESET_REACH, max(seconds) - late + RESET_REACH
+        placed = self.stamps[bisect.bisect_left(self.stamps, lo) : bisect.bisect_right(self.stamps, hi)]
+        windows = tuple((e.start, e.end) for e in self.programme if e.end >= lo and e.start <= hi)
+        zones = [t.zone for t in self.base[bisect.bisect_left(self.stamps, lo) :] if t.zone][:1]
+        evidence = Evidence(placed, windows, zones[0] if zones else None)
+        out: list[int] = []
+        mass = 0.0
+        for offset, probability in weighing.place_run(seconds, evidence, late, early)[:MAX_RIVALS]:
+            out.append(offset)
+            mass += probability
+            if mass >= RIVAL_MASS:
+                return out
+        return []
 
     def already_there(self, shots: Sequence[Shot], by_id: dict[int, Timing], offset: int) -> list[Shot]:
         """The shots an estimate on `offset` would move to another event than their fallback zone's reading

@@ -49,6 +49,8 @@ def zone_at():  # type: ignore[no-untyped-def]
         (89, "aligned", 0.99),  # a daily schedule, bursts, one clock: not cut in two
         (599, "ambiguous-ok", 0.0),  # a daily schedule, even shots: a day off fits as well, both offered
         (907, "unresolved", 0.0),  # on time, then +9 h: one offset fitted half the photos (was accepted)
+        (147, "unresolved", 0.0),  # +5 h 30 then +6 h, even shots: one offset was wrong for half the photos
+        (317, "unresolved", 0.0),  # a day off then on time, bursts: one offset taken at the first step
     ],
 )
 def test_a_frozen_trip(seed: int, state: str, min_f1: float) -> None:
@@ -81,6 +83,8 @@ def test_pairwise_f1_counts_pairs() -> None:
         (121, 0.9),  # -13 h and +6 h, bursts, programme after: neither accepted (was 0.52)
         (150, 0.6),  # two cameras on time, no programme, each doubting it kept one clock all trip (was 0.22)
         (157, 0.95),  # two cameras reset mid-trip: each side weighed on its own candidates (was 0.55)
+        (108, 0.95),  # a battery reset lasting three days to the trip's end, placed by its rhythm (was 0.56)
+        (68, 0.95),  # battery resets after an unresolved camera's estimated photos, placed after them (was 0.74)
     ],
 )
 def test_unresolved_cameras_are_placed_for_grouping_only(seed: int, min_f1: float) -> None:

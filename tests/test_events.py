@@ -146,3 +146,18 @@ def test_small_stops_are_strays() -> None:
     groups = group_into_events(trip.items)
     others = next(g for g in groups if g.others)
     assert {trip.truth[i] for i in others.ids} == {"coffee"}
+
+
+def test_a_photo_located_at_one_of_two_simultaneous_events_stays_with_its_own() -> None:
+    """A two-day congress and, during it, a two-hour visit 11 km away. Someone at the congress shoots
+    a few photos while the visit's crowd shoots many: the congress photos, located at the congress,
+    stay with the congress (before, the visit, shorter, took them because most photos within 10
+    minutes were at its venue)."""
+    congress = ProgrammeEvent(1, at(19, 6), at(20, 18), *CONGRESS, radius_km=0.7)
+    visit = ProgrammeEvent(2, at(19, 9), at(19, 11), *IOT_VALLEY, radius_km=0.7)
+    crowd = [Item(100 + n, at(19, 9.5) + 60 * n, *IOT_VALLEY) for n in range(30)]
+    mine = [Item(200 + n, at(19, 9.6) + 300 * n, *CONGRESS) for n in range(4)]
+    before = [Item(300 + n, at(19, 7) + 300 * n, *CONGRESS) for n in range(10)]
+    groups = {g.programme: set(g.ids) for g in group_into_events(crowd + mine + before, [congress, visit])}
+    assert {i.id for i in mine} <= groups[1]
+    assert {i.id for i in crowd} == groups[2]

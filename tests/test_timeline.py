@@ -318,7 +318,8 @@ def test_a_clock_reset_mid_trip_takes_two_offsets_in_file_order() -> None:
 
 
 def test_a_reset_date_leaves_its_photos_out_and_places_the_others() -> None:
-    """A battery change sets the date to 2000-01-01: those photos stay unknown, never read in a zone."""
+    """A battery change sets the date to 2000-01-01: those photos are never read in a zone nor given a
+    capture time; lasting to the trip's end, they are placed there for grouping only."""
     phone = _phone("alice", 1, TRIP_MOMENTS)
     minutes = [m + 1 for m in TRIP_MOMENTS]
     good = _camera("dslr", 200, minutes[:24], timedelta(hours=-6))
@@ -334,7 +335,9 @@ def test_a_reset_date_leaves_its_photos_out_and_places_the_others() -> None:
     assert "left out" in in_words(clocks["dslr"].note)
     for s, minute in zip(good, minutes[:24], strict=True):
         assert abs((timings[s.id].utc - (FIRST + timedelta(minutes=minute))).total_seconds()) <= 120
-    assert all(timings[s.id].utc is None and timings[s.id].source == "unknown" for s in reset)
+    for s, minute in zip(reset, minutes[24:], strict=True):
+        assert timings[s.id].source == timeline.ESTIMATED, timings[s.id]
+        assert abs((timings[s.id].utc - (FIRST + timedelta(minutes=minute))).total_seconds()) <= 600
 
 
 def _daily(days: int, step: int, offset: int = 0) -> list[int]:
@@ -565,3 +568,99 @@ def test_a_long_mission_a_camera_sat_out_the_middle_of_is_one_run() -> None:
     _, together = resolve(shots + daily)
     assert notes.keys(apart["dslr"].note) == ["per_trip"]
     assert notes.keys(together["dslr"].note) == ["aligned"] and abs(together["dslr"].correction - 6 * 3600) <= 120
+
+
+def test_a_reset_date_lasting_days_to_the_trips_end_is_placed_by_its_own_rhythm() -> None:
+    """The battery is changed on the first evening of a four-day trip (two days in Toulouse, two in
+    Paris): the reset run lasts longer than any trip end read two days on, so no start bounded that
+    way fits it; the run lasts at least its own span after the photo before it, and the trip ends
+    with it. Its photos are placed for grouping only, each in its own town's event."""
+    days = [
+        day * 1440 + start + k
+        for day, start in enumerate((0, 95, 210, 30))
+        for k in (0, 2, 5, 40, 41, 44, 90, 130, 131, 170, 200, 202)
+    ]
+    phone = [
+        shot(
+            1 + n,
+            _paris_clock(moment),
+            "alice",
+            gps_time=moment,
+            lat=(TOULOUSE if minute < 2 * 1440 else PARIS)[0],
+            lon=(TOULOUSE if minute < 2 * 1440 else PARIS)[1],
+        )
+        for n, minute in enumerate(days)
+        if (moment := FIRST + timedelta(minutes=minute))
+    ]
+    minutes = [m + 1 for m in days]
+    good = _camera("dslr", 200, minutes[:12], timedelta(hours=-6))
+    reset = [
+        shot(212 + n, datetime(2000, 1, 1) + timedelta(minutes=m - minutes[12]), "dslr")
+        for n, m in enumerate(minutes[12:])
+    ]
+    timings, clocks = resolve(phone + _numbered(good + reset))
+    assert clocks["dslr"].source == "alignment" and "left out" in in_words(clocks["dslr"].note), clocks["dslr"]
+    for s, minute in zip(reset, minutes[12:], strict=True):
+        assert timings[s.id].source == timeline.ESTIMATED, timings[s.id]
+        assert abs((timings[s.id].utc - (FIRST + timedelta(minutes=minute))).total_seconds()) <= 600
+
+
+def test_the_sides_of_a_clock_that_seems_to_change_keep_file_number_order() -> None:
+    """An unresolved camera whose clock seems to change at its 11th photo (it went back a day): each side
+    is placed for grouping on its own candidates. One more photo of it, timed by its own offset tag, has
+    no file number: the sides are still read in file-number order, as the clock was weighed (before,
+    that photo turned the order to camera times, where the two sides interleave, and the second side's
+    photos went to the first side's day)."""
+    day0 = FIRST + timedelta(hours=3)
+    phone = [
+        shot(1 + n, _paris_clock(t), "alice", gps_time=t, lat=where[0], lon=where[1])
+        for n, (t, where) in enumerate(
+            [(day0 + timedelta(minutes=5 * k), TOULOUSE) for k in range(20)]
+            + [(day0 + timedelta(days=1, minutes=5 * k), PARIS) for k in range(20)]
+        )
+    ]
+    first = [shot(100 + k, _paris_clock(day0 + timedelta(minutes=10 * k)), "dslr") for k in range(10)]
+    second = [  # a day behind, so its camera times fall among the first side's
+        shot(110 + k, _paris_clock(day0 + timedelta(days=1, minutes=10 * k + 3)) - timedelta(days=1), "dslr")
+        for k in range(10)
+    ]
+    tagged = shot(120, _paris_clock(day0 + timedelta(hours=3)), "dslr", camera_offset=120)
+    dslr = _numbered(first + second) + [tagged]
+    timings, _ = timeline.resolve(phone + dslr, zone_at)
+    by_id = {t.id: t for t in timings}
+    loose = [replace(by_id[s.id], utc=None, zone=None, local=None, source="unknown") for s in first + second]
+    timings = [next((t for t in loose if t.id == x.id), x) for x in timings]
+    paris = 7200  # camera minus UTC on Paris time in September
+    sides = (
+        (first[0].id, first[-1].id, (timeline.Candidate(paris, 0, 1.0, 1.0, "none"),)),
+        (second[0].id, second[-1].id, (timeline.Candidate(paris - 86400, 86400, 1.0, 1.0, "day"),)),
+    )
+    clocks = {
+        "alice": timeline.DeviceClock("alice", 0, "gps"),
+        "dslr": timeline.DeviceClock("dslr", None, None, candidates=sides[0][2], sides=sides),
+    }
+    out = {t.id: t for t in timeline.estimate_for_grouping(phone + dslr, timings, clocks, (), zone_at)}
+    for s, minutes in [
+        *((s, 10 * k) for k, s in enumerate(first)),
+        *((s, 1440 + 10 * k + 3) for k, s in enumerate(second)),
+    ]:
+        assert out[s.id].source == timeline.ESTIMATED, out[s.id]
+        assert abs((out[s.id].utc - (day0 + timedelta(minutes=minutes))).total_seconds()) <= 60, (s.id, out[s.id])
+
+
+def test_a_reset_date_after_an_unresolved_cameras_estimated_photos_is_placed_too() -> None:
+    """The camera that cannot tell which of two days it shot on (its photos placed for grouping only,
+    both days being in the one three-day event) then loses its date to a battery change: the photos on
+    the reset date follow its estimated ones in file-number order and are placed in the event too,
+    for grouping only; the camera stays unresolved (before, they stayed in « Non datées »)."""
+    hours = [day * 24 * 60 + 9 * 60 + 20 * n for day in range(3) for n in range(24)]
+    phone = _phone("alice", 1, hours)
+    lonely = _camera("dslr", 200, [24 * 60 + 9 * 60 + 20 * n + 7 for n in range(24)], timedelta(days=1))
+    reset = [shot(300 + n, datetime(2000, 1, 1) + timedelta(minutes=20 * n), "dslr") for n in range(20)]
+    timings, clocks = resolve(phone + _numbered(lonely + reset))
+    assert clocks["dslr"].source is None and "cannot decide" in in_words(clocks["dslr"].note)
+    assert all(timings[s.id].source == timeline.ESTIMATED for s in lonely)
+    assert all(timings[s.id].source == timeline.ESTIMATED for s in reset), [timings[s.id].source for s in reset]
+    items = [events.Item(t.id, t.utc.timestamp(), t.lat, t.lon, t.position_inferred) for t in timings.values() if t.utc]
+    (trip,) = [g for g in events.group_into_events(items) if not g.others]
+    assert {s.id for s in phone + lonely + reset} <= set(trip.ids)

@@ -1,0 +1,52 @@
+"""The clock weighing (gallery/clocks.py) on trips built from literals: pure, no catalog."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from gallery import clocks
+from gallery.clocks import Evidence
+
+HOUR = 3600
+MIDNIGHT = 1_499_990_400  # 2017-07-14 00:00 UTC
+
+
+def _trip(seed: int, first: float, second: float) -> tuple[list[float], list[float], Evidence]:
+    """Four days of sessions from 9:00 to 17:00 UTC: phones shooting evenly (placed), a camera shooting
+    evenly too, its clock `first` seconds ahead of UTC for its first 55 % of photos, then `second`."""
+    draw = random.Random(seed)
+    placed: list[float] = []
+    truth: list[float] = []
+    for day in range(4):
+        start, end = MIDNIGHT + day * 86400 + 9 * HOUR, MIDNIGHT + day * 86400 + 17 * HOUR
+        placed += [draw.uniform(start, end) for _ in range(320)]
+        truth += [draw.uniform(start, end) for _ in range(24)]
+    truth.sort()
+    cut = int(len(truth) * 0.55)
+    errors = [first] * cut + [second] * (len(truth) - cut)
+    naive = [t + e for t, e in zip(truth, errors, strict=True)]
+    return naive, errors, Evidence(sorted(placed), (), "UTC", "America/Toronto")
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize(("first", "second"), [(0, HOUR), (-6 * HOUR, -5 * HOUR), (5.5 * HOUR, 6 * HOUR), (0, -HOUR)])
+def test_a_clock_reset_by_an_hour_mid_trip_never_gets_one_wrong_offset(seed: int, first: float, second: float) -> None:
+    """Shots spread evenly, the clock reset by an hour (or half an hour) after half the photos: too
+    little for each side to be sure of its own clock, but one side, weighed alone, all but rules out
+    the offset that fits the whole device. No offset is accepted that is wrong for any photo it times
+    (before: the whole device took one side's offset, an hour off for the other side's photos)."""
+    naive, errors, evidence = _trip(seed, first, second)
+    for piece in clocks.weigh_pieces(naive, evidence):
+        offset = piece.verdict.offset
+        if offset is not None:
+            assert all(abs(offset - e) <= 600 for e in errors[piece.first : piece.last + 1]), piece
+
+
+def test_a_camera_on_one_clock_shooting_evenly_is_still_aligned() -> None:
+    """The same trip with no reset: the side check leaves a device on one clock alone."""
+    naive, errors, evidence = _trip(3, HOUR, HOUR)
+    pieces = clocks.weigh_pieces(naive, evidence)
+    assert len(pieces) == 1 and pieces[0].verdict.offset is not None, pieces[0].verdict.note
+    assert abs(pieces[0].verdict.offset - HOUR) <= 600
