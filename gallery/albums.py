@@ -143,6 +143,10 @@ def scope_of(
             start = datetime.fromtimestamp(instant, UTC).isoformat()
             low_iso, passed_low = _walk(conn, start, instant, programme, later=False, skip=without)
             high_iso, passed_high = _walk(conn, start, instant, programme, later=True, skip=without)
+            if not without:  # now, an instant where no photo is (a moved photo's old time, a window's
+                # edge) also as the gap it lies in: a window elsewhere in that gap may bridge it whole
+                low_iso = min(low_iso, _walk(conn, start, instant, programme, later=False, virtual=False)[0])
+                high_iso = max(high_iso, _walk(conn, start, instant, programme, later=True, virtual=False)[0])
             covered.append((passed_low, passed_high))  # photos walked over (skipped ones too) need no walk
             scope.update(r["id"] for r in catalog.dating_between(conn, low_iso, high_iso) if regrouping.is_dated(r))
     return scope
@@ -155,10 +159,19 @@ def _walk(
     programme: Sequence[events.ProgrammeEvent],
     later: bool,
     skip: Collection[int] = (),
+    virtual: bool | None = None,
 ) -> tuple[str, float]:
     """From `instant`, the ISO time of the last dated photo reached before a segment boundary, and
-    the time of the last one walked over (the photos in `skip` are walked over as if not there)."""
-    edge, edge_iso, passed = instant, start, instant
+    the time of the last one walked over (the photos in `skip` are walked over as if not there).
+
+    `virtual`: the first gap is measured from `instant` as if a photo were there (the world with
+    the touched photos); otherwise from the nearest photo on the other side of it (the gap the
+    instant lies in, where a window anywhere bridges it whole: the world without them). By default
+    virtual unless photos are skipped (the walk "as it was before they came")."""
+    if virtual is None:
+        virtual = not skip
+    edge: float | None = instant if virtual else _nearest(conn, start, not later, skip)
+    edge_iso, passed = start, instant
     for row in catalog.dating_from(conn, start, later):
         if not regrouping.is_dated(row):
             continue
@@ -166,11 +179,21 @@ def _walk(
         if row["id"] in skip:
             passed = moment
             continue
+        if edge is None:  # nothing on the other side: no segment holds the instant
+            break
         before, after = (edge, moment) if later else (moment, edge)
         if events.is_boundary(before, after, programme):
             break
         edge, edge_iso, passed = moment, row["taken_at_utc"], moment
     return edge_iso, passed
+
+
+def _nearest(conn: catalog.Connection, start: str, later: bool, skip: Collection[int]) -> float | None:
+    """The time of the nearest dated photo from `start` on that side (those in `skip` not there)."""
+    for row in catalog.dating_from(conn, start, later):
+        if regrouping.is_dated(row) and row["id"] not in skip:
+            return datetime.fromisoformat(row["taken_at_utc"]).timestamp()
+    return None
 
 
 class _Outside(Mapping[int, list[dict[str, Any]]]):

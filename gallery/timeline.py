@@ -947,7 +947,8 @@ def estimate_for_grouping(
                 for shot in context.already_there(agreed, by_id, rivals[0].offset if rivals else 0):
                     changed[shot.id] = context.estimate(shot, by_id[shot.id], rivals[0].offset, zone_at, missions)
             if any(by_id[s.id].source == "unknown" for s in group):  # a reset run after photos just estimated
-                merged = {**by_id, **{i: t for i, t in changed.items() if i in {s.id for s in group}}}
+                mine = {s.id for s in group}
+                merged = {**by_id, **{i: t for i, t in changed.items() if i in mine}}
                 changed.update(_placed_resets(group, merged, context, zone_at, missions, anchors=(ESTIMATED,)))
         elif clock.source == "alignment" and clock.pieces:
             changed.update(_placed_resets(group, by_id, context, zone_at, missions))
@@ -1171,7 +1172,8 @@ class _Grouping:
         lo, hi = min(seconds) - early - RESET_REACH, max(seconds) - late + RESET_REACH
         placed = self.stamps[bisect.bisect_left(self.stamps, lo) : bisect.bisect_right(self.stamps, hi)]
         windows = tuple((e.start, e.end) for e in self.programme if e.end >= lo and e.start <= hi)
-        zones = [t.zone for t in self.base[bisect.bisect_left(self.stamps, lo) :] if t.zone][:1]
+        reached = self.base[bisect.bisect_left(self.stamps, lo) : bisect.bisect_right(self.stamps, hi)]
+        zones = [t.zone for t in reached if t.zone][:1]
         evidence = Evidence(placed, windows, zones[0] if zones else None)
         out: list[int] = []
         mass = 0.0

@@ -536,3 +536,64 @@ def test_stray_photos_outside_missions_go_to_the_others_album_of_their_month() -
     assert again.new_albums == [] and {pid: ref for pid, ref, _, _ in again.memberships}[4] == 8
     assert set(again.updates) == {8} and again.updates[8]["photo_count"] == 3
     assert again.updates[8]["end_utc"] == later["taken_at_utc"] and "title" not in again.updates[8]
+
+
+def _dated_photo(conn: sqlite3.Connection, n: int, when: datetime) -> int:
+    photo_id = catalog.insert_photo(
+        conn,
+        {
+            "sha256": f"{n:064x}",
+            "path": f"media/IMG_{n:04d}.JPG",
+            "original_name": f"IMG_{n:04d}.JPG",
+            "source_path": f"/card/IMG_{n:04d}.JPG",
+            "source_dir": "/card",
+            "grid_width": 96,
+            "grid_height": 64,
+            "format": "jpeg",
+            "size": 1000 + n,
+            "width": 96,
+            "height": 64,
+            "orientation": 1,
+            "imported_at": "2020-02-01T10:00:00+00:00",
+            "date_source": "exif",
+        },
+    )
+    conn.execute(  # as the re-timing writes it
+        "UPDATE photos SET taken_at_utc = ?, time_source = 'gps_clock' WHERE id = ?", (when.isoformat(), photo_id)
+    )
+    return photo_id
+
+
+@pytest.mark.parametrize("new_at", [50, 41])
+def test_a_new_photo_that_cuts_a_segment_a_window_bridged_brings_both_halves_in(new_at: int) -> None:
+    """Photos at 0 h, 100 h and 101 h, a programme window at 40-42 h bridging the long gap: one segment.
+    A photo arriving at 50 h (or inside the window) cuts it; the scope must hold both halves, as they
+    were one segment before it came (a reviewer's case: the walk as it was before measured its first
+    gap from the new photo, not from the photo before it, and missed the window)."""
+    zero = datetime(2020, 1, 1, tzinfo=UTC)
+    window = events.ProgrammeEvent(
+        1, (zero + timedelta(hours=40)).timestamp(), (zero + timedelta(hours=42)).timestamp()
+    )
+    conn = catalog.in_memory()
+    try:
+        old = [_dated_photo(conn, n, zero + timedelta(hours=h)) for n, h in ((1, 0), (2, 100), (3, 101))]
+        new = _dated_photo(conn, 9, zero + timedelta(hours=new_at))
+        assert albums.scope_of(conn, {new}, (), [window]) == {*old, new}
+    finally:
+        conn.close()
+
+
+def test_an_instant_in_a_gap_a_window_bridges_brings_the_whole_segment_in() -> None:
+    """A photo moved away from 60 h (its old time is an instant of the scope) leaves photos at 0 h and
+    100 h with a window at 10-12 h between them: one segment, the window bridging the whole gap. The
+    walk from the instant alone sees 60 h -> 100 h as a boundary; the gap the instant lies in is not."""
+    zero = datetime(2020, 1, 1, tzinfo=UTC)
+    window = events.ProgrammeEvent(
+        1, (zero + timedelta(hours=10)).timestamp(), (zero + timedelta(hours=12)).timestamp()
+    )
+    conn = catalog.in_memory()
+    try:
+        both = {_dated_photo(conn, n, zero + timedelta(hours=h)) for n, h in ((1, 0), (2, 100))}
+        assert albums.scope_of(conn, set(), [(zero + timedelta(hours=60)).timestamp()], [window]) == both
+    finally:
+        conn.close()
