@@ -253,5 +253,9 @@ def serving(
         yield base
     finally:
         process.terminate()
-        process.wait(10)
+        try:  # a graceful stop waits for open connections: on a loaded machine that can take a while
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
         process.stderr.close()  # type: ignore[union-attr]
