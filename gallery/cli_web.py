@@ -47,6 +47,13 @@ def _empty_old_trash(ctx: Context) -> None:
         click.echo(f"Trash: {emptied} photos trashed over {trash.KEEP_DAYS} days ago were deleted.")
 
 
+# Seconds a granian worker gets to finish its requests once told to stop (SIGTERM, Ctrl-C), then it is
+# killed: a worker whose event loop is busy at that moment can otherwise hang for ever (granian
+# issue #875, seen here under load; no release with its fix yet), holding the port and a
+# service manager's stop. systemd's default stop timeout is 90 s: well inside it.
+STOP_GRACE = 10
+
+
 def run_server(ctx: Context, host: str, port: int, workers: int = 1) -> None:
     """granian (measured 2x uvicorn on cached thumbnails: bench/serve_bench.py), else uvicorn."""
     import os
@@ -97,6 +104,7 @@ def run_server(ctx: Context, host: str, port: int, workers: int = 1) -> None:
         workers=workers,
         websockets=False,
         log_level=LogLevels.warning,
+        workers_kill_timeout=STOP_GRACE,
     ).serve()
 
 

@@ -118,3 +118,106 @@ def test_the_lock_file_lets_one_process_of_many_make_a_derivative(
     made = (library / ".gallery" / "generated.log").read_text().split()
     assert len(made) == 1, f"made {len(made)} times by {len(set(made))} processes"
     assert (library / "thumbnails" / thumbs.derivative_path(sha, "viewer")).is_file()
+
+
+def test_a_server_under_load_stops_when_told(library: Path) -> None:
+    """SIGTERM while two workers answer a stream of requests: the server is gone within its grace
+    (granian is given a kill timeout: a worker busy at SIGTERM could otherwise hang for ever,
+    granian issue #875), its workers with it, and the port is free again."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    from gallery import cli_web
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gallery", "--root", str(library), "serve", "--port", str(port), "--workers", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while not _up(base):
+            assert process.poll() is None and time.monotonic() < deadline, "gallery serve did not start"
+            time.sleep(0.1)
+        urls = [f"/thumbs/grid/{sha}.webp" for sha in photos_of(library, PUBLIC)] + ["/", f"/albums/{PUBLIC}"]
+        stop = threading.Event()
+        answered: list[int] = []
+
+        def hammer() -> None:
+            with httpx2.Client(base_url=base, timeout=5) as client:
+                while not stop.is_set():
+                    for url in urls:
+                        try:
+                            answered.append(client.get(url).status_code)
+                        except httpx2.HTTPError:
+                            if stop.is_set():
+                                return
+
+        threads = [threading.Thread(target=hammer) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        while len(answered) < 50:
+            time.sleep(0.05)
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        process.wait(cli_web.STOP_GRACE + 30)
+        took = time.monotonic() - started
+        stop.set()
+        for thread in threads:
+            thread.join(30)
+        assert set(answered) <= {200, 404}, Counter(answered)
+        assert took < cli_web.STOP_GRACE + 30
+        time.sleep(0.5)
+        with pytest.raises(ProcessLookupError):  # the workers went with it (a session of their own)
+            os.killpg(process.pid, 0)
+        with socket.socket() as again:  # as a restarted server binds it (connections may linger in TIME_WAIT)
+            again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            again.bind(("127.0.0.1", port))
+            again.listen()
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def _up(base: str) -> bool:
+    try:
+        return httpx2.get(base + "/healthz", timeout=1).status_code == 200
+    except httpx2.HTTPError:
+        return False
+
+
+def test_granian_is_told_how_long_a_worker_may_take_to_stop(library: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a kill timeout granian waits for a stuck worker for ever (issue #875)."""
+    import granian
+
+    from gallery import cli_web
+
+    seen: dict[str, Any] = {}
+
+    class Recorder:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            seen.update(kwargs)
+
+        def serve(self) -> None:
+            seen["served"] = True
+
+    monkeypatch.setattr(granian, "Granian", Recorder)
+    result = CliRunner().invoke(main, ["--root", str(library), "serve", "--port", "1", "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    assert seen["served"] and seen["workers"] == 2
+    assert seen["workers_kill_timeout"] == cli_web.STOP_GRACE > 0
