@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -317,16 +318,22 @@ def test_a_clock_reset_mid_trip_takes_two_offsets_in_file_order() -> None:
         assert abs((timings[s.id].utc - (FIRST + timedelta(minutes=minute))).total_seconds()) <= 120
 
 
+def _reset_date(first_id: int, minutes: Sequence[int]) -> list[Shot]:
+    """A battery change: the DSLR restarts at 2000-01-01 00:00 at the first of these trip minutes,
+    its clock then running on as before (file numbers from first_id)."""
+    return [
+        shot(first_id + n, datetime(2000, 1, 1) + timedelta(minutes=m - minutes[0]), "dslr")
+        for n, m in enumerate(minutes)
+    ]
+
+
 def test_a_reset_date_leaves_its_photos_out_and_places_the_others() -> None:
     """A battery change sets the date to 2000-01-01: those photos are never read in a zone nor given a
     capture time; lasting to the trip's end, they are placed there for grouping only."""
     phone = _phone("alice", 1, TRIP_MOMENTS)
     minutes = [m + 1 for m in TRIP_MOMENTS]
     good = _camera("dslr", 200, minutes[:24], timedelta(hours=-6))
-    reset = [
-        shot(224 + n, datetime(2000, 1, 1) + timedelta(minutes=m - minutes[24]), "dslr")
-        for n, m in enumerate(minutes[24:])
-    ]
+    reset = _reset_date(224, minutes[24:])
     dslr = _numbered(good + reset)
     timings, clocks = resolve(
         phone + dslr, missions=[MissionZone(datetime(2017, 9, 18), datetime(2017, 9, 23), "Europe/Paris")]
@@ -400,10 +407,7 @@ def test_a_reset_date_between_two_runs_on_one_clock_is_placed_between_its_neighb
     phone = _phone("alice", 1, TRIP_MOMENTS)
     minutes = [m + 1 for m in TRIP_MOMENTS]
     before = _camera("dslr", 200, minutes[:14], timedelta(hours=-6))
-    reset = [
-        shot(214 + n, datetime(2000, 1, 1) + timedelta(minutes=m - minutes[14]), "dslr")
-        for n, m in enumerate(minutes[14:20])
-    ]
+    reset = _reset_date(214, minutes[14:20])
     after = _camera("dslr", 220, minutes[20:], timedelta(hours=-6))
     timings, clocks = resolve(phone + _numbered(before + reset + after))
     assert clocks["dslr"].source == "alignment" and abs(clocks["dslr"].correction - 6 * 3600) <= 120, clocks["dslr"]
@@ -421,10 +425,7 @@ def test_a_reset_date_to_the_end_of_the_trip_is_placed_for_grouping_when_every_s
     phone = _phone("alice", 1, TRIP_MOMENTS)
     minutes = [m + 1 for m in TRIP_MOMENTS]
     good = _camera("dslr", 200, minutes[:30], timedelta(hours=-6))
-    reset = [
-        shot(230 + n, datetime(2000, 1, 1) + timedelta(minutes=m - minutes[30]), "dslr")
-        for n, m in enumerate(minutes[30:])
-    ]
+    reset = _reset_date(230, minutes[30:])
     timings, clocks = resolve(phone + _numbered(good + reset))
     assert clocks["dslr"].source == "alignment" and "left out" in in_words(clocks["dslr"].note)
     last_good, end = timings[good[-1].id].utc, timings[phone[-1].id].utc
@@ -438,10 +439,7 @@ def test_a_reset_runs_trip_end_is_its_own_trip_not_the_archives() -> None:
     phone = _phone("alice", 1, TRIP_MOMENTS)
     minutes = [m + 1 for m in TRIP_MOMENTS]
     good = _camera("dslr", 200, minutes[:30], timedelta(hours=-6))
-    reset = [
-        shot(230 + n, datetime(2000, 1, 1) + timedelta(minutes=m - minutes[30]), "dslr")
-        for n, m in enumerate(minutes[30:])
-    ]
+    reset = _reset_date(230, minutes[30:])
     trip = phone + _numbered(good + reset)
     later = FIRST + timedelta(days=365)
     next_year = [shot(900, _paris_clock(later), "bob", gps_time=later, lat=TOULOUSE[0], lon=TOULOUSE[1])]
@@ -456,10 +454,7 @@ def test_photos_placed_for_grouping_never_weigh_on_the_devices_correction() -> N
     phone = _phone("alice", 1, TRIP_MOMENTS)
     minutes = [m + 1 for m in TRIP_MOMENTS]
     before = _camera("dslr", 200, minutes[:4], timedelta(hours=-6))
-    reset = [
-        shot(204 + n, datetime(2000, 1, 1) + timedelta(minutes=m - minutes[4]), "dslr")
-        for n, m in enumerate(minutes[4:28])
-    ]
+    reset = _reset_date(204, minutes[4:28])
     after = _camera("dslr", 228, minutes[28:], timedelta(hours=-6))
     timings, clocks = resolve(phone + _numbered(before + reset + after))
     assert sum(timings[s.id].source == timeline.ESTIMATED for s in reset) > len(before + after)
@@ -594,10 +589,7 @@ def test_a_reset_date_lasting_days_to_the_trips_end_is_placed_by_its_own_rhythm(
     ]
     minutes = [m + 1 for m in days]
     good = _camera("dslr", 200, minutes[:12], timedelta(hours=-6))
-    reset = [
-        shot(212 + n, datetime(2000, 1, 1) + timedelta(minutes=m - minutes[12]), "dslr")
-        for n, m in enumerate(minutes[12:])
-    ]
+    reset = _reset_date(212, minutes[12:])
     timings, clocks = resolve(phone + _numbered(good + reset))
     assert clocks["dslr"].source == "alignment" and "left out" in in_words(clocks["dslr"].note), clocks["dslr"]
     for s, minute in zip(reset, minutes[12:], strict=True):
