@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from datetime import UTC
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -60,6 +61,20 @@ def test_a_frozen_trip(seed: int, state: str, min_f1: float) -> None:
     assert outcome.f1 >= min_f1, outcome.notes
     if state == "aligned":
         assert all(outcome.within.values())
+
+
+@pytest.mark.parametrize("seed", [118, 128, 127, 177, 14])  # battery resets, clock resets, drift: with hotel photos
+def test_a_camera_has_one_clock_at_a_time(seed: int) -> None:
+    """Every photo a camera takes, hotel ones included, reads its clock of the moment: taken in true
+    order, its error (camera minus true time) changes at most once, at the reset (before, hotel photos
+    after a reset kept the old clock, and every hotel photo lost the drift)."""
+    trip = bench().make_trip(seed)
+    for device in trip.cameras:
+        mine = sorted((s for s in trip.shots if s.device == device), key=lambda s: trip.truth[s.id])
+        errors = [s.camera_time.replace(tzinfo=UTC).timestamp() - trip.truth[s.id] for s in mine]
+        changes = sum(1 for a, b in zip(errors, errors[1:], strict=False) if abs(b - a) > 2)
+        assert changes <= (1 if trip.family in ("clock reset mid-trip", "battery reset") else 0), trip.cameras[device]
+    assert any(label == bench().OTHERS for label in trip.labels.values())
 
 
 def test_a_trip_with_gps_devices_only_groups_well() -> None:
