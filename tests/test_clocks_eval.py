@@ -100,6 +100,12 @@ def test_pairwise_f1_counts_pairs() -> None:
         (157, 0.95),  # two cameras reset mid-trip: each side weighed on its own candidates (was 0.55)
         (108, 0.95),  # a battery reset lasting three days to the trip's end, placed by its rhythm (was 0.56)
         (68, 0.95),  # battery resets after an unresolved camera's estimated photos, placed after them (was 0.74)
+        (
+            18,
+            0.95,
+        ),  # a battery reset after photos the candidates disagree on (-6 h or +45 h): bounded by both (was 0.71)
+        (38, 0.95),  # ... after photos left on the mission's reading, bounded by both candidates (was 0.56)
+        (278, 0.95),  # photos read in the mission's zone 9 and 13 h off, where no likely candidate puts them (was 0.61)
     ],
 )
 def test_unresolved_cameras_are_placed_for_grouping_only(seed: int, min_f1: float) -> None:
