@@ -941,7 +941,8 @@ def estimate_for_grouping(
         if clock.source is None and (clock.candidates or clock.sides):
             changed.update(_unresolved_estimates(group, clock, by_id, context, zone_at, missions))
         elif clock.source == "alignment" and clock.pieces:
-            bounds = {i: (t.utc.timestamp(),) * 2 for i, t in by_id.items() if t.utc and t.source in TRUE_SOURCES}
+            true_times = ((s.id, by_id[s.id]) for s in group)
+            bounds = {i: (t.utc.timestamp(),) * 2 for i, t in true_times if t.utc and t.source in TRUE_SOURCES}
             changed.update(_placed_resets(group, by_id, context, zone_at, missions, bounds))
     return [changed.get(t.id, t) for t in timings]
 
@@ -1050,12 +1051,12 @@ def _rivals(candidates: Sequence[Candidate]) -> list[Candidate]:
 def _candidate_bounds(
     sides: Sequence[tuple[list[Shot], tuple[Candidate, ...]]], settled: set[int], context: _Grouping
 ) -> dict[int, tuple[float, float]]:
-    """Where an unresolved device's weighed photos may lie (earliest, latest UTC seconds): between
-    their likeliest candidates (`_rivals`), for those one of them puts near the trip (a photo on a
-    reset date lies near none). Whether every candidate groups them alike or not, they lie there: a
-    run on a reset date after them starts after the earliest, and ends before the photo after it at
-    its latest (before, only photos every candidate grouped alike bounded a run, at the best
-    candidate's time: a near side the candidates disagree on left its reset run out of every event).
+    """Where an unresolved device's weighed photos may lie (earliest, latest UTC seconds): those every
+    likely candidate groups alike (`settled`) at the best candidate's instant, as they are estimated;
+    the others between their likeliest candidates (`_rivals`), when one of them puts them near the trip
+    (a photo on a reset date lies near none). A run on a reset date after them starts after the
+    earliest, and ends before the photo after it at its latest (before, only estimated photos bounded
+    a run: a near side the candidates disagree on left its reset run out of every event).
     """
     out: dict[int, tuple[float, float]] = {}
     for part, candidates in sides:
