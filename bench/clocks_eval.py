@@ -8,7 +8,10 @@ a programme loaded before the imports, after them or never, imports all at once 
 device. The GPS-less cameras carry a realistic clock error (camera minus true local time): none,
 a zone left at home (-6 h, +6 h, -13 h, +9 h, +5 h 30), a DST slip (+-1 h), a date a day off,
 a few minutes of drift on top; adversarial families reset the clock mid-trip, restart it at
-2000-01-01 after a battery change, or repeat one schedule daily at one venue.
+2000-01-01 after a battery change, or repeat one schedule daily at one venue. A camera has one
+clock at a time: every photo it takes after a reset, hotel ones included, carries the reset clock,
+drift included (before, its hotel photos kept the old clock without the drift: a clock that went
+back twice, which no camera does; figures before that correction are not comparable).
 
 Inputs go straight to the pure steps (timeline.resolve, events.group_into_events): no files.
 
@@ -220,6 +223,29 @@ def _venues(rng: random.Random, n: int, lat0: float, lon0: float) -> list[tuple[
     return out
 
 
+@dataclass(frozen=True)
+class _Clock:
+    """A camera's one clock: its error (drift included) until `reset` (true local time), then the
+    error `then` (a clock reset mid-trip) or 2000-01-01 counting on from the reset (a battery change).
+
+    Every photo the camera takes after the reset, hotel ones included, carries the reset clock: a
+    camera cannot go back to its old clock (before, hotel photos kept the old one whatever the time).
+    """
+
+    error: int
+    reset: datetime | None = None
+    then: int | None = None
+
+    def shows(self, builder: _Builder, local: datetime, reset: bool | None = None) -> datetime:
+        """What the clock shows at `local`; `reset` says which side of the reset a photo shot at the
+        reset's very instant lies on (bursts clamped to a session's start share an instant)."""
+        if self.reset is None or not (local >= self.reset if reset is None else reset):
+            return builder.camera_clock(local, self.error)
+        if self.then is not None:
+            return builder.camera_clock(local, self.then)
+        return datetime(2000, 1, 1) + (local - self.reset)
+
+
 class _Builder:
     def __init__(self, rng: random.Random, zone: str, mode: str, sessions: list[Session]) -> None:
         self.rng, self.zone, self.mode, self.sessions = rng, ZoneInfo(zone), mode, sessions
@@ -229,6 +255,7 @@ class _Builder:
         self.devices: list[str] = []
         self.attended: dict[str, list[Session]] = {}
         self.errors: dict[str, int] = {}
+        self.clocks: dict[str, _Clock] = {}  # GPS-less device -> its one clock
         self.moments = {id(s): self._moments(s) for s in sessions}
         self.hotel = (sessions[0].venue[0] + rng.uniform(-0.02, 0.02), sessions[0].venue[1] + rng.uniform(-0.02, 0.02))
 
@@ -309,12 +336,10 @@ class _Builder:
         locals_ = [(local, f"e{s.event}") for s in self._attend(device, 2) for local in self._times(s, rate)]
         reset_at = len(locals_) // 2 + self.rng.randint(-len(locals_) // 4, len(locals_) // 4)
         second = self.rng.choice([e for e in ALL_ERRORS if e != error])
+        reset = locals_[reset_at][0] if family in ("clock reset mid-trip", "battery reset") else None
+        self.clocks[device] = _Clock(error + drift, reset, second + drift if family == "clock reset mid-trip" else None)
         for number, (local, label) in enumerate(locals_):
-            camera = self.camera_clock(local, error + drift)
-            if family == "clock reset mid-trip" and number >= reset_at:
-                camera = self.camera_clock(local, second + drift)
-            elif family == "battery reset" and number >= reset_at:
-                camera = datetime(2000, 1, 1) + (local - locals_[reset_at][0])
+            camera = self.clocks[device].shows(self, local, number >= reset_at)
             self._add(device, local, label, camera, False, None, False, False)
         if family == "clock reset mid-trip":
             describe += f", then {_hours(second)} from photo {reset_at}"
@@ -378,7 +403,8 @@ class _Builder:
                     evening = datetime.combine(day, datetime.min.time()) + timedelta(hours=self.rng.uniform(21, 23))
                     for k in range(self.rng.randint(1, 4)):
                         local = evening + timedelta(minutes=3 * k)
-                        camera = self.camera_clock(local, self.errors.get(device, 0))
+                        clock = self.clocks.get(device)
+                        camera = clock.shows(self, local) if clock else None
                         self._add(device, local, OTHERS, camera, phone, self.hotel, phone, False)
 
 

@@ -939,20 +939,39 @@ def estimate_for_grouping(
     for device, group in sorted(by_device.items()):
         clock = clocks[device]
         if clock.source is None and (clock.candidates or clock.sides):
-            loose = [s for s in group if by_id[s.id].source in ("unknown", "mission_zone", "import_option")]
-            loose = [s for s in loose if _is_exif_dated(s)]
-            for part, candidates in _sides(loose, clock):
-                rivals = _rivals(candidates)
-                agreed = context.alike(part, [c.offset for c in rivals]) if part and rivals else []
-                for shot in context.already_there(agreed, by_id, rivals[0].offset if rivals else 0):
-                    changed[shot.id] = context.estimate(shot, by_id[shot.id], rivals[0].offset, zone_at, missions)
-            if any(by_id[s.id].source == "unknown" for s in group):  # a reset run after photos just estimated
-                mine = {s.id for s in group}
-                merged = {**by_id, **{i: t for i, t in changed.items() if i in mine}}
-                changed.update(_placed_resets(group, merged, context, zone_at, missions, anchors=(ESTIMATED,)))
+            changed.update(_unresolved_estimates(group, clock, by_id, context, zone_at, missions))
         elif clock.source == "alignment" and clock.pieces:
-            changed.update(_placed_resets(group, by_id, context, zone_at, missions))
+            true_times = ((s.id, by_id[s.id]) for s in group)
+            bounds = {i: (t.utc.timestamp(),) * 2 for i, t in true_times if t.utc and t.source in TRUE_SOURCES}
+            changed.update(_placed_resets(group, by_id, context, zone_at, missions, bounds))
     return [changed.get(t.id, t) for t in timings]
+
+
+def _unresolved_estimates(
+    group: Sequence[Shot],
+    clock: DeviceClock,
+    by_id: dict[int, Timing],
+    context: _Grouping,
+    zone_at: ZoneAt,
+    missions: Sequence[MissionZone],
+) -> dict[int, Timing]:
+    """An unresolved device's photos placed for grouping only: those every likely candidate groups
+    alike, those its fallback reading puts where no likely candidate does, and its reset runs."""
+    loose = [s for s in group if by_id[s.id].source in ("unknown", "mission_zone", "import_option")]
+    loose = [s for s in loose if _is_exif_dated(s)]
+    out: dict[int, Timing] = {}
+    settled: set[int] = set()  # photos every likely candidate groups alike
+    for part, candidates in _sides(loose, clock):
+        rivals = _rivals(candidates)
+        agreed = context.alike(part, [c.offset for c in rivals]) if part and rivals else []
+        settled.update(s.id for s in agreed)
+        moved = context.already_there(agreed, by_id, rivals[0].offset if rivals else 0)
+        for shot in moved + context.refuted([s for s in part if s.id not in settled], by_id, rivals):
+            out[shot.id] = context.estimate(shot, by_id[shot.id], rivals[0].offset, zone_at, missions)
+    if any(by_id[s.id].source == "unknown" for s in group):  # a reset run after the weighed photos
+        bounds = _candidate_bounds(_sides(loose, clock), settled, context)
+        out.update(_placed_resets(group, by_id, context, zone_at, missions, bounds))
+    return out
 
 
 def _placed_resets(
@@ -961,10 +980,11 @@ def _placed_resets(
     context: _Grouping,
     zone_at: ZoneAt,
     missions: Sequence[MissionZone],
-    anchors: tuple[str, ...] = TRUE_SOURCES,
+    bounds: dict[int, tuple[float, float]],
 ) -> dict[int, Timing]:
     """The photos of a device's runs on a reset date, placed for grouping where they fit (after and
-    before photos of `anchors`: true times of an aligned device, or an unresolved one's estimates).
+    before the photos `bounds` holds: true times of an aligned device, or where an unresolved one's
+    weighed photos may lie, `_candidate_bounds`).
 
     A run whose starts that fit span at most RESET_SPAN: the photos every such start (tried every half
     hour) puts in the same event, at the middle one. The others, and any run that may start anywhere
@@ -972,7 +992,7 @@ def _placed_resets(
     rhythm weighed against the trip's activity) puts in the same event, at the likeliest.
     """
     out: dict[int, Timing] = {}
-    for run, late, early in _reset_runs(group, by_id, context.end_after, anchors):
+    for run, late, early in _reset_runs(group, by_id, context.end_after, bounds):
         if early - late <= RESET_SPAN:
             steps = max(1, math.ceil((early - late) / RESET_STEP))
             offsets = [round(late + (early - late) * k / steps) for k in range(steps + 1)]
@@ -1028,17 +1048,43 @@ def _rivals(candidates: Sequence[Candidate]) -> list[Candidate]:
     return out + [c for c in candidates if c not in out and abs(abs(c.offset - best) - 86400) <= 15 * 60]
 
 
+def _candidate_bounds(
+    sides: Sequence[tuple[list[Shot], tuple[Candidate, ...]]], settled: set[int], context: _Grouping
+) -> dict[int, tuple[float, float]]:
+    """Where an unresolved device's weighed photos may lie (earliest, latest UTC seconds): those every
+    likely candidate groups alike (`settled`) at the best candidate's instant, as they are estimated;
+    the others between their likeliest candidates (`_rivals`), when one of them puts them near the trip
+    (a photo on a reset date lies near none). A run on a reset date after them starts after the
+    earliest, and ends before the photo after it at its latest (before, only estimated photos bounded
+    a run: a near side the candidates disagree on left its reset run out of every event).
+    """
+    out: dict[int, tuple[float, float]] = {}
+    for part, candidates in sides:
+        offsets = [c.offset for c in _rivals(candidates)]
+        if not offsets:
+            continue
+        for shot in part:
+            seconds = _naive_seconds(camera_time(shot))
+            if shot.id in settled:
+                out[shot.id] = (seconds - offsets[0],) * 2
+            elif any(context.near_trip(seconds - offset) for offset in offsets):
+                out[shot.id] = (seconds - max(offsets), seconds - min(offsets))
+    return out
+
+
 def _reset_runs(
     group: Sequence[Shot],
     by_id: dict[int, Timing],
     trip_end: Callable[[float], float],
-    anchors: tuple[str, ...] = TRUE_SOURCES,
+    bounds: dict[int, tuple[float, float]],
 ) -> Iterator[tuple[list[Shot], float, float]]:
-    """Runs of a device's photos left without a time, after a placed one in file-number order.
+    """Runs of a device's photos left without a time, after a photo of `bounds` in file-number order.
 
-    Yields each run with the offsets (camera minus UTC) that bound it: the one putting it just before
-    the photo after it (or the trip's end, for a run that lasts to the end), and the one putting it
-    just after the photo before it. The camera's own clock still times the run inside.
+    `bounds` holds, for each photo that may bound a run, where it lies (earliest, latest UTC seconds:
+    one instant for a true time). Yields each run with the offsets (camera minus UTC) that bound it:
+    the one putting it just before the photo after it at its latest (or the trip's end, for a run
+    that lasts to the end), and the one putting it just after the photo before it at its earliest.
+    The camera's own clock still times the run inside.
     """
     ordered = [s for s in group if s.sequence is not None and _is_exif_dated(s)]
     numbers = [s.sequence for s in ordered]
@@ -1046,28 +1092,24 @@ def _reset_runs(
         return
     ordered.sort(key=lambda s: s.sequence or 0)
     run: list[Shot] = []
-    before: Timing | None = None
+    before: tuple[float, float] | None = None
     for shot in [*ordered, None]:
-        timing = by_id[shot.id] if shot else None
-        if timing is not None and timing.source == "unknown":
-            run.append(shot)  # type: ignore[arg-type]
+        where = bounds.get(shot.id) if shot else None
+        if shot is not None and where is None and by_id[shot.id].source == "unknown":
+            run.append(shot)
             continue
-        if timing is not None and (timing.utc is None or timing.source not in anchors):
+        if shot is not None and where is None:
             run, before = [], None
             continue
-        if run and before is not None and before.utc is not None:
+        if run and before is not None:
             first, last = _naive_seconds(camera_time(run[0])), _naive_seconds(camera_time(run[-1]))
             # the photo after it, or the end of the trip the run lasts to (it lasts at least its own span)
-            after = (
-                trip_end(before.utc.timestamp() + max(0.0, last - first))
-                if timing is None or timing.utc is None
-                else timing.utc.timestamp()
-            )
-            early = first - before.utc.timestamp()  # offset putting the run's first photo on the one before
-            late = last - after  # ... its last photo on the one after
+            after = trip_end(before[1] + max(0.0, last - first)) if where is None else where[1]
+            early = first - before[0]  # offset putting the run's first photo on the one before, at its earliest
+            late = last - after  # ... its last photo on the one after, at its latest
             if late <= early:
                 yield run, late, early
-        run, before = [], timing
+        run, before = [], where
 
 
 @dataclass(frozen=True)
@@ -1199,6 +1241,29 @@ class _Grouping:
             if was == now or abs(seconds - offset) <= ESTIMATE_AGREES
         }
         return [s for s in shots if s.id not in kept]
+
+    def refuted(self, shots: Sequence[Shot], by_id: dict[int, Timing], rivals: Sequence[Candidate]) -> list[Shot]:
+        """The shots read in a fallback zone (the mission's, the import's) at an offset that none of the
+        likeliest candidates comes within ESTIMATE_AGREES of, which the best one puts near the trip.
+
+        The weighing ranks that reading among the unlikely answers (below 1 - RIVAL_MASS together): the
+        best candidate, likelier than all of them, places the shot for grouping instead (before, such a
+        shot kept its reading, hours off, in another event; leaving it out of the events was worse, 0.66
+        to 0.25 on a trip of bench/clocks_eval.py, since such shots keep each other's company)."""
+        if not rivals:
+            return []
+        out = []
+        for shot in shots:
+            timing = by_id[shot.id]
+            if timing.utc is None or timing.source not in ("mission_zone", "import_option"):
+                continue
+            seconds = _naive_seconds(camera_time(shot))
+            reading = seconds - timing.utc.timestamp()
+            if all(abs(reading - c.offset) > ESTIMATE_AGREES for c in rivals) and self.near_trip(
+                seconds - rivals[0].offset
+            ):
+                out.append(shot)
+        return out
 
     def estimate(
         self, shot: Shot, timing: Timing, offset: int, zone_at: ZoneAt, missions: Sequence[MissionZone]

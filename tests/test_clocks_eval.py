@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from datetime import UTC
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -62,6 +63,20 @@ def test_a_frozen_trip(seed: int, state: str, min_f1: float) -> None:
         assert all(outcome.within.values())
 
 
+@pytest.mark.parametrize("seed", [118, 128, 127, 177, 14])  # battery resets, clock resets, drift: with hotel photos
+def test_a_camera_has_one_clock_at_a_time(seed: int) -> None:
+    """Every photo a camera takes, hotel ones included, reads its clock of the moment: taken in true
+    order, its error (camera minus true time) changes at most once, at the reset (before, hotel photos
+    after a reset kept the old clock, and every hotel photo lost the drift)."""
+    trip = bench().make_trip(seed)
+    for device in trip.cameras:
+        mine = sorted((s for s in trip.shots if s.device == device), key=lambda s: trip.truth[s.id])
+        errors = [s.camera_time.replace(tzinfo=UTC).timestamp() - trip.truth[s.id] for s in mine]
+        changes = sum(1 for a, b in zip(errors, errors[1:], strict=False) if abs(b - a) > 2)
+        assert changes <= (1 if trip.family in ("clock reset mid-trip", "battery reset") else 0), trip.cameras[device]
+    assert any(label == bench().OTHERS for label in trip.labels.values())
+
+
 def test_a_trip_with_gps_devices_only_groups_well() -> None:
     trip = bench().make_trip(6)
     outcome = bench().run_trip(trip, zone_at())
@@ -85,6 +100,12 @@ def test_pairwise_f1_counts_pairs() -> None:
         (157, 0.95),  # two cameras reset mid-trip: each side weighed on its own candidates (was 0.55)
         (108, 0.95),  # a battery reset lasting three days to the trip's end, placed by its rhythm (was 0.56)
         (68, 0.95),  # battery resets after an unresolved camera's estimated photos, placed after them (was 0.74)
+        (
+            18,
+            0.95,
+        ),  # a battery reset after photos the candidates disagree on (-6 h or +45 h): bounded by both (was 0.71)
+        (38, 0.95),  # ... after photos left on the mission's reading, bounded by both candidates (was 0.56)
+        (278, 0.95),  # photos read in the mission's zone 9 and 13 h off, where no likely candidate puts them (was 0.61)
     ],
 )
 def test_unresolved_cameras_are_placed_for_grouping_only(seed: int, min_f1: float) -> None:

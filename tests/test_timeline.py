@@ -656,3 +656,76 @@ def test_a_reset_date_after_an_unresolved_cameras_estimated_photos_is_placed_too
     items = [events.Item(t.id, t.utc.timestamp(), t.lat, t.lon, t.position_inferred) for t in timings.values() if t.utc]
     (trip,) = [g for g in events.group_into_events(items) if not g.others]
     assert {s.id for s in phone + lonely + reset} <= set(trip.ids)
+
+
+def test_a_reset_date_after_photos_the_candidates_disagree_on_is_placed_between_them() -> None:
+    """An unresolved camera shot the morning in Toulouse (on Paris time, 60 %) or, as likely for all it
+    knows, the afternoon in Paris (five hours later, 40 %): its photos stay unplaced. Then a battery change resets its date
+    and it shoots the afternoon event to the end of the trip. Wherever its morning lies between the two
+    candidates, the run on the reset date starts after it: its photos that every start so bounded puts
+    in the afternoon event are placed there for grouping only (before, a near side the candidates
+    disagreed on bounded no run, and the whole run stayed in « Non datées »)."""
+    morning = [9 * 60 + 10 * k for k in range(18)]  # 9:00-11:50 (Paris), event A
+    afternoon = [14 * 60 + 10 * k for k in range(49)]  # 14:00-22:00, event B
+    phone = _phone("alice", 1, [m - 540 for m in morning + afternoon])  # FIRST is 9:00 Paris
+    phone = phone[: len(morning)] + [replace(p, lat=PARIS[0], lon=PARIS[1]) for p in phone[len(morning) :]]
+    near = _camera("dslr", 200, [m - 540 + 3 for m in morning], timedelta(0))
+    reset = [shot(300 + n, datetime(2000, 1, 1) + timedelta(minutes=20 * n), "dslr") for n in range(23)]  # 14:05-21:25
+    dslr = _numbered(near + reset)
+    timings, _ = timeline.resolve(phone + dslr, zone_at)
+    timings = [replace(t, utc=None, zone=None, local=None, source="unknown") if t.id >= 200 else t for t in timings]
+    paris = 7200  # camera minus UTC on Paris time in September
+    candidates = (
+        timeline.Candidate(paris, 0, 0.6, 0.8, "none"),
+        timeline.Candidate(paris - 5 * 3600, 5 * 3600, 0.4, 0.8, "other"),
+    )
+    clocks = {
+        "alice": timeline.DeviceClock("alice", 0, "gps"),
+        "dslr": timeline.DeviceClock("dslr", None, None, candidates=candidates),
+    }
+    out = {t.id: t for t in timeline.estimate_for_grouping(phone + dslr, timings, clocks, (), zone_at)}
+    assert all(out[s.id].source == "unknown" for s in near)  # the candidates disagree on them
+    placed = [s for s in reset if out[s.id].source == timeline.ESTIMATED]
+    assert len(placed) >= len(reset) // 2, [out[s.id].source for s in reset]
+    items = [events.Item(t.id, t.utc.timestamp(), t.lat, t.lon, t.position_inferred) for t in out.values() if t.utc]
+    (event_b,) = [g for g in events.group_into_events(items) if phone[len(morning)].id in g.ids]
+    assert {s.id for s in placed} <= set(event_b.ids)
+    assert not {p.id for p in phone[: len(morning)]} & set(event_b.ids)  # the morning stays its own event
+
+
+def test_photos_read_in_the_missions_zone_at_an_offset_no_likely_candidate_gives_take_the_best() -> None:
+    """A camera left on Montréal time shot the Toulouse morning; its candidates (80 % for the truth,
+    15 % for five hours later, the Paris afternoon) disagree on its event, so it stays unresolved.
+    Its photos read in the mission's zone would fall at 3-6 a.m., an offset the weighing holds
+    unlikely (outside the likeliest candidates): they are placed for grouping on the best candidate,
+    in the morning's event (before, they kept their reading, six hours off, in an event of their own)."""
+    morning = [9 * 60 + 10 * k for k in range(18)]  # 9:00-11:50 (Paris), event A
+    afternoon = [14 * 60 + 10 * k for k in range(49)]  # 14:00-22:00, event B
+    phone = _phone("alice", 1, [m - 540 for m in morning + afternoon])  # FIRST is 9:00 Paris
+    phone = phone[: len(morning)] + [replace(p, lat=PARIS[0], lon=PARIS[1]) for p in phone[len(morning) :]]
+    dslr = _camera("dslr", 200, [m - 540 + 3 for m in morning], -timedelta(hours=6))
+    mission = MissionZone(datetime(2017, 9, 19), datetime(2017, 9, 20), "Europe/Paris")
+    timings, _ = timeline.resolve(phone + dslr, zone_at, missions=[mission])
+    timings = [
+        replace(t, utc=timeline.local_to_utc(s.camera_time, "Europe/Paris"), source="mission_zone")  # type: ignore[arg-type]
+        if (s := (phone + dslr)[n]).device == "dslr"
+        else t
+        for n, t in enumerate(timings)
+    ]
+    paris = 7200  # camera minus UTC on Paris time in September
+    candidates = (
+        timeline.Candidate(paris - 6 * 3600, 6 * 3600, 0.8, 0.8, "zone"),
+        timeline.Candidate(paris - 11 * 3600, 11 * 3600, 0.15, 0.8, "other"),
+        timeline.Candidate(paris, 0, 0.05, 0.0, "none"),
+    )
+    clocks = {
+        "alice": timeline.DeviceClock("alice", 0, "gps"),
+        "dslr": timeline.DeviceClock("dslr", None, None, candidates=candidates),
+    }
+    out = {t.id: t for t in timeline.estimate_for_grouping(phone + dslr, timings, clocks, (), zone_at, [mission])}
+    for s, minute in zip(dslr, morning, strict=True):
+        assert out[s.id].source == timeline.ESTIMATED, out[s.id]
+        assert out[s.id].local == datetime(2017, 9, 19) + timedelta(minutes=minute + 3), out[s.id]
+    items = [events.Item(t.id, t.utc.timestamp(), t.lat, t.lon, t.position_inferred) for t in out.values() if t.utc]
+    (event_a,) = [g for g in events.group_into_events(items) if phone[0].id in g.ids]
+    assert {s.id for s in dslr} <= set(event_a.ids)
