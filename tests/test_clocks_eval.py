@@ -85,6 +85,8 @@ def test_pairwise_f1_counts_pairs() -> None:
         (157, 0.95),  # two cameras reset mid-trip: each side weighed on its own candidates (was 0.55)
         (108, 0.95),  # a battery reset lasting three days to the trip's end, placed by its rhythm (was 0.56)
         (68, 0.95),  # battery resets after an unresolved camera's estimated photos, placed after them (was 0.74)
+        (238, 0.95),  # a camera aligned, its reset run left out: no evidence for the other at its offset (was 0.60)
+        (88, 0.95),  # the same, bursts, programme after (was 0.63)
     ],
 )
 def test_unresolved_cameras_are_placed_for_grouping_only(seed: int, min_f1: float) -> None:
