@@ -505,6 +505,9 @@ class _Context:
     home_zone: str | None
     manual: dict[str, int]
     real: dict[str, str] = field(default_factory=dict)  # a run of a camera (`_runs`): the camera it is
+    # photos of an aligned device not on its offset (a reset date left out, the other side of a changed clock):
+    # not evidence for the others at that offset
+    apart: set[int] = field(default_factory=set)
 
 
 PLACED_SOURCES = ("offset_tag", "xmp", "gps_clock", "zone_from_position")
@@ -534,6 +537,9 @@ def _align_devices(
                 offset = _one_clock(device, todo, pieces[0].verdict, clocks)
             if offset is not None:
                 decided[device] = offset
+                context.apart.update(
+                    todo[i].id for p in pieces if p.verdict.offset != offset for i in range(p.first, p.last + 1)
+                )
                 progress = True
         if not progress:
             return
@@ -660,7 +666,12 @@ def _evidence(
                 when = timing.utc.timestamp()
                 if lo <= when <= hi:
                     placed.append(when)
-            elif other in decided and timing.source == "pending" and _is_exif_dated(shot):
+            elif (
+                other in decided
+                and timing.source == "pending"
+                and _is_exif_dated(shot)
+                and shot.id not in context.apart
+            ):
                 when = _naive_seconds(camera_time(shot)) - decided[other]
                 if lo <= when <= hi:
                     placed.append(when)

@@ -106,6 +106,8 @@ def test_pairwise_f1_counts_pairs() -> None:
         ),  # a battery reset after photos the candidates disagree on (-6 h or +45 h): bounded by both (was 0.71)
         (38, 0.95),  # ... after photos left on the mission's reading, bounded by both candidates (was 0.56)
         (278, 0.95),  # photos read in the mission's zone 9 and 13 h off, where no likely candidate puts them (was 0.61)
+        (238, 0.95),  # a camera aligned, its reset run left out: no evidence for the other at its offset (was 0.60)
+        (88, 0.95),  # the same, bursts, programme after (was 0.63)
     ],
 )
 def test_unresolved_cameras_are_placed_for_grouping_only(seed: int, min_f1: float) -> None:
