@@ -206,20 +206,33 @@ def _changes_at(times: np.ndarray, cut: int, whole: Verdict, before: Verdict, af
 
 
 def _refutes(
-    times: np.ndarray, evidence: Evidence, offset: int, sure: float, room: float, within: float = math.inf
+    times: np.ndarray,
+    evidence: Evidence,
+    offset: int,
+    sure: float,
+    room: float,
+    within: float = math.inf,
+    grids: dict[int, _Grid] | None = None,
 ) -> bool:
     """Do these photos, weighed alone, rule `offset` (camera minus UTC) out: less than `room` of their
     posterior near it, at least `sure` of it near one other offset? Not when they are too few, nor when
     that other offset is about a day away and they share no more moments with the others there than
     on `offset` (a session no other device attended fits the same hours of another day as well), nor
     when that other offset is no realistic clock error (a clock is reset to a real one), nor farther
-    than `within` from `offset`."""
+    than `within` from `offset`. `grids`: the trip's activity grids already made, by local offset."""
     looks = _looks(np.sort(times))
     if looks.size < SIDE_LOOKS:
         return False
     local = _local_offset(evidence.zone, looks)
+    grid = grids.get(local) if grids is not None else None
+    if grid is None:
+        grid = _Grid(evidence, local)
+        if grids is not None:
+            grids[local] = grid
     shifts = np.arange(-REACH, REACH + 1, BIN, dtype=np.float64)
-    posterior = _posterior(looks, _Grid(evidence, local), shifts, local, evidence)
+    if math.isfinite(within) and _cannot_refute(looks, grid, shifts, local, evidence, offset, sure, room, within):
+        return False
+    posterior = _posterior(looks, grid, shifts, local, evidence)
     peak = float(shifts[int(np.argmax(posterior))])
     if float(posterior[np.abs(shifts - peak) <= CLUSTER].sum()) < sure:
         return False
@@ -240,6 +253,30 @@ def _refutes(
     return True
 
 
+def _cannot_refute(
+    looks: np.ndarray,
+    grid: _Grid,
+    shifts: np.ndarray,
+    local: int,
+    evidence: Evidence,
+    offset: int,
+    sure: float,
+    room: float,
+    within: float,
+) -> bool:
+    """`_refutes`' answer is no, seen on the shifts within `within` (and CLUSTER) of `offset` alone,
+    a twentieth of them (a device is checked at every pause, on both sides, and most sides are sure
+    of its offset). Their posterior is the whole one's up to a factor: a peak there holding less than
+    `sure` of them holds less of the whole; a peak beyond `within` is beyond it in the whole too; and
+    where the whole would refute (its peak holding `sure` of it), the mass near `offset` is at least
+    `sure` times its ratio to the peak's here, which leaves it `room` when that ratio is room / sure."""
+    keep = np.abs(shifts + offset) <= within + CLUSTER
+    part, kept = _posterior(looks, grid, shifts, local, evidence, keep), shifts[keep]
+    top = float(kept[int(np.argmax(part))])
+    peak, here = (float(part[np.abs(kept - at) <= CLUSTER].sum()) for at in (top, -offset))
+    return abs(-top - offset) > within or peak < sure or here * sure >= room * peak
+
+
 def _unless_refuted(times: np.ndarray, steps: np.ndarray, evidence: Evidence, whole: Verdict) -> list[Piece]:
     """One clock for the whole device, unless the photos on one side of a pause, weighed alone, all
     but rule its offset out (a clock reset too small for the two sides to be sure of their own: half an
@@ -248,9 +285,10 @@ def _unless_refuted(times: np.ndarray, steps: np.ndarray, evidence: Evidence, wh
     if whole.offset is None:
         return [Piece(0, n - 1, whole)]
     cuts = [int(i) + 1 for i in np.nonzero(steps > CUT_GAP)[0]]
+    grids: dict[int, _Grid] = {}
     for cut in cuts:
         for side in (times[:cut], times[cut:]):
-            if _refutes(side, evidence, whole.offset, SIDE_SURE, SIDE_ROOM, SIDE_NEAR):
+            if _refutes(side, evidence, whole.offset, SIDE_SURE, SIDE_ROOM, SIDE_NEAR, grids):
                 before, after = weigh(times[:cut], evidence), weigh(times[cut:], evidence)
                 return [_changes_at(times, cut, whole, before, after)]
     return [Piece(0, n - 1, whole)]
@@ -471,9 +509,16 @@ def _with_rival(
     return (*candidates[:2], found)
 
 
-def _posterior(looks: np.ndarray, grid: _Grid, shifts: np.ndarray, local: int, evidence: Evidence) -> np.ndarray:
+def _posterior(
+    looks: np.ndarray, grid: _Grid, shifts: np.ndarray, local: int, evidence: Evidence, keep: np.ndarray | None = None
+) -> np.ndarray:
+    """The posterior over `shifts`, or over those `keep` marks only (normalised over them; the prior
+    is still the one over all `shifts`, each kept shift's value the same as in the whole)."""
+    prior = _log_prior(shifts, local, evidence, looks)
+    if keep is not None:
+        shifts, prior = shifts[keep], prior[keep]
     loglik = grid.loglik(looks, shifts) * _temper(looks)
-    posterior = loglik + _log_prior(shifts, local, evidence, looks)
+    posterior = loglik + prior
     posterior = np.exp(posterior - posterior.max())
     return posterior / posterior.sum()
 

@@ -50,3 +50,42 @@ def test_a_camera_on_one_clock_shooting_evenly_is_still_aligned() -> None:
     pieces = clocks.weigh_pieces(naive, evidence)
     assert len(pieces) == 1 and pieces[0].verdict.offset is not None, pieces[0].verdict.note
     assert abs(pieces[0].verdict.offset - HOUR) <= 600
+
+
+@pytest.mark.parametrize(("first", "second"), [(0, HOUR), (5.5 * HOUR, 6 * HOUR), (-6 * HOUR, -6 * HOUR)])
+def test_the_side_checks_screen_never_hides_a_refutation(first: float, second: float) -> None:
+    """`_cannot_refute` answers on a twentieth of the shifts: wherever it says no, the whole posterior
+    may not hold all three conditions of a refutation (a peak within reach holding SIDE_SURE, less than
+    SIDE_ROOM near the offset); over every pause's sides and offsets around the truth, refutations
+    included (the screen must let those through)."""
+    import math
+
+    import numpy as np
+
+    naive, _, evidence = _trip(4, first, second)
+    times = np.asarray(naive)
+    shifts = np.arange(-clocks.REACH, clocks.REACH + 1, clocks.BIN, dtype=np.float64)
+    screened = candidates = 0
+    for cut in [int(i) + 1 for i in np.nonzero(np.diff(times) > clocks.CUT_GAP)[0]]:
+        for side in (times[:cut], times[cut:]):
+            looks = clocks._looks(np.sort(side))
+            if looks.size < clocks.SIDE_LOOKS:
+                continue
+            local = clocks._local_offset(evidence.zone, looks)
+            grid = clocks._Grid(evidence, local)
+            whole = clocks._posterior(looks, grid, shifts, local, evidence)
+            peak = float(shifts[int(np.argmax(whole))])
+            for offset in {int(first + d) for d in (-2 * HOUR, -HOUR, -1800, 0, 1800, HOUR, 2 * HOUR)} | {int(second)}:
+                full = (
+                    float(whole[np.abs(shifts - peak) <= clocks.CLUSTER].sum()) >= clocks.SIDE_SURE
+                    and abs(-peak - offset) <= clocks.SIDE_NEAR
+                    and float(whole[np.abs(shifts + offset) <= clocks.CLUSTER].sum()) < clocks.SIDE_ROOM
+                )
+                cannot = clocks._cannot_refute(
+                    looks, grid, shifts, local, evidence, offset, clocks.SIDE_SURE, clocks.SIDE_ROOM, clocks.SIDE_NEAR
+                )
+                assert not (cannot and full), (cut, offset, peak)
+                screened += cannot
+                candidates += full
+    assert screened and candidates, (screened, candidates)
+    assert math.isfinite(clocks.SIDE_NEAR)
