@@ -12,6 +12,8 @@ a few minutes of drift on top; adversarial families reset the clock mid-trip, re
 clock at a time: every photo it takes after a reset, hotel ones included, carries the reset clock,
 drift included (before, its hotel photos kept the old clock without the drift: a clock that went
 back twice, which no camera does; figures before that correction are not comparable).
+A day's sessions follow one another and end by 23:00 that day (before, a session starting after
+midnight ran to 23:00 the next day, over that day's sessions: one person at two events at once).
 
 Inputs go straight to the pure steps (timeline.resolve, events.group_into_events): no files.
 
@@ -181,12 +183,13 @@ def _sessions(rng: random.Random, first_day: date, lat0: float, lon0: float) -> 
             per_day[d].append(event)
     sessions = []
     for day in sorted(per_day):
-        clock = datetime.combine(first_day + timedelta(days=day), datetime.min.time()) + timedelta(
-            hours=rng.uniform(8, 11)
-        )
+        midnight = datetime.combine(first_day + timedelta(days=day), datetime.min.time())
+        clock = midnight + timedelta(hours=rng.uniform(8, 11))
         for event in sorted(set(per_day[day])):
             hours = rng.uniform(1, 9)
-            end = min(clock + timedelta(hours=hours), clock.replace(hour=23, minute=0))
+            # a day's sessions end by 23:00 that day (before: a session starting after midnight ran to
+            # 23:00 the next day, over that day's sessions: one person at two events at once)
+            end = min(clock + timedelta(hours=hours), midnight + timedelta(hours=23))
             if (end - clock).total_seconds() < H:
                 break
             sessions.append(Session(event, clock, end, venues[event]))
