@@ -6,13 +6,16 @@ Everything here is derived from the catalog and recomputed as a whole, so it is 
 
 from __future__ import annotations
 
+import json
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
 from . import albums, catalog, clocks, devices, events, missions, places, timeline
+from .clocks import Candidate
 from .config import Config
 from .timeline import DeviceClock, Shot, Timing
 
@@ -95,11 +98,12 @@ PROGRAMME_REACH = 2 * 86400
 def refresh_setting(conn: catalog.Connection, config: Config | None, before: Setting) -> dict[str, int]:
     """After a programme is loaded or replaced, or a venue added or removed: what a full pass changes.
 
-    Re-timed: the devices with photos (camera or UTC time) within PROGRAMME_REACH of the events
+    Re-timed: the devices, and the runs of a camera weighed run by run (`_units`: its other runs keep
+    their clocks), with photos (camera or UTC time) within PROGRAMME_REACH of the events
     that changed (their fallback zone, inferred venue positions), and the devices weighed or set
     by hand whose reach holds a window or a mission zone that changed (`timeline._evidence` reads
     those within its reach only: `_weighed_within_reach`); `retime_devices` widens to the
-    neighbours they move. Re-placed: the photos whose position lies within a changed venue's
+    neighbours they move (`retime_units`). Re-placed: the photos whose position lies within a changed venue's
     radius. Regrouped: the segments, before and after, of the changed events' windows and of the
     changed missions' spans, and of every photo re-timed or re-placed.
     """
@@ -109,7 +113,7 @@ def refresh_setting(conn: catalog.Connection, config: Config | None, before: Set
     bounds: list[float] = []
     for row in [dict(e) for e in changed_events] + [dict(m) for m in changed_missions]:
         bounds += [datetime.fromisoformat(row[k]).timestamp() for k in ("start_utc", "end_utc") if row.get(k)]
-    spans = _device_spans(conn)
+    spans, split = _units(conn, _device_spans(conn))
     inner: set[str] = set()
     old_scope: set[int] = set()
     instants: list[float] = []
@@ -125,8 +129,8 @@ def refresh_setting(conn: catalog.Connection, config: Config | None, before: Set
     reached = _weighed_within_reach(before, after, spans)
     if reached:
         sources = catalog.device_sources(conn)  # a device with a GPS clock reads neither
-        inner |= {key for key in reached if sources.get(key, "none") != "gps"}
-    count, updates, times_before = retime_devices(conn, config, inner)
+        inner |= {key for key in reached if sources.get(key.partition(timeline.RUN)[0], "none") != "gps"}
+    count, updates, times_before = retime_units(conn, config, inner, spans, split)
     moved = {photo_id for photo_id, _ in updates}
     replaced = _replace_near(conn, before.venues ^ after.venues, moved)
     touched = old_scope | moved | set(replaced)  # what is in reach now: there before (old_scope) or moved
@@ -242,14 +246,34 @@ def _resolve(
     config: Config | None,
     keys: set[str] | None,
     rows: Iterable[dict[str, Any]] | None = None,
+    split: dict[str, list[dict[str, Any]]] | None = None,
 ) -> Resolved:
-    """Resolve these devices' photos (all when `keys` is None); nothing written yet."""
+    """Resolve these devices' photos (all when `keys` is None); nothing written yet.
+
+    A key may be a run of a camera in `split` (`camera RUN rank`, re-timed alone: `_units`): only
+    the camera's photos within that run's camera times are read, and the camera's clock is its runs
+    merged, those not read as they are kept (`timeline.merge_runs`)."""
+    split = split or {}
+    runs_read: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    if keys is not None:
+        for key in keys:
+            device, _, rank = key.partition(timeline.RUN)
+            if rank:
+                runs_read[device].append(split[device][int(rank)])
+        keys = {key.partition(timeline.RUN)[0] for key in keys}
     if rows is None:
         rows = catalog.timing_rows(conn) if keys is None else catalog.timing_rows_of_devices(conn, keys)
     shots: list[Shot] = []
     current: dict[int, tuple[Any, ...]] = {}
+    units: dict[int, str] = {}
     for row in rows:
-        shots.append(shot_from_row(row))
+        shot = shot_from_row(row)
+        if shot.device in runs_read:
+            run = _run_of(shot, runs_read[shot.device])
+            if run is None:
+                continue
+            units[shot.id] = f"{shot.device}{timeline.RUN}{run}"
+        shots.append(shot)
         current[row["id"]] = tuple(row[k] for k in PLACED)
     devices = {shot.id: shot.device for shot in shots}
     zone_at = _zone_finder()
@@ -264,6 +288,19 @@ def _resolve(
         home if timeline.is_zone(home) else None,
     )
     del shots
+    runs: dict[str, tuple[list[dict[str, Any]], bool]] = {}
+    run_rows: dict[str, dict[str, Any]] = {}
+    for device, clock in list(clocks.items()):
+        if device in runs_read:
+            read = _runs_read(clock, runs_read[device], timings, units)
+            if read is None:
+                raise _Unsplit(device)
+            run_rows.update((f"{device}{timeline.RUN}{r['rank']}", r) for r in read)
+            by_rank = {r["rank"]: r for r in (*split[device], *read)}
+            clocks[device] = timeline.merge_runs(device, [_run_clock(device, r) for r in by_rank.values()])
+            runs[device] = (read, False)
+        else:
+            runs[device] = ([_run_row(r) for r in clock.runs], True)
     venues = all_venues(conn)
     updates = list(_changes(current, timings, venues))
     del timings
@@ -273,6 +310,107 @@ def _resolve(
         {photo_id: values[0] for photo_id, values in current.items()},
         devices,
         [_clock_row(c) for c in clocks.values()],
+        runs,
+        units,
+        run_rows,
+    )
+
+
+class _Unsplit(Exception):
+    """A camera's runs read alone did not come out as the runs kept: re-time it whole."""
+
+    def __init__(self, device: str) -> None:
+        super().__init__(device)
+        self.device = device
+
+
+def _run_of(shot: Shot, runs: Sequence[dict[str, Any]]) -> int | None:
+    """The rank of the run (of those read) whose camera times hold this photo's, else None."""
+    when = timeline.camera_time(shot)
+    if when is None:
+        return None
+    for run in runs:
+        if datetime.fromisoformat(run["first"]) <= when <= datetime.fromisoformat(run["last"]):
+            return int(run["rank"])
+    return None
+
+
+def _runs_read(
+    clock: DeviceClock, read: Sequence[dict[str, Any]], timings: Sequence[Timing], units: dict[int, str]
+) -> list[dict[str, Any]] | None:
+    """The runs read of a camera as re-weighed (their bounds and ranks as kept), or None when they
+    did not come out as the same runs (one run read is weighed as the camera itself)."""
+    ordered = sorted(read, key=lambda r: r["first"])
+    found = [r.clock for r in clock.runs] if clock.runs else [clock]
+    if len(found) != len(ordered):
+        return None
+    if clock.runs and [r.first for r in clock.runs] != [datetime.fromisoformat(r["first"]) for r in ordered]:
+        return None
+    placed: dict[str, list[datetime]] = defaultdict(list)
+    for timing in timings:
+        unit = units.get(timing.id)
+        if unit is not None and timing.utc is not None:
+            placed[unit.partition(timeline.RUN)[2]].append(timing.utc)
+    out = []
+    for stored, run in zip(ordered, found, strict=True):
+        times = placed.get(str(stored["rank"]), [])
+        out.append(
+            {
+                **_clock_columns(run),
+                "rank": stored["rank"],
+                "first": stored["first"],
+                "last": stored["last"],
+                "first_utc": min(times).isoformat() if times else None,
+                "last_utc": max(times).isoformat() if times else None,
+                "closed": stored["closed"],
+            }
+        )
+    return out
+
+
+def _run_row(run: timeline.RunClock) -> dict[str, Any]:
+    return {
+        **_clock_columns(run.clock),
+        "rank": run.rank,
+        "first": run.first.isoformat(),
+        "last": run.last.isoformat(),
+        "first_utc": run.utc[0].isoformat() if run.utc else None,
+        "last_utc": run.utc[1].isoformat() if run.utc else None,
+        "closed": int(run.closed),
+    }
+
+
+def _clock_columns(clock: DeviceClock) -> dict[str, Any]:
+    return {
+        "offset_seconds": clock.correction,
+        "offset_source": clock.source,
+        "confidence": clock.confidence,
+        "note": clock.note,
+        "candidates": devices.candidates_to_json(clock.candidates),
+        "photos": clock.photos,
+        "with_gps": clock.with_gps,
+    }
+
+
+def _run_clock(device: str, row: dict[str, Any]) -> timeline.RunClock:
+    """A run as the catalog keeps it, back into what `timeline.merge_runs` reads."""
+    candidates = tuple(
+        Candidate(0, c["correction"], c["probability"], c["meets"], c["reason"], c.get("zone"))
+        for c in json.loads(row["candidates"] or "[]")
+    )
+    clock = DeviceClock(
+        device,
+        None,
+        row["offset_source"],
+        row["confidence"],
+        row["note"],
+        row["photos"],
+        row["with_gps"],
+        candidates,
+        row["offset_seconds"],
+    )
+    return timeline.RunClock(
+        row["rank"], datetime.fromisoformat(row["first"]), datetime.fromisoformat(row["last"]), clock
     )
 
 
@@ -285,11 +423,18 @@ class Resolved:
     before: dict[int, str | None]  # each photo's UTC time before
     devices: dict[int, str]  # each photo's device
     clocks: list[dict[str, Any]]  # device rows for save_device_clocks
+    runs: dict[str, tuple[list[dict[str, Any]], bool]] = field(
+        default_factory=dict
+    )  # each camera's runs re-timed, all?
+    units: dict[int, str] = field(default_factory=dict)  # a photo of a run re-timed alone: its run's key
+    run_rows: dict[str, dict[str, Any]] = field(default_factory=dict)  # each run re-timed alone, by its key
 
     def write(self, conn: catalog.Connection) -> tuple[int, list[tuple[int, dict[str, Any]]], dict[int, str | None]]:
         with catalog.transaction(conn):
             catalog.update_photos(conn, self.updates)
             catalog.save_device_clocks(conn, self.clocks)
+            for device, (rows, whole) in self.runs.items():
+                catalog.save_device_runs(conn, device, rows, whole)
         return self.count, self.updates, self.before
 
 
@@ -335,8 +480,81 @@ def retime_devices(
         inner |= ring
 
 
-def _clocks_changed(conn: catalog.Connection, clocks: list[dict[str, Any]], ring: set[str]) -> bool:
-    """Would saving these clock rows change what is stored of a neighbour?"""
+def _units(
+    conn: catalog.Connection, spans: dict[str, tuple[float, float]]
+) -> tuple[dict[str, tuple[float, float]], dict[str, list[dict[str, Any]]]]:
+    """The units a programme change re-times: devices, and the runs of the cameras weighed run by run
+    whose runs a programme change leaves as they are (each closed: `timeline.RunClock.closed`; as many
+    photos as the camera has). A run's span: its camera times and its photos' UTC times."""
+    counts = catalog.device_counts(conn)
+    manual = catalog.manual_offsets(conn)
+    units = dict(spans)
+    split: dict[str, list[dict[str, Any]]] = {}
+    for device, runs in catalog.device_runs(conn).items():
+        if device not in spans or device in manual or len(runs) < 2:
+            continue
+        if [r["rank"] for r in runs] != list(range(len(runs))) or sum(r["photos"] for r in runs) != counts.get(device):
+            continue
+        bounds = [[_seconds(r[k]) for k in ("first", "last", "first_utc", "last_utc") if r[k]] for r in runs]
+        if not all(r["closed"] for r in runs):
+            continue
+        split[device] = runs
+        del units[device]
+        for run, seconds in zip(runs, bounds, strict=True):
+            units[f"{device}{timeline.RUN}{run['rank']}"] = (min(seconds), max(seconds))
+    return units, split
+
+
+def retime_units(
+    conn: catalog.Connection,
+    config: Config | None,
+    inner: set[str],
+    spans: dict[str, tuple[float, float]],
+    split: dict[str, list[dict[str, Any]]],
+) -> tuple[int, list[tuple[int, dict[str, Any]]], dict[int, str | None]]:
+    """`retime_devices` over units (`_units`): a camera's runs out of reach of the change keep their
+    clocks, and the camera's is its runs merged. Only for what leaves the runs as they are (a
+    programme or a venue): new photos or a camera's offset may join or cut its runs."""
+    inner = set(inner)
+    while True:
+        ring = neighbours(spans, inner)
+        if len(inner | ring) > WHOLE * len(spans) > 0:
+            return retime(conn, config)
+        try:
+            resolved = _resolve(conn, config, inner | ring, split=split)
+        except _Unsplit as unsplit:  # not the same runs read alone: that camera whole, as `retime_devices`
+            device = unsplit.device
+            del split[device]
+            keys = [k for k in spans if k.partition(timeline.RUN)[0] == device]
+            span = [bound for k in keys for bound in spans.pop(k)]
+            spans[device] = (min(span), max(span))
+            inner = {k for k in inner if k not in keys} | {device}
+            continue
+        moved = {resolved.units.get(i, resolved.devices[i]) for i, _ in resolved.updates}
+        if not moved & ring and not _clocks_changed(conn, resolved.clocks, ring, resolved.run_rows):
+            return resolved.write(conn)
+        inner |= ring
+
+
+def _clocks_changed(
+    conn: catalog.Connection,
+    clocks: list[dict[str, Any]],
+    ring: set[str],
+    run_rows: dict[str, dict[str, Any]] | None = None,
+) -> bool:
+    """Would saving these clock rows change what is stored of a neighbour (or of a run in the ring)?"""
+    run_rows = run_rows or {}
+    runs = [key for key in ring if key in run_rows]
+    if runs:
+        kept = catalog.device_runs(conn)
+        for key in runs:
+            device, _, rank = key.partition(timeline.RUN)
+            was = next((r for r in kept.get(device, []) if r["rank"] == int(rank)), None)
+            if was is None or any(
+                was[k] != run_rows[key][k]
+                for k in ("offset_seconds", "offset_source", "confidence", "note", "candidates")
+            ):
+                return True
     new = [c for c in clocks if c["key"] in ring]
     stored = catalog.stored_clocks(conn, ring)
     for clock in new:
