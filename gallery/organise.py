@@ -55,9 +55,13 @@ def refresh_device(conn: catalog.Connection, config: Config | None, key: str) ->
 
     A hand-set offset is read by its own device (its times, and the zone `_place_manual` reads
     around them) and, through its photos, by the devices that weigh against them: exactly what
-    `retime_devices` re-times. Only the photos that moved are regrouped.
+    `retime_devices` re-times, over units (`retime_units`): the offset moves no photo's own evidence
+    (GPS, offset tags, positions), so the other cameras' runs stay as they are. Only the photos that
+    moved are regrouped.
     """
-    count, updates, before = retime_devices(conn, config, {key})
+    spans, split = _units(conn, _device_spans(conn))
+    _whole(spans, split, key)  # its own runs may join (a clock set by hand holds for all) or part again
+    count, updates, before = retime_units(conn, config, {key}, spans, split)
     return {"photos": count, "retimed": len(updates), **_regroup_moved(conn, updates, before)}
 
 
@@ -505,6 +509,17 @@ def _units(
     return units, split
 
 
+def _whole(spans: dict[str, tuple[float, float]], split: dict[str, list[dict[str, Any]]], device: str) -> set[str]:
+    """This camera one unit again (its runs' spans joined); returns the keys its runs had."""
+    if device not in split:
+        return set()
+    del split[device]
+    keys = {k for k in spans if k.partition(timeline.RUN)[0] == device and timeline.RUN in k}
+    bounds = [bound for k in keys for bound in spans.pop(k)]
+    spans[device] = (min(bounds), max(bounds))
+    return keys
+
+
 def retime_units(
     conn: catalog.Connection,
     config: Config | None,
@@ -514,7 +529,7 @@ def retime_units(
 ) -> tuple[int, list[tuple[int, dict[str, Any]]], dict[int, str | None]]:
     """`retime_devices` over units (`_units`): a camera's runs out of reach of the change keep their
     clocks, and the camera's is its runs merged. Only for what leaves the runs as they are (a
-    programme or a venue): new photos or a camera's offset may join or cut its runs."""
+    programme, a venue, another device's offset): new photos may join or cut its runs."""
     inner = set(inner)
     while True:
         ring = neighbours(spans, inner)
@@ -523,12 +538,8 @@ def retime_units(
         try:
             resolved = _resolve(conn, config, inner | ring, split=split)
         except _Unsplit as unsplit:  # not the same runs read alone: that camera whole, as `retime_devices`
-            device = unsplit.device
-            del split[device]
-            keys = [k for k in spans if k.partition(timeline.RUN)[0] == device]
-            span = [bound for k in keys for bound in spans.pop(k)]
-            spans[device] = (min(span), max(span))
-            inner = {k for k in inner if k not in keys} | {device}
+            keys = _whole(spans, split, unsplit.device)
+            inner = {k for k in inner if k not in keys} | {unsplit.device}
             continue
         moved = {resolved.units.get(i, resolved.devices[i]) for i, _ in resolved.updates}
         if not moved & ring and not _clocks_changed(conn, resolved.clocks, ring, resolved.run_rows):

@@ -650,3 +650,18 @@ def test_a_programme_near_one_trip_re_times_that_run_of_the_camera_alone(
     assert canon_read, "the far run of the Canon was not re-timed: the test would test nothing"
     assert all(when > middle for when in canon_read)  # none of the first trip's photos read again
     assert not any("folder:trip0-" in device for device, _ in read)  # nor the first trip's other devices
+    # an offset set by hand on a phone of the far trip: the same, the Canon's first run left as it was
+    phone = next(d for d, _ in read if d != canon and "iphone" in d)
+    read.clear()
+    for conn in (fast, full):
+        catalog.set_manual_offset(conn, phone, 3600)
+        if conn is fast:
+            with monkeypatch.context() as patch:
+                patch.setattr(organise.timeline, "resolve", counted)
+                organise.refresh_device(conn, None, phone)
+        else:
+            organise.refresh(conn)
+    assert _times(fast) == _times(full)
+    assert _snapshot(fast) == _snapshot(full)
+    assert [when for device, when in read if device == canon and when is not None and when < middle] == []
+    assert not any("folder:trip0-" in device for device, _ in read)
