@@ -6,7 +6,6 @@ Everything here is derived from the catalog and recomputed as a whole, so it is 
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -14,8 +13,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from . import albums, catalog, clocks, devices, events, missions, places, timeline
-from .clocks import Candidate
+from . import albums, catalog, clocks, devices, events, missions, places, run_clocks, timeline
 from .config import Config
 from .timeline import DeviceClock, Shot, Timing
 
@@ -59,8 +57,8 @@ def refresh_device(conn: catalog.Connection, config: Config | None, key: str) ->
     (GPS, offset tags, positions), so the other cameras' runs stay as they are. Only the photos that
     moved are regrouped.
     """
-    spans, split = _units(conn, _device_spans(conn))
-    _whole(spans, split, key)  # its own runs may join (a clock set by hand holds for all) or part again
+    spans, split = run_clocks.units(conn, _device_spans(conn))
+    run_clocks.whole(spans, split, key)  # its own runs may join (a clock set by hand holds for all) or part again
     count, updates, before = retime_units(conn, config, {key}, spans, split)
     return {"photos": count, "retimed": len(updates), **_regroup_moved(conn, updates, before)}
 
@@ -102,7 +100,7 @@ PROGRAMME_REACH = 2 * 86400
 def refresh_setting(conn: catalog.Connection, config: Config | None, before: Setting) -> dict[str, int]:
     """After a programme is loaded or replaced, or a venue added or removed: what a full pass changes.
 
-    Re-timed: the devices, and the runs of a camera weighed run by run (`_units`: its other runs keep
+    Re-timed: the devices, and the runs of a camera weighed run by run (`run_clocks.units`: its other runs keep
     their clocks), with photos (camera or UTC time) within PROGRAMME_REACH of the events
     that changed (their fallback zone, inferred venue positions), and the devices weighed or set
     by hand whose reach holds a window or a mission zone that changed (`timeline._evidence` reads
@@ -117,7 +115,7 @@ def refresh_setting(conn: catalog.Connection, config: Config | None, before: Set
     bounds: list[float] = []
     for row in [dict(e) for e in changed_events] + [dict(m) for m in changed_missions]:
         bounds += [datetime.fromisoformat(row[k]).timestamp() for k in ("start_utc", "end_utc") if row.get(k)]
-    spans, split = _units(conn, _device_spans(conn))
+    spans, split = run_clocks.units(conn, _device_spans(conn))
     inner: set[str] = set()
     old_scope: set[int] = set()
     instants: list[float] = []
@@ -250,11 +248,11 @@ def _resolve(
     config: Config | None,
     keys: set[str] | None,
     rows: Iterable[dict[str, Any]] | None = None,
-    split: dict[str, list[dict[str, Any]]] | None = None,
+    split: run_clocks.Split | None = None,
 ) -> Resolved:
     """Resolve these devices' photos (all when `keys` is None); nothing written yet.
 
-    A key may be a run of a camera in `split` (`camera RUN rank`, re-timed alone: `_units`): only
+    A key may be a run of a camera in `split` (`camera RUN rank`, re-timed alone: `run_clocks.units`): only
     the camera's photos within that run's camera times are read, and the camera's clock is its runs
     merged, those not read as they are kept (`timeline.merge_runs`)."""
     split = split or {}
@@ -273,7 +271,7 @@ def _resolve(
     for row in rows:
         shot = shot_from_row(row)
         if shot.device in runs_read:
-            run = _run_of(shot, runs_read[shot.device])
+            run = run_clocks.run_of(shot, runs_read[shot.device])
             if run is None:
                 continue
             units[shot.id] = f"{shot.device}{timeline.RUN}{run}"
@@ -296,15 +294,15 @@ def _resolve(
     run_rows: dict[str, dict[str, Any]] = {}
     for device, clock in list(clocks.items()):
         if device in runs_read:
-            read = _runs_read(clock, runs_read[device], timings, units)
+            read = run_clocks.runs_read(clock, runs_read[device], timings, units)
             if read is None:
-                raise _Unsplit(device)
+                raise run_clocks.Unsplit(device)
             run_rows.update((f"{device}{timeline.RUN}{r['rank']}", r) for r in read)
             by_rank = {r["rank"]: r for r in (*split[device], *read)}
-            clocks[device] = timeline.merge_runs(device, [_run_clock(device, r) for r in by_rank.values()])
+            clocks[device] = timeline.merge_runs(device, [run_clocks.run_clock(device, r) for r in by_rank.values()])
             runs[device] = (read, False)
         else:
-            runs[device] = ([_run_row(r) for r in clock.runs], True)
+            runs[device] = ([run_clocks.run_row(r) for r in clock.runs], True)
     venues = all_venues(conn)
     updates = list(_changes(current, timings, venues))
     del timings
@@ -317,104 +315,6 @@ def _resolve(
         runs,
         units,
         run_rows,
-    )
-
-
-class _Unsplit(Exception):
-    """A camera's runs read alone did not come out as the runs kept: re-time it whole."""
-
-    def __init__(self, device: str) -> None:
-        super().__init__(device)
-        self.device = device
-
-
-def _run_of(shot: Shot, runs: Sequence[dict[str, Any]]) -> int | None:
-    """The rank of the run (of those read) whose camera times hold this photo's, else None."""
-    when = timeline.camera_time(shot)
-    if when is None:
-        return None
-    for run in runs:
-        if datetime.fromisoformat(run["first"]) <= when <= datetime.fromisoformat(run["last"]):
-            return int(run["rank"])
-    return None
-
-
-def _runs_read(
-    clock: DeviceClock, read: Sequence[dict[str, Any]], timings: Sequence[Timing], units: dict[int, str]
-) -> list[dict[str, Any]] | None:
-    """The runs read of a camera as re-weighed (their bounds and ranks as kept), or None when they
-    did not come out as the same runs (one run read is weighed as the camera itself)."""
-    ordered = sorted(read, key=lambda r: r["first"])
-    found = [r.clock for r in clock.runs] if clock.runs else [clock]
-    if len(found) != len(ordered):
-        return None
-    if clock.runs and [r.first for r in clock.runs] != [datetime.fromisoformat(r["first"]) for r in ordered]:
-        return None
-    placed: dict[str, list[datetime]] = defaultdict(list)
-    for timing in timings:
-        unit = units.get(timing.id)
-        if unit is not None and timing.utc is not None:
-            placed[unit.partition(timeline.RUN)[2]].append(timing.utc)
-    out = []
-    for stored, run in zip(ordered, found, strict=True):
-        times = placed.get(str(stored["rank"]), [])
-        out.append(
-            {
-                **_clock_columns(run),
-                "rank": stored["rank"],
-                "first": stored["first"],
-                "last": stored["last"],
-                "first_utc": min(times).isoformat() if times else None,
-                "last_utc": max(times).isoformat() if times else None,
-                "closed": stored["closed"],
-            }
-        )
-    return out
-
-
-def _run_row(run: timeline.RunClock) -> dict[str, Any]:
-    return {
-        **_clock_columns(run.clock),
-        "rank": run.rank,
-        "first": run.first.isoformat(),
-        "last": run.last.isoformat(),
-        "first_utc": run.utc[0].isoformat() if run.utc else None,
-        "last_utc": run.utc[1].isoformat() if run.utc else None,
-        "closed": int(run.closed),
-    }
-
-
-def _clock_columns(clock: DeviceClock) -> dict[str, Any]:
-    return {
-        "offset_seconds": clock.correction,
-        "offset_source": clock.source,
-        "confidence": clock.confidence,
-        "note": clock.note,
-        "candidates": devices.candidates_to_json(clock.candidates),
-        "photos": clock.photos,
-        "with_gps": clock.with_gps,
-    }
-
-
-def _run_clock(device: str, row: dict[str, Any]) -> timeline.RunClock:
-    """A run as the catalog keeps it, back into what `timeline.merge_runs` reads."""
-    candidates = tuple(
-        Candidate(0, c["correction"], c["probability"], c["meets"], c["reason"], c.get("zone"))
-        for c in json.loads(row["candidates"] or "[]")
-    )
-    clock = DeviceClock(
-        device,
-        None,
-        row["offset_source"],
-        row["confidence"],
-        row["note"],
-        row["photos"],
-        row["with_gps"],
-        candidates,
-        row["offset_seconds"],
-    )
-    return timeline.RunClock(
-        row["rank"], datetime.fromisoformat(row["first"]), datetime.fromisoformat(row["last"]), clock
     )
 
 
@@ -484,50 +384,14 @@ def retime_devices(
         inner |= ring
 
 
-def _units(
-    conn: catalog.Connection, spans: dict[str, tuple[float, float]]
-) -> tuple[dict[str, tuple[float, float]], dict[str, list[dict[str, Any]]]]:
-    """The units a programme change re-times: devices, and the runs of the cameras weighed run by run
-    whose runs a programme change leaves as they are (each closed: `timeline.RunClock.closed`; as many
-    photos as the camera has). A run's span: its camera times and its photos' UTC times."""
-    counts = catalog.device_counts(conn)
-    manual = catalog.manual_offsets(conn)
-    units = dict(spans)
-    split: dict[str, list[dict[str, Any]]] = {}
-    for device, runs in catalog.device_runs(conn).items():
-        if device not in spans or device in manual or len(runs) < 2:
-            continue
-        if [r["rank"] for r in runs] != list(range(len(runs))) or sum(r["photos"] for r in runs) != counts.get(device):
-            continue
-        bounds = [[_seconds(r[k]) for k in ("first", "last", "first_utc", "last_utc") if r[k]] for r in runs]
-        if not all(r["closed"] for r in runs):
-            continue
-        split[device] = runs
-        del units[device]
-        for run, seconds in zip(runs, bounds, strict=True):
-            units[f"{device}{timeline.RUN}{run['rank']}"] = (min(seconds), max(seconds))
-    return units, split
-
-
-def _whole(spans: dict[str, tuple[float, float]], split: dict[str, list[dict[str, Any]]], device: str) -> set[str]:
-    """This camera one unit again (its runs' spans joined); returns the keys its runs had."""
-    if device not in split:
-        return set()
-    del split[device]
-    keys = {k for k in spans if k.partition(timeline.RUN)[0] == device and timeline.RUN in k}
-    bounds = [bound for k in keys for bound in spans.pop(k)]
-    spans[device] = (min(bounds), max(bounds))
-    return keys
-
-
 def retime_units(
     conn: catalog.Connection,
     config: Config | None,
     inner: set[str],
-    spans: dict[str, tuple[float, float]],
-    split: dict[str, list[dict[str, Any]]],
+    spans: run_clocks.Spans,
+    split: run_clocks.Split,
 ) -> tuple[int, list[tuple[int, dict[str, Any]]], dict[int, str | None]]:
-    """`retime_devices` over units (`_units`): a camera's runs out of reach of the change keep their
+    """`retime_devices` over units (`run_clocks.units`): a camera's runs out of reach of the change keep their
     clocks, and the camera's is its runs merged. Only for what leaves the runs as they are (a
     programme, a venue, another device's offset): new photos may join or cut its runs."""
     inner = set(inner)
@@ -537,8 +401,8 @@ def retime_units(
             return retime(conn, config)
         try:
             resolved = _resolve(conn, config, inner | ring, split=split)
-        except _Unsplit as unsplit:  # not the same runs read alone: that camera whole, as `retime_devices`
-            keys = _whole(spans, split, unsplit.device)
+        except run_clocks.Unsplit as unsplit:  # not the same runs read alone: that camera whole, as `retime_devices`
+            keys = run_clocks.whole(spans, split, unsplit.device)
             inner = {k for k in inner if k not in keys} | {unsplit.device}
             continue
         moved = {resolved.units.get(i, resolved.devices[i]) for i, _ in resolved.updates}
@@ -554,18 +418,8 @@ def _clocks_changed(
     run_rows: dict[str, dict[str, Any]] | None = None,
 ) -> bool:
     """Would saving these clock rows change what is stored of a neighbour (or of a run in the ring)?"""
-    run_rows = run_rows or {}
-    runs = [key for key in ring if key in run_rows]
-    if runs:
-        kept = catalog.device_runs(conn)
-        for key in runs:
-            device, _, rank = key.partition(timeline.RUN)
-            was = next((r for r in kept.get(device, []) if r["rank"] == int(rank)), None)
-            if was is None or any(
-                was[k] != run_rows[key][k]
-                for k in ("offset_seconds", "offset_source", "confidence", "note", "candidates")
-            ):
-                return True
+    if run_clocks.changed(conn, {key: row for key, row in (run_rows or {}).items() if key in ring}):
+        return True
     new = [c for c in clocks if c["key"] in ring]
     stored = catalog.stored_clocks(conn, ring)
     for clock in new:
