@@ -2,6 +2,7 @@
 
     python bench/regroup_bench.py                # 100,000 photos (builds them once, ~N min)
     python bench/regroup_bench.py --photos 10000
+    python bench/regroup_bench.py --mission-gap-days 60   # also a library whose missions are 60 days apart
 
 The large library is built from catalog rows directly (synthetic trips, gallery/synthetic_catalog.py:
 the demo week repeated week after week, 545 photos and 4 devices each), each trip put on its time
@@ -12,6 +13,15 @@ peak RSS is read; then moving, hiding and renaming in the large library, in a li
 (the same segment size: what a change costs is its segment of time, see gallery/regroup.py) and
 in the 10-photo one; then loading a programme over a trip (first load, then a replacement) and a
 hand-set offset on that trip's camera, in the large library and in the one-trip library (H25).
+
+Two layouts (issue 10, H3c). The default one repeats the trip every week: the Canon (one serial
+number: an organisation's camera) is on trips 89 h apart, so its photos are one run of one clock
+(gallery/timeline.py `_runs`) and anything near one trip re-times all of them: the worst case for
+re-timing, not what an archive looks like. With --mission-gap-days N a second library has its
+trips N days apart (its missions months apart, as an organisation's are): the Canon's trips are
+runs weighed apart, and a programme loaded over one trip re-times that run alone. Both libraries
+get one full re-time after they are built (what `gallery regroup --all` or a real archive's imports
+leave: each camera's runs kept in the catalog, migration 19).
 
 Targets (issue 10): import large/empty <= 1.5, edits large/small <= 1.5, import peak RSS < 400 MiB.
 """
@@ -27,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,7 +48,21 @@ from gallery.config import Config
 MIB = 1024 * 1024
 
 
-def build(root: Path, photos: int) -> float:
+def trip_photos(index: int, gap_days: int) -> list[synthetic.Photo]:
+    """The demo week `index` trips on: every week (gap 7), or every `gap_days` days."""
+    if gap_days == 7:
+        return synthetic_catalog.trip_photos(index)
+    scenario = synthetic_catalog.trip(0)
+    shift = timedelta(days=index * gap_days)
+    scenario = replace(
+        scenario,
+        visits=tuple(replace(v, day=v.day + shift) for v in scenario.visits),
+        devices=tuple(replace(d, folder=d.folder.replace("trip0-", f"trip{index}-", 1)) for d in scenario.devices),
+    )
+    return synthetic.photos(scenario, seed=index)
+
+
+def build(root: Path, photos: int, gap_days: int = 7) -> float:
     """A library of about `photos` photos, from rows; returns the seconds it took."""
     started = time.monotonic()
     (root / "media").mkdir(parents=True, exist_ok=True)
@@ -45,10 +70,11 @@ def build(root: Path, photos: int) -> float:
     catalog.migrate(conn)
     index = 0
     while catalog.count_photos(conn) < photos:
-        ids = synthetic_catalog.insert(conn, synthetic_catalog.trip_photos(index), f"trip {index}")
+        ids = synthetic_catalog.insert(conn, trip_photos(index, gap_days), f"trip {index}")
         import_id = conn.execute("SELECT import_id FROM photos WHERE id = ?", (ids[0],)).fetchone()[0]
         organise.retime(conn, Config(root=root), catalog.timing_rows(conn, import_id))
         index += 1
+    organise.retime(conn, Config(root=root))  # each camera's clock (and runs) read over the whole archive
     albums.regroup_all(conn)
     conn.close()
     return time.monotonic() - started
@@ -126,10 +152,10 @@ def edit_seconds(db: Path, repeat: int) -> dict[str, float]:
     return {k: statistics.median(v) for k, v in times.items()}
 
 
-def programme_for(week: int, shift_hours: int = 0) -> str:
+def programme_for(week: int, shift_hours: int = 0, gap_days: int = 7) -> str:
     """The demo programme moved to a trip's week (H25): what `gallery mission load` reads."""
     base = missions.parse_programme(synthetic.PROGRAMME)
-    shift = timedelta(weeks=week, hours=shift_hours)
+    shift = timedelta(days=week * gap_days, hours=shift_hours)
     parts = [f'[mission]\ntitle = "Mission semaine {week}"\ntimezone = "{base.timezone}"\n']
     for e in base.events:
         parts.append(
@@ -139,20 +165,20 @@ def programme_for(week: int, shift_hours: int = 0) -> str:
     return "\n".join(parts)
 
 
-def setting_seconds(db: Path, week: int, repeat: int) -> dict[str, float]:
+def setting_seconds(db: Path, week: int, repeat: int, gap_days: int = 7) -> dict[str, float]:
     """A programme loaded over a trip (first load, then replaced with its windows an hour later, as
     `gallery mission load` does), and a hand-set offset on that trip's camera set then cleared."""
     conn = catalog.connect(db)
     out: dict[str, list[float]] = {"load": [], "replace": [], "offset": [], "phone": []}
     started = time.monotonic()
     before = organise.setting(conn)
-    missions.load(conn, programme_for(week))
+    missions.load(conn, programme_for(week, 0, gap_days))
     organise.refresh_setting(conn, None, before)
     out["load"].append(time.monotonic() - started)
     for n in range(repeat):
         started = time.monotonic()
         before = organise.setting(conn)
-        missions.load(conn, programme_for(week, (n + 1) % 2))
+        missions.load(conn, programme_for(week, (n + 1) % 2, gap_days))
         organise.refresh_setting(conn, None, before)
         out["replace"].append(time.monotonic() - started)
     # the Canon has a serial number: one device on every trip (an organisation's camera); the phone is
@@ -178,6 +204,12 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep", type=Path, help="build the large library here (reused when it exists)")
+    parser.add_argument(
+        "--mission-gap-days",
+        type=int,
+        default=0,
+        help="also build a library of as many photos whose trips are this many days apart (0: the weekly one only)",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="regroup-bench-"))
     try:
@@ -227,6 +259,27 @@ def main() -> None:
                 f"  {words:17s} {large_setting[kind] * 1000:8.1f} ms | one trip {trip_setting[kind] * 1000:7.1f} ms,"
                 f" ratio {large_setting[kind] / trip_setting[kind]:.2f}"
             )
+        if args.mission_gap_days:
+            gap = args.mission_gap_days
+            spread = work / "spread"
+            print(f"building {args.photos:,} photos, trips {gap} days apart ...", flush=True)
+            print(f"  built in {build(spread, args.photos, gap):.0f} s", flush=True)
+            with catalog.connect(spread / "gallery.db") as conn:
+                trips = conn.execute("SELECT COUNT(*) FROM imports").fetchone()[0]
+            spread_setting = setting_seconds(spread / "gallery.db", trips // 2, args.repeat, gap)
+            print(f"programme and offset, trips {gap} days apart (a trip in the middle) vs trips a week apart")
+            for kind, words in (
+                ("load", "load a programme"),
+                ("replace", "replace it"),
+                ("offset", "set-offset camera"),
+                ("phone", "set-offset phone"),
+                ("full", "(a full pass)"),
+            ):
+                print(
+                    f"  {words:17s} {spread_setting[kind] * 1000:8.1f} ms | weekly {large_setting[kind] * 1000:8.1f} ms"
+                    f" | one trip {trip_setting[kind] * 1000:7.1f} ms,"
+                    f" ratio to a full pass {spread_setting[kind] / spread_setting['full']:.2f}"
+                )
         print(
             f"(self peak RSS of the bench process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB)"
         )

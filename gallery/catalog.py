@@ -464,6 +464,34 @@ def save_device_clocks(conn: sqlite3.Connection, clocks: Iterable[Mapping[str, A
         )
 
 
+RUN_COLUMNS = (
+    "device, rank, first, last, first_utc, last_utc, closed, offset_seconds, offset_source, confidence, note, "
+    "candidates, photos, with_gps"
+)
+
+
+def save_device_runs(conn: sqlite3.Connection, device: str, runs: Iterable[Mapping[str, Any]], whole: bool) -> None:
+    """Keep these runs of a camera (migration 19); `whole`: they are all its runs (the others go)."""
+    if whole:
+        conn.execute("DELETE FROM device_runs WHERE device = ?", (device,))
+    marks = ", ".join(":" + c.strip() for c in RUN_COLUMNS.split(","))
+    for run in runs:
+        conn.execute(f"INSERT OR REPLACE INTO device_runs ({RUN_COLUMNS}) VALUES ({marks})", {**run, "device": device})
+
+
+def device_runs(conn: sqlite3.Connection) -> dict[str, list[dict[str, Any]]]:
+    """Each camera weighed run by run: its runs as kept, by rank."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for row in conn.execute(f"SELECT {RUN_COLUMNS} FROM device_runs ORDER BY device, rank"):
+        out.setdefault(row["device"], []).append(dict(row))
+    return out
+
+
+def device_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """How many photos (the trash too) each device has, as re-timing reads them."""
+    return {row[0]: row[1] for row in conn.execute(f"SELECT {DEVICE_KEY}, COUNT(*) FROM photos GROUP BY {DEVICE_KEY}")}
+
+
 def set_manual_offset(conn: sqlite3.Connection, key: str, seconds: int | None) -> None:
     with transaction(conn):
         if seconds is None:

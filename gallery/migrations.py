@@ -414,6 +414,29 @@ CREATE TRIGGER album_search_mission AFTER UPDATE OF title ON missions BEGIN
 END
 """
 
+# Issue 10 (H3c): a GPS-less camera weighed run by run (timeline._runs: trips months apart) keeps each
+# run's clock, so that a programme change near one trip re-times that run alone and merges it with the
+# others' as they were (gallery/organise.py). `devices` keeps the merged clock people read and set.
+V19_DEVICE_RUNS = """
+CREATE TABLE device_runs (
+    device TEXT NOT NULL,
+    rank INTEGER NOT NULL,
+    first TEXT NOT NULL,
+    last TEXT NOT NULL,
+    first_utc TEXT,
+    last_utc TEXT,
+    closed INTEGER NOT NULL DEFAULT 0,
+    offset_seconds INTEGER,
+    offset_source TEXT,
+    confidence REAL,
+    note TEXT NOT NULL DEFAULT '',
+    candidates TEXT NOT NULL DEFAULT '[]',
+    photos INTEGER NOT NULL DEFAULT 0,
+    with_gps INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (device, rank)
+)
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, V1_ARCHIVE),
     (2, V2_DEVICES_PLACES),
@@ -433,4 +456,5 @@ MIGRATIONS: list[tuple[int, str]] = [
     (16, V16_PHOTOS_IMPORT),
     (17, V17_READ_VERSION),
     (18, V18_MISSION_RENAME),
+    (19, V19_DEVICE_RUNS),
 ]

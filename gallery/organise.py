@@ -6,13 +6,14 @@ Everything here is derived from the catalog and recomputed as a whole, so it is 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from . import albums, catalog, clocks, devices, events, missions, places, timeline
+from . import albums, catalog, clocks, devices, events, missions, places, run_clocks, timeline
 from .config import Config
 from .timeline import DeviceClock, Shot, Timing
 
@@ -52,9 +53,13 @@ def refresh_device(conn: catalog.Connection, config: Config | None, key: str) ->
 
     A hand-set offset is read by its own device (its times, and the zone `_place_manual` reads
     around them) and, through its photos, by the devices that weigh against them: exactly what
-    `retime_devices` re-times. Only the photos that moved are regrouped.
+    `retime_devices` re-times, over units (`retime_units`): the offset moves no photo's own evidence
+    (GPS, offset tags, positions), so the other cameras' runs stay as they are. Only the photos that
+    moved are regrouped.
     """
-    count, updates, before = retime_devices(conn, config, {key})
+    spans, split = run_clocks.units(conn, _device_spans(conn))
+    run_clocks.whole(spans, split, key)  # its own runs may join (a clock set by hand holds for all) or part again
+    count, updates, before = retime_units(conn, config, {key}, spans, split)
     return {"photos": count, "retimed": len(updates), **_regroup_moved(conn, updates, before)}
 
 
@@ -95,11 +100,12 @@ PROGRAMME_REACH = 2 * 86400
 def refresh_setting(conn: catalog.Connection, config: Config | None, before: Setting) -> dict[str, int]:
     """After a programme is loaded or replaced, or a venue added or removed: what a full pass changes.
 
-    Re-timed: the devices with photos (camera or UTC time) within PROGRAMME_REACH of the events
+    Re-timed: the devices, and the runs of a camera weighed run by run (`run_clocks.units`: its other runs keep
+    their clocks), with photos (camera or UTC time) within PROGRAMME_REACH of the events
     that changed (their fallback zone, inferred venue positions), and the devices weighed or set
     by hand whose reach holds a window or a mission zone that changed (`timeline._evidence` reads
     those within its reach only: `_weighed_within_reach`); `retime_devices` widens to the
-    neighbours they move. Re-placed: the photos whose position lies within a changed venue's
+    neighbours they move (`retime_units`). Re-placed: the photos whose position lies within a changed venue's
     radius. Regrouped: the segments, before and after, of the changed events' windows and of the
     changed missions' spans, and of every photo re-timed or re-placed.
     """
@@ -109,7 +115,7 @@ def refresh_setting(conn: catalog.Connection, config: Config | None, before: Set
     bounds: list[float] = []
     for row in [dict(e) for e in changed_events] + [dict(m) for m in changed_missions]:
         bounds += [datetime.fromisoformat(row[k]).timestamp() for k in ("start_utc", "end_utc") if row.get(k)]
-    spans = _device_spans(conn)
+    spans, split = run_clocks.units(conn, _device_spans(conn))
     inner: set[str] = set()
     old_scope: set[int] = set()
     instants: list[float] = []
@@ -125,8 +131,8 @@ def refresh_setting(conn: catalog.Connection, config: Config | None, before: Set
     reached = _weighed_within_reach(before, after, spans)
     if reached:
         sources = catalog.device_sources(conn)  # a device with a GPS clock reads neither
-        inner |= {key for key in reached if sources.get(key, "none") != "gps"}
-    count, updates, times_before = retime_devices(conn, config, inner)
+        inner |= {key for key in reached if sources.get(key.partition(timeline.RUN)[0], "none") != "gps"}
+    count, updates, times_before = retime_units(conn, config, inner, spans, split)
     moved = {photo_id for photo_id, _ in updates}
     replaced = _replace_near(conn, before.venues ^ after.venues, moved)
     touched = old_scope | moved | set(replaced)  # what is in reach now: there before (old_scope) or moved
@@ -242,14 +248,34 @@ def _resolve(
     config: Config | None,
     keys: set[str] | None,
     rows: Iterable[dict[str, Any]] | None = None,
+    split: run_clocks.Split | None = None,
 ) -> Resolved:
-    """Resolve these devices' photos (all when `keys` is None); nothing written yet."""
+    """Resolve these devices' photos (all when `keys` is None); nothing written yet.
+
+    A key may be a run of a camera in `split` (`camera RUN rank`, re-timed alone: `run_clocks.units`): only
+    the camera's photos within that run's camera times are read, and the camera's clock is its runs
+    merged, those not read as they are kept (`timeline.merge_runs`)."""
+    split = split or {}
+    runs_read: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    if keys is not None:
+        for key in keys:
+            device, _, rank = key.partition(timeline.RUN)
+            if rank:
+                runs_read[device].append(split[device][int(rank)])
+        keys = {key.partition(timeline.RUN)[0] for key in keys}
     if rows is None:
         rows = catalog.timing_rows(conn) if keys is None else catalog.timing_rows_of_devices(conn, keys)
     shots: list[Shot] = []
     current: dict[int, tuple[Any, ...]] = {}
+    units: dict[int, str] = {}
     for row in rows:
-        shots.append(shot_from_row(row))
+        shot = shot_from_row(row)
+        if shot.device in runs_read:
+            run = run_clocks.run_of(shot, runs_read[shot.device])
+            if run is None:
+                continue
+            units[shot.id] = f"{shot.device}{timeline.RUN}{run}"
+        shots.append(shot)
         current[row["id"]] = tuple(row[k] for k in PLACED)
     devices = {shot.id: shot.device for shot in shots}
     zone_at = _zone_finder()
@@ -264,6 +290,19 @@ def _resolve(
         home if timeline.is_zone(home) else None,
     )
     del shots
+    runs: dict[str, tuple[list[dict[str, Any]], bool]] = {}
+    run_rows: dict[str, dict[str, Any]] = {}
+    for device, clock in list(clocks.items()):
+        if device in runs_read:
+            read = run_clocks.runs_read(clock, runs_read[device], timings, units)
+            if read is None:
+                raise run_clocks.Unsplit(device)
+            run_rows.update((f"{device}{timeline.RUN}{r['rank']}", r) for r in read)
+            by_rank = {r["rank"]: r for r in (*split[device], *read)}
+            clocks[device] = timeline.merge_runs(device, [run_clocks.run_clock(device, r) for r in by_rank.values()])
+            runs[device] = (read, False)
+        else:
+            runs[device] = ([run_clocks.run_row(r) for r in clock.runs], True)
     venues = all_venues(conn)
     updates = list(_changes(current, timings, venues))
     del timings
@@ -273,6 +312,9 @@ def _resolve(
         {photo_id: values[0] for photo_id, values in current.items()},
         devices,
         [_clock_row(c) for c in clocks.values()],
+        runs,
+        units,
+        run_rows,
     )
 
 
@@ -285,11 +327,18 @@ class Resolved:
     before: dict[int, str | None]  # each photo's UTC time before
     devices: dict[int, str]  # each photo's device
     clocks: list[dict[str, Any]]  # device rows for save_device_clocks
+    runs: dict[str, tuple[list[dict[str, Any]], bool]] = field(
+        default_factory=dict
+    )  # each camera's runs re-timed, all?
+    units: dict[int, str] = field(default_factory=dict)  # a photo of a run re-timed alone: its run's key
+    run_rows: dict[str, dict[str, Any]] = field(default_factory=dict)  # each run re-timed alone, by its key
 
     def write(self, conn: catalog.Connection) -> tuple[int, list[tuple[int, dict[str, Any]]], dict[int, str | None]]:
         with catalog.transaction(conn):
             catalog.update_photos(conn, self.updates)
             catalog.save_device_clocks(conn, self.clocks)
+            for device, (rows, whole) in self.runs.items():
+                catalog.save_device_runs(conn, device, rows, whole)
         return self.count, self.updates, self.before
 
 
@@ -335,8 +384,42 @@ def retime_devices(
         inner |= ring
 
 
-def _clocks_changed(conn: catalog.Connection, clocks: list[dict[str, Any]], ring: set[str]) -> bool:
-    """Would saving these clock rows change what is stored of a neighbour?"""
+def retime_units(
+    conn: catalog.Connection,
+    config: Config | None,
+    inner: set[str],
+    spans: run_clocks.Spans,
+    split: run_clocks.Split,
+) -> tuple[int, list[tuple[int, dict[str, Any]]], dict[int, str | None]]:
+    """`retime_devices` over units (`run_clocks.units`): a camera's runs out of reach of the change keep their
+    clocks, and the camera's is its runs merged. Only for what leaves the runs as they are (a
+    programme, a venue, another device's offset): new photos may join or cut its runs."""
+    inner = set(inner)
+    while True:
+        ring = neighbours(spans, inner)
+        if len(inner | ring) > WHOLE * len(spans) > 0:
+            return retime(conn, config)
+        try:
+            resolved = _resolve(conn, config, inner | ring, split=split)
+        except run_clocks.Unsplit as unsplit:  # not the same runs read alone: that camera whole, as `retime_devices`
+            keys = run_clocks.whole(spans, split, unsplit.device)
+            inner = {k for k in inner if k not in keys} | {unsplit.device}
+            continue
+        moved = {resolved.units.get(i, resolved.devices[i]) for i, _ in resolved.updates}
+        if not moved & ring and not _clocks_changed(conn, resolved.clocks, ring, resolved.run_rows):
+            return resolved.write(conn)
+        inner |= ring
+
+
+def _clocks_changed(
+    conn: catalog.Connection,
+    clocks: list[dict[str, Any]],
+    ring: set[str],
+    run_rows: dict[str, dict[str, Any]] | None = None,
+) -> bool:
+    """Would saving these clock rows change what is stored of a neighbour (or of a run in the ring)?"""
+    if run_clocks.changed(conn, {key: row for key, row in (run_rows or {}).items() if key in ring}):
+        return True
     new = [c for c in clocks if c["key"] in ring]
     stored = catalog.stored_clocks(conn, ring)
     for clock in new:

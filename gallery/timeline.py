@@ -101,6 +101,7 @@ class DeviceClock:
     pieces: tuple[tuple[int, int, int], ...] = ()  # a clock that changed: (first id, last id, offset) in shooting order
     # unresolved, a clock that seems to change: each side's (first id, last id, candidates), for grouping only
     sides: tuple[tuple[int, int, tuple[Candidate, ...]], ...] = ()
+    runs: tuple[RunClock, ...] = ()  # a camera weighed run by run (`_runs`): each run's clock, in time order
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ def resolve(
     """
     manual = manual or {}
     windows = tuple((e.start, e.end) for e in programme)
-    shots, real = _runs(shots, manual, windows)
+    shots, real, stretches = _runs(shots, manual, windows)
     by_device: dict[str, list[Shot]] = defaultdict(list)
     for shot in shots:
         by_device[shot.device].append(shot)
@@ -144,7 +145,7 @@ def resolve(
     finished = [_at_venue(t, programme) for t in finished]
     finished = estimate_for_grouping(shots, finished, clocks, programme, zone_at, missions)
     found = _flag_fallbacks(_with_corrections(clocks, shots, finished, manual), shots, finished)
-    return finished, _one_per_camera(found, real, by_device)
+    return finished, _one_per_camera(found, real, by_device, stretches, finished)
 
 
 # -- one clock per camera per trip -----------------------------------------------------------------
@@ -159,9 +160,26 @@ RUN_GAP = 14 * 86400
 RUN = "\x00"  # a run's key: the camera's, RUN, its rank (never shown: `_one_per_camera` merges back)
 
 
+@dataclass(frozen=True)
+class RunClock:
+    """One run of a GPS-less camera (`_runs`) and the clock it was weighed to, as the catalog keeps it
+    (`device_runs`): what re-timing one run alone (gallery/organise.py) reads and merges back."""
+
+    rank: int
+    first: datetime  # naive camera times of its first and last dated photo (`_dated`)
+    last: datetime
+    clock: DeviceClock  # the run's own clock (its key the camera's)
+    utc: tuple[datetime, datetime] | None = None  # its photos' first and last UTC time, when placed
+    # its photos are exactly the camera's dated between first and last (no reset stretch, no undated
+    # photo joined it), no gap over RUN_GAP inside it (which other devices' photos bridge), and another
+    # device's self-placed photo lies within its reach (kept whatever the programme): a programme change
+    # leaves it the same run, and read alone it is weighed as in a full pass, so it can be re-timed alone
+    closed: bool = False
+
+
 def _runs(
     shots: Sequence[Shot], manual: dict[str, int], windows: Sequence[tuple[float, float]]
-) -> tuple[Sequence[Shot], dict[str, str]]:
+) -> tuple[Sequence[Shot], dict[str, str], dict[str, bool]]:
     """Each GPS-less camera split into its runs (keys `camera RUN n`), with each run's camera.
 
     A run is a stretch of camera time with no gap over RUN_GAP across which the trip went on (another
@@ -169,12 +187,14 @@ def _runs(
     one trip; a programme window alone is not, a mission the camera was not on), and with something
     to be weighed against within its reach (a photo or a programme window);
     a stretch with nothing (a reset date: 2000-01-01 after a battery change) stays with the run of
-    its file-number neighbours, which weighs it as its clock's (clocks.weigh_pieces)."""
+    its file-number neighbours, which weighs it as its clock's (clocks.weigh_pieces).
+    Also returns, per run, whether it is closed (`RunClock.closed`)."""
     by_device: dict[str, list[Shot]] = defaultdict(list)
     for shot in shots:
         by_device[shot.device].append(shot)
     split: dict[int, str] = {}
     real: dict[str, str] = {}
+    closed: dict[str, bool] = {}
     others: list[float] | None = None
     for device, group in by_device.items():
         if device in manual or any(s.lat is not None or s.gps_time is not None for s in group):
@@ -189,10 +209,14 @@ def _runs(
             others = sorted(when for s in shots if (when := _shot_seconds(s)) is not None)
         own = sorted(when for s in group if (when := _shot_seconds(s)) is not None)
         stretches: list[list[tuple[float, Shot]]] = [[dated[0]]]
+        bridged: set[int] = set()  # the stretches a long trip holds across a gap over RUN_GAP
         for previous, current in itertools.pairwise(dated):
             middle = previous[0] + weighing.REACH, current[0] - weighing.REACH
-            if current[0] - previous[0] > RUN_GAP and not _active(*middle, others, own, ()):
-                stretches.append([])
+            if current[0] - previous[0] > RUN_GAP:
+                if not _active(*middle, others, own, ()):
+                    stretches.append([])
+                else:
+                    bridged.add(len(stretches) - 1)
             stretches[-1].append(current)
         kept = [st for st in stretches if _within_reach(st[0][0], st[-1][0], others, own, windows)]
         if len(kept) < 2:
@@ -210,11 +234,22 @@ def _runs(
                 when = _camera_seconds(s)
                 n = 0 if when is None else _neighbours_run([(when, s)], kept, [])
                 split[s.id] = f"{device}{RUN}{n}"
-        for n in range(len(kept)):
+        for n, stretch in enumerate(kept):
             real[f"{device}{RUN}{n}"] = device
+            reach = stretch[0][0] - EVIDENCE_WINDOW - weighing.REACH, stretch[-1][0] + EVIDENCE_WINDOW + weighing.REACH
+            closed[f"{device}{RUN}{n}"] = _active(*reach, others, own, ()) and stretches.index(stretch) not in bridged
+        for s in group:
+            key = split[s.id]
+            n = int(key.rsplit(RUN, 1)[1])
+            when = _camera_seconds(s)
+            if when is None or not kept[n][0][0] <= when <= kept[n][-1][0]:
+                closed[key] = False
+        for stretch in stretches:
+            if rank.get(id(stretch)) is None:
+                closed[split[stretch[0][1].id]] = False
     if not split:
-        return shots, real
-    return [replace(s, device=split[s.id]) if s.id in split else s for s in shots], real
+        return shots, real, closed
+    return [replace(s, device=split[s.id]) if s.id in split else s for s in shots], real, closed
 
 
 def _shot_seconds(shot: Shot) -> float | None:
@@ -266,46 +301,61 @@ def _neighbours_run(
 
 
 def _one_per_camera(
-    clocks: dict[str, DeviceClock], real: dict[str, str], by_device: dict[str, list[Shot]]
+    clocks: dict[str, DeviceClock],
+    real: dict[str, str],
+    by_device: dict[str, list[Shot]],
+    closed: dict[str, bool] | None = None,
+    timings: Sequence[Timing] = (),
 ) -> dict[str, DeviceClock]:
-    """The runs of a camera back into one clock: the largest aligned run's offset, correction and
-    candidates (what set-offset and the devices page read), and a note saying each run's."""
+    """The runs of a camera back into one clock (`merge_runs`), each run's kept in `runs`."""
     if not real:
         return clocks
     out = {key: clock for key, clock in clocks.items() if key not in real}
     cameras: dict[str, list[str]] = defaultdict(list)
     for key, device in real.items():
         cameras[device].append(key)
+    utc: dict[int, datetime] = {t.id: t.utc for t in timings if t.utc is not None}
     for device, keys in cameras.items():
-        runs = sorted(
-            (clocks[k] for k in keys), key=lambda c: min(_naive_camera(s) for s in _dated(by_device[c.device]))
-        )
-        aligned = [c for c in runs if c.source == "alignment"]
-        main = max(aligned or runs, key=lambda c: c.photos)
-        said = []
-        for clock in runs:
-            times = [_naive_camera(s) for s in _dated(by_device[clock.device])]
-            said.append(
-                [
-                    min(times).date().isoformat(),
-                    max(times).date().isoformat(),
-                    clock.photos,
-                    clock.correction,
-                    clock.note,
-                ]
+        runs = []
+        for key in keys:
+            times = [_naive_camera(s) for s in _dated(by_device[key])]
+            placed = [utc[s.id] for s in by_device[key] if s.id in utc]
+            runs.append(
+                RunClock(
+                    int(key.rsplit(RUN, 1)[1]),
+                    min(times),
+                    max(times),
+                    replace(clocks[key], device=device),
+                    (min(placed), max(placed)) if placed else None,
+                    (closed or {}).get(key, False),
+                )
             )
-        out[device] = replace(
-            main,
-            device=device,
-            note=notes.note("per_trip", runs=said),
-            photos=sum(c.photos for c in runs),
-            with_gps=sum(c.with_gps for c in runs),
-            confidence=min((c.confidence for c in aligned if c.confidence is not None), default=main.confidence),
-            span=None,
-            pieces=(),
-            sides=(),
-        )
+        out[device] = merge_runs(device, runs)
     return out
+
+
+def merge_runs(device: str, runs: Sequence[RunClock]) -> DeviceClock:
+    """A camera's runs as one clock: the largest aligned run's offset, correction and candidates
+    (what set-offset and the devices page read), and a note saying each run's; the runs kept."""
+    runs = sorted(runs, key=lambda r: r.first)
+    aligned = [r.clock for r in runs if r.clock.source == "alignment"]
+    main = max(aligned or [r.clock for r in runs], key=lambda c: c.photos)
+    said = [
+        [r.first.date().isoformat(), r.last.date().isoformat(), r.clock.photos, r.clock.correction, r.clock.note]
+        for r in runs
+    ]
+    return replace(
+        main,
+        device=device,
+        note=notes.note("per_trip", runs=said),
+        photos=sum(r.clock.photos for r in runs),
+        with_gps=sum(r.clock.with_gps for r in runs),
+        confidence=min((c.confidence for c in aligned if c.confidence is not None), default=main.confidence),
+        span=None,
+        pieces=(),
+        sides=(),
+        runs=tuple(runs),
+    )
 
 
 def _dated(group: Sequence[Shot]) -> list[Shot]:

@@ -213,3 +213,34 @@ def test_retiming_reads_each_photos_file_number(conn: sqlite3.Connection) -> Non
     catalog.insert_photo(conn, photo(42, camera_time="2017-09-19T10:00:00"))
     [row] = list(catalog.timing_rows(conn))
     assert organise.shot_from_row(row).sequence == 42
+
+
+def test_a_cameras_runs_are_kept_whole_or_run_by_run(conn: sqlite3.Connection) -> None:
+    """Migration 19 (issue 10): a camera re-timed whole replaces its runs; one run re-timed alone
+    replaces that run and keeps the others as they were."""
+
+    def run(rank: int, correction: int | None) -> dict[str, Any]:
+        return {
+            "rank": rank,
+            "first": f"201{rank}-09-18T08:00:00",
+            "last": f"201{rank}-09-22T18:00:00",
+            "first_utc": None,
+            "last_utc": None,
+            "closed": 1,
+            "offset_seconds": correction,
+            "offset_source": "alignment" if correction is not None else None,
+            "confidence": 0.9,
+            "note": "",
+            "candidates": "[]",
+            "photos": 10 + rank,
+            "with_gps": 0,
+        }
+
+    with catalog.transaction(conn):
+        catalog.save_device_runs(conn, "cam", [run(0, 3600), run(1, None), run(2, 0)], whole=True)
+        catalog.save_device_runs(conn, "cam", [run(1, -21600)], whole=False)
+    kept = catalog.device_runs(conn)["cam"]
+    assert [(r["rank"], r["offset_seconds"]) for r in kept] == [(0, 3600), (1, -21600), (2, 0)]
+    with catalog.transaction(conn):
+        catalog.save_device_runs(conn, "cam", [run(0, 7200)], whole=True)
+    assert [(r["rank"], r["offset_seconds"], r["photos"]) for r in catalog.device_runs(conn)["cam"]] == [(0, 7200, 10)]

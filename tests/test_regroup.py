@@ -341,8 +341,9 @@ def test_a_programme_regroups_photos_it_does_not_re_time(tmp_path: Path) -> None
     assert any(row[6] is not None for row in _snapshot(fast).values())  # albums of the mission
 
 
-def _times(conn: sqlite3.Connection) -> tuple[list[Any], list[Any]]:
-    """Every photo's time and place as re-timing leaves them, and what each device's clock was found to be."""
+def _times(conn: sqlite3.Connection) -> tuple[list[Any], list[Any], list[Any]]:
+    """Every photo's time and place as re-timing leaves them, what each device's clock was found to
+    be, and each run's of a camera weighed run by run (migration 19)."""
     columns = ", ".join(organise.PLACED)
     photos = [tuple(r) for r in conn.execute(f"SELECT sha256, {columns} FROM photos ORDER BY sha256")]
     clocks = [
@@ -351,7 +352,8 @@ def _times(conn: sqlite3.Connection) -> tuple[list[Any], list[Any]]:
             "SELECT key, offset_seconds, offset_source, confidence, note, candidates, manual FROM devices ORDER BY key"
         )
     ]
-    return photos, clocks
+    runs = [tuple(r) for r in conn.execute(f"SELECT {catalog.RUN_COLUMNS} FROM device_runs ORDER BY device, rank")]
+    return photos, clocks, runs
 
 
 def _by_device(photos: list[Any]) -> list[list[Any]]:
@@ -597,3 +599,69 @@ def test_an_instant_in_a_gap_a_window_bridges_brings_the_whole_segment_in() -> N
         assert albums.scope_of(conn, set(), [(zero + timedelta(hours=60)).timestamp()], [window]) == both
     finally:
         conn.close()
+
+
+def test_a_programme_near_one_trip_re_times_that_run_of_the_camera_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Canon (one serial) on the demo week and again FAR weeks later, weighed run by run: a
+    programme loaded on the far week re-times the far run of the Canon only (its first run keeps
+    its clock, kept in `device_runs`), and the photos, clocks and runs come out as a full pass's."""
+    monkeypatch.setattr(organise, "WHOLE", 2.0)  # two trips: the shortcut to a full pass would hide the scope
+    photos = synthetic_catalog.trip_photos(0) + _far_trip(0)
+    base = missions.parse_programme(synthetic.PROGRAMME)
+    far = timedelta(weeks=FAR)
+    text = "\n".join(
+        [f'[mission]\ntitle = "{base.title}"\ntimezone = "{base.timezone}"\n']
+        + [
+            f'[[event]]\nname = "{e.name}"\nstart = {(e.start + far).isoformat()}\nend = {(e.end + far).isoformat()}\n'
+            for e in base.events
+        ]
+    )
+    read: list[tuple[str, datetime | None]] = []
+    resolve = organise.timeline.resolve
+
+    def counted(shots: Any, *args: Any, **kwargs: Any) -> Any:
+        read.extend((shot.device, shot.camera_time) for shot in shots)
+        return resolve(shots, *args, **kwargs)
+
+    conns = []
+    for name in ("fast", "full"):
+        conn = catalog.connect(tmp_path / f"{name}.db")
+        catalog.migrate(conn)
+        synthetic_catalog.insert(conn, photos)
+        organise.refresh(conn)
+        assert [len(runs) for runs in catalog.device_runs(conn).values()] == [2]  # the Canon, run by run
+        before = organise.setting(conn)
+        missions.load(conn, text)
+        if name == "fast":
+            with monkeypatch.context() as patch:
+                patch.setattr(organise.timeline, "resolve", counted)
+                organise.refresh_setting(conn, None, before)
+        else:
+            organise.refresh(conn)
+        conns.append(conn)
+    fast, full = conns
+    assert _times(fast) == _times(full)
+    assert _snapshot(fast) == _snapshot(full)
+    (canon,) = catalog.device_runs(fast)
+    middle = datetime(2017, 9, 18) + far / 2
+    canon_read = [when for device, when in read if device == canon and when is not None]
+    assert canon_read, "the far run of the Canon was not re-timed: the test would test nothing"
+    assert all(when > middle for when in canon_read)  # none of the first trip's photos read again
+    assert not any("folder:trip0-" in device for device, _ in read)  # nor the first trip's other devices
+    # an offset set by hand on a phone of the far trip: the same, the Canon's first run left as it was
+    phone = next(d for d, _ in read if d != canon and "iphone" in d)
+    read.clear()
+    for conn in (fast, full):
+        catalog.set_manual_offset(conn, phone, 3600)
+        if conn is fast:
+            with monkeypatch.context() as patch:
+                patch.setattr(organise.timeline, "resolve", counted)
+                organise.refresh_device(conn, None, phone)
+        else:
+            organise.refresh(conn)
+    assert _times(fast) == _times(full)
+    assert _snapshot(fast) == _snapshot(full)
+    assert [when for device, when in read if device == canon and when is not None and when < middle] == []
+    assert not any("folder:trip0-" in device for device, _ in read)

@@ -209,6 +209,7 @@ def test_migrating_an_existing_catalog_indexes_what_is_there(library: Path) -> N
             "read_version",  # migration 17 (gallery reread)
         ):
             conn.execute(f"ALTER TABLE photos DROP COLUMN {column}")
+        conn.execute("DROP TABLE device_runs")  # migration 19 (each run's clock of a camera, issue 10)
         conn.execute("DROP TABLE album_aliases")  # and what 12 (album order) and 13 (album redirects) added
         conn.execute("DROP INDEX album_photos_order")
         conn.execute("ALTER TABLE album_photos DROP COLUMN sort_key")
