@@ -479,6 +479,11 @@ def save_device_runs(conn: sqlite3.Connection, device: str, runs: Iterable[Mappi
         conn.execute(f"INSERT OR REPLACE INTO device_runs ({RUN_COLUMNS}) VALUES ({marks})", {**run, "device": device})
 
 
+def forget_device_runs(conn: sqlite3.Connection, devices: Iterable[str]) -> None:
+    """These cameras' kept runs go: their next re-time weighs them whole and keeps them again."""
+    conn.executemany("DELETE FROM device_runs WHERE device = ?", [(device,) for device in devices])
+
+
 def device_runs(conn: sqlite3.Connection) -> dict[str, list[dict[str, Any]]]:
     """Each camera weighed run by run: its runs as kept, by rank."""
     out: dict[str, list[dict[str, Any]]] = {}

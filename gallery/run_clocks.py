@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from . import catalog, devices, timeline
+from . import catalog, clocks, devices, timeline
 from .clocks import Candidate
 from .timeline import DeviceClock, Shot, Timing
 
@@ -43,6 +43,29 @@ def units(conn: catalog.Connection, spans: Spans) -> tuple[Spans, Split]:
         for run, seconds in zip(runs, bounds, strict=True):
             units[f"{device}{timeline.RUN}{run['rank']}"] = (min(seconds), max(seconds))
     return units, split
+
+
+# How far from a camera's runs a photo leaving the catalog may have counted for them: a run is closed
+# when another device's photo lies within its reach, and a gap between runs is one when nothing of
+# the trip lies in it (timeline._runs); a zone's worth more, camera times against UTC ones.
+FORGET_REACH = timeline.EVIDENCE_WINDOW + clocks.REACH + 14 * 3600
+
+
+def forget_near(conn: catalog.Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Photos leave the catalog (the trash emptied, which re-times nothing): the kept runs of every
+    camera whose span, widened by FORGET_REACH, holds one of their times are forgotten, so the next
+    change near that camera weighs it whole (as a full pass would) instead of merging runs whose
+    `closed` read the photos now gone."""
+    moments = [_seconds(row[k]) for row in rows for k in ("camera_time", "gps_time", "taken_at_utc") if row.get(k)]
+    if not moments:
+        return
+    near = []
+    for device, runs in catalog.device_runs(conn).items():
+        seconds = [_seconds(r[k]) for r in runs for k in ("first", "last", "first_utc", "last_utc") if r[k]]
+        low, high = min(seconds) - FORGET_REACH, max(seconds) + FORGET_REACH
+        if any(low <= moment <= high for moment in moments):
+            near.append(device)
+    catalog.forget_device_runs(conn, near)
 
 
 def whole(spans: Spans, split: Split, device: str) -> set[str]:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from . import albums, catalog, dates, kinds, organise, storage, thumbs
+from . import albums, catalog, dates, kinds, organise, run_clocks, storage, thumbs
 from .config import Config
 from .errors import BadRequest, NotFound
 
@@ -48,6 +48,7 @@ def empty(conn: catalog.Connection, config: Config, everything: bool = False, no
         with catalog.transaction(conn):  # the rows first: a crash leaves orphan files that `check` names
             catalog.delete_companions(conn, [c["sha256"] for c in companions])
             catalog.delete_photo(conn, row["id"])
+            run_clocks.forget_near(conn, [row])
         _remove_files(config, row)
         for companion in companions:
             _remove_files(config, companion)

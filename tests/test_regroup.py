@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from gallery import albums, catalog, events, missions, notes, organise, regroup, synthetic, synthetic_catalog, trash
+from gallery.config import Config
 from gallery.errors import GalleryError
 
 T0 = datetime(2017, 9, 18, 8, 0, tzinfo=UTC)
@@ -665,3 +666,48 @@ def test_a_programme_near_one_trip_re_times_that_run_of_the_camera_alone(
     assert _snapshot(fast) == _snapshot(full)
     assert [when for device, when in read if device == canon and when is not None and when < middle] == []
     assert not any("folder:trip0-" in device for device, _ in read)
+
+
+def test_emptying_the_trash_forgets_the_runs_it_could_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """R3: the trash emptied (as `gallery serve` does after 30 days) deletes photos and re-times
+    nothing. The far trip's other devices gone, the Canon's far run had nothing left to weigh against:
+    a full pass now weighs the Canon as one; a programme loaded on the first trip must not merge the
+    far run's clock as kept (before: 140 photos kept `device_offset` times a full pass leaves unknown)."""
+    monkeypatch.setattr(organise, "WHOLE", 2.0)
+    photos = synthetic_catalog.trip_photos(0, 1) + _far_trip(1)
+    base = missions.parse_programme(synthetic.PROGRAMME)
+    text = "\n".join(
+        [f'[mission]\ntitle = "{base.title}"\ntimezone = "{base.timezone}"\n']
+        + [
+            f'[[event]]\nname = "{e.name}"\nstart = {e.start.isoformat()}\nend = {e.end.isoformat()}\n'
+            for e in base.events
+        ]
+    )
+    conns = []
+    for name in ("fast", "full"):
+        conn = catalog.connect(tmp_path / f"{name}.db")
+        catalog.migrate(conn)
+        synthetic_catalog.insert(conn, photos)
+        organise.refresh(conn)
+        conns.append(conn)
+    fast, full = conns
+    (canon,) = catalog.device_runs(fast)
+    later = datetime(2017, 9, 18) + timedelta(weeks=FAR // 2)
+    rows = fast.execute("SELECT sha256, device, taken_at_utc FROM photos WHERE taken_at_utc IS NOT NULL").fetchall()
+    gone = [
+        sha for sha, device, utc in rows if device != canon and datetime.fromisoformat(utc) > later.replace(tzinfo=UTC)
+    ]
+    assert gone
+    for n, conn in enumerate(conns):
+        root = tmp_path / f"root{n}"
+        root.mkdir()
+        trash.trash(conn, gone)
+        trash.empty(conn, Config(root=root), everything=True)
+        before = organise.setting(conn)
+        missions.load(conn, text)
+        if conn is fast:
+            organise.refresh_setting(conn, None, before)
+        else:
+            organise.refresh(conn)
+    assert _times(fast) == _times(full)
+    assert _snapshot(fast) == _snapshot(full)
