@@ -312,19 +312,24 @@ def catalog_count(conn: sqlite3.Connection, source: str) -> int:
     return int(conn.execute("SELECT count(*) FROM photos WHERE time_source = ?", (source,)).fetchone()[0])
 
 
+def _demo_programme(shift: timedelta) -> str:
+    """The demo mission's programme, its events `shift` later (another week of the synthetic trips)."""
+    base = missions.parse_programme(synthetic.PROGRAMME)
+    return "\n".join(
+        [f'[mission]\ntitle = "{base.title}"\ntimezone = "{base.timezone}"\n']
+        + [
+            f'[[event]]\nname = "{e.name}"\nstart = {(e.start + shift).isoformat()}\nend = {(e.end + shift).isoformat()}\n'
+            for e in base.events
+        ]
+    )
+
+
 def test_a_programme_regroups_photos_it_does_not_re_time(tmp_path: Path) -> None:
     """Phones with a position and an offset on every photo are neither re-timed nor re-named by a
     programme without venues, yet its events make their albums: its stretch is regrouped all the same (H25)."""
     phones = [p for p in synthetic_catalog.trip_photos(1) if p.device.gps == 1.0 and p.device.offset_tag]
-    base = missions.parse_programme(synthetic.PROGRAMME)
     week = timedelta(weeks=1)
-    text = "\n".join(
-        [f'[mission]\ntitle = "{base.title}"\ntimezone = "{base.timezone}"\n']
-        + [
-            f'[[event]]\nname = "{e.name}"\nstart = {(e.start + week).isoformat()}\nend = {(e.end + week).isoformat()}\n'
-            for e in base.events
-        ]
-    )
+    text = _demo_programme(week)
     conns = []
     for name in ("fast", "full"):
         conn = catalog.connect(tmp_path / f"{name}.db")
@@ -610,15 +615,8 @@ def test_a_programme_near_one_trip_re_times_that_run_of_the_camera_alone(
     its clock, kept in `device_runs`), and the photos, clocks and runs come out as a full pass's."""
     monkeypatch.setattr(organise, "WHOLE", 2.0)  # two trips: the shortcut to a full pass would hide the scope
     photos = synthetic_catalog.trip_photos(0) + _far_trip(0)
-    base = missions.parse_programme(synthetic.PROGRAMME)
     far = timedelta(weeks=FAR)
-    text = "\n".join(
-        [f'[mission]\ntitle = "{base.title}"\ntimezone = "{base.timezone}"\n']
-        + [
-            f'[[event]]\nname = "{e.name}"\nstart = {(e.start + far).isoformat()}\nend = {(e.end + far).isoformat()}\n'
-            for e in base.events
-        ]
-    )
+    text = _demo_programme(far)
     read: list[tuple[str, datetime | None]] = []
     resolve = organise.timeline.resolve
 
@@ -675,14 +673,7 @@ def test_emptying_the_trash_forgets_the_runs_it_could_change(tmp_path: Path, mon
     far run's clock as kept (before: 140 photos kept `device_offset` times a full pass leaves unknown)."""
     monkeypatch.setattr(organise, "WHOLE", 2.0)
     photos = synthetic_catalog.trip_photos(0, 1) + _far_trip(1)
-    base = missions.parse_programme(synthetic.PROGRAMME)
-    text = "\n".join(
-        [f'[mission]\ntitle = "{base.title}"\ntimezone = "{base.timezone}"\n']
-        + [
-            f'[[event]]\nname = "{e.name}"\nstart = {e.start.isoformat()}\nend = {e.end.isoformat()}\n'
-            for e in base.events
-        ]
-    )
+    text = _demo_programme(timedelta(0))
     conns = []
     for name in ("fast", "full"):
         conn = catalog.connect(tmp_path / f"{name}.db")
