@@ -90,6 +90,15 @@ def ten_files(folder: Path, week: int) -> Path:
     return folder
 
 
+SETTINGS = (  # what setting_seconds times, as printed
+    ("load", "load a programme"),
+    ("replace", "replace it"),
+    ("offset", "set-offset camera"),
+    ("phone", "set-offset phone"),
+    ("full", "(a full pass)"),
+)
+
+
 def child_import(root: Path, source: Path) -> dict[str, float]:
     """Run `gallery import` in a child process: its wall time and peak RSS.
 
@@ -257,13 +266,7 @@ def main() -> None:
                 f" ratio {large_edit[kind] / small_edit[kind]:.2f} (target <= 1.5)"
             )
         print("programme and offset (H25): large library (a trip in its middle) vs the one-trip library")
-        for kind, words in (
-            ("load", "load a programme"),
-            ("replace", "replace it"),
-            ("offset", "set-offset camera"),
-            ("phone", "set-offset phone"),
-            ("full", "(a full pass)"),
-        ):
+        for kind, words in SETTINGS:
             print(
                 f"  {words:17s} {large_setting[kind] * 1000:8.1f} ms | one trip {trip_setting[kind] * 1000:7.1f} ms,"
                 f" ratio {large_setting[kind] / trip_setting[kind]:.2f}"
@@ -277,13 +280,7 @@ def main() -> None:
                 trips = conn.execute("SELECT COUNT(*) FROM imports").fetchone()[0]
             spread_setting = setting_seconds(spread / "gallery.db", trips // 2, args.repeat, gap)
             print(f"programme and offset, trips {gap} days apart (a trip in the middle) vs trips a week apart")
-            for kind, words in (
-                ("load", "load a programme"),
-                ("replace", "replace it"),
-                ("offset", "set-offset camera"),
-                ("phone", "set-offset phone"),
-                ("full", "(a full pass)"),
-            ):
+            for kind, words in SETTINGS:
                 print(
                     f"  {words:17s} {spread_setting[kind] * 1000:8.1f} ms | weekly {large_setting[kind] * 1000:8.1f} ms"
                     f" | one trip {trip_setting[kind] * 1000:7.1f} ms,"
