@@ -271,7 +271,11 @@ def _cannot_refute(
     where the whole would refute (its peak holding `sure` of it), the mass near `offset` is at least
     `sure` times its ratio to the peak's here, which leaves it `room` when that ratio is room / sure."""
     keep = np.abs(shifts + offset) <= within + CLUSTER
-    part, kept = _posterior(looks, grid, shifts, local, evidence, keep), shifts[keep]
+    return _clears(_posterior(looks, grid, shifts, local, evidence, keep), shifts[keep], offset, sure, room, within)
+
+
+def _clears(part: np.ndarray, kept: np.ndarray, offset: int, sure: float, room: float, within: float) -> bool:
+    """`_cannot_refute`'s answer from the posterior over the kept shifts."""
     top = float(kept[int(np.argmax(part))])
     peak, here = (float(part[np.abs(kept - at) <= CLUSTER].sum()) for at in (top, -offset))
     return abs(-top - offset) > within or peak < sure or here * sure >= room * peak
@@ -286,12 +290,127 @@ def _unless_refuted(times: np.ndarray, steps: np.ndarray, evidence: Evidence, wh
         return [Piece(0, n - 1, whole)]
     cuts = [int(i) + 1 for i in np.nonzero(steps > CUT_GAP)[0]]
     grids: dict[int, _Grid] = {}
+    sides = _Sides(times, cuts, evidence, whole.offset, grids)
     for cut in cuts:
-        for side in (times[:cut], times[cut:]):
+        for first, side in ((True, times[:cut]), (False, times[cut:])):
+            if sides.clear(cut, first):
+                continue
             if _refutes(side, evidence, whole.offset, SIDE_SURE, SIDE_ROOM, SIDE_NEAR, grids):
                 before, after = weigh(times[:cut], evidence), weigh(times[cut:], evidence)
                 return [_changes_at(times, cut, whole, before, after)]
     return [Piece(0, n - 1, whole)]
+
+
+class _Sides:
+    """`_refutes`' screen (`_cannot_refute`, with the SIDE_* constants) for every pause's two sides of
+    one device: the same answers, at the cost of the kept shifts per side instead of its photos (a
+    camera used every week for years has thousands of pauses and tens of thousands of photos).
+
+    A side is a prefix or a suffix of the photos in shooting order. When it is one in time order too
+    (no photo before the pause taken after one behind it: the usual case), its looks are a run of the
+    device's own looks, preceded for a suffix by its first photo when that one is not a look of the
+    whole (`_looks` keeps any side's first photo). Each kept shift's log-likelihood is then a
+    difference of two prefix sums of per-look terms, its tempering a difference of counts of ten-minute
+    stretches, its zone and prior read at its middle look. A side that is not a run in time order is
+    not cleared here: `_refutes` weighs it."""
+
+    def __init__(
+        self, times: np.ndarray, cuts: Sequence[int], evidence: Evidence, offset: int, grids: dict[int, _Grid]
+    ) -> None:
+        self.evidence, self.offset, self.grids = evidence, offset, grids
+        ordered = np.sort(times)
+        self.ordered = ordered
+        self.starts = np.concatenate(([True], np.diff(ordered) >= BURST_GAP))  # which photos are looks
+        self.looks = ordered[self.starts]
+        self.ahead = np.concatenate(([0], np.cumsum(self.starts)))  # looks among the first c photos in time
+        self.latest = np.maximum.accumulate(times)  # the latest of the first c + 1 photos in shooting order
+        self.earliest = np.minimum.accumulate(times[::-1])[::-1]  # the earliest from photo c on
+        self.stretch = np.floor(self.looks / STRETCH)
+        new = np.concatenate(([1], self.stretch[1:] != self.stretch[:-1])) if self.looks.size else np.zeros(0)
+        self.new = np.concatenate(([0], np.cumsum(new)))  # stretches begun among the first k looks
+        shifts = np.arange(-REACH, REACH + 1, BIN, dtype=np.float64)
+        self.keep = np.abs(shifts + offset) <= SIDE_NEAR + CLUSTER
+        self.shifts, self.kept = shifts, shifts[self.keep]
+        self.columns = {k: i for i, k in enumerate(sorted({0, self.looks.size, *(int(self.ahead[c]) for c in cuts)}))}
+        self.sums: dict[int, list[np.ndarray]] = {}  # by local offset, per share: prefix sums at the columns
+        self.priors: dict[tuple[int, str, int | None], np.ndarray] = {}
+
+    def clear(self, cut: int, first: bool) -> bool:
+        """Does the screen clear this side of the pause before photo `cut` (True), or must `_refutes`
+        weigh it (False)?"""
+        if self.latest[cut - 1] > self.earliest[cut]:
+            return False
+        posterior = self.posterior(cut, first)
+        return posterior is None or _clears(posterior, self.kept, self.offset, SIDE_SURE, SIDE_ROOM, SIDE_NEAR)
+
+    def posterior(self, cut: int, first: bool) -> np.ndarray | None:
+        """The side's posterior over the kept shifts (`_posterior`'s), None when it has too few looks."""
+        start = 0 if first else int(self.ahead[cut])
+        end = int(self.ahead[cut]) if first else self.looks.size
+        extra = None if first or self.starts[cut] else float(self.ordered[cut])
+        count = end - start + (extra is not None)
+        if count < SIDE_LOOKS:
+            return None
+        middle = self._middle(start, count, extra)
+        local = _local_at(self.evidence.zone, middle)
+        grid = self._grid(local)
+        loglik = None
+        for share, sums in zip(self._shares(grid), self._sums(local), strict=True):
+            one = sums[:, self.columns[end]] - sums[:, self.columns[start]]
+            if extra is not None:
+                one = one + grid.terms(np.array([extra]), self.kept, share)[:, 0]
+            loglik = one if loglik is None else np.maximum(loglik, one)
+        assert loglik is not None
+        distinct = (1 + int(self.new[end] - self.new[start + 1])) if end > start else 0
+        if extra is not None:
+            distinct += 0 if end > start and math.floor(extra / STRETCH) == self.stretch[start] else 1
+        posterior = loglik * _tempering(count, distinct) + self._prior(local, middle)
+        posterior = np.exp(posterior - posterior.max())
+        return posterior / posterior.sum()  # type: ignore[no-any-return]
+
+    def _middle(self, start: int, count: int, extra: float | None) -> float:
+        """`np.median` of the side's looks (sorted: its one or two middle ones)."""
+
+        def at(i: int) -> float:
+            return extra if extra is not None and i == 0 else float(self.looks[start + i - (extra is not None)])
+
+        middle = [at(count // 2)] if count % 2 else [at(count // 2 - 1), at(count // 2)]
+        return float(np.median(np.array(middle)))
+
+    def _grid(self, local: int) -> _Grid:
+        if local not in self.grids:
+            self.grids[local] = _Grid(self.evidence, local)
+        return self.grids[local]
+
+    @staticmethod
+    def _shares(grid: _Grid) -> Sequence[float]:
+        return SHARED_SHARES if grid.shared is not None else (0.0,)
+
+    def _sums(self, local: int) -> list[np.ndarray]:
+        """Per share, the sums of the first k looks' terms at each kept shift, for the k in `columns`."""
+        if local not in self.sums:
+            grid, wanted = self._grid(local), sorted(self.columns)
+            out = []
+            for share in self._shares(grid):
+                sums = np.zeros((self.kept.size, len(wanted)))
+                running = np.zeros(self.kept.size)
+                for at in range(0, self.looks.size, 1024):  # in chunks: bounded memory
+                    chunk = np.cumsum(grid.terms(self.looks[at : at + 1024], self.kept, share), axis=1)
+                    chunk += running[:, None]
+                    for k in wanted:
+                        if at < k <= at + chunk.shape[1]:
+                            sums[:, self.columns[k]] = chunk[:, k - at - 1]
+                    running = chunk[:, -1]
+                out.append(sums)
+            self.sums[local] = out
+        return self.sums[local]
+
+    def _prior(self, local: int, middle: float) -> np.ndarray:
+        when = datetime.fromtimestamp(middle, UTC)
+        key = (local, when.date().isoformat(), _offset_of(self.evidence.home_zone, when))
+        if key not in self.priors:  # the prior depends on the middle look through these alone
+            self.priors[key] = _prior_at(self.shifts, local, self.evidence, when)[self.keep]
+        return self.priors[key]
 
 
 SPLIT_BETTER = 6.0  # nats: how much better two clocks must explain a device than one before a cut is weighed
@@ -314,10 +433,14 @@ def _best_cut(times: np.ndarray, steps: np.ndarray, evidence: Evidence, whole: V
     shifts = np.arange(-REACH, REACH + 1, 5 * BIN, dtype=np.float64)  # coarse: only the cut is chosen here
     prior = _log_prior(shifts, local, evidence, times)
     logs = np.log(np.maximum(grid.density, grid.floor))
-    index = ((times[None, :] + shifts[:, None] - grid.start) // BIN).astype(np.int64)
-    inside = (index >= 0) & (index < logs.size)
-    per = np.where(inside, logs[np.clip(index, 0, logs.size - 1)], math.log(grid.floor))
-    total = np.concatenate((np.zeros((shifts.size, 1)), np.cumsum(per, axis=1)), axis=1)
+    ends = np.array([*cuts, times.size]) - 1
+    total = np.empty((shifts.size, ends.size))  # each shift's sum over the photos before each cut, and all
+    for at in range(0, shifts.size, 64):  # in chunks of shifts: bounded memory for a camera of any size
+        part = shifts[at : at + 64]
+        index = ((times[None, :] + part[:, None] - grid.start) // BIN).astype(np.int64)
+        inside = (index >= 0) & (index < logs.size)
+        per = np.where(inside, logs[np.clip(index, 0, logs.size - 1)], math.log(grid.floor))
+        total[at : at + part.size] = np.cumsum(per, axis=1)[:, ends]
 
     temper = _temper(_looks(np.sort(times))) * _looks(np.sort(times)).size / times.size  # one tempering for all
 
@@ -327,7 +450,7 @@ def _best_cut(times: np.ndarray, steps: np.ndarray, evidence: Evidence, whole: V
         return peak + math.log(float(np.exp(tempered - peak).sum()))
 
     one = evidence_of(total[:, -1])
-    scores = [evidence_of(total[:, c]) + evidence_of(total[:, -1] - total[:, c]) for c in cuts]
+    scores = [evidence_of(total[:, i]) + evidence_of(total[:, -1] - total[:, i]) for i in range(len(cuts))]
     best = int(np.argmax(scores))
     return cuts[best] if scores[best] - one >= (SPLIT_CHECK if whole.offset is not None else SPLIT_BETTER) else None
 
@@ -530,11 +653,14 @@ def _temper(looks: np.ndarray) -> float:
     INDEPENDENT_SHARE), at least EFFECTIVE_LOOKS and at most MAX_EFFECTIVE: evenly spread shots
     then weigh their full sharp edges, bursts around shared moments still speak as few voices.
     """
-    if looks.size == 0:
+    return _tempering(looks.size, np.unique(np.floor(looks / STRETCH)).size)
+
+
+def _tempering(looks: int, stretches: int) -> float:
+    if looks == 0:
         return 1.0
-    stretches = np.unique(np.floor(looks / STRETCH)).size
     effective = min(MAX_EFFECTIVE, max(EFFECTIVE_LOOKS, INDEPENDENT_SHARE * stretches))
-    return min(1.0, effective / looks.size)
+    return min(1.0, effective / looks)
 
 
 def _changes_midway(
@@ -582,9 +708,13 @@ def _looks(times: np.ndarray) -> np.ndarray:
 
 
 def _local_offset(zone: str | None, looks: np.ndarray) -> int:
-    if not zone or looks.size == 0:
+    return _local_at(zone, float(np.median(looks))) if looks.size else 0
+
+
+def _local_at(zone: str | None, middle: float) -> int:
+    if not zone:
         return 0
-    when = datetime.fromtimestamp(float(np.median(looks)), UTC)
+    when = datetime.fromtimestamp(middle, UTC)
     return int((when.astimezone(ZoneInfo(zone)).utcoffset() or timedelta(0)).total_seconds())
 
 
@@ -643,23 +773,22 @@ class _Grid:
         busy): the day's rival (`_day_rival`) counts only coincidences beyond that rate.
         """
         out = np.empty(shifts.size)
-        size = self.rest.size
+        shares = SHARED_SHARES if self.shared is not None else (0.0,)
         for at in range(0, shifts.size, 2048):  # in chunks: bounded memory
             part = shifts[at : at + 2048]
-            index = ((looks[None, :] + part[:, None] - self.start) // BIN).astype(np.int64)
-            inside = (index >= 0) & (index < size)
-            clipped = np.clip(index, 0, size - 1)
-            rest = np.where(inside, self.rest[clipped], 0.0)
-            if self.shared is None:
-                out[at : at + part.size] = np.log(np.maximum(rest, self.floor)).sum(axis=1)
-                continue
-            shared = np.where(inside, self.shared[clipped], 0.0)
-            best = np.full(part.size, -np.inf)
-            for share in SHARED_SHARES:
-                mixed = np.log(np.maximum(share * shared + (1 - share) * rest, self.floor)).sum(axis=1)
-                best = np.maximum(best, mixed)
-            out[at : at + part.size] = best
+            out[at : at + part.size] = np.max([self.terms(looks, part, share).sum(axis=1) for share in shares], axis=0)
         return out
+
+    def terms(self, looks: np.ndarray, shifts: np.ndarray, share: float) -> np.ndarray:
+        """Each look's log term at each shift (shifts x looks), `share` of it from the shared moments."""
+        index = ((looks[None, :] + shifts[:, None] - self.start) // BIN).astype(np.int64)
+        inside = (index >= 0) & (index < self.rest.size)
+        clipped = np.clip(index, 0, self.rest.size - 1)
+        rest = np.where(inside, self.rest[clipped], 0.0)
+        if self.shared is None:
+            return np.log(np.maximum(rest, self.floor))
+        shared = np.where(inside, self.shared[clipped], 0.0)
+        return np.log(np.maximum(share * shared + (1 - share) * rest, self.floor))
 
 
 # shares of a device's shooting at the others' moments, the best one taken at each shift: profiling over
@@ -737,7 +866,10 @@ def _offset_of(zone: str | None, when: datetime) -> int | None:
 
 def _log_prior(shifts: np.ndarray, local: int, evidence: Evidence, looks: np.ndarray) -> np.ndarray:
     """Each hypothesis a bump of DRIFT_SIGMA around its shift (weights dropped on the grid, one convolution)."""
-    when = datetime.fromtimestamp(float(np.median(looks)), UTC)
+    return _prior_at(shifts, local, evidence, datetime.fromtimestamp(float(np.median(looks)), UTC))
+
+
+def _prior_at(shifts: np.ndarray, local: int, evidence: Evidence, when: datetime) -> np.ndarray:
     step = float(shifts[1] - shifts[0]) if shifts.size > 1 else float(BIN)
     weights = np.zeros(shifts.size)
     for error, weight, _reason, _zone in _hypotheses(local, evidence, when):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 
 from gallery import clocks
@@ -89,3 +90,69 @@ def test_the_side_checks_screen_never_hides_a_refutation(first: float, second: f
                 candidates += full
     assert screened and candidates, (screened, candidates)
     assert math.isfinite(clocks.SIDE_NEAR)
+
+
+def _wandering(seed: int, start: float, count: int = 400) -> np.ndarray:
+    """A camera's photos in shooting order: bursts, shots minutes apart, pauses (some just over
+    CUT_GAP), and steps back under CUT_GAP (a photo before a pause may be later than the next one)."""
+    draw = random.Random(seed)
+    t, out = start, []
+    while len(out) < count:
+        u = draw.random()
+        if u < 0.3:
+            t += draw.uniform(1, 25)
+        elif u < 0.75:
+            t += draw.uniform(60, 1200)
+        elif u < 0.85:
+            t += draw.uniform(clocks.CUT_GAP + 1, clocks.CUT_GAP + 100)
+        elif u < 0.9:
+            t -= draw.uniform(clocks.CUT_GAP - 100, clocks.CUT_GAP - 1)
+        else:
+            t += draw.uniform(2000, 16 * HOUR)
+        out.append(t)
+    return np.asarray(out)
+
+
+@pytest.mark.parametrize(("seed", "zone", "start"), [(19, "UTC", MIDNIGHT), (20, "Europe/Paris", 1_509_062_400)])
+def test_the_sides_screen_answers_as_each_side_weighed_alone(seed: int, zone: str, start: float) -> None:
+    """`_Sides` screens every pause's two sides from prefix sums (a camera of 25,000 photos has
+    thousands of pauses): over a camera with bursts, pauses and small steps back, around a change
+    of summer time in Paris (two local offsets, two grids), it clears exactly the sides that
+    `_cannot_refute` clears weighed alone (or that are too few), from the same posterior, and never
+    a side that is not a run in time order (`_refutes` weighs those)."""
+    draw = random.Random(seed)
+    placed = sorted(start + day * 86400 + draw.uniform(8 * HOUR, 18 * HOUR) for day in range(5) for _ in range(300))
+    evidence = Evidence(placed, (), zone, "America/Toronto")
+    times = _wandering(seed, start + 7 * HOUR, 300)
+    cuts = [int(i) + 1 for i in np.nonzero(np.diff(times) > clocks.CUT_GAP)[0]]
+    shifts = np.arange(-clocks.REACH, clocks.REACH + 1, clocks.BIN, dtype=np.float64)
+    seen: dict[str, int] = {"cleared": 0, "kept": 0, "not a run": 0, "first photo added": 0, "locals": 0}
+    for offset in (0, -HOUR, 1800):
+        grids: dict[int, clocks._Grid] = {}
+        sides = clocks._Sides(times, cuts, evidence, offset, grids)
+        for cut in cuts:
+            run = bool(sides.latest[cut - 1] <= sides.earliest[cut])
+            for first, side in ((True, times[:cut]), (False, times[cut:])):
+                got = sides.clear(cut, first)
+                looks = clocks._looks(np.sort(side))
+                if not run:
+                    assert not got
+                    seen["not a run"] += 1
+                    continue
+                seen["first photo added"] += not first and not sides.starts[cut]
+                local = clocks._local_offset(evidence.zone, looks)
+                grid = clocks._Grid(evidence, local)
+                want = looks.size < clocks.SIDE_LOOKS or clocks._cannot_refute(
+                    looks, grid, shifts, local, evidence, offset, *SCREEN
+                )
+                assert got == want, (offset, cut, first)
+                if looks.size >= clocks.SIDE_LOOKS:  # the same posterior, up to rounding
+                    alone = clocks._posterior(looks, grid, shifts, local, evidence, sides.keep)
+                    assert np.allclose(sides.posterior(cut, first), alone, rtol=1e-9, atol=1e-12), (offset, cut)
+                seen["cleared" if got else "kept"] += 1
+        seen["locals"] = max(seen["locals"], len(grids))
+    assert all(seen.values()), seen
+    assert seen["locals"] == (2 if zone == "Europe/Paris" else 1), seen
+
+
+SCREEN = (clocks.SIDE_SURE, clocks.SIDE_ROOM, clocks.SIDE_NEAR)
