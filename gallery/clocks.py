@@ -848,11 +848,17 @@ def _hypotheses(local: int, evidence: Evidence, when: datetime) -> list[tuple[in
 def _real_offsets(day: str) -> frozenset[int]:
     when = datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
     offsets = set()
-    for name in available_timezones():
-        offset = when.astimezone(ZoneInfo(name)).utcoffset()
+    for zone in _all_zones():
+        offset = when.astimezone(zone).utcoffset()
         if offset is not None:
             offsets.add(int(offset.total_seconds()))
     return frozenset(offsets)
+
+
+@cache
+def _all_zones() -> tuple[ZoneInfo, ...]:
+    """Every zone, loaded once (a camera weighed across years reads the zones' offsets on many days)."""
+    return tuple(ZoneInfo(name) for name in sorted(available_timezones()))
 
 
 def _offset_of(zone: str | None, when: datetime) -> int | None:
