@@ -537,13 +537,4 @@ def _time_columns(timing: Timing) -> dict[str, Any]:
 
 
 def _clock_row(clock: DeviceClock) -> dict[str, Any]:
-    """The catalog keeps the correction (what set-offset takes), never the internal camera-minus-UTC."""
-    return {
-        "key": clock.device,
-        "name": devices.device_name(clock.device),
-        "offset_seconds": clock.correction,
-        "offset_source": clock.source,
-        "confidence": clock.confidence,
-        "note": clock.note,
-        "candidates": devices.candidates_to_json(clock.candidates),
-    }
+    return {"key": clock.device, "name": devices.device_name(clock.device), **run_clocks.clock_columns(clock)}

@@ -119,7 +119,7 @@ def runs_read(
         times = placed.get(str(stored["rank"]), [])
         out.append(
             {
-                **clock_columns(run),
+                **_run_columns(run),
                 "rank": stored["rank"],
                 "first": stored["first"],
                 "last": stored["last"],
@@ -133,7 +133,7 @@ def runs_read(
 
 def run_row(run: timeline.RunClock) -> dict[str, Any]:
     return {
-        **clock_columns(run.clock),
+        **_run_columns(run.clock),
         "rank": run.rank,
         "first": run.first.isoformat(),
         "last": run.last.isoformat(),
@@ -144,15 +144,19 @@ def run_row(run: timeline.RunClock) -> dict[str, Any]:
 
 
 def clock_columns(clock: DeviceClock) -> dict[str, Any]:
+    """A clock as the catalog keeps it, for a device (`devices`) and for a run (`device_runs`): the
+    correction (what set-offset takes), never the internal camera-minus-UTC."""
     return {
         "offset_seconds": clock.correction,
         "offset_source": clock.source,
         "confidence": clock.confidence,
         "note": clock.note,
         "candidates": devices.candidates_to_json(clock.candidates),
-        "photos": clock.photos,
-        "with_gps": clock.with_gps,
     }
+
+
+def _run_columns(clock: DeviceClock) -> dict[str, Any]:
+    return {**clock_columns(clock), "photos": clock.photos, "with_gps": clock.with_gps}
 
 
 def run_clock(device: str, row: dict[str, Any]) -> timeline.RunClock:
