@@ -718,6 +718,9 @@ def _local_at(zone: str | None, middle: float) -> int:
     return int((when.astimezone(ZoneInfo(zone)).utcoffset() or timedelta(0)).total_seconds())
 
 
+CHUNK = 1 << 22  # looks x shifts weighed at once (~32 MiB an array)
+
+
 class _Grid:
     """The trip's activity density on a one-minute grid, a mixture that integrates to one."""
 
@@ -774,8 +777,9 @@ class _Grid:
         """
         out = np.empty(shifts.size)
         shares = SHARED_SHARES if self.shared is not None else (0.0,)
-        for at in range(0, shifts.size, 2048):  # in chunks: bounded memory
-            part = shifts[at : at + 2048]
+        step = max(16, CHUNK // max(1, looks.size))  # in chunks of shifts: bounded memory, whatever the looks
+        for at in range(0, shifts.size, step):
+            part = shifts[at : at + step]
             out[at : at + part.size] = np.max([self.terms(looks, part, share).sum(axis=1) for share in shares], axis=0)
         return out
 
