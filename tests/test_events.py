@@ -140,6 +140,20 @@ def test_a_camera_only_event_next_to_a_located_one_stays_its_own() -> None:
     assert any("at the edge of a located event" in reason for reason in dinner.reasons)
 
 
+def test_a_camera_only_event_cut_into_small_pieces_is_judged_whole() -> None:
+    """The camera alone after the phones stopped, in two pieces a pause cuts apart (5 and 6 photos,
+    each too few to be an event): together they are an event of their own (before, the first piece
+    joined the located event before it, the second stayed alone)."""
+    trip = Trip()
+    trip.visit("coop", COOP, 18, 7.5, 10.0, 20)
+    for n in range(5):
+        trip.add("dinner", at(18, 11.0 + n * 0.05), None, None)
+    for n in range(6):
+        trip.add("dinner", at(18, 12.0 + n * 0.05), None, None)
+    where = trip.labels(group_into_events(trip.items))
+    assert len(where["dinner"]) == 1 and where["dinner"] != where["coop"], where
+
+
 def test_programme_windows_and_venues() -> None:
     trip = week()
     programme = [
