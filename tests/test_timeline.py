@@ -693,6 +693,17 @@ def test_a_reset_date_after_photos_the_candidates_disagree_on_is_placed_between_
     assert not {p.id for p in phone[: len(morning)]} & set(event_b.ids)  # the morning stays its own event
 
 
+def _dslr_read_in_paris(shots: list[Shot], mission: MissionZone) -> list[timeline.Timing]:
+    """The shots resolved, the dslr's read in the mission's zone (Paris) whatever its clock."""
+    timings, _ = timeline.resolve(shots, zone_at, missions=[mission])
+    return [
+        replace(t, utc=timeline.local_to_utc(s.camera_time, "Europe/Paris"), source="mission_zone")  # type: ignore[arg-type]
+        if (s := shots[n]).device == "dslr"
+        else t
+        for n, t in enumerate(timings)
+    ]
+
+
 def test_photos_read_in_the_missions_zone_at_an_offset_no_likely_candidate_gives_take_the_best() -> None:
     """A camera left on Montréal time shot the Toulouse morning; its candidates (80 % for the truth,
     15 % for five hours later, the Paris afternoon) disagree on its event, so it stays unresolved.
@@ -705,13 +716,7 @@ def test_photos_read_in_the_missions_zone_at_an_offset_no_likely_candidate_gives
     phone = phone[: len(morning)] + [replace(p, lat=PARIS[0], lon=PARIS[1]) for p in phone[len(morning) :]]
     dslr = _camera("dslr", 200, [m - 540 + 3 for m in morning], -timedelta(hours=6))
     mission = MissionZone(datetime(2017, 9, 19), datetime(2017, 9, 20), "Europe/Paris")
-    timings, _ = timeline.resolve(phone + dslr, zone_at, missions=[mission])
-    timings = [
-        replace(t, utc=timeline.local_to_utc(s.camera_time, "Europe/Paris"), source="mission_zone")  # type: ignore[arg-type]
-        if (s := (phone + dslr)[n]).device == "dslr"
-        else t
-        for n, t in enumerate(timings)
-    ]
+    timings = _dslr_read_in_paris(phone + dslr, mission)
     paris = 7200  # camera minus UTC on Paris time in September
     candidates = (
         timeline.Candidate(paris - 6 * 3600, 6 * 3600, 0.8, 0.8, "zone"),
@@ -743,13 +748,7 @@ def test_a_reading_less_likely_than_the_best_candidate_takes_it_even_when_the_li
     phone = phone[: len(morning)] + [replace(p, lat=PARIS[0], lon=PARIS[1]) for p in phone[len(morning) :]]
     dslr = _camera("dslr", 200, [m + 3 for m in morning], timedelta(days=1))
     mission = MissionZone(datetime(2017, 9, 19), datetime(2017, 9, 21), "Europe/Paris")
-    timings, _ = timeline.resolve(phone + dslr, zone_at, missions=[mission])
-    timings = [
-        replace(t, utc=timeline.local_to_utc(s.camera_time, "Europe/Paris"), source="mission_zone")  # type: ignore[arg-type]
-        if (s := (phone + dslr)[n]).device == "dslr"
-        else t
-        for n, t in enumerate(timings)
-    ]
+    timings = _dslr_read_in_paris(phone + dslr, mission)
     paris = 7200  # camera minus UTC on Paris time in September
     day = 86400
 
