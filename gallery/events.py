@@ -8,7 +8,11 @@
    after more than 1 km apart). Inferred positions never cut.
 3. Events: moments at the same place (medians within 600 m) chain across gaps of up to 36 h,
    so a two-day festival is one event while two venues of one day stay two (Palais des congrès
-   and Centech in Montréal are 950 m apart); different places never merge. Moments without any position join the event next to them within 3 h.
+   and Centech in Montréal are 950 m apart); different places never merge. Moments without any
+   position join the event next to them within 3 h, except one big enough to be an event
+   (MIN_EVENT_PHOTOS, with the moments without position it chains with) at a located event's edge:
+   nothing says it was at the same place, so it stays an event of its own (it joins a located
+   event it falls inside).
 4. Moving moments (transit: spread over 3 km, or reached and left at over 30 km/h) and events
    of fewer than MIN_EVENT_PHOTOS photos are not forced into an event: « Autres photos ».
 
@@ -347,6 +351,7 @@ def _events(items: Sequence[Item], moments: list[_Moment]) -> list[Group]:
             current.ids.extend(i.id for i in items[moment.first : moment.last + 1])
             owner[index] = current
     others = Group([], math.inf, -math.inf, others=True, reasons=["transit and stray photos"])
+    stretches = _stretch_sizes(moments, items)
     for index, moment in enumerate(moments):
         if index in owner:
             continue
@@ -355,14 +360,14 @@ def _events(items: Sequence[Item], moments: list[_Moment]) -> list[Group]:
         if moment.moving:
             _extend(others, ids, start, end)
             continue
-        neighbour = _nearest_event(index, moments, owner, items)
+        neighbour, reason = _event_by_time(index, moments, owner, items, stretches[index])
         if neighbour is not None:
             neighbour.ids.extend(ids)
-            neighbour.reasons.append("photos without position joined by time")
+            neighbour.reasons.append(reason)
             neighbour.start, neighbour.end = min(neighbour.start, start), max(neighbour.end, end)
             owner[index] = neighbour
         else:
-            group = Group(ids, start, end, reasons=[f"starts: {moment.reason} (no position)"])
+            group = Group(ids, start, end, reasons=[f"starts: {moment.reason} ({reason})"])
             groups.append(group)
             owner[index] = group
     kept = []
@@ -397,9 +402,55 @@ def _extend(group: Group, ids: list[int], start: float, end: float) -> None:
     group.start, group.end = min(group.start, start), max(group.end, end)
 
 
-def _nearest_event(index: int, moments: list[_Moment], owner: dict[int, Group], items: Sequence[Item]) -> Group | None:
-    """The event of the closest moment in time, when within UNLOCATED_GAP."""
-    best: tuple[float, Group] | None = None
+def _event_by_time(
+    index: int, moments: list[_Moment], owner: dict[int, Group], items: Sequence[Item], stretch: int
+) -> tuple[Group | None, str]:
+    """The event a moment without position joins, and why (or None, and why it stays alone).
+
+    A moment too small to be an event (with the moments without position it chains with: time cuts
+    split a camera-only event into pieces) joins the event of the closest moment within UNLOCATED_GAP.
+    One big enough to be an event joins the closest such event without a position either (nothing
+    tells the two apart), or a located event it falls inside (the closest moments on both sides
+    belong to it). At a located event's edge, after a time cut, nothing says it was at the same
+    place, and a camera-only event right after a located one is common (a GPS-less camera at an
+    event nobody else attended): it stays an event of its own (before, it joined its neighbour).
+    """
+    sides = _events_around(index, moments, owner, items)
+    if not sides:
+        return None, "no position"
+    if stretch < MIN_EVENT_PHOTOS:
+        return min(sides, key=lambda side: side[0])[1], "photos without position joined by time"
+    if len(sides) == 2 and sides[0][1] is sides[1][1]:
+        return sides[0][1], "photos without position inside the event: joined by time"
+    unlocated = [side for side in sides if side[1].lat is None]
+    if unlocated:
+        return min(unlocated, key=lambda side: side[0])[1], "photos without position joined by time"
+    return None, "no position, at the edge of a located event: an event of its own"
+
+
+def _stretch_sizes(moments: list[_Moment], items: Sequence[Item]) -> list[int]:
+    """Per moment, the photos in the stretch of moments without position (and not moving) holding
+    it, each within UNLOCATED_GAP of the next: the camera-only stretch time cuts may have split
+    (0 for the others). One pass, however long the stretch."""
+    stretch: list[int] = []  # per moment, its stretch's number (-1: located or moving)
+    totals: list[int] = []
+    for index, moment in enumerate(moments):
+        if moment.lat is not None or moment.moving:
+            stretch.append(-1)
+            continue
+        previous = moments[index - 1] if index else None
+        if previous is None or stretch[-1] < 0 or items[moment.first].t - items[previous.last].t > UNLOCATED_GAP:
+            totals.append(0)
+        stretch.append(len(totals) - 1)
+        totals[-1] += moment.last - moment.first + 1
+    return [totals[n] if n >= 0 else 0 for n in stretch]
+
+
+def _events_around(
+    index: int, moments: list[_Moment], owner: dict[int, Group], items: Sequence[Item]
+) -> list[tuple[float, Group]]:
+    """(gap, event) of the closest owned moment before and after, each when within UNLOCATED_GAP."""
+    out = []
     moment = moments[index]
     for step in (-1, 1):
         other = index + step
@@ -412,9 +463,9 @@ def _nearest_event(index: int, moments: list[_Moment], owner: dict[int, Group], 
                 if step < 0
                 else (items[neighbour.first].t - items[moment.last].t)
             )
-            if gap <= UNLOCATED_GAP and (best is None or gap < best[0]):
-                best = (gap, owner[other])
-    return best[1] if best else None
+            if gap <= UNLOCATED_GAP:
+                out.append((gap, owner[other]))
+    return out
 
 
 def _place_clusters(moments: list[_Moment]) -> list[int]:

@@ -1027,8 +1027,9 @@ def _unresolved_estimates(
         agreed = context.alike(part, [c.offset for c in rivals]) if part and rivals else []
         settled.update(s.id for s in agreed)
         moved = context.already_there(agreed, by_id, rivals[0].offset if rivals else 0)
-        for shot in moved + context.refuted([s for s in part if s.id not in settled], by_id, rivals):
-            out[shot.id] = context.estimate(shot, by_id[shot.id], rivals[0].offset, zone_at, missions)
+        listed = rivals or _outweighing(candidates)
+        for shot in moved + context.refuted([s for s in part if s.id not in settled], by_id, listed):
+            out[shot.id] = context.estimate(shot, by_id[shot.id], listed[0].offset, zone_at, missions)
     if any(by_id[s.id].source == "unknown" for s in group):  # a reset run after the weighed photos
         bounds = _candidate_bounds(_sides(loose, clock), settled, context)
         out.update(_placed_resets(group, by_id, context, zone_at, missions, bounds))
@@ -1107,6 +1108,21 @@ def _rivals(candidates: Sequence[Candidate]) -> list[Candidate]:
         return []
     best = candidates[0].offset  # a day away "fits as well" whatever its probability (clocks._day_rival)
     return out + [c for c in candidates if c not in out and abs(abs(c.offset - best) - 86400) <= 15 * 60]
+
+
+def _outweighing(candidates: Sequence[Candidate]) -> list[Candidate]:
+    """All the listed candidates, when the best alone is likelier than every answer not listed put
+    together (and is a realistic error): a reading none of them comes near is then less likely than
+    the best, though the likely ones are too spread to be rivals (none otherwise).
+
+    The weighing lists its two or three likeliest clusters (clocks._candidates); what it leaves out
+    holds 1 minus their sum at most. Before, such a reading (a camera a day off, read in the
+    mission's zone) kept its place, a day off, when the candidates were too spread.
+    """
+    if not candidates or not _realistic(candidates[0].correction):
+        return []
+    unlisted = 1.0 - sum(c.probability for c in candidates)
+    return list(candidates) if candidates[0].probability > unlisted else []
 
 
 def _candidate_bounds(

@@ -120,6 +120,40 @@ def test_photos_without_position_join_their_neighbours_and_inferred_ones_do_not_
     assert len(where["coop"]) == 1 and "others" not in where["coop"]
 
 
+def test_a_camera_only_event_next_to_a_located_one_stays_its_own() -> None:
+    """A GPS-less camera goes on alone to a second event 1 h after the phones stopped at the first:
+    nothing says it stayed at the same place, so it is an event of its own (before, any moment
+    without a position within 3 h joined the event next to it), even when a pause cuts it in two.
+    A camera-only moment inside a located event (the phones resume after it) still joins it."""
+    trip = Trip()
+    trip.visit("coop", COOP, 18, 7.5, 10.0, 20)
+    trip.visit("dinner", None, 18, 11.0, 12.5, 15)  # the camera alone, 1 h later
+    trip.visit("dinner", None, 18, 13.5, 15.0, 15)  # the same, after a pause
+    trip.visit("festival", CONGRESS, 20, 7.0, 9.0, 20)
+    trip.visit("festival", None, 20, 9.5, 10.5, 15)  # the camera alone during a break
+    trip.visit("festival", CONGRESS, 20, 11.0, 13.0, 20)
+    groups = group_into_events(trip.items)
+    where = trip.labels(groups)
+    assert all(len(where[label]) == 1 for label in ("coop", "dinner", "festival")), where
+    assert len({next(iter(where[label])) for label in ("coop", "dinner", "festival")}) == 3
+    dinner = next(g for g in groups if trip.truth[g.ids[0]] == "dinner")
+    assert any("at the edge of a located event" in reason for reason in dinner.reasons)
+
+
+def test_a_camera_only_event_cut_into_small_pieces_is_judged_whole() -> None:
+    """The camera alone after the phones stopped, in two pieces a pause cuts apart (5 and 6 photos,
+    each too few to be an event): together they are an event of their own (before, the first piece
+    joined the located event before it, the second stayed alone)."""
+    trip = Trip()
+    trip.visit("coop", COOP, 18, 7.5, 10.0, 20)
+    for n in range(5):
+        trip.add("dinner", at(18, 11.0 + n * 0.05), None, None)
+    for n in range(6):
+        trip.add("dinner", at(18, 12.0 + n * 0.05), None, None)
+    where = trip.labels(group_into_events(trip.items))
+    assert len(where["dinner"]) == 1 and where["dinner"] != where["coop"], where
+
+
 def test_programme_windows_and_venues() -> None:
     trip = week()
     programme = [

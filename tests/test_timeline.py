@@ -693,6 +693,17 @@ def test_a_reset_date_after_photos_the_candidates_disagree_on_is_placed_between_
     assert not {p.id for p in phone[: len(morning)]} & set(event_b.ids)  # the morning stays its own event
 
 
+def _dslr_read_in_paris(shots: list[Shot], mission: MissionZone) -> list[timeline.Timing]:
+    """The shots resolved, the dslr's read in the mission's zone (Paris) whatever its clock."""
+    timings, _ = timeline.resolve(shots, zone_at, missions=[mission])
+    return [
+        replace(t, utc=timeline.local_to_utc(s.camera_time, "Europe/Paris"), source="mission_zone")  # type: ignore[arg-type]
+        if (s := shots[n]).device == "dslr"
+        else t
+        for n, t in enumerate(timings)
+    ]
+
+
 def test_photos_read_in_the_missions_zone_at_an_offset_no_likely_candidate_gives_take_the_best() -> None:
     """A camera left on Montréal time shot the Toulouse morning; its candidates (80 % for the truth,
     15 % for five hours later, the Paris afternoon) disagree on its event, so it stays unresolved.
@@ -705,13 +716,7 @@ def test_photos_read_in_the_missions_zone_at_an_offset_no_likely_candidate_gives
     phone = phone[: len(morning)] + [replace(p, lat=PARIS[0], lon=PARIS[1]) for p in phone[len(morning) :]]
     dslr = _camera("dslr", 200, [m - 540 + 3 for m in morning], -timedelta(hours=6))
     mission = MissionZone(datetime(2017, 9, 19), datetime(2017, 9, 20), "Europe/Paris")
-    timings, _ = timeline.resolve(phone + dslr, zone_at, missions=[mission])
-    timings = [
-        replace(t, utc=timeline.local_to_utc(s.camera_time, "Europe/Paris"), source="mission_zone")  # type: ignore[arg-type]
-        if (s := (phone + dslr)[n]).device == "dslr"
-        else t
-        for n, t in enumerate(timings)
-    ]
+    timings = _dslr_read_in_paris(phone + dslr, mission)
     paris = 7200  # camera minus UTC on Paris time in September
     candidates = (
         timeline.Candidate(paris - 6 * 3600, 6 * 3600, 0.8, 0.8, "zone"),
@@ -729,3 +734,42 @@ def test_photos_read_in_the_missions_zone_at_an_offset_no_likely_candidate_gives
     items = [events.Item(t.id, t.utc.timestamp(), t.lat, t.lon, t.position_inferred) for t in out.values() if t.utc]
     (event_a,) = [g for g in events.group_into_events(items) if phone[0].id in g.ids]
     assert {s.id for s in dslr} <= set(event_a.ids)
+
+
+def test_a_reading_less_likely_than_the_best_candidate_takes_it_even_when_the_likely_ones_are_spread() -> None:
+    """A camera a day ahead shot the Toulouse morning; read in the mission's zone, its photos fall on
+    the next morning, in Paris's event. Its candidates are too spread to agree (a day behind 50 %,
+    two days 4 % twice: no four of them hold 90 %), but the best alone is likelier than every answer
+    the weighing does not list (42 % together), the reading among them: the photos are placed for
+    grouping on the best, in the Toulouse event (before, they kept their reading, a day off, in the
+    wrong event). When the best is not that likely, the reading stays as it is."""
+    morning = [10 * k for k in range(18)]  # 9:00-11:50 (Paris), Toulouse on the 19th, Paris on the 20th
+    phone = _phone("alice", 1, morning + [1440 + m for m in morning])
+    phone = phone[: len(morning)] + [replace(p, lat=PARIS[0], lon=PARIS[1]) for p in phone[len(morning) :]]
+    dslr = _camera("dslr", 200, [m + 3 for m in morning], timedelta(days=1))
+    mission = MissionZone(datetime(2017, 9, 19), datetime(2017, 9, 21), "Europe/Paris")
+    timings = _dslr_read_in_paris(phone + dslr, mission)
+    paris = 7200  # camera minus UTC on Paris time in September
+    day = 86400
+
+    def estimated(best: float) -> dict[int, timeline.Timing]:
+        candidates = (
+            timeline.Candidate(paris + day, -day, best, 0.8, "day"),
+            timeline.Candidate(paris + 2 * day, -2 * day, 0.04, 0.0, "other"),
+            timeline.Candidate(paris + 2 * day - 3600, -2 * day + 3600, 0.04, 0.0, "other"),
+        )
+        clocks = {
+            "alice": timeline.DeviceClock("alice", 0, "gps"),
+            "dslr": timeline.DeviceClock("dslr", None, None, candidates=candidates),
+        }
+        return {t.id: t for t in timeline.estimate_for_grouping(phone + dslr, timings, clocks, (), zone_at, [mission])}
+
+    out = estimated(0.5)
+    for s, minute in zip(dslr, morning, strict=True):
+        assert out[s.id].source == timeline.ESTIMATED, out[s.id]
+        assert out[s.id].local == datetime(2017, 9, 19, 9) + timedelta(minutes=minute + 3), out[s.id]
+    items = [events.Item(t.id, t.utc.timestamp(), t.lat, t.lon, t.position_inferred) for t in out.values() if t.utc]
+    (toulouse,) = [g for g in events.group_into_events(items) if phone[0].id in g.ids]
+    assert {s.id for s in dslr} <= set(toulouse.ids)
+    out = estimated(0.4)  # the answers not listed hold 52 %: the best does not outweigh them
+    assert all(out[s.id].source == "mission_zone" for s in dslr), [out[s.id].source for s in dslr]
