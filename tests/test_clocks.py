@@ -156,3 +156,16 @@ def test_the_sides_screen_answers_as_each_side_weighed_alone(seed: int, zone: st
 
 
 SCREEN = (clocks.SIDE_SURE, clocks.SIDE_ROOM, clocks.SIDE_NEAR)
+
+
+def test_the_others_share_of_the_likelihood_can_be_set_for_one_weighing() -> None:
+    """`_Grid.loglik` with `shares` weighs the others' exact moments at that share (clocks.LOCATE_SHARE
+    places an offset within its hypothesis), and with none at SHARED_SHARES' as before."""
+    import numpy as np
+
+    naive, _, evidence = _trip(3, HOUR, HOUR)
+    looks = clocks._looks(np.sort(np.asarray(naive)))
+    grid = clocks._Grid(evidence, 0)
+    shifts = np.arange(-HOUR - 1200, -HOUR + 1201, 60, dtype=np.float64)
+    assert np.array_equal(grid.loglik(looks, shifts), grid.loglik(looks, shifts, clocks.SHARED_SHARES))
+    assert not np.allclose(grid.loglik(looks, shifts), grid.loglik(looks, shifts, (clocks.LOCATE_SHARE,)))

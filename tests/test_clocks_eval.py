@@ -133,3 +133,30 @@ def test_a_trips_sessions_never_overlap_and_end_on_their_day() -> None:
             assert session.start < session.end <= datetime.combine(session.start.date(), time(23)), (seed, session)
         for one, next_ in zip(sessions, sessions[1:], strict=False):
             assert one.end <= next_.start, (seed, one, next_)
+
+
+def test_near_misses_show_how_far_off_an_accepted_offset_is(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--near-misses` counts the accepted offsets that are right only by the tolerance's margin. A
+    camera on local time with shots spread evenly and 5.8 min of drift is accepted on the drift-free
+    hypothesis (its photos cannot show a drift that small): within 10 min, but more than 5 min off.
+    A camera shooting bursts at shared moments is placed to the minute."""
+    even = bench().run_trip(bench().make_trip(4), zone_at())  # drift only, even shots: 6.8 min off
+    bursts = bench().run_trip(bench().make_trip(10), zone_at())  # on time, bursts
+    assert set(even.cameras.values()) == {"aligned"} and set(bursts.cameras.values()) == {"aligned"}
+    assert [bench().NEAR_MISS < e <= bench().TOLERANCE for e in even.errors.values()] == [True]
+    assert bursts.errors and all(e <= 2 * 60 for e in bursts.errors.values())
+    bench().near_misses([even, bursts])
+    out = capsys.readouterr().out
+    assert "drift only" in out and "1 (100.0%) off by more" in out
+    assert "on time" in out and "0 ( 0.0%) off by more" in out
+
+
+@pytest.mark.parametrize("seed", [4, 124])  # drift -5.8 min, +6.4 min; even shots
+def test_even_shots_are_not_pulled_off_by_chance_meetings(seed: int) -> None:
+    """A camera shooting evenly meets the phones' photos only by chance: where its offset lies within
+    its hypothesis is weighed with the others' exact moments counting less (clocks.LOCATE_SHARE), so
+    chance meetings no longer pull it further from the truth than its drift (before: 7.8 and 7.4 min
+    off, one step from the 10 min tolerance; now 6.8 and 6.4)."""
+    outcome = bench().run_trip(bench().make_trip(seed), zone_at())
+    assert outcome.errors and max(outcome.errors.values()) < 7 * 60, outcome.notes
+    assert "wrong" not in outcome.cameras.values()
