@@ -52,14 +52,19 @@ def trip_photos(index: int, gap_days: int) -> list[synthetic.Photo]:
     """The demo week `index` trips on: every week (gap 7), or every `gap_days` days."""
     if gap_days == 7:
         return synthetic_catalog.trip_photos(index)
+    return synthetic.photos(_trip(index, gap_days), seed=index)
+
+
+def _trip(index: int, gap_days: int) -> synthetic.Scenario:
+    if gap_days == 7:
+        return synthetic_catalog.trip(index)
     scenario = synthetic_catalog.trip(0)
     shift = timedelta(days=index * gap_days)
-    scenario = replace(
+    return replace(
         scenario,
         visits=tuple(replace(v, day=v.day + shift) for v in scenario.visits),
         devices=tuple(replace(d, folder=d.folder.replace("trip0-", f"trip{index}-", 1)) for d in scenario.devices),
     )
-    return synthetic.photos(scenario, seed=index)
 
 
 def build(root: Path, photos: int, gap_days: int = 7) -> float:
@@ -80,9 +85,10 @@ def build(root: Path, photos: int, gap_days: int = 7) -> float:
     return time.monotonic() - started
 
 
-def ten_files(folder: Path, week: int) -> Path:
-    """10 JPEG files from a phone nobody imported yet, on a day after every trip."""
-    trip = synthetic_catalog.trip(week)
+def ten_files(folder: Path, week: int, gap_days: int = 7) -> Path:
+    """10 JPEG files from a phone nobody imported yet, on the last day of trip `week` (one after
+    every trip: a new day; one in the middle: a phone of that trip imported late)."""
+    trip = _trip(week, gap_days)
     phone = synthetic.Device(f"new-{week}", "Samsung", "Galaxy S21", gps=1.0, offset_tag=True)
     scenario = synthetic.Scenario("bench", trip.zone, trip.visits[-1:], (phone,), extras=())
     photos = synthetic.photos(scenario, seed=week)[:10]
@@ -125,6 +131,34 @@ def child_import(root: Path, source: Path) -> dict[str, float]:
     if done.returncode:
         raise SystemExit(f"gallery import failed in {root}:\n{done.stdout}\n{done.stderr}")
     return json.loads(done.stderr.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def copy_library(large: Path, copy: Path) -> Path:
+    """A copy of a library built from rows (its catalog; its media folder holds no files)."""
+    (copy / "media").mkdir(parents=True)
+    (copy / "media" / "rows-only.txt").write_text("the large library's photos are catalog rows, no files\n")
+    shutil.copy2(large / "gallery.db", copy / "gallery.db")
+    return copy
+
+
+def late_phone(large: Path, work: Path, week: int, gap_days: int = 7) -> dict[str, dict[str, float]]:
+    """10 photos of a phone of trip `week` (in the library's middle), imported late: into a copy of
+    the library and into an empty one. The cameras whose photos come near them are re-timed (a
+    camera on every trip, one run or weighed whole for an import: all of its photos)."""
+    source = ten_files(work / "ten", week, gap_days)
+    return {
+        "large": child_import(copy_library(large, work / "copy"), source),
+        "empty": child_import(work / "empty", source),
+    }
+
+
+def _late_line(late: dict[str, dict[str, float]]) -> str:
+    large, empty = late["large"], late["empty"]
+    return (
+        f"  10 photos of a phone of a trip in the middle, imported late: {large['seconds']:.2f} s"
+        f" (peak RSS {large['rss'] / MIB:.0f} MiB) vs {empty['seconds']:.2f} s into an empty library,"
+        f" ratio {large['seconds'] / empty['seconds']:.2f}"
+    )
 
 
 def _neighbours(rows: list[Any]) -> tuple[Any, Any]:
@@ -238,14 +272,12 @@ def main() -> None:
         with catalog.connect(large / "gallery.db") as conn:
             count = catalog.count_photos(conn)
             weeks = conn.execute("SELECT COUNT(*) FROM imports").fetchone()[0]
-        copy = work / "copy"
-        (copy / "media").mkdir(parents=True)
-        (copy / "media" / "rows-only.txt").write_text("the large library's photos are catalog rows, no files\n")
-        shutil.copy2(large / "gallery.db", copy / "gallery.db")
+        copy = copy_library(large, work / "copy")
         empty = work / "empty"
         source = ten_files(work / "ten", weeks + 1)
         into_empty = child_import(empty, source)
         into_large = child_import(copy, source)
+        middle = late_phone(large, work / "late", weeks // 2)
         small_edit = edit_seconds(empty / "gallery.db", args.repeat)
         large_edit = edit_seconds(copy / "gallery.db", args.repeat)
         one_trip = work / "one-trip"
@@ -258,6 +290,7 @@ def main() -> None:
         print(f"  into large: {into_large['seconds']:.2f} s, peak RSS {into_large['rss'] / MIB:.0f} MiB")
         ratio = into_large["seconds"] / into_empty["seconds"]
         print(f"  ratio {ratio:.2f} (target <= 1.5); peak RSS target < 400 MiB")
+        print(_late_line(middle))
         print("edits (median of --repeat): large library, a library of one trip (545 photos), of 10 photos")
         for kind in ("move", "hide", "rename"):
             print(
@@ -278,7 +311,9 @@ def main() -> None:
             print(f"  built in {build(spread, args.photos, gap):.0f} s", flush=True)
             with catalog.connect(spread / "gallery.db") as conn:
                 trips = conn.execute("SELECT COUNT(*) FROM imports").fetchone()[0]
+            spread_middle = late_phone(spread, work / "late-spread", trips // 2, gap)
             spread_setting = setting_seconds(spread / "gallery.db", trips // 2, args.repeat, gap)
+            print(_late_line(spread_middle))
             print(f"programme and offset, trips {gap} days apart (a trip in the middle) vs trips a week apart")
             for kind, words in SETTINGS:
                 print(

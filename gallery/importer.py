@@ -200,7 +200,8 @@ def run_import(config: Config, options: ImportOptions, progress: Progress | None
                 report.kept = archive.kept
                 report.archived, report.paired, report.live = archive.kinds, archive.paired, archive.live
             catalog.finish_import(conn, report.import_id, report.counts)
-            organise.refresh(conn, config, catalog.photo_ids_of_import(conn, report.import_id))
+            only_new = not (report.paired or report.live or report.archived.get("sidecar"))  # else older photos changed
+            organise.refresh(conn, config, catalog.photo_ids_of_import(conn, report.import_id), added=only_new)
             trash.empty(conn, config)  # photos trashed over 30 days ago go for good, with their originals
     report.seconds = time.monotonic() - started
     return report

@@ -19,7 +19,10 @@ from .timeline import DeviceClock, Shot, Timing
 
 
 def refresh(
-    conn: catalog.Connection, config: Config | None = None, touched: Collection[int] | None = None
+    conn: catalog.Connection,
+    config: Config | None = None,
+    touched: Collection[int] | None = None,
+    added: bool = False,
 ) -> dict[str, int]:
     """Recompute times, places and albums; returns counts of what changed.
 
@@ -29,10 +32,12 @@ def refresh(
     Touched photos (an import, dates set by hand) are re-timed with the devices that can weigh on
     their clocks or be weighed by them (`retime_around`); an empty `touched` re-times every photo
     (`gallery regroup --all`). A hand-set offset, a programme, a venue: `refresh_device` and
-    `refresh_setting` (H25), which re-time and regroup only what they can change.
+    `refresh_setting` (H25), which re-time and regroup only what they can change. `added`: the
+    touched photos are new in the catalog (an import), nothing else changed: the cameras weighed run
+    by run keep the runs out of their reach (`retime_around`).
     """
     if touched:
-        count, updates, before = retime_around(conn, config, touched)
+        count, updates, before = retime_around(conn, config, touched, added)
     else:
         count, updates, before = retime(conn, config)
     changed = len(updates)
@@ -354,7 +359,7 @@ WHOLE = 0.5
 
 
 def retime_around(
-    conn: catalog.Connection, config: Config | None, touched: Collection[int]
+    conn: catalog.Connection, config: Config | None, touched: Collection[int], added: bool = False
 ) -> tuple[int, list[tuple[int, dict[str, Any]]], dict[int, str | None]]:
     """Re-time the touched photos' devices and what they can move: the same result as `retime` of all.
 
@@ -363,8 +368,20 @@ def retime_around(
     devices that read theirs. When no neighbour comes out changed, nothing beyond them reads
     anything that changed and the archive is at the fixed point a full re-time reaches; otherwise
     the neighbours join the inner devices and the ring widens (at worst to the whole archive).
+    `added` (an import: the touched photos are new, none changed or left): a camera weighed run by
+    run is a neighbour by its runs (`retime_units`: a late phone of one trip re-times the Canon's
+    run on that trip, not its years), unless it is among the touched photos' devices or a new photo
+    may join two of its runs (`run_clocks.bridged_by`): then it is re-timed whole.
     """
-    return retime_devices(conn, config, catalog.devices_of_photos(conn, touched))
+    inner = catalog.devices_of_photos(conn, touched)
+    if not added:
+        return retime_devices(conn, config, inner)
+    spans, split = run_clocks.units(conn, _device_spans(conn))
+    rows = catalog.get_photos(conn, sorted(touched))
+    for device in list(split):
+        if device in inner or run_clocks.bridged_by(split[device], rows):
+            run_clocks.whole(spans, split, device)
+    return retime_units(conn, config, inner, spans, split)
 
 
 def retime_devices(
@@ -393,7 +410,8 @@ def retime_units(
 ) -> tuple[int, list[tuple[int, dict[str, Any]]], dict[int, str | None]]:
     """`retime_devices` over units (`run_clocks.units`): a camera's runs out of reach of the change keep their
     clocks, and the camera's is its runs merged. Only for what leaves the runs as they are (a
-    programme, a venue, another device's offset): new photos may join or cut its runs."""
+    programme, a venue, another device's offset, other devices' new photos away from the gaps
+    between its runs): its own new photos, or photos that change or leave, may join or cut them."""
     inner = set(inner)
     while True:
         ring = neighbours(spans, inner)

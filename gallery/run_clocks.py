@@ -4,10 +4,13 @@ which runs can be re-timed alone, reading them, and merging their clocks with th
 A programme, a venue or another device's offset moves no run's bounds (they follow the photos' own
 evidence: GPS, offset tags, positions), so after such a change the runs out of its reach keep their
 clocks and only those within it are weighed again (gallery/organise.py `retime_units`, issue 10).
+Nor does an import of other devices' photos, unless one lands deep in a gap between two runs
+(`bridged_by`).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import defaultdict
 from collections.abc import Sequence
@@ -66,6 +69,33 @@ def forget_near(conn: catalog.Connection, rows: Sequence[dict[str, Any]]) -> Non
         if any(low <= moment <= high for moment in moments):
             near.append(device)
     catalog.forget_device_runs(conn, near)
+
+
+# How far from its camera time a new photo's time as evidence of a trip (`timeline._shot_seconds`: its
+# camera time less its offset tag, when it has one) may lie: any offset tag, with room to spare.
+TAG_REACH = 2 * 86400
+
+
+def bridged_by(runs: Sequence[dict[str, Any]], rows: Sequence[dict[str, Any]]) -> bool:
+    """Could these photos, new in the catalog, join two of a camera's runs (it must then be re-timed
+    whole)? A split camera's runs are all its stretches, each closed, none across a bridged gap
+    (`units`), so other devices' new photos can change its runs only by bridging the gap between two
+    of them: landing more than clocks.REACH inside it (`timeline._runs`). Each new photo counts at
+    its GPS and UTC times and anywhere within TAG_REACH of its camera time."""
+    ordered = sorted(runs, key=lambda r: _seconds(r["first"]))
+    gaps = [
+        (low, high)
+        for a, b in itertools.pairwise(ordered)
+        if (low := _seconds(a["last"]) + clocks.REACH) <= (high := _seconds(b["first"]) - clocks.REACH)
+    ]
+    for row in rows:
+        spans = [(t, t) for k in ("gps_time", "taken_at_utc") if row.get(k) for t in [_seconds(row[k])]]
+        if row.get("camera_time"):
+            camera = _seconds(row["camera_time"])
+            spans.append((camera - TAG_REACH, camera + TAG_REACH))
+        if any(lo <= high and low <= hi for lo, hi in spans for low, high in gaps):
+            return True
+    return False
 
 
 def whole(spans: Spans, split: Split, device: str) -> set[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -201,7 +202,7 @@ def _step(
         batch = pending.pop()
         for conn in (fast, full):
             ids = synthetic_catalog.insert(conn, batch)
-            organise.refresh(conn, touched=ids if conn is fast else None)
+            organise.refresh(conn, touched=ids if conn is fast else None, added=True)  # an import: new photos only
     else:
         _edit(action, rng, fast, full)
     assert _times(fast) == _times(full), f"step {steps}: {action}"
@@ -332,10 +333,7 @@ def test_a_programme_regroups_photos_it_does_not_re_time(tmp_path: Path) -> None
     text = _demo_programme(week)
     conns = []
     for name in ("fast", "full"):
-        conn = catalog.connect(tmp_path / f"{name}.db")
-        catalog.migrate(conn)
-        synthetic_catalog.insert(conn, phones)
-        organise.refresh(conn)
+        conn = _library(tmp_path / f"{name}.db", phones)
         before = organise.setting(conn)
         missions.load(conn, text)
         counts = organise.refresh_setting(conn, None, before) if name == "fast" else organise.refresh(conn)
@@ -614,33 +612,20 @@ def test_a_programme_near_one_trip_re_times_that_run_of_the_camera_alone(
     programme loaded on the far week re-times the far run of the Canon only (its first run keeps
     its clock, kept in `device_runs`), and the photos, clocks and runs come out as a full pass's."""
     monkeypatch.setattr(organise, "WHOLE", 2.0)  # two trips: the shortcut to a full pass would hide the scope
-    photos = synthetic_catalog.trip_photos(0) + _far_trip(0)
     far = timedelta(weeks=FAR)
     text = _demo_programme(far)
-    read: list[tuple[str, datetime | None]] = []
-    resolve = organise.timeline.resolve
 
-    def counted(shots: Any, *args: Any, **kwargs: Any) -> Any:
-        read.extend((shot.device, shot.camera_time) for shot in shots)
-        return resolve(shots, *args, **kwargs)
-
-    conns = []
-    for name in ("fast", "full"):
-        conn = catalog.connect(tmp_path / f"{name}.db")
-        catalog.migrate(conn)
-        synthetic_catalog.insert(conn, photos)
-        organise.refresh(conn)
-        assert [len(runs) for runs in catalog.device_runs(conn).values()] == [2]  # the Canon, run by run
+    def load(conn: sqlite3.Connection) -> organise.Setting:
         before = organise.setting(conn)
         missions.load(conn, text)
-        if name == "fast":
-            with monkeypatch.context() as patch:
-                patch.setattr(organise.timeline, "resolve", counted)
-                organise.refresh_setting(conn, None, before)
-        else:
-            organise.refresh(conn)
-        conns.append(conn)
-    fast, full = conns
+        return before
+
+    fast, full, read, counted = _fast_and_full(
+        tmp_path,
+        monkeypatch,
+        load,
+        lambda conn, before: organise.refresh_setting(conn, None, before),
+    )
     assert _times(fast) == _times(full)
     assert _snapshot(fast) == _snapshot(full)
     (canon,) = catalog.device_runs(fast)
@@ -676,10 +661,7 @@ def test_emptying_the_trash_forgets_the_runs_it_could_change(tmp_path: Path, mon
     text = _demo_programme(timedelta(0))
     conns = []
     for name in ("fast", "full"):
-        conn = catalog.connect(tmp_path / f"{name}.db")
-        catalog.migrate(conn)
-        synthetic_catalog.insert(conn, photos)
-        organise.refresh(conn)
+        conn = _library(tmp_path / f"{name}.db", photos)
         conns.append(conn)
     fast, full = conns
     (canon,) = catalog.device_runs(fast)
@@ -702,3 +684,82 @@ def test_emptying_the_trash_forgets_the_runs_it_could_change(tmp_path: Path, mon
             organise.refresh(conn)
     assert _times(fast) == _times(full)
     assert _snapshot(fast) == _snapshot(full)
+
+
+def _late_phone(week: int, day: int, folder: str) -> list[Any]:
+    """Ten photos of a GPS phone nobody imported yet, on day `day` of the visits of week `week`."""
+    trip = synthetic_catalog.trip(week)
+    phone = synthetic.Device(folder, "Samsung", "Galaxy S21", gps=1.0, offset_tag=True)
+    visits = trip.visits[day:][:1]
+    return synthetic.photos(synthetic.Scenario("late", trip.zone, visits, (phone,), extras=()), seed=week)[:10]
+
+
+@pytest.mark.parametrize(
+    ("week", "far_run_only"),
+    [(FAR, True), (FAR // 2, False)],  # the far trip's last day; the middle of the gap between the two trips
+)
+def test_an_import_near_one_run_re_times_that_run_of_the_camera_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, week: int, far_run_only: bool
+) -> None:
+    """The Canon weighed run by run (the demo week and FAR weeks later): a phone of the far trip
+    imported late re-times the Canon's far run only (its first run keeps its clock), and the photos,
+    clocks and runs come out as a full pass's. A phone whose photos land deep in the gap between the
+    two trips (its photos bridge it: one trip went on, `timeline._runs`) makes the Canon one run: it
+    is re-timed whole, as the full pass does (without `run_clocks.bridged_by` its runs stayed two)."""
+    monkeypatch.setattr(organise, "WHOLE", 2.0)  # two trips: the shortcut to a full pass would hide the scope
+    late = _late_phone(week, -1, f"late-phone-{week}")
+    fast, full, read, _ = _fast_and_full(
+        tmp_path,
+        monkeypatch,
+        lambda conn: synthetic_catalog.insert(conn, late, "late phone"),
+        lambda conn, added: organise.refresh(conn, None, added, added=True),
+    )
+    assert _times(fast) == _times(full)
+    assert _snapshot(fast) == _snapshot(full)
+    (canon,) = {device for device, _ in read if "canon" in device.lower()}
+    canon_read = [when for device, when in read if device == canon and when is not None]
+    assert canon_read, "the Canon was not re-timed: the test would test nothing"
+    middle = datetime(2017, 9, 18) + timedelta(weeks=FAR) / 2
+    assert all(when > middle for when in canon_read) == far_run_only
+    assert [len(runs) for runs in catalog.device_runs(fast).values()] == ([2] if far_run_only else [])
+
+
+def _fast_and_full(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    change: Callable[[sqlite3.Connection], Any],
+    fast_refresh: Callable[[sqlite3.Connection, Any], Any],
+) -> tuple[sqlite3.Connection, sqlite3.Connection, list[tuple[str, datetime | None]], Callable[..., Any]]:
+    """Two libraries of the demo week and the far trip (the Canon weighed run by run), each `change`d;
+    the fast one then refreshed by `fast_refresh` (given what `change` returned), what it resolves
+    counted in `read` (`counted` counts the same way again), the other by a full pass."""
+    photos = synthetic_catalog.trip_photos(0) + _far_trip(0)
+    read: list[tuple[str, datetime | None]] = []
+    resolve = organise.timeline.resolve
+
+    def counted(shots: Any, *args: Any, **kwargs: Any) -> Any:
+        read.extend((shot.device, shot.camera_time) for shot in shots)
+        return resolve(shots, *args, **kwargs)
+
+    conns = []
+    for name in ("fast", "full"):
+        conn = _library(tmp_path / f"{name}.db", photos)
+        assert [len(runs) for runs in catalog.device_runs(conn).values()] == [2]  # the Canon, run by run
+        done = change(conn)
+        if name == "fast":
+            with monkeypatch.context() as patch:
+                patch.setattr(organise.timeline, "resolve", counted)
+                fast_refresh(conn, done)
+        else:
+            organise.refresh(conn)
+        conns.append(conn)
+    return conns[0], conns[1], read, counted
+
+
+def _library(path: Path, photos: list[Any]) -> sqlite3.Connection:
+    """A library of these photos (rows only), re-timed and regrouped in full."""
+    conn = catalog.connect(path)
+    catalog.migrate(conn)
+    synthetic_catalog.insert(conn, photos)
+    organise.refresh(conn)
+    return conn
