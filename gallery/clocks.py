@@ -35,6 +35,7 @@ MARGIN = 3 * DAY  # the grid reaches this far beyond the known activity
 REACH = 50 * HOUR  # shifts searched: the farthest zone pair plus a day
 BURST_GAP = 30.0  # seconds: a device's photos closer than this are one look
 MAX_LOOKS = 300
+CHUNK = 1 << 22  # looks x shifts weighed at once (~32 MiB an array, four or five such arrays at a time)
 EFFECTIVE_LOOKS = 20.0  # the evidence of more looks is tempered down to this many (at least)
 STRETCH = 10 * MINUTE  # looks within one such stretch of camera time are one moment
 INDEPENDENT_SHARE = 0.5  # ... and distinct moments count for this many independent looks each
@@ -292,8 +293,8 @@ def _unless_refuted(times: np.ndarray, steps: np.ndarray, evidence: Evidence, wh
     grids: dict[int, _Grid] = {}
     sides = _Sides(times, cuts, evidence, whole.offset, grids)
     for cut in cuts:
-        for first, side in ((True, times[:cut]), (False, times[cut:])):
-            if sides.clear(cut, first):
+        for prefix, side in ((True, times[:cut]), (False, times[cut:])):
+            if sides.clears(cut, prefix):
                 continue
             if _refutes(side, evidence, whole.offset, SIDE_SURE, SIDE_ROOM, SIDE_NEAR, grids):
                 before, after = weigh(times[:cut], evidence), weigh(times[cut:], evidence)
@@ -335,19 +336,26 @@ class _Sides:
         self.sums: dict[int, list[np.ndarray]] = {}  # by local offset, per share: prefix sums at the columns
         self.priors: dict[tuple[int, str, int | None], np.ndarray] = {}
 
-    def clear(self, cut: int, first: bool) -> bool:
-        """Does the screen clear this side of the pause before photo `cut` (True), or must `_refutes`
-        weigh it (False)?"""
-        if self.latest[cut - 1] > self.earliest[cut]:
+    def clears(self, cut: int, before: bool) -> bool:
+        """Does the screen clear the side before (or from) photo `cut` in shooting order (True), or must
+        `_refutes` weigh it (False)?"""
+        if not self.is_run(cut):
             return False
-        posterior = self.posterior(cut, first)
+        posterior = self.posterior(cut, before)
         return posterior is None or _clears(posterior, self.kept, self.offset, SIDE_SURE, SIDE_ROOM, SIDE_NEAR)
 
-    def posterior(self, cut: int, first: bool) -> np.ndarray | None:
-        """The side's posterior over the kept shifts (`_posterior`'s), None when it has too few looks."""
-        start = 0 if first else int(self.ahead[cut])
-        end = int(self.ahead[cut]) if first else self.looks.size
-        extra = None if first or self.starts[cut] else float(self.ordered[cut])
+    def is_run(self, cut: int) -> bool:
+        """Are the two sides of the pause before photo `cut` (shooting order) runs in time order too?"""
+        return bool(self.latest[cut - 1] <= self.earliest[cut])
+
+    def posterior(self, cut: int, before: bool) -> np.ndarray | None:
+        """The side's posterior over the kept shifts (`_posterior`'s), None when it has too few looks.
+        Only for a pause whose sides are runs in time order (`is_run`): `cut` then also counts the
+        photos before it in time order, which is how the arrays below are read."""
+        assert self.is_run(cut), cut
+        start = 0 if before else int(self.ahead[cut])
+        end = int(self.ahead[cut]) if before else self.looks.size
+        extra = None if before or self.starts[cut] else float(self.ordered[cut])
         count = end - start + (extra is not None)
         if count < SIDE_LOOKS:
             return None
@@ -390,8 +398,9 @@ class _Sides:
             for share in grid.shares():
                 sums = np.zeros((self.kept.size, len(wanted)))
                 running = np.zeros(self.kept.size)
-                for at in range(0, self.looks.size, 1024):  # in chunks: bounded memory
-                    chunk = np.cumsum(grid.terms(self.looks[at : at + 1024], self.kept, share), axis=1)
+                step = max(1, CHUNK // self.kept.size)  # looks at once: bounded memory
+                for at in range(0, self.looks.size, step):
+                    chunk = np.cumsum(grid.terms(self.looks[at : at + step], self.kept, share), axis=1)
                     chunk += running[:, None]
                     for k in wanted:
                         if at < k <= at + chunk.shape[1]:
@@ -431,8 +440,9 @@ def _best_cut(times: np.ndarray, steps: np.ndarray, evidence: Evidence, whole: V
     logs = np.log(np.maximum(grid.density, grid.floor))
     ends = np.array([*cuts, times.size]) - 1
     total = np.empty((shifts.size, ends.size))  # each shift's sum over the photos before each cut, and all
-    for at in range(0, shifts.size, 64):  # in chunks of shifts: bounded memory for a camera of any size
-        part = shifts[at : at + 64]
+    step = max(1, CHUNK // times.size)  # shifts at once: bounded memory for a camera of any size
+    for at in range(0, shifts.size, step):
+        part = shifts[at : at + step]
         index = ((times[None, :] + part[:, None] - grid.start) // BIN).astype(np.int64)
         inside = (index >= 0) & (index < logs.size)
         per = np.where(inside, logs[np.clip(index, 0, logs.size - 1)], math.log(grid.floor))
@@ -747,9 +757,6 @@ def _local_at(zone: str | None, middle: float) -> int:
         return 0
     when = datetime.fromtimestamp(middle, UTC)
     return int((when.astimezone(ZoneInfo(zone)).utcoffset() or timedelta(0)).total_seconds())
-
-
-CHUNK = 1 << 22  # looks x shifts weighed at once (~32 MiB an array)
 
 
 class _Grid:
