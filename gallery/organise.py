@@ -377,7 +377,7 @@ def retime_around(
     if not added:
         return retime_devices(conn, config, inner)
     spans, split = run_clocks.units(conn, _device_spans(conn))
-    rows = catalog.get_photos(conn, sorted(touched))
+    rows = catalog.get_photos(conn, sorted(touched)) if split else []
     for device in list(split):
         if device in inner or run_clocks.bridged_by(split[device], rows):
             run_clocks.whole(spans, split, device)

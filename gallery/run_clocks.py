@@ -10,6 +10,7 @@ Nor does an import of other devices' photos, unless one lands deep in a gap betw
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import json
 from collections import defaultdict
@@ -88,13 +89,16 @@ def bridged_by(runs: Sequence[dict[str, Any]], rows: Sequence[dict[str, Any]]) -
         for a, b in itertools.pairwise(ordered)
         if (low := _seconds(a["last"]) + clocks.REACH) <= (high := _seconds(b["first"]) - clocks.REACH)
     ]
-    for row in rows:
+    highs = [high for _, high in gaps]  # the gaps are apart and in order: the first one ending after
+    for row in rows:  # a span's start is the only one it may meet
         spans = [(t, t) for k in ("gps_time", "taken_at_utc") if row.get(k) for t in [_seconds(row[k])]]
         if row.get("camera_time"):
             camera = _seconds(row["camera_time"])
             spans.append((camera - TAG_REACH, camera + TAG_REACH))
-        if any(lo <= high and low <= hi for lo, hi in spans for low, high in gaps):
-            return True
+        for lo, hi in spans:
+            at = bisect.bisect_left(highs, lo)
+            if at < len(gaps) and gaps[at][0] <= hi:
+                return True
     return False
 
 
