@@ -138,25 +138,26 @@ def weigh_pieces(naive: Sequence[float], evidence: Evidence) -> list[Piece]:
     """
     times = np.asarray(naive, dtype=np.float64)
     n = times.size
-    whole = weigh(times, evidence)
+    grids: dict[int, _Grid] = {}  # by local offset: one activity grid for every weighing of this device
+    whole = weigh(times, evidence, grids=grids)
     if n < 2 * MIN_PIECE or not (len(evidence.placed) or len(evidence.windows)):
         return [Piece(0, n - 1, whole)]
     steps = np.diff(times)
     backwards = [int(i) + 1 for i in np.nonzero((steps < -CUT_GAP) | (steps > FAR_JUMP))[0]]
-    if len(backwards) == 2 and (around := _reset_between(times, backwards[0], backwards[1], evidence)):
+    if len(backwards) == 2 and (around := _reset_between(times, backwards[0], backwards[1], evidence, grids)):
         return around
     if len(backwards) > 1:
         return [Piece(0, n - 1, Verdict(None, whole.candidates, notes.note("goes_back_twice")))]
-    cut = backwards[0] if backwards else _best_cut(times, steps, evidence, whole)
+    cut = backwards[0] if backwards else _best_cut(times, steps, evidence, whole, grids)
     if cut is None:
-        return _unless_refuted(times, steps, evidence, whole)
+        return _unless_refuted(times, steps, evidence, whole, grids)
     if cut < MIN_PIECE or n - cut < MIN_PIECE:
         if whole.offset is None:
             return [Piece(0, n - 1, whole)]
         return [Piece(0, n - 1, Verdict(None, whole.candidates, notes.note("jumps_back_few", photo=cut + 1)))]
     far_before, far_after = _far(times[:cut], evidence), _far(times[cut:], evidence)
     if far_before != far_after:  # a reset date: the photos on it are left out, the others weighed alone
-        near = weigh(times[cut:] if far_before else times[:cut], evidence)
+        near = weigh(times[cut:] if far_before else times[:cut], evidence, grids=grids)
         left = Verdict(None, (), notes.note("far_from_trip"))
         if near.offset is None:
             also = notes.join(near.note, notes.note("also_far_from_trip"))
@@ -166,8 +167,8 @@ def weigh_pieces(naive: Sequence[float], evidence: Evidence) -> list[Piece]:
             if far_before
             else [Piece(0, cut - 1, near), Piece(cut, n - 1, left)]
         )
-    before = weigh(times[:cut], evidence, free=far_before)
-    after = weigh(times[cut:], evidence, free=far_after)
+    before = weigh(times[:cut], evidence, free=far_before, grids=grids)
+    after = weigh(times[cut:], evidence, free=far_after, grids=grids)
     if (
         before.offset is not None
         and after.offset is not None
@@ -180,11 +181,12 @@ def weigh_pieces(naive: Sequence[float], evidence: Evidence) -> list[Piece]:
     agrees = all(v.offset is None or abs(v.offset - (whole.offset or 0)) <= CLUSTER for v in (before, after))
     if whole.offset is not None and agrees:  # an undecided side must still leave room for the whole's offset
         agrees = not any(
-            _refutes(side, evidence, whole.offset, CUT_SIDE_SURE, CUT_SIDE_ROOM) for side in (times[:cut], times[cut:])
+            _refutes(side, evidence, whole.offset, CUT_SIDE_SURE, CUT_SIDE_ROOM, grids=grids)
+            for side in (times[:cut], times[cut:])
         )
     if backwards or whole.offset is not None and not agrees:
         return [_changes_at(times, cut, whole, before, after)]
-    return _unless_refuted(times, steps, evidence, whole)
+    return _unless_refuted(times, steps, evidence, whole, grids)
 
 
 # A device's one offset is refused when the photos on one side of a pause, weighed alone, leave less
@@ -225,11 +227,7 @@ def _refutes(
     if looks.size < SIDE_LOOKS:
         return False
     local = _local_offset(evidence.zone, looks)
-    grid = grids.get(local) if grids is not None else None
-    if grid is None:
-        grid = _Grid(evidence, local)
-        if grids is not None:
-            grids[local] = grid
+    grid = _grid(evidence, local, grids)
     shifts = np.arange(-REACH, REACH + 1, BIN, dtype=np.float64)
     if math.isfinite(within) and _cannot_refute(looks, grid, shifts, local, evidence, offset, sure, room, within):
         return False
@@ -282,7 +280,9 @@ def _clears(part: np.ndarray, kept: np.ndarray, offset: int, sure: float, room: 
     return abs(-top - offset) > within or peak < sure or here * sure >= room * peak
 
 
-def _unless_refuted(times: np.ndarray, steps: np.ndarray, evidence: Evidence, whole: Verdict) -> list[Piece]:
+def _unless_refuted(
+    times: np.ndarray, steps: np.ndarray, evidence: Evidence, whole: Verdict, grids: dict[int, _Grid] | None = None
+) -> list[Piece]:
     """One clock for the whole device, unless the photos on one side of a pause, weighed alone, all
     but rule its offset out (a clock reset too small for the two sides to be sure of their own: half an
     hour, an hour, inside one long programme window): then the device stays undecided."""
@@ -290,14 +290,14 @@ def _unless_refuted(times: np.ndarray, steps: np.ndarray, evidence: Evidence, wh
     if whole.offset is None:
         return [Piece(0, n - 1, whole)]
     cuts = [int(i) + 1 for i in np.nonzero(steps > CUT_GAP)[0]]
-    grids: dict[int, _Grid] = {}
+    grids = {} if grids is None else grids
     sides = _Sides(times, cuts, evidence, whole.offset, grids)
     for cut in cuts:
         for prefix, side in ((True, times[:cut]), (False, times[cut:])):
             if sides.clears(cut, prefix):
                 continue
             if _refutes(side, evidence, whole.offset, SIDE_SURE, SIDE_ROOM, SIDE_NEAR, grids):
-                before, after = weigh(times[:cut], evidence), weigh(times[cut:], evidence)
+                before, after = weigh(times[:cut], evidence, grids=grids), weigh(times[cut:], evidence, grids=grids)
                 return [_changes_at(times, cut, whole, before, after)]
     return [Piece(0, n - 1, whole)]
 
@@ -386,9 +386,7 @@ class _Sides:
         return float(np.median(np.array(middle)))
 
     def _grid(self, local: int) -> _Grid:
-        if local not in self.grids:
-            self.grids[local] = _Grid(self.evidence, local)
-        return self.grids[local]
+        return _grid(self.evidence, local, self.grids)
 
     def _sums(self, local: int) -> list[np.ndarray]:
         """Per share, the sums of the first k looks' terms at each kept shift, for the k in `columns`."""
@@ -427,14 +425,16 @@ PIECE_DECIDE = (
 )
 
 
-def _best_cut(times: np.ndarray, steps: np.ndarray, evidence: Evidence, whole: Verdict) -> int | None:
+def _best_cut(
+    times: np.ndarray, steps: np.ndarray, evidence: Evidence, whole: Verdict, grids: dict[int, _Grid] | None = None
+) -> int | None:
     """The forward jump where two clocks explain the photos best, if clearly better than one clock."""
     cuts = [int(i) + 1 for i in np.nonzero(steps > CUT_GAP)[0]]
     cuts = [c for c in cuts if MIN_PIECE <= c <= times.size - MIN_PIECE]
     if not cuts:
         return None
     local = _local_offset(evidence.zone, times)
-    grid = _Grid(evidence, local)
+    grid = _grid(evidence, local, grids)
     shifts = np.arange(-REACH, REACH + 1, 5 * BIN, dtype=np.float64)  # coarse: only the cut is chosen here
     prior = _log_prior(shifts, local, evidence, times)
     logs = np.log(np.maximum(grid.density, grid.floor))
@@ -466,7 +466,9 @@ def _no_jump_back(times: np.ndarray, cut: int, before: int, after: int) -> bool:
     return bool(times[cut] - after >= times[cut - 1] - before - CUT_GAP)
 
 
-def _reset_between(times: np.ndarray, a: int, b: int, evidence: Evidence) -> list[Piece] | None:
+def _reset_between(
+    times: np.ndarray, a: int, b: int, evidence: Evidence, grids: dict[int, _Grid] | None = None
+) -> list[Piece] | None:
     """A reset date between two runs on one clock (a battery change, then the clock set again):
     the photos on it are left out and the two runs weighed together, as one clock."""
     if _far(times[:a], evidence) or _far(times[b:], evidence) or not _far(times[a:b], evidence):
@@ -474,7 +476,7 @@ def _reset_between(times: np.ndarray, a: int, b: int, evidence: Evidence) -> lis
     outer = np.concatenate([times[:a], times[b:]])
     if outer.size < MIN_PIECE or times[b] < times[a - 1] - CUT_GAP:
         return None
-    near = weigh(outer, evidence)
+    near = weigh(outer, evidence, grids=grids)
     if near.offset is None:
         return None
     return [
@@ -525,7 +527,12 @@ def _far(times: np.ndarray, evidence: Evidence) -> bool:
     return middle < min(anchors) - REACH - MARGIN or middle > max(anchors) + REACH + MARGIN
 
 
-def weigh(naive: Sequence[float] | np.ndarray, evidence: Evidence, free: bool = False) -> Verdict:
+def weigh(
+    naive: Sequence[float] | np.ndarray,
+    evidence: Evidence,
+    free: bool = False,
+    grids: dict[int, _Grid] | None = None,
+) -> Verdict:
     """Decide a device's clock offset from its photos (camera seconds) and what the trip shows.
 
     `free`: the photos are on a clock nothing realistic explains (a date reset): never decided.
@@ -537,7 +544,7 @@ def weigh(naive: Sequence[float] | np.ndarray, evidence: Evidence, free: bool = 
     if not has_activity:
         return Verdict(None, (), notes.note("nothing_to_align"))
     local = _local_offset(evidence.zone, looks)
-    grid = _Grid(evidence, local)
+    grid = _grid(evidence, local, grids)
     if free:  # searched over the whole trip with no prior, a reset date proved confidently wrong on bursts
         return Verdict(None, (), notes.note("far_from_trip"))
     shifts = np.arange(-REACH, REACH + 1, BIN, dtype=np.float64)
@@ -759,6 +766,16 @@ def _local_at(zone: str | None, middle: float) -> int:
     return int((when.astimezone(ZoneInfo(zone)).utcoffset() or timedelta(0)).total_seconds())
 
 
+def _grid(evidence: Evidence, local: int, grids: dict[int, _Grid] | None) -> _Grid:
+    """The trip's activity grid for this local offset, made once per device (`grids`, when given):
+    across years it is millions of minutes, and each weighing of the device reads the same one."""
+    if grids is None:
+        return _Grid(evidence, local)
+    if local not in grids:
+        grids[local] = _Grid(evidence, local)
+    return grids[local]
+
+
 class _Grid:
     """The trip's activity density on a one-minute grid, a mixture that integrates to one."""
 
@@ -766,9 +783,7 @@ class _Grid:
         anchors = [*evidence.placed, *(w for pair in evidence.windows for w in pair)]
         self.start = math.floor((min(anchors) - MARGIN) / BIN) * BIN
         size = int((max(anchors) + MARGIN - self.start) // BIN) + 1
-        minutes = self.start / BIN + np.arange(size)
-        hour = ((minutes * BIN + local) % DAY) // HOUR
-        rhythm = np.where(hour < 6, 0.08, np.where(hour < 7, 0.4, np.where(hour < 23, 1.0, 0.4)))
+        rhythm = np.resize(_rhythm(self.start, local), size)  # a day's, repeated: one array, not six
         parts: list[tuple[float, np.ndarray]] = [(0.15, rhythm)]
         self.active = np.zeros(size, dtype=bool)
         placed = np.asarray(evidence.placed, dtype=np.float64)
@@ -776,6 +791,7 @@ class _Grid:
             counts = np.bincount(((placed - self.start) // BIN).astype(np.int64), minlength=size)[:size]
             sessions = _sessions(placed, self.start, size)
             parts += [(0.3, _smooth(counts, 2)), (0.2, _smooth(counts, 10)), (0.2, sessions)]
+            del counts
             self.active |= sessions > 0
         if evidence.windows:
             inside = np.zeros(size)
@@ -784,7 +800,7 @@ class _Grid:
             parts.append((0.15, inside))
             self.active |= inside > 0
         total = sum(weight for weight, _ in parts)
-        self.density = sum((weight / total) * part / max(part.sum(), 1e-12) for weight, part in parts)
+        self.density = _mix(parts)
         self.floor = 0.15 / total * 0.08 / max(rhythm.sum(), 1.0)  # off the grid: a night-time background
         # the same parts in two: the shared moments (the placed photos' own times) and the rest (when
         # the trip was active at all); how much of a device's shooting follows the others' moments is
@@ -844,8 +860,31 @@ SHARED_SHARES = (0.5,)
 
 
 def _mix(parts: Sequence[tuple[float, np.ndarray]]) -> np.ndarray:
+    """The parts, each normalised, weighted and summed: in place, one array and one term at a time
+    (a camera weighed across years has a grid of millions of minutes)."""
     total = sum(weight for weight, _ in parts)
-    return sum((weight / total) * part / max(part.sum(), 1e-12) for weight, part in parts)  # type: ignore[return-value]
+    out: np.ndarray | None = None
+    for weight, part in parts:
+        term = (weight / total) * part
+        term /= max(part.sum(), 1e-12)
+        if out is None:
+            out = term
+        else:
+            out += term
+    assert out is not None
+    return out
+
+
+@cache
+def _day_rhythm(phase: int) -> np.ndarray:
+    """The background's day/night rhythm over one day of the grid, its first minute `phase` seconds
+    after local midnight: few photos at night, most by day."""
+    hour = ((np.arange(DAY // BIN) * BIN + phase) % DAY) // HOUR
+    return np.where(hour < 6, 0.08, np.where(hour < 7, 0.4, np.where(hour < 23, 1.0, 0.4)))
+
+
+def _rhythm(start: float, local: int) -> np.ndarray:
+    return _day_rhythm(int((start + local) % DAY))
 
 
 def _smooth(counts: np.ndarray, sigma_bins: float) -> np.ndarray:
