@@ -783,32 +783,42 @@ class _Grid:
         anchors = [*evidence.placed, *(w for pair in evidence.windows for w in pair)]
         self.start = math.floor((min(anchors) - MARGIN) / BIN) * BIN
         size = int((max(anchors) + MARGIN - self.start) // BIN) + 1
-        rhythm = np.resize(_rhythm(self.start, local), size)  # a day's, repeated: one array, not six
-        parts: list[tuple[float, np.ndarray]] = [(0.15, rhythm)]
-        self.active = np.zeros(size, dtype=bool)
         placed = np.asarray(evidence.placed, dtype=np.float64)
+        # the parts and their weights: the day/night rhythm, the placed photos' moments (sharp, wide),
+        # their sessions, the programme's windows; mixed as a whole (`density`) and in two: the shared
+        # moments (the placed photos' own times) and the rest (when the trip was active at all); how
+        # much of a device's shooting follows the others' moments is its own (bursts at shared
+        # moments: most; shots spread evenly: none), learnt per shift. Each part is added to its
+        # mixes and let go: across years a part is millions of minutes.
+        windows = [0.15] if evidence.windows else []
+        weights = [0.15, *([0.3, 0.2, 0.2] if placed.size else []), *windows]
+        density = _Mixer(weights)
+        shared = _Mixer([0.3, 0.2] if placed.size else [])
+        rest = _Mixer([0.15, *([0.2] if placed.size else []), *windows])
+        rhythm = np.resize(_rhythm(self.start, local), size)  # a day's, repeated: one array, not six
+        self.floor = 0.15 / sum(weights) * 0.08 / max(rhythm.sum(), 1.0)  # off the grid: a night-time background
+        _add(0.15, rhythm, density, rest)
+        del rhythm
+        self.active = np.zeros(size, dtype=bool)
         if placed.size:
             counts = np.bincount(((placed - self.start) // BIN).astype(np.int64), minlength=size)[:size]
-            sessions = _sessions(placed, self.start, size)
-            parts += [(0.3, _smooth(counts, 2)), (0.2, _smooth(counts, 10)), (0.2, sessions)]
+            _add(0.3, _smooth(counts, 2), density, shared)
+            _add(0.2, _smooth(counts, 10), density, shared)
             del counts
+            sessions = _sessions(placed, self.start, size)
             self.active |= sessions > 0
+            _add(0.2, sessions, density, rest)
+            del sessions
         if evidence.windows:
             inside = np.zeros(size)
             for a, b in evidence.windows:
                 inside[max(0, int((a - self.start) // BIN)) : max(0, int((b - self.start) // BIN) + 1)] = 1.0
-            parts.append((0.15, inside))
             self.active |= inside > 0
-        total = sum(weight for weight, _ in parts)
-        self.density = _mix(parts)
-        self.floor = 0.15 / total * 0.08 / max(rhythm.sum(), 1.0)  # off the grid: a night-time background
-        # the same parts in two: the shared moments (the placed photos' own times) and the rest (when
-        # the trip was active at all); how much of a device's shooting follows the others' moments is
-        # its own (bursts at shared moments: most; shots spread evenly: none), learnt per shift
-        shared = parts[1:3] if placed.size else []
-        rest = [part for part in parts if not any(part is other for other in shared)]
-        self.shared = _mix(shared) if shared else None
-        self.rest = _mix(rest)
+            _add(0.15, inside, density, rest)
+            del inside
+        self.density = density.mixed()
+        self.shared = shared.mixed() if placed.size else None
+        self.rest = rest.mixed()
 
     def covered(self, times: np.ndarray) -> int:
         """How many of these UTC instants fall inside the placed devices' sessions or the programme."""
@@ -859,20 +869,31 @@ class _Grid:
 SHARED_SHARES = (0.5,)
 
 
-def _mix(parts: Sequence[tuple[float, np.ndarray]]) -> np.ndarray:
-    """The parts, each normalised, weighted and summed: in place, one array and one term at a time
-    (a camera weighed across years has a grid of millions of minutes)."""
-    total = sum(weight for weight, _ in parts)
-    out: np.ndarray | None = None
-    for weight, part in parts:
-        term = (weight / total) * part
-        term /= max(part.sum(), 1e-12)
-        if out is None:
-            out = term
+class _Mixer:
+    """Parts added one at a time, each normalised to sum to one, weighted by its share of `weights`'
+    total, and summed in place: one array, whatever the number of parts."""
+
+    def __init__(self, weights: Sequence[float]) -> None:
+        self.total = sum(weights)
+        self.out: np.ndarray | None = None
+
+    def add(self, weight: float, part: np.ndarray, norm: float) -> None:
+        term = (weight / self.total) * part
+        term /= norm
+        if self.out is None:
+            self.out = term
         else:
-            out += term
-    assert out is not None
-    return out
+            self.out += term
+
+    def mixed(self) -> np.ndarray:
+        assert self.out is not None
+        return self.out
+
+
+def _add(weight: float, part: np.ndarray, *mixers: _Mixer) -> None:
+    norm = max(part.sum(), 1e-12)
+    for mixer in mixers:
+        mixer.add(weight, part, norm)
 
 
 @cache
