@@ -384,12 +384,7 @@ def _edit(action: str, rng: random.Random, fast: sqlite3.Connection, full: sqlit
     if action == "mission":  # a programme loaded or replaced (same title): H25
         text = _programme(rng)
         for conn in (fast, full):
-            before = organise.setting(conn)
-            missions.load(conn, text)
-            if conn is fast:
-                organise.refresh_setting(conn, None, before)
-            else:
-                organise.refresh(conn)
+            _load_programme(conn, text, fast=conn is fast)
         return
     if action == "venue":  # a venue added, moved or removed where photos were taken: H25
         placed = [tuple(r) for r in fast.execute("SELECT place_lat, place_lon FROM photos WHERE place_lat IS NOT NULL")]
@@ -676,12 +671,7 @@ def test_emptying_the_trash_forgets_the_runs_it_could_change(tmp_path: Path, mon
         root.mkdir()
         trash.trash(conn, gone)
         trash.empty(conn, Config(root=root), everything=True)
-        before = organise.setting(conn)
-        missions.load(conn, text)
-        if conn is fast:
-            organise.refresh_setting(conn, None, before)
-        else:
-            organise.refresh(conn)
+        _load_programme(conn, text, fast=conn is fast)
     assert _times(fast) == _times(full)
     assert _snapshot(fast) == _snapshot(full)
 
@@ -763,3 +753,13 @@ def _library(path: Path, photos: list[Any]) -> sqlite3.Connection:
     synthetic_catalog.insert(conn, photos)
     organise.refresh(conn)
     return conn
+
+
+def _load_programme(conn: sqlite3.Connection, text: str, fast: bool) -> None:
+    """Load a programme: the fast library refreshes what it changes (H25), the other in full."""
+    before = organise.setting(conn)
+    missions.load(conn, text)
+    if fast:
+        organise.refresh_setting(conn, None, before)
+    else:
+        organise.refresh(conn)
